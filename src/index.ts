@@ -1,0 +1,3 @@
+export * from "./errors.js";
+export { Model } from "./model/model.js";
+export type * from "./model/types.js";

@@ -1,0 +1,80 @@
+/**
+ * Model: a validated, immutable layer chain. Build one with `Model.fromJSON`, `Model.load`, `Model.fromTfjs`
+ * (and the importers of later modules); the constructor takes an already-typed ModelSpec.
+ */
+import { ModelFormatError } from "../errors.js";
+import { inferShapes } from "./shapes.js";
+import { PIECEWISE_LINEAR, type Layer, type ModelJSON, type ModelSpec } from "./types.js";
+import { parseModelJSON, modelToJSON } from "./json.js";
+import { modelFromTfjs, type TfjsLayersModelLike } from "./tfjs.js";
+
+let nextId = 1;
+
+export class Model implements ModelSpec {
+  readonly inputShape: number[];
+  readonly layers: Layer[];
+  readonly head: "softmax" | "none";
+  /** Output shape of each layer. */
+  readonly shapes: number[][];
+  /** Unique per instance within a process: the engine caches uploaded weights by it. */
+  readonly id: string;
+
+  constructor(spec: ModelSpec) {
+    if (spec.layers.length === 0) throw new ModelFormatError("model has no layers");
+    this.inputShape = [...spec.inputShape];
+    this.layers = spec.layers;
+    this.head = spec.head;
+    this.shapes = inferShapes(this.inputShape, this.layers);
+    this.id = `m${nextId++}-${Math.random().toString(36).slice(2, 10)}`;
+    Object.freeze(this.layers);
+  }
+
+  /** Flattened input size d. */
+  get inputSize(): number {
+    return this.inputShape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Flattened output size m (the logits' count C for a classifier). */
+  get outputSize(): number {
+    const s = this.shapes[this.shapes.length - 1];
+    return s.reduce((a, b) => a * b, 1);
+  }
+
+  /** True when every activation is piecewise linear (relu, leakyRelu, linear) and pooling is max/avg. */
+  get isPiecewiseLinear(): boolean {
+    return this.layers.every((l) => !("activation" in l) || PIECEWISE_LINEAR.has(l.activation));
+  }
+
+  get parameterCount(): number {
+    return this.layers.reduce((a, l) => a + ("kernel" in l ? l.kernel.length + l.bias.length : 0), 0);
+  }
+
+  /** Validate a JSON document (object or string) and build the model. Throws ModelFormatError & co. */
+  static fromJSON(obj: unknown): Model {
+    return new Model(parseModelJSON(obj));
+  }
+
+  /** Load a model JSON from a file path (Node) or URL (fetch). */
+  static async load(pathOrUrl: string | URL): Promise<Model> {
+    const s = String(pathOrUrl);
+    let text: string;
+    if (/^(https?|data|blob):/.test(s) || typeof process === "undefined" || !process.versions?.node) {
+      const res = await fetch(s);
+      if (!res.ok) throw new ModelFormatError(`could not load model from ${s}: HTTP ${res.status}`);
+      text = await res.text();
+    } else {
+      const { readFile } = await import("node:fs/promises");
+      text = await readFile(s.startsWith("file:") ? new URL(s) : s, "utf8");
+    }
+    return Model.fromJSON(text);
+  }
+
+  /** Import a trained @tensorflow/tfjs Sequential model (dense, conv2d, pooling, flatten, activations). */
+  static fromTfjs(layersModel: TfjsLayersModelLike): Model {
+    return new Model(modelFromTfjs(layersModel));
+  }
+
+  toJSON(): ModelJSON {
+    return modelToJSON(this);
+  }
+}
