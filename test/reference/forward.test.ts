@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { finiteDifferenceJacobian, referenceForward, softmax } from "../../src/reference/forward.js";
-import type { Layer, ModelSpec } from "../../src/model/types.js";
+import type { ActivationName, Layer, ModelSpec } from "../../src/model/types.js";
 import { ShapeError } from "../../src/errors.js";
 import { mulberry32, uniformF32 } from "./seeded.js";
 
@@ -25,15 +25,15 @@ function toTfjs(spec: ModelSpec): tf.Sequential {
     } else if (l.type === "maxPool2d") m.add(tf.layers.maxPooling2d({ poolSize: l.poolSize, strides: l.strides, padding: l.padding, ...input() }));
     else if (l.type === "avgPool2d") m.add(tf.layers.averagePooling2d({ poolSize: l.poolSize, strides: l.strides, padding: l.padding, ...input() }));
     else if (l.type === "flatten") m.add(tf.layers.flatten(input()));
-    else if (l.activation === "leakyRelu") m.add(tf.layers.leakyReLU({ alpha: l.alpha, ...input() }));
-    else m.add(tf.layers.activation({ activation: l.activation as any, ...input() }));
+    else if (l.type === "activation" && l.activation === "leakyRelu") m.add(tf.layers.leakyReLU({ alpha: l.alpha, ...input() }));
+    else if (l.type === "activation") m.add(tf.layers.activation({ activation: l.activation as any, ...input() }));
     if ((l.type === "dense" || l.type === "conv2d") && l.activation === "leakyRelu") m.add(tf.layers.leakyReLU({ alpha: l.alpha }));
     first = false;
   }
   return m;
 }
 
-function denseLayer(rand: () => number, inDim: number, units: number, activation: Layer & { type: "dense" } extends { activation: infer A } ? A : never, alpha?: number): Layer {
+function denseLayer(rand: () => number, inDim: number, units: number, activation: ActivationName, alpha?: number): Layer {
   return { type: "dense", units, kernel: uniformF32(rand, inDim * units, 1 / Math.sqrt(inDim)), bias: uniformF32(rand, units, 0.3), activation, alpha };
 }
 
