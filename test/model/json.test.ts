@@ -3,11 +3,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Model } from "../../src/model/model.js";
 import { modelToJSON, parseModelJSON } from "../../src/model/json.js";
 import { encodeFloat32Base64 } from "../../src/model/base64.js";
 import { LIMITS, type ModelSpec } from "../../src/model/types.js";
-import { ModelFormatError, NonFiniteError, UnsupportedLayerError } from "../../src/errors.js";
+import { ModelFormatError, ModelLoadError, NonFiniteError, UnsupportedLayerError } from "../../src/errors.js";
 import { referenceForward } from "../../src/reference/forward.js";
 import { mulberry32, uniformF32 } from "../reference/seeded.js";
 import { expectFoliateError } from "./errors.js";
@@ -145,9 +147,31 @@ describe("Model.load", () => {
       }
       await writeFile(path, '{"format": "foliate-model", "version": 1, "inputShape": [4], "layers": [');
       await expect(Model.load(path)).rejects.toBeInstanceOf(ModelFormatError);
+      await expect(Model.load(join(dir, "missing.json"))).rejects.toThrow(/could not read model file .*missing\.json: ENOENT/);
+      await expect(Model.load(join(dir, "missing.json"))).rejects.toBeInstanceOf(ModelLoadError);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("loads a model over HTTP; HTTP errors and refused connections throw ModelLoadError", async () => {
+    const body = JSON.stringify(Model.fromJSON(mlp()));
+    const server = createServer((req, res) => {
+      if (req.url === "/mlp.json") res.writeHead(200, { "content-type": "application/json" }).end(body);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const m = await Model.load(`http://127.0.0.1:${port}/mlp.json`);
+      expect(m.layers).toEqual(Model.fromJSON(mlp()).layers);
+      await expect(Model.load(`http://127.0.0.1:${port}/nope.json`)).rejects.toThrow(/could not load model from .*nope\.json: HTTP 404/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const refused = Model.load(`http://127.0.0.1:${port}/mlp.json`);
+    await expect(refused).rejects.toBeInstanceOf(ModelLoadError);
+    await expect(refused).rejects.toThrow(/could not load model from/);
   });
 });
 
