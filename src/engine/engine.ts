@@ -150,11 +150,21 @@ export class Engine {
     };
     if (call.signal?.aborted) throw new AbortError("aborted before it started");
     if (this.pool) {
+      // One failed chunk fails the call: the call's chunks still queued are dropped (running ones finish).
+      let failed = false;
       const parts = await Promise.all(
         chunks.map(async ([s, e]) => {
-          const part = await this.pool!.run({ job, modelId: model.id, spec: model, X: data.slice(s * d, e * d), count: e - s, opts: clean, signal: call.signal });
-          progress(e - s);
-          return part;
+          try {
+            const part = await this.pool!.run({
+              job, modelId: model.id, spec: model, X: data.slice(s * d, e * d), count: e - s, opts: clean,
+              signal: call.signal, skip: () => failed,
+            });
+            progress(e - s);
+            return part;
+          } catch (err) {
+            failed = true;
+            throw err;
+          }
         }),
       );
       return { parts, n };

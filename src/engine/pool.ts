@@ -20,6 +20,8 @@ export interface Task {
   count: number;
   opts: Record<string, unknown>;
   signal?: AbortSignal;
+  /** Checked when the task reaches a worker: true drops it (another part of the same call failed). */
+  skip?: () => boolean;
 }
 
 interface Pending extends Task {
@@ -104,12 +106,17 @@ export class WorkerPool {
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.task || slot.dead) continue;
-      const task = this.queue.shift()!;
-      slot.task = task;
-      void this.execute(slot, task);
+      while (!slot.task && !slot.dead && this.queue.length > 0) this.assign(slot);
     }
+  }
+
+  /** Give the next queued task to an idle slot (tasks aborted while queued are settled, not run). */
+  private assign(slot: Slot): void {
+    const task = this.queue.shift()!;
+    if (task.signal?.aborted) return settle(task, new AbortError("aborted"));
+    if (task.skip?.()) return settle(task, new AbortError("dropped: another part of the same call failed"));
+    slot.task = task;
+    void this.execute(slot, task);
   }
 
   private async execute(slot: Slot, task: Pending): Promise<void> {

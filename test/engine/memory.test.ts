@@ -1,0 +1,22 @@
+import { expect, test } from "vitest";
+import { createEngine } from "../../src/index.js";
+import { randomMlp, randomPoints } from "../support/models.js";
+
+test("memory stays flat over many consecutive calls (Wasm memory and RSS bounded)", async () => {
+  for (const workers of [0, 1]) {
+    const engine = await createEngine({ workers });
+    const model = randomMlp([784, 256, 256, 10], 1);
+    const X = randomPoints(16, 784, 2);
+    for (let i = 0; i < 20; i++) await engine.dim(model, X); // warm up: arena reaches its working size
+    const before = await engine.memory();
+    for (let i = 0; i < 300; i++) {
+      await engine.jacobian(model, X);
+      await engine.dim(model, X);
+    }
+    const after = await engine.memory();
+    expect(after[0].wasmBytes).toBe(before[0].wasmBytes);
+    expect(after[0].peakScratch).toBe(before[0].peakScratch);
+    expect(after[0].rss - before[0].rss).toBeLessThan(64 * 1024 * 1024);
+    await engine.close();
+  }
+});
