@@ -7,7 +7,10 @@ test("memory stays flat over many consecutive calls (Wasm memory and RSS bounded
     const engine = await createEngine({ workers });
     const model = randomMlp([784, 256, 256, 10], 1);
     const X = randomPoints(16, 784, 2);
-    for (let i = 0; i < 20; i++) await engine.dim(model, X); // warm up: arena reaches its working size
+    for (let i = 0; i < 20; i++) {
+      await engine.jacobian(model, X); // warm up: the arena reaches its working size
+      await engine.dim(model, X);
+    }
     const before = await engine.memory();
     for (let i = 0; i < 300; i++) {
       await engine.jacobian(model, X);
