@@ -47,6 +47,7 @@ export function modelFromOnnx(bytes: Uint8Array): ModelSpec {
   const graph = model.graph!;
   const nodes = graph.node!;
   const opset = defaultOpset(model);
+  if (opset < 1) throw new ModelFormatError("not a valid ONNX file: the model declares no ai.onnx operator set version (opset_import); is the file truncated?");
   const where = (i: number) => `ONNX node ${i} "${nodes[i].name || "(unnamed)"}" (${nodes[i].opType})`;
 
   nodes.forEach((node, i) => {
