@@ -21,7 +21,7 @@
 import { ModelFormatError, UnsupportedLayerError } from "../errors.js";
 import { windowAxis } from "./shapes.js";
 import type { ActivationName, Conv2dLayer, DenseLayer, Layer, ModelSpec } from "./types.js";
-import { constantNodeTensor, constTensor, decodeOnnxModel, defaultOpset, NodeAttributes, type ConstTensor, type OnnxNode } from "./onnx-decode.js";
+import { constantNodeTensor, constTensor, decodeOnnxModel, defaultOpset, int64, NodeAttributes, type ConstTensor, type OnnxNode } from "./onnx-decode.js";
 
 /** ONNX op types the importer maps (in the default domain). */
 export const SUPPORTED_ONNX_OPS: readonly string[] = [
@@ -195,7 +195,7 @@ function inputFlow(input: { name?: string | null; type?: any }): Flow {
   const elem = tensorType?.elemType ?? 0;
   if (elem !== 1 && elem !== 11) throw new UnsupportedLayerError(`ONNX input "${input.name}" has element type ${elem}; expected FLOAT (1) or DOUBLE (11)`);
   const dims: { dimValue?: unknown; dimParam?: string | null }[] = tensorType?.shape?.dim ?? [];
-  const sizes = dims.slice(1).map((d) => Number(d.dimValue ?? 0));
+  const sizes = dims.slice(1).map((d) => (d.dimParam ? 0 : int64(d.dimValue as Parameters<typeof int64>[0], `input "${input.name}" dims`)));
   if ((dims.length !== 2 && dims.length !== 4) || sizes.some((s) => !Number.isSafeInteger(s) || s < 1))
     throw new UnsupportedLayerError(
       `ONNX input "${input.name}" must be [n, d] or [n, C, H, W] with fixed sizes after the batch axis, got [${dims.map((d) => d.dimParam || String(d.dimValue ?? "?")).join(", ")}]`,

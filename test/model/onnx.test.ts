@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import onnxProto from "onnx-proto";
+import fc from "fast-check";
 import { Model } from "../../src/model/model.js";
 import { modelFromOnnx } from "../../src/model/onnx.js";
 import { float32Literal } from "../../src/model/onnx-decode.js";
@@ -196,6 +197,25 @@ describe("modelFromOnnx on hand-built graphs", () => {
     expect(() => modelFromOnnx(bytes.subarray(0, bytes.length - 1))).toThrow(ModelFormatError);
     expect(() => modelFromOnnx(readFileSync(new URL("../fixtures/onnx-pytorch/manifest.json", import.meta.url)))).toThrow(FoliateError);
     expect(() => modelFromOnnx(new Uint8Array(0))).toThrow(/empty/);
+  });
+
+  it("fuzz: garbled bytes of the CNN either import or throw a FoliateError, never anything else", () => {
+    const bytes = onnxBytes("cnn_mnist_like");
+    let rejected = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: bytes.length - 1 }), fc.nat({ max: 255 })), { minLength: 1, maxLength: 3 }), (edits) => {
+        const garbled = bytes.slice();
+        for (const [at, value] of edits) garbled[at] = value;
+        try {
+          new Model(modelFromOnnx(garbled));
+        } catch (e) {
+          if (!(e instanceof FoliateError)) throw e;
+          rejected++;
+        }
+      }),
+      { numRuns: 300, seed: 3 },
+    );
+    expect(rejected).toBeGreaterThan(30);
   });
 
   it("float32 attributes come back as the decimal the author wrote", () => {
