@@ -1,0 +1,65 @@
+/**
+ * engine.jacobian: exact input Jacobians J(x) = ∂output/∂x of logits, log-probabilities, probabilities or
+ * any layer's output, assembled from each point's activation pattern (see engine/jacobianPass.ts).
+ */
+import { OptionError } from "../errors.js";
+import { forwardPass } from "../engine/forwardPass.js";
+import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
+import type { Job } from "../engine/job.js";
+import { overSubchunks } from "../engine/job.js";
+import type { CoreKernels } from "../engine/kernels.js";
+import type { Plan } from "../engine/plan.js";
+
+/** What is differentiated: the logits, log-softmax, softmax, or the output of layer i (after its activation). */
+export type JacobianOutput = "logits" | "logprobs" | "probs" | { layer: number };
+
+export interface JacobianOptions {
+  output?: JacobianOutput;
+}
+
+export interface JacobianResult {
+  /** n×m×d, row-major: data[(i·m + r)·d + t] = ∂output_r/∂x_t at point i. */
+  data: Float32Array;
+  shape: [n: number, m: number, d: number];
+}
+
+/** Resolve `output` to the op index and the softmax transform (0 none, 1 log-probabilities, 2 probabilities). */
+export function resolveOutput(plan: Plan, output: unknown): { target: number; transform: 0 | 1 | 2 } {
+  const last = plan.ops.length - 1;
+  if (output === undefined || output === "logits") return { target: last, transform: 0 };
+  if (output === "logprobs") return { target: last, transform: 1 };
+  if (output === "probs") return { target: last, transform: 2 };
+  if (typeof output === "object" && output !== null && "layer" in output) {
+    const i = (output as { layer: unknown }).layer;
+    if (!Number.isInteger(i) || (i as number) < 0 || (i as number) > last)
+      throw new OptionError(`output.layer must be an integer layer index in 0..${last}, got ${String(i)}`);
+    return { target: i as number, transform: 0 };
+  }
+  throw new OptionError(`output must be "logits", "logprobs", "probs" or { layer: i }, got ${JSON.stringify(output)}`);
+}
+
+export const jacobianJob: Job = (arena, plan, X, count, opts) => {
+  const k = arena.kernels<CoreKernels>();
+  const { target, transform } = resolveOutput(plan, opts.output);
+  const d = plan.inputSize;
+  const m = plan.ops[target].outSize;
+  const data = new Float32Array(count * m * d); // count×m×d
+  overSubchunks(arena, X, count, d, (start, n, input) => {
+    const st = forwardPass(arena, plan, input, n);
+    const ws = jacobianWorkspace(arena, plan, target);
+    const out = arena.allocF32(n * m * d);
+    const p = arena.allocF64(m);
+    const f = arena.allocF64(m * m);
+    const work = arena.allocF64(d);
+    for (let i = 0; i < n; i++) {
+      const ji = out + i * m * d * 4;
+      pointJacobian(arena, plan, st, i, ws, ji);
+      if (transform) {
+        k.fisherFactorF64(m, st.out[target] + i * m * 4, p, f);
+        k.softmaxJacobianF32(m, d, ji, p, transform, work);
+      }
+    }
+    data.set(arena.f32(out, n * m * d), start * m * d);
+  });
+  return { perPoint: { data }, meta: { m, d } };
+};

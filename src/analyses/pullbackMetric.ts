@@ -1,0 +1,74 @@
+/**
+ * engine.pullbackMetric: g = J_lᵀ J_l, the Euclidean metric of layer l's output pulled back to input space,
+ * as its eigen-decomposition, with its rank and kernel dimension d − rank. When the layer is narrower than
+ * the input (m < d) the eigenpairs come from the m×m side (r = m); otherwise, or with `full: true`, from
+ * the d×d matrix (r = d, so rows rank..d−1 of the eigenvectors span the kernel).
+ */
+import { forwardPass } from "../engine/forwardPass.js";
+import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
+import type { Job } from "../engine/job.js";
+import { overSubchunks } from "../engine/job.js";
+import type { CoreKernels } from "../engine/kernels.js";
+import { rankTolerance } from "./dim.js";
+import { resolveOutput } from "./jacobian.js";
+
+export interface PullbackMetricOptions {
+  /** Layer index whose output metric is pulled back (default: the last layer, the logits). */
+  layer?: number;
+  rankTol?: number;
+  /** Full d×d eigenbasis (kernel vectors included). */
+  full?: boolean;
+}
+
+export interface PullbackMetricResult {
+  n: number;
+  d: number;
+  /** Width of the layer. */
+  m: number;
+  r: number;
+  route: "lowRank" | "dense";
+  /** n×r, descending. */
+  eigenvalues: Float64Array;
+  /** n×r×d rows. */
+  eigenvectors: Float32Array;
+  rank: Int32Array;
+  /** d − rank per point. */
+  kernelDim: Int32Array;
+}
+
+export const pullbackMetricJob: Job = (arena, plan, X, count, opts) => {
+  const k = arena.kernels<CoreKernels>();
+  const rankTol = rankTolerance(opts);
+  const { target } = resolveOutput(plan, opts.layer === undefined ? undefined : { layer: opts.layer });
+  const d = plan.inputSize, m = plan.ops[target].outSize;
+  const route = opts.full || m >= d ? "dense" : "lowRank";
+  const r = route === "dense" ? d : m;
+  const eigenvalues = new Float64Array(count * r); // count×r
+  const eigenvectors = new Float32Array(count * r * d); // count×r×d
+  const rank = new Int32Array(count);
+  const kernelDim = new Int32Array(count);
+  overSubchunks(arena, X, count, d, (start, n, input) => {
+    const st = forwardPass(arena, plan, input, n);
+    const ws = jacobianWorkspace(arena, plan, target);
+    const J = arena.allocF32(m * d);
+    const vals = arena.allocF64(r);
+    const vecs = arena.allocF32(r * d);
+    const work = route === "dense" ? arena.allocF64(Math.max(m * d, 2 * d * d + 4 * d)) : arena.allocF64(4 * m * m + 6 * m + (r + 1) * d);
+    const g = route === "dense" ? arena.allocF64(d * d) : 0;
+    for (let i = 0; i < n; i++) {
+      pointJacobian(arena, plan, st, i, ws, J);
+      let rk: number;
+      if (route === "dense") {
+        k.denseMetricF32(m, d, J, 0, g, work);
+        rk = k.denseEigF64(d, g, rankTol, vals, vecs, work);
+      } else {
+        rk = k.lowRankEigF32(m, d, J, 0, r, rankTol, vals, vecs, work);
+      }
+      rank[start + i] = rk;
+      kernelDim[start + i] = d - rk;
+      eigenvalues.set(arena.f64(vals, r), (start + i) * r);
+      eigenvectors.set(arena.f32(vecs, r * d), (start + i) * r * d);
+    }
+  });
+  return { perPoint: { eigenvalues, eigenvectors, rank, kernelDim }, meta: { d, m, r, route } };
+};

@@ -1,0 +1,208 @@
+/**
+ * The engine: `await createEngine({ workers })`, then analyses as methods. A call validates its inputs in the
+ * calling thread, splits the batch into fixed-size chunks (independent of the worker count, so results are
+ * identical for any number of workers), runs the chunks on the pool (or inline for workers: 0), reports
+ * progress per chunk, and concatenates the parts.
+ */
+import { AbortError, EngineClosedError, OptionError } from "../errors.js";
+import { Model } from "../model/model.js";
+import { toBatch, type BatchInput } from "./batch.js";
+import { Compute } from "./compute.js";
+import type { JobPart, PerPointArray } from "./job.js";
+import { WorkerPool } from "./pool.js";
+import type { WasmVariant } from "./wasm.js";
+import type { ForwardOptions, ForwardResult, LayerValues } from "../analyses/forward.js";
+import type { JacobianOptions, JacobianResult } from "../analyses/jacobian.js";
+import type { DimOptions, DimResult } from "../analyses/dim.js";
+import type { PullbackMetricOptions, PullbackMetricResult } from "../analyses/pullbackMetric.js";
+
+export interface EngineOptions {
+  /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
+  workers?: number;
+  /** Points per chunk (default 64). */
+  chunkSize?: number;
+  /** Kernel build; default: detected ("relaxed" where relaxed SIMD validates, else "simd"). */
+  variant?: WasmVariant;
+}
+
+/** Options every analysis call accepts. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Called after each chunk with points done and total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+function defaultWorkers(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  return 2;
+}
+
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  let workers = options.workers;
+  if (workers === undefined) {
+    try {
+      const os = await import("node:os");
+      workers = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+    } catch {
+      workers = defaultWorkers();
+    }
+  }
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new OptionError(`workers must be an integer in 0..256, got ${workers}`);
+  const chunkSize = options.chunkSize ?? 64;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new OptionError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  const engine = new Engine(workers, chunkSize, options.variant);
+  await engine.ready();
+  return engine;
+}
+
+export class Engine {
+  private readonly pool?: WorkerPool;
+  private local?: Promise<Compute>;
+  private closed = false;
+
+  constructor(readonly workers: number, readonly chunkSize: number, private readonly variant?: WasmVariant) {
+    if (workers > 0) this.pool = new WorkerPool(workers, variant);
+    else this.local = Compute.create(variant);
+  }
+
+  async ready(): Promise<void> {
+    if (this.pool) await this.pool.ready();
+    else await this.local;
+  }
+
+  /** Outputs, probabilities and activation patterns (region hashes); optionally every layer's values. */
+  async forward(model: Model, X: BatchInput, opts: ForwardOptions & CallOptions = {}): Promise<ForwardResult> {
+    const { parts, n } = await this.map("forward", model, X, opts, { activations: !!opts.activations, preActivations: !!opts.preActivations });
+    const r = concat(parts);
+    const layers = (key: string) =>
+      model.layers.map((_, l): LayerValues => ({ layer: l, shape: model.shapes[l], data: r[`${key}${l}`] as Float32Array }));
+    const m = parts[0].meta.m as number;
+    return {
+      n,
+      m,
+      logits: r.logits as Float32Array,
+      probs: r.probs as Float32Array,
+      patterns: r.patterns as Uint32Array,
+      patternBits: parts[0].meta.patternBits as number,
+      patternWords: parts[0].meta.patternWords as number,
+      regionHash: r.regionHash as BigUint64Array,
+      ...(opts.activations ? { activations: layers("activation") } : {}),
+      ...(opts.preActivations ? { preActivations: layers("preActivation") } : {}),
+    };
+  }
+
+  /** Exact input Jacobians, n×m×d. */
+  async jacobian(model: Model, X: BatchInput, opts: JacobianOptions & CallOptions = {}): Promise<JacobianResult> {
+    const { parts, n } = await this.map("jacobian", model, X, opts, { output: opts.output });
+    const r = concat(parts);
+    return { data: r.data as Float32Array, shape: [n, parts[0].meta.m as number, model.inputSize] };
+  }
+
+  /** The data information matrix per point, as its eigen-decomposition through the C×C side. */
+  async dim(model: Model, X: BatchInput, opts: DimOptions & CallOptions = {}): Promise<DimResult> {
+    const { parts, n } = await this.map("dim", model, X, opts, { rankTol: opts.rankTol, dense: !!opts.dense, route: opts.route });
+    const r = concat(parts);
+    const meta = parts[0].meta;
+    return {
+      n,
+      d: meta.d as number,
+      C: meta.C as number,
+      r: meta.r as number,
+      eigenvalues: r.eigenvalues as Float64Array,
+      eigenvectors: r.eigenvectors as Float32Array,
+      rank: r.rank as Int32Array,
+      probs: r.probs as Float32Array,
+      ...(opts.dense ? { matrix: r.matrix as Float64Array } : {}),
+    };
+  }
+
+  /** The pullback g = Jᵀ J of a layer's Euclidean metric, as eigen-decomposition, rank and kernel dimension. */
+  async pullbackMetric(model: Model, X: BatchInput, opts: PullbackMetricOptions & CallOptions = {}): Promise<PullbackMetricResult> {
+    const { parts, n } = await this.map("pullbackMetric", model, X, opts, { layer: opts.layer, rankTol: opts.rankTol, full: !!opts.full });
+    const r = concat(parts);
+    const meta = parts[0].meta;
+    return {
+      n,
+      d: meta.d as number,
+      m: meta.m as number,
+      r: meta.r as number,
+      route: meta.route as "lowRank" | "dense",
+      eigenvalues: r.eigenvalues as Float64Array,
+      eigenvectors: r.eigenvectors as Float32Array,
+      rank: r.rank as Int32Array,
+      kernelDim: r.kernelDim as Int32Array,
+    };
+  }
+
+  /** Run a named job over the batch. Exposed for the analyses built on the engine. */
+  async map(job: string, model: Model, X: BatchInput, call: CallOptions, opts: Record<string, unknown>): Promise<{ parts: JobPart[]; n: number }> {
+    if (this.closed) throw new EngineClosedError("the engine is closed");
+    if (!(model instanceof Model)) throw new OptionError(`model must be a Model (use Model.fromJSON, Model.load or Model.fromTfjs)`);
+    const { data, n, d } = toBatch(X, model.inputSize);
+    const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    const chunks: [number, number][] = [];
+    for (let s = 0; s < n; s += this.chunkSize) chunks.push([s, Math.min(n, s + this.chunkSize)]);
+    let done = 0;
+    const progress = (count: number) => {
+      done += count;
+      call.onProgress?.(done, n);
+    };
+    if (call.signal?.aborted) throw new AbortError("aborted before it started");
+    if (this.pool) {
+      const parts = await Promise.all(
+        chunks.map(async ([s, e]) => {
+          const part = await this.pool!.run({ job, modelId: model.id, spec: model, X: data.slice(s * d, e * d), count: e - s, opts: clean, signal: call.signal });
+          progress(e - s);
+          return part;
+        }),
+      );
+      return { parts, n };
+    }
+    const compute = await this.local!;
+    compute.register(model.id, model);
+    const parts: JobPart[] = [];
+    for (const [s, e] of chunks) {
+      if (call.signal?.aborted) throw new AbortError("aborted");
+      parts.push(compute.run(job, model.id, data.subarray(s * d, e * d), e - s, clean));
+      progress(e - s);
+      if (call.onProgress || call.signal) await new Promise((r) => setTimeout(r, 0));
+    }
+    return { parts, n };
+  }
+
+  /** Memory of every kernel instance (Wasm bytes, scratch high-water mark, process RSS). */
+  async memory(): Promise<{ wasmBytes: number; peakScratch: number; rss: number }[]> {
+    if (this.pool) return this.pool.memory();
+    const c = await this.local!;
+    return [{ ...c.memory(), rss: typeof process !== "undefined" ? process.memoryUsage().rss : 0 }];
+  }
+
+  /** The pool, for tests of crash handling (undefined for workers: 0). */
+  get workerPool(): WorkerPool | undefined {
+    return this.pool;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool?.close();
+  }
+}
+
+/** Concatenate per-point arrays of the parts in order. */
+function concat(parts: JobPart[]): Record<string, PerPointArray> {
+  const out: Record<string, PerPointArray> = {};
+  for (const key of Object.keys(parts[0].perPoint)) {
+    const arrays = parts.map((p) => p.perPoint[key]);
+    const total = arrays.reduce((a, x) => a + x.length, 0);
+    const Ctor = arrays[0].constructor as new (n: number) => PerPointArray;
+    const res = new Ctor(total);
+    let o = 0;
+    for (const a of arrays) {
+      (res as Float32Array).set(a as Float32Array, o);
+      o += a.length;
+    }
+    out[key] = res;
+  }
+  return out;
+}

@@ -1,0 +1,15 @@
+/** The registry of jobs a kernel instance can run, by name (the same in every worker). */
+import { forwardJob } from "../analyses/forward.js";
+import { jacobianJob } from "../analyses/jacobian.js";
+import { dimJob } from "../analyses/dim.js";
+import { pullbackMetricJob } from "../analyses/pullbackMetric.js";
+import type { Job } from "./job.js";
+
+export const jobs: Record<string, Job> = {
+  forward: forwardJob,
+  jacobian: jacobianJob,
+  dim: dimJob,
+  pullbackMetric: pullbackMetricJob,
+};
+
+export type JobName = keyof typeof jobs;

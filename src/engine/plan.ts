@@ -1,0 +1,123 @@
+/**
+ * A model compiled for one kernel instance: its layers as ops with geometry, and its weights uploaded to
+ * the arena as f32 (dense kernels both as [in, out] for forward products and transposed [out, in] for the
+ * reverse products that skip inactive units). One op per layer, in order: op l computes layer l's output.
+ */
+import type { Arena } from "./arena.js";
+import { windowAxis } from "../model/shapes.js";
+import type { ActivationName, ModelSpec } from "../model/types.js";
+
+/** Activation codes shared with assembly/activation.ts. */
+export const ACT_CODE: Record<ActivationName, number> = { linear: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4, softplus: 5 };
+
+/** Geometry of a windowed op on one NHWC image. */
+export interface WindowGeometry {
+  h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number;
+  padT: number; padL: number; oh: number; ow: number; oc: number;
+}
+
+interface OpBase {
+  layer: number;
+  inSize: number;
+  outSize: number;
+  /** Activation applied after the linear part (0 = linear: no pre-activation/derivative buffers). */
+  act: number;
+  alpha: number;
+  /** Piecewise-linear units (relu, leakyRelu) whose signs enter the activation pattern. */
+  patternUnits: number;
+}
+
+export type Op =
+  | (OpBase & { kind: "dense"; kernel: number; kernelT: number; bias: number })
+  | (OpBase & { kind: "conv"; geo: WindowGeometry; kernel: number; bias: number })
+  | (OpBase & { kind: "maxPool" | "avgPool"; geo: WindowGeometry })
+  | (OpBase & { kind: "act" })
+  | (OpBase & { kind: "flatten" });
+
+export interface Plan {
+  ops: Op[];
+  inputSize: number;
+  outputSize: number;
+  head: "softmax" | "none";
+  /** Total relu/leakyRelu units: bits in one point's activation pattern. */
+  patternBits: number;
+  /** u32 words per point's pattern bitset. */
+  patternWords: number;
+  /** Largest per-point layer size (input included). */
+  maxWidth: number;
+  /** Bytes of the arena taken by the weights. */
+  bytes: number;
+}
+
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Compile `spec` and upload its weights into `arena` (persistent: allocate before any call's scratch). */
+export function uploadPlan(arena: Arena, spec: ModelSpec): Plan {
+  const start = arena.mark();
+  const ops: Op[] = [];
+  let shape = [...spec.inputShape];
+  let patternBits = 0;
+  let maxWidth = prod(shape);
+  spec.layers.forEach((layer, i) => {
+    const inSize = prod(shape);
+    const actName: ActivationName = "activation" in layer ? layer.activation : "linear";
+    const act = ACT_CODE[actName];
+    const alpha = "alpha" in layer && layer.alpha !== undefined ? layer.alpha : 0.3;
+    const base = { layer: i, inSize, act, alpha };
+    const units = (size: number) => (actName === "relu" || actName === "leakyRelu" ? size : 0);
+    switch (layer.type) {
+      case "dense": {
+        const nIn = inSize, nOut = layer.units;
+        const kernel = arena.putF32(layer.kernel);
+        const kernelT = arena.allocF32(nIn * nOut);
+        const kt = arena.f32(kernelT, nIn * nOut);
+        for (let a = 0; a < nIn; a++) for (let b = 0; b < nOut; b++) kt[b * nIn + a] = layer.kernel[a * nOut + b];
+        const bias = arena.putF32(layer.bias);
+        ops.push({ ...base, kind: "dense", outSize: nOut, patternUnits: units(nOut), kernel, kernelT, bias });
+        shape = [nOut];
+        break;
+      }
+      case "conv2d": {
+        const [h, w, c] = shape;
+        const [kh, kw] = layer.kernelSize;
+        const [sh, sw] = layer.strides;
+        const y = windowAxis(h, kh, sh, layer.padding), x = windowAxis(w, kw, sw, layer.padding);
+        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padBefore, padL: x.padBefore, oh: y.out, ow: x.out, oc: layer.filters };
+        const outSize = y.out * x.out * layer.filters;
+        ops.push({ ...base, kind: "conv", outSize, patternUnits: units(outSize), geo, kernel: arena.putF32(layer.kernel), bias: arena.putF32(layer.bias) });
+        shape = [y.out, x.out, layer.filters];
+        break;
+      }
+      case "maxPool2d":
+      case "avgPool2d": {
+        const [h, w, c] = shape;
+        const [kh, kw] = layer.poolSize;
+        const [sh, sw] = layer.strides;
+        const y = windowAxis(h, kh, sh, layer.padding), x = windowAxis(w, kw, sw, layer.padding);
+        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padBefore, padL: x.padBefore, oh: y.out, ow: x.out, oc: c };
+        ops.push({ ...base, act: 0, kind: layer.type === "maxPool2d" ? "maxPool" : "avgPool", outSize: y.out * x.out * c, patternUnits: 0, geo });
+        shape = [y.out, x.out, c];
+        break;
+      }
+      case "flatten":
+        ops.push({ ...base, act: 0, kind: "flatten", outSize: inSize, patternUnits: 0 });
+        shape = [inSize];
+        break;
+      case "activation":
+        ops.push({ ...base, kind: "act", outSize: inSize, patternUnits: units(inSize) });
+        break;
+    }
+    patternBits += ops[ops.length - 1].patternUnits;
+    maxWidth = Math.max(maxWidth, prod(shape));
+  });
+  return {
+    ops,
+    inputSize: prod(spec.inputShape),
+    outputSize: prod(shape),
+    head: spec.head,
+    patternBits,
+    patternWords: Math.max(1, Math.ceil(patternBits / 32)),
+    maxWidth,
+    bytes: arena.mark() - start,
+  };
+}

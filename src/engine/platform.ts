@@ -1,0 +1,52 @@
+/**
+ * Spawning one worker running dist/engine/worker.js: Node worker_threads or a browser module Web Worker,
+ * wrapped by comlink. `onDeath` fires once if the worker exits or errors (not when we terminate it).
+ */
+import * as Comlink from "comlink";
+import type { WorkerApi } from "./worker.js";
+
+export interface SpawnedWorker {
+  remote: Comlink.Remote<WorkerApi>;
+  terminate(): Promise<void>;
+}
+
+const isNode = typeof process !== "undefined" && !!process.versions?.node;
+
+export async function spawnWorker(onDeath: (reason: string) => void): Promise<SpawnedWorker> {
+  // Both src/engine/platform.ts (tests) and dist/engine/platform.js resolve to the built worker.
+  const url = new URL("../../dist/engine/worker.js", import.meta.url);
+  let ended = false;
+  const die = (reason: string) => {
+    if (!ended) {
+      ended = true;
+      onDeath(reason);
+    }
+  };
+  if (isNode) {
+    const { Worker } = await import("node:worker_threads");
+    const { default: nodeEndpoint } = await import("comlink/dist/esm/node-adapter.mjs");
+    const w = new Worker(url);
+    w.on("error", (e) => die(`worker error: ${e.message}`));
+    w.on("exit", (code) => die(`worker exited with code ${code}`));
+    w.unref();
+    const remote = Comlink.wrap<WorkerApi>(nodeEndpoint(w));
+    return {
+      remote,
+      terminate: async () => {
+        ended = true;
+        remote[Comlink.releaseProxy]();
+        await w.terminate();
+      },
+    };
+  }
+  const w = new Worker(url, { type: "module" });
+  w.addEventListener("error", (e) => die(`worker error: ${(e as ErrorEvent).message}`));
+  const remote = Comlink.wrap<WorkerApi>(w);
+  return {
+    remote,
+    terminate: async () => {
+      ended = true;
+      w.terminate();
+    },
+  };
+}

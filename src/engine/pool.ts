@@ -1,0 +1,182 @@
+/**
+ * The worker pool: a fixed number of workers, each with its own kernel instance, fed from one FIFO queue.
+ * A worker that dies (crash, kill, out of memory) rejects the task it held with WorkerCrashError and is
+ * replaced; the pool keeps serving. An aborted task is dropped from the queue, or, if running, its worker is
+ * terminated and replaced. Comlink calls do not reject when a worker dies, so every task carries its own
+ * settle functions that the pool calls.
+ */
+import { AbortError, deserializeError, EngineClosedError, WorkerCrashError } from "../errors.js";
+import type { ModelSpec } from "../model/types.js";
+import type { JobPart } from "./job.js";
+import { spawnWorker, type SpawnedWorker } from "./platform.js";
+import type { WasmVariant } from "./wasm.js";
+import * as Comlink from "comlink";
+
+export interface Task {
+  job: string;
+  modelId: string;
+  spec: ModelSpec;
+  X: Float32Array;
+  count: number;
+  opts: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+interface Pending extends Task {
+  resolve(part: JobPart): void;
+  reject(e: Error): void;
+  settled: boolean;
+}
+
+interface Slot {
+  worker?: SpawnedWorker;
+  ready: Promise<void>;
+  models: Set<string>;
+  task?: Pending;
+  dead: boolean;
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private closed = false;
+  /** Workers replaced after a crash or abort (for tests and diagnostics). */
+  replaced = 0;
+
+  constructor(readonly size: number, private readonly variant?: WasmVariant) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Resolves when every worker has loaded its kernels. */
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.ready));
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { models: new Set(), dead: false, ready: Promise.resolve() };
+    slot.ready = (async () => {
+      slot.worker = await spawnWorker((reason) => this.onDeath(slot, reason));
+      await slot.worker.remote.init(this.variant);
+    })();
+    slot.ready.catch((e) => this.onDeath(slot, `worker failed to start: ${e instanceof Error ? e.message : e}`));
+    return slot;
+  }
+
+  private onDeath(slot: Slot, reason: string, error?: Error): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    const task = slot.task;
+    slot.task = undefined;
+    if (task) settle(task, error ?? new WorkerCrashError(`the worker running this ${task.job} job died (${reason}); it has been replaced`));
+    const i = this.slots.indexOf(slot);
+    void slot.worker?.terminate().catch(() => undefined);
+    if (i >= 0 && !this.closed) {
+      this.replaced++;
+      this.slots[i] = this.spawn();
+      this.pump();
+    }
+  }
+
+  run(task: Task): Promise<JobPart> {
+    if (this.closed) return Promise.reject(new EngineClosedError("the engine is closed"));
+    return new Promise<JobPart>((resolve, reject) => {
+      const p: Pending = { ...task, resolve, reject, settled: false };
+      if (task.signal) {
+        if (task.signal.aborted) return reject(new AbortError("aborted before it started"));
+        task.signal.addEventListener("abort", () => this.abort(p), { once: true });
+      }
+      this.queue.push(p);
+      this.pump();
+    });
+  }
+
+  private abort(p: Pending): void {
+    if (p.settled) return;
+    const q = this.queue.indexOf(p);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      settle(p, new AbortError("aborted"));
+      return;
+    }
+    const slot = this.slots.find((s) => s.task === p);
+    if (slot) this.onDeath(slot, "aborted", new AbortError("aborted while running; its worker was stopped and replaced"));
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.task || slot.dead) continue;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      void this.execute(slot, task);
+    }
+  }
+
+  private async execute(slot: Slot, task: Pending): Promise<void> {
+    try {
+      await slot.ready;
+      if (slot.dead || task.settled) return;
+      const remote = slot.worker!.remote;
+      if (!slot.models.has(task.modelId)) {
+        await remote.register(task.modelId, task.spec);
+        slot.models.add(task.modelId);
+      }
+      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts);
+      if (slot.task !== task) return; // the worker died or the task was aborted meanwhile
+      settle(task, reply.ok ? reply.part : deserializeError(reply.error));
+    } catch (e) {
+      if (slot.task === task) settle(task, e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      if (slot.task === task) {
+        slot.task = undefined;
+        this.pump();
+      }
+    }
+  }
+
+  /** Per-worker memory, for tests and benchmarks. */
+  async memory(): Promise<{ wasmBytes: number; peakScratch: number; rss: number }[]> {
+    await this.ready();
+    return Promise.all(this.slots.map((s) => s.worker!.remote.memory()));
+  }
+
+  /** Test hooks: occupy one worker for ms, or crash it. */
+  async spin(ms: number): Promise<number> {
+    await this.ready();
+    return this.slots[0].worker!.remote.spin(ms);
+  }
+
+  async crashOne(): Promise<void> {
+    await this.ready();
+    void this.slots[0].worker!.remote.crash().catch(() => undefined);
+  }
+
+  /** Kill the worker currently running a task (as if the OS killed it); returns false if none is busy. */
+  killBusy(): boolean {
+    const slot = this.slots.find((s) => s.task);
+    if (!slot) return false;
+    void slot.worker?.terminate();
+    this.onDeath(slot, "killed");
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) settle(p, new EngineClosedError("the engine was closed"));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        if (s.task) settle(s.task, new EngineClosedError("the engine was closed"));
+        s.dead = true;
+        await s.ready.catch(() => undefined);
+        await s.worker?.terminate().catch(() => undefined);
+      }),
+    );
+  }
+}
+
+function settle(p: Pending, result: JobPart | Error): void {
+  if (p.settled) return;
+  p.settled = true;
+  if (result instanceof Error) p.reject(result);
+  else p.resolve(result);
+}

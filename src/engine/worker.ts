@@ -1,0 +1,62 @@
+/**
+ * Worker entry (Node worker_threads or a browser Web Worker): one Compute instance exposed through comlink.
+ * Loaded as built JavaScript (dist/engine/worker.js).
+ */
+import * as Comlink from "comlink";
+import { Compute } from "./compute.js";
+import { serializeError, type SerializedError } from "../errors.js";
+import type { ModelSpec } from "../model/types.js";
+import type { JobPart } from "./job.js";
+import type { WasmVariant } from "./wasm.js";
+
+let compute: Compute | undefined;
+
+export type WorkerReply = { ok: true; part: JobPart } | { ok: false; error: SerializedError };
+
+const transferables = (part: JobPart) => Object.values(part.perPoint).map((a) => a.buffer as ArrayBuffer);
+
+export const workerApi = {
+  async init(variant?: WasmVariant): Promise<void> {
+    compute = await Compute.create(variant);
+  },
+  register(id: string, spec: ModelSpec): void {
+    compute!.register(id, spec);
+  },
+  run(job: string, id: string, X: Float32Array, count: number, opts: Record<string, unknown>): WorkerReply {
+    try {
+      const part = compute!.run(job, id, X, count, opts);
+      return Comlink.transfer({ ok: true, part }, transferables(part));
+    } catch (e) {
+      return { ok: false, error: serializeError(e) };
+    }
+  },
+  memory(): { wasmBytes: number; peakScratch: number; rss: number } {
+    const rss = typeof process !== "undefined" && process.memoryUsage ? process.memoryUsage().rss : 0;
+    return { ...compute!.memory(), rss };
+  },
+  /** Test hook: keep this worker busy for `ms` (to kill it mid-job). */
+  spin(ms: number): number {
+    const end = Date.now() + ms;
+    let x = 0;
+    while (Date.now() < end) x++;
+    return x;
+  },
+  /** Test hook: crash this worker. */
+  crash(): void {
+    if (typeof process !== "undefined" && process.exit) process.exit(3);
+    throw new Error("crash");
+  },
+};
+
+export type WorkerApi = typeof workerApi;
+
+const isNode = typeof process !== "undefined" && !!process.versions?.node;
+if (isNode) {
+  const { parentPort } = await import("node:worker_threads");
+  if (parentPort) {
+    const { default: nodeEndpoint } = await import("comlink/dist/esm/node-adapter.mjs");
+    Comlink.expose(workerApi, nodeEndpoint(parentPort));
+  }
+} else if (typeof self !== "undefined") {
+  Comlink.expose(workerApi);
+}
