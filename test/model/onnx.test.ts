@@ -7,6 +7,7 @@ import { modelFromOnnx } from "../../src/model/onnx.js";
 import { float32Literal } from "../../src/model/onnx-decode.js";
 import { FoliateError, ModelFormatError, NonFiniteError, UnsupportedLayerError } from "../../src/errors.js";
 import type { Conv2dLayer, DenseLayer } from "../../src/model/types.js";
+import { referenceForward } from "../../src/reference/forward.js";
 import { buildOnnx, chain, type TestTensor } from "./onnx-builder.js";
 
 const onnxBytes = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/onnx-pytorch/${name}.onnx`, import.meta.url)));
@@ -71,6 +72,37 @@ describe("modelFromOnnx on PyTorch exports", () => {
       for (let x = 0; x < 3; x++)
         for (let c = 0; c < 6; c++)
           for (let j = 0; j < 10; j++) expect(dense.kernel[((y * 3 + x) * 6 + c) * 10 + j]).toBe(Wd.values[j * 54 + c * 9 + y * 3 + x]);
+  });
+});
+
+describe("channels-first (NCHW) ONNX models with C > 1, against hand-computed values", () => {
+  const nchw = Array.from({ length: 2 * 4 * 5 }, (_, i) => Math.sin(1.7 * i) + 0.1 * i); // x[c, y, x], C=2, H=4, W=5
+  const nhwc = (c: number, h: number, w: number, v: number[]) => Float64Array.from({ length: c * h * w }, (_, i) => v[(i % c) * h * w + Math.floor(i / c)]);
+
+  it("the flattened input: a Gemm over Flatten(x) weighs x[c, y, x] by PyTorch's column c·H·W + y·W + x", () => {
+    const w = Array.from({ length: 40 }, (_, k) => (k % 7) - 3 + k / 10); // W [1, 40]
+    const m = Model.fromOnnx(buildOnnx({ input: ["n", 2, 4, 5], initializers: { w: { dims: [1, 40], values: w } }, nodes: chain([{ op: "Flatten" }, { op: "Gemm", extra: ["w"], attrs: { transB: 1 } }]) }));
+    expect(m.inputShape).toEqual([4, 5, 2]);
+    const expected = w.reduce((acc, wk, k) => acc + Math.fround(wk) * nchw[k], 0); // weights are stored as float32
+    expect(referenceForward(m, nhwc(2, 4, 5, nchw)).output[0]).toBeCloseTo(expected, 12);
+  });
+
+  it("a 3×3 Conv with 2 input and 3 output channels, then Flatten and a one-hot Gemm picking feature (o, y, x)", () => {
+    const k = Array.from({ length: 3 * 2 * 3 * 3 }, (_, i) => Math.cos(0.9 * i)); // [outC 3, inC 2, 3, 3]
+    const b = [0.5, -0.25, 2];
+    const [o, y, x] = [1, 0, 2]; // output map is [3, 2, 3]; PyTorch index 8, Foliate (NHWC) index 7
+    const pick = Array.from({ length: 3 * 2 * 3 }, (_, i) => (i === o * 6 + y * 3 + x ? 1 : 0));
+    const m = Model.fromOnnx(
+      buildOnnx({
+        input: ["n", 2, 4, 5],
+        initializers: { k: { dims: [3, 2, 3, 3], values: k }, b: vec(b), pick: { dims: [1, 18], values: pick } },
+        nodes: chain([{ op: "Conv", extra: ["k", "b"] }, { op: "Flatten" }, { op: "Gemm", extra: ["pick"], attrs: { transB: 1 } }]),
+      }),
+    );
+    let expected = Math.fround(b[o]); // weights are stored as float32
+    for (let c = 0; c < 2; c++)
+      for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) expected += Math.fround(k[((o * 2 + c) * 3 + dy) * 3 + dx]) * nchw[c * 20 + (y + dy) * 5 + (x + dx)];
+    expect(referenceForward(m, nhwc(2, 4, 5, nchw)).output[0]).toBeCloseTo(expected, 12);
   });
 });
 
