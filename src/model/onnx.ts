@@ -1,6 +1,6 @@
 /**
- * ONNX import (`Model.fromOnnx(bytes)`): sequential networks as exported by `torch.onnx.export` or
- * tf2onnx, mapped onto Foliate's layers.
+ * ONNX import (`Model.fromOnnx(bytes)`): sequential networks as exported by `torch.onnx.export`, mapped
+ * onto Foliate's layers. (Exports that insert Transpose nodes, as tf2onnx does for NHWC models, are refused.)
  *
  * Supported nodes: Gemm (transA = 0, transB 0/1, alpha, beta), MatMul followed by Add (bias), Conv (2D,
  * group 1, dilations 1), MaxPool, AveragePool (count_include_pad = 0 when padded), Flatten and Reshape to
@@ -14,7 +14,9 @@
  * model therefore takes NHWC input: an ONNX input [n, C, H, W] becomes `inputShape` [H, W, C], flattened
  * row-major as (h, w, c). Conv kernels [outC, inC, kh, kw] are transposed to [kh, kw, inC, outC], and the rows
  * of the first dense layer after a Flatten are permuted from PyTorch's (c, h, w) order to Foliate's (h, w, c)
- * order, so the outputs are identical to PyTorch's for the same image. For C = 1 the flattened input order
+ * order, so the outputs are identical to PyTorch's for the same image (the Jacobian's columns are in the
+ * NHWC input order). An image or a CHW-ordered flattening cannot be the model's output (it would come out
+ * permuted): such graphs are refused. For C = 1 the flattened input order
  * is the same as PyTorch's (Jacobian columns line up unchanged); for C > 1 a PyTorch input x[c, h, w] sits at
  * Foliate index (h·W + w)·C + c. Dense-only models are unaffected.
  */
