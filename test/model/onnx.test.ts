@@ -165,6 +165,18 @@ describe("modelFromOnnx on hand-built graphs", () => {
     }
   });
 
+  it("pooling: trailing pads or ceil_mode on an odd size → same; LeakyRelu without alpha gets ONNX's 0.01", () => {
+    for (const attrs of [{ kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }]) {
+      const m = Model.fromOnnx(buildOnnx({ input: ["n", 1, 5, 5], nodes: chain([{ op: "MaxPool", attrs }, { op: "LeakyRelu" }, { op: "Flatten" }]) }));
+      expect(m.layers[0]).toEqual({ type: "maxPool2d", poolSize: [2, 2], strides: [2, 2], padding: "same" });
+      expect(m.layers[1]).toEqual({ type: "activation", activation: "leakyRelu", alpha: 0.01 });
+      expect(m.shapes[0]).toEqual([3, 3, 1]);
+    }
+    const floor = Model.fromOnnx(buildOnnx({ input: ["n", 1, 5, 5], nodes: chain([{ op: "AveragePool", attrs: { kernel_shape: [2, 2], strides: [2, 2] } }, { op: "Flatten" }]) }));
+    expect(floor.layers[0]).toMatchObject({ type: "avgPool2d", padding: "valid" });
+    expect(floor.shapes[0]).toEqual([2, 2, 1]);
+  });
+
   it("strided pads that cannot be Foliate's valid or same padding are refused with the reason", () => {
     const k = { dims: [1, 1, 3, 3], values: Array(9).fill(1) };
     const bytes = buildOnnx({ input: ["n", 1, 14, 14], initializers: { k }, nodes: chain([{ op: "Conv", name: "/down", extra: ["k"], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }]) });
