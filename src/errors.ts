@@ -16,6 +16,11 @@ export class ModelFormatError extends FoliateError {
   override readonly code = "MODEL_FORMAT";
 }
 
+/** A model file or URL could not be read (missing file, network failure, HTTP error status). */
+export class ModelLoadError extends FoliateError {
+  override readonly code = "MODEL_LOAD";
+}
+
 /** A layer or node type that Foliate does not support. */
 export class UnsupportedLayerError extends FoliateError {
   override readonly code = "UNSUPPORTED_LAYER";
@@ -59,6 +64,7 @@ export class EngineClosedError extends FoliateError {
 const byName: Record<string, new (message: string) => FoliateError> = {
   FoliateError,
   ModelFormatError,
+  ModelLoadError,
   UnsupportedLayerError,
   ShapeError,
   NonFiniteError,

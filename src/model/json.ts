@@ -237,13 +237,14 @@ function float32Exact(a: Float64Array): boolean {
   return true;
 }
 
-/** base64 float32 when exact, else a flat number array (JSON numbers round-trip float64 exactly). */
-function encodeWeights(a: Float64Array): string | number[] {
-  return float32Exact(a) ? encodeFloat32Base64(a) : Array.from(a);
-}
-
-/** Serialize a model to the foliate-model document; `parseModelJSON` of it reproduces the weights exactly. */
+/**
+ * Serialize a model to the foliate-model document; `parseModelJSON` of it reproduces the weights exactly.
+ * Weights are base64 float32 when every weight of the model is exactly a float32 (tfjs-trained models), else
+ * flat number arrays (float64 models: JSON numbers round-trip float64 exactly).
+ */
 export function modelToJSON(m: ModelSpec): ModelJSON {
+  const base64 = m.layers.every((l) => !("kernel" in l) || (float32Exact(l.kernel) && float32Exact(l.bias)));
+  const encodeWeights = (a: Float64Array): string | number[] => (base64 ? encodeFloat32Base64(a) : Array.from(a));
   const layers = m.layers.map((l): Record<string, unknown> => {
     const alpha = "alpha" in l && l.alpha !== undefined && l.activation === "leakyRelu" ? { alpha: l.alpha } : {};
     switch (l.type) {

@@ -2,7 +2,7 @@
  * Model: a validated, immutable layer chain. Build one with `Model.fromJSON`, `Model.load`, `Model.fromTfjs`
  * (and the importers of later modules); the constructor takes an already-typed ModelSpec.
  */
-import { ModelFormatError } from "../errors.js";
+import { ModelFormatError, ModelLoadError } from "../errors.js";
 import { inferShapes } from "./shapes.js";
 import { PIECEWISE_LINEAR, type Layer, type ModelJSON, type ModelSpec } from "./types.js";
 import { parseModelJSON, modelToJSON } from "./json.js";
@@ -10,6 +10,12 @@ import { modelFromTfjs, type TfjsLayersModelLike } from "./tfjs.js";
 import { modelFromOnnx } from "./onnx.js";
 
 let nextId = 1;
+
+/** The `cause` of a fetch failure (Node puts ECONNREFUSED & co. there), for messages. */
+const describeCause = (e: unknown): string => {
+  const cause = (e as { cause?: { message?: string } }).cause;
+  return cause?.message ? ` (${cause.message})` : "";
+};
 
 export class Model implements ModelSpec {
   readonly inputShape: number[];
@@ -55,17 +61,29 @@ export class Model implements ModelSpec {
     return new Model(parseModelJSON(obj));
   }
 
-  /** Load a model JSON from a file path (Node) or URL (fetch). */
+  /**
+   * Load a model JSON from a file path or file: URL (Node) or an http(s)/data/blob URL (fetch). A file or
+   * network failure throws ModelLoadError; a malformed document, the errors of `fromJSON`.
+   */
   static async load(pathOrUrl: string | URL): Promise<Model> {
     const s = String(pathOrUrl);
     let text: string;
     if (/^(https?|data|blob):/.test(s) || typeof process === "undefined" || !process.versions?.node) {
-      const res = await fetch(s);
-      if (!res.ok) throw new ModelFormatError(`could not load model from ${s}: HTTP ${res.status}`);
+      let res: Response;
+      try {
+        res = await fetch(s);
+      } catch (e) {
+        throw new ModelLoadError(`could not load model from ${s}: ${(e as Error).message}${describeCause(e)}`);
+      }
+      if (!res.ok) throw new ModelLoadError(`could not load model from ${s}: HTTP ${res.status}`);
       text = await res.text();
     } else {
       const { readFile } = await import("node:fs/promises");
-      text = await readFile(s.startsWith("file:") ? new URL(s) : s, "utf8");
+      try {
+        text = await readFile(s.startsWith("file:") ? new URL(s) : s, "utf8");
+      } catch (e) {
+        throw new ModelLoadError(`could not read model file ${s}: ${(e as Error).message}`);
+      }
     }
     return Model.fromJSON(text);
   }

@@ -3,11 +3,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Model } from "../../src/model/model.js";
 import { modelToJSON, parseModelJSON } from "../../src/model/json.js";
 import { encodeFloat32Base64 } from "../../src/model/base64.js";
 import { LIMITS, type ModelSpec } from "../../src/model/types.js";
-import { ModelFormatError, NonFiniteError, UnsupportedLayerError } from "../../src/errors.js";
+import { ModelFormatError, ModelLoadError, NonFiniteError, UnsupportedLayerError } from "../../src/errors.js";
 import { referenceForward } from "../../src/reference/forward.js";
 import { mulberry32, uniformF32 } from "../reference/seeded.js";
 import { expectFoliateError } from "./errors.js";
@@ -35,7 +37,7 @@ function cnn(rand = mulberry32(3)): Doc {
     version: 1,
     inputShape: [5, 5, 2],
     layers: [
-      { type: "conv2d", filters: 3, kernelSize: 3, padding: "same", kernel: Array.from(uniformF32(rand, 54)), bias: [0.1, 0.2, 0.3], activation: "relu" },
+      { type: "conv2d", filters: 3, kernelSize: 3, padding: "same", kernel: Array.from(uniformF32(rand, 54)), bias: [0.125, 0.25, -0.5], activation: "relu" },
       { type: "maxPool2d", poolSize: 2 },
       { type: "flatten" },
       { type: "dense", units: 2, kernel: Array.from(uniformF32(rand, 24)), bias: [0, 0] },
@@ -121,7 +123,7 @@ describe("round trips", () => {
     const m = Model.fromJSON(doc);
     const json = m.toJSON();
     expect(Array.isArray(json.layers[0].kernel)).toBe(true);
-    expect(typeof json.layers[0].bias).toBe("string"); // bias (0.5, −0.5, 0) is float32-exact
+    expect(Array.isArray(json.layers[1].kernel)).toBe(true); // float32-exact, but the model as a whole is not
     const back = Model.fromJSON(JSON.stringify(json));
     expect(back.layers).toEqual(m.layers);
     expect(Array.from((back.layers[0] as { kernel: Float64Array }).kernel)).toEqual(kernel);
@@ -145,9 +147,31 @@ describe("Model.load", () => {
       }
       await writeFile(path, '{"format": "foliate-model", "version": 1, "inputShape": [4], "layers": [');
       await expect(Model.load(path)).rejects.toBeInstanceOf(ModelFormatError);
+      await expect(Model.load(join(dir, "missing.json"))).rejects.toThrow(/could not read model file .*missing\.json: ENOENT/);
+      await expect(Model.load(join(dir, "missing.json"))).rejects.toBeInstanceOf(ModelLoadError);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("loads a model over HTTP; HTTP errors and refused connections throw ModelLoadError", async () => {
+    const body = JSON.stringify(Model.fromJSON(mlp()));
+    const server = createServer((req, res) => {
+      if (req.url === "/mlp.json") res.writeHead(200, { "content-type": "application/json" }).end(body);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const m = await Model.load(`http://127.0.0.1:${port}/mlp.json`);
+      expect(m.layers).toEqual(Model.fromJSON(mlp()).layers);
+      await expect(Model.load(`http://127.0.0.1:${port}/nope.json`)).rejects.toThrow(/could not load model from .*nope\.json: HTTP 404/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const refused = Model.load(`http://127.0.0.1:${port}/mlp.json`);
+    await expect(refused).rejects.toBeInstanceOf(ModelLoadError);
+    await expect(refused).rejects.toThrow(/could not load model from/);
   });
 });
 
