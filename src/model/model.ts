@@ -7,6 +7,7 @@ import { inferShapes } from "./shapes.js";
 import { PIECEWISE_LINEAR, type Layer, type ModelJSON, type ModelSpec } from "./types.js";
 import { parseModelJSON, modelToJSON } from "./json.js";
 import { modelFromTfjs, type TfjsLayersModelLike } from "./tfjs.js";
+import { modelFromOnnx } from "./onnx.js";
 
 let nextId = 1;
 
@@ -90,6 +91,11 @@ export class Model implements ModelSpec {
   /** Import a trained @tensorflow/tfjs Sequential model (dense, conv2d, pooling, flatten, activations). */
   static fromTfjs(layersModel: TfjsLayersModelLike): Model {
     return new Model(modelFromTfjs(layersModel));
+  }
+
+  /** Import an ONNX model (the .onnx file's bytes); channels-first CNNs become NHWC models, see src/model/onnx.ts. */
+  static fromOnnx(bytes: Uint8Array): Model {
+    return new Model(modelFromOnnx(bytes));
   }
 
   toJSON(): ModelJSON {

@@ -1,0 +1,271 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import onnxProto from "onnx-proto";
+import fc from "fast-check";
+import { Model } from "../../src/model/model.js";
+import { modelFromOnnx } from "../../src/model/onnx.js";
+import { float32Literal } from "../../src/model/onnx-decode.js";
+import { FoliateError, ModelFormatError, NonFiniteError, UnsupportedLayerError } from "../../src/errors.js";
+import type { Conv2dLayer, DenseLayer } from "../../src/model/types.js";
+import { referenceForward } from "../../src/reference/forward.js";
+import { buildOnnx, chain, type TestTensor } from "./onnx-builder.js";
+
+const onnxBytes = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/onnx-pytorch/${name}.onnx`, import.meta.url)));
+
+/** An initializer decoded straight from the protobuf (independently of the importer): dims and float32 values. */
+function rawInitializer(name: string, tensor: string): { dims: number[]; values: Float32Array } {
+  const m = onnxProto.onnx.ModelProto.decode(onnxBytes(name));
+  const t = m.graph!.initializer!.find((i) => i.name === tensor)!;
+  const raw = t.rawData!;
+  return { dims: t.dims!.map(Number), values: new Float32Array(raw.slice().buffer) };
+}
+
+const mat = (rows: number, cols: number, f: (r: number, c: number) => number): TestTensor => ({
+  dims: [rows, cols],
+  values: Array.from({ length: rows * cols }, (_, k) => f(Math.floor(k / cols), k % cols)),
+});
+const vec = (values: number[]): TestTensor => ({ dims: [values.length], values });
+
+describe("modelFromOnnx on PyTorch exports", () => {
+  it("imports the ReLU/LeakyReLU MLP: Gemm(transB) → dense with kernel = Wᵀ, activations fused", () => {
+    const m = Model.fromOnnx(onnxBytes("mlp_relu_leaky"));
+    expect(m.inputShape).toEqual([6]);
+    expect(m.head).toBe("none");
+    expect(m.layers.map((l) => [l.type, (l as DenseLayer).units, (l as DenseLayer).activation])).toEqual([
+      ["dense", 16, "relu"],
+      ["dense", 12, "leakyRelu"],
+      ["dense", 4, "linear"],
+    ]);
+    expect((m.layers[1] as DenseLayer).alpha).toBe(0.1); // float32 0.10000000149011612 → PyTorch's 0.1
+    const W = rawInitializer("mlp_relu_leaky", "net.0.weight"); // [16, 6]
+    const b = rawInitializer("mlp_relu_leaky", "net.0.bias");
+    const dense = m.layers[0] as DenseLayer;
+    for (let i = 0; i < 6; i++) for (let j = 0; j < 16; j++) expect(dense.kernel[i * 16 + j]).toBe(W.values[j * 6 + i]);
+    expect(Array.from(dense.bias)).toEqual(Array.from(b.values));
+  });
+
+  it("imports the smooth net (sigmoid, tanh, softplus)", () => {
+    const m = Model.fromOnnx(onnxBytes("smooth_regression"));
+    expect(m.inputShape).toEqual([2]);
+    expect(m.layers.map((l) => (l as DenseLayer).activation)).toEqual(["sigmoid", "tanh", "softplus", "linear"]);
+    expect(m.outputSize).toBe(1);
+    expect(m.isPiecewiseLinear).toBe(false);
+  });
+
+  it("imports the CNN as NHWC: input [14, 14, 1], kernels [kh, kw, inC, outC], the dense rows permuted from CHW to HWC", () => {
+    const m = Model.fromOnnx(onnxBytes("cnn_mnist_like"));
+    expect(m.inputShape).toEqual([14, 14, 1]);
+    expect(m.layers.map((l) => l.type)).toEqual(["conv2d", "maxPool2d", "conv2d", "avgPool2d", "flatten", "dense"]);
+    expect(m.shapes).toEqual([[12, 12, 4], [6, 6, 4], [6, 6, 6], [3, 3, 6], [54], [10]]);
+    const conv2 = m.layers[2] as Conv2dLayer;
+    expect(conv2.padding).toBe("same"); // PyTorch padding=1 with a 3×3 kernel, stride 1
+    expect((m.layers[0] as Conv2dLayer).padding).toBe("valid");
+    const Wc = rawInitializer("cnn_mnist_like", "net.3.weight"); // [6, 4, 3, 3]
+    for (let o = 0; o < 6; o++)
+      for (let c = 0; c < 4; c++)
+        for (let y = 0; y < 3; y++)
+          for (let x = 0; x < 3; x++) expect(conv2.kernel[((y * 3 + x) * 4 + c) * 6 + o]).toBe(Wc.values[((o * 4 + c) * 3 + y) * 3 + x]);
+    // Feature (y, x, c) of the 3×3×6 map is row (y·3 + x)·6 + c for Foliate and column c·9 + y·3 + x of PyTorch's W [10, 54].
+    const Wd = rawInitializer("cnn_mnist_like", "net.7.weight");
+    const dense = m.layers[5] as DenseLayer;
+    for (let y = 0; y < 3; y++)
+      for (let x = 0; x < 3; x++)
+        for (let c = 0; c < 6; c++)
+          for (let j = 0; j < 10; j++) expect(dense.kernel[((y * 3 + x) * 6 + c) * 10 + j]).toBe(Wd.values[j * 54 + c * 9 + y * 3 + x]);
+  });
+});
+
+describe("channels-first (NCHW) ONNX models with C > 1, against hand-computed values", () => {
+  const nchw = Array.from({ length: 2 * 4 * 5 }, (_, i) => Math.sin(1.7 * i) + 0.1 * i); // x[c, y, x], C=2, H=4, W=5
+  const nhwc = (c: number, h: number, w: number, v: number[]) => Float64Array.from({ length: c * h * w }, (_, i) => v[(i % c) * h * w + Math.floor(i / c)]);
+
+  it("the flattened input: a Gemm over Flatten(x) weighs x[c, y, x] by PyTorch's column c·H·W + y·W + x", () => {
+    const w = Array.from({ length: 40 }, (_, k) => (k % 7) - 3 + k / 10); // W [1, 40]
+    const m = Model.fromOnnx(buildOnnx({ input: ["n", 2, 4, 5], initializers: { w: { dims: [1, 40], values: w } }, nodes: chain([{ op: "Flatten" }, { op: "Gemm", extra: ["w"], attrs: { transB: 1 } }]) }));
+    expect(m.inputShape).toEqual([4, 5, 2]);
+    const expected = w.reduce((acc, wk, k) => acc + Math.fround(wk) * nchw[k], 0); // weights are stored as float32
+    expect(referenceForward(m, nhwc(2, 4, 5, nchw)).output[0]).toBeCloseTo(expected, 12);
+  });
+
+  it("a 3×3 Conv with 2 input and 3 output channels, then Flatten and a one-hot Gemm picking feature (o, y, x)", () => {
+    const k = Array.from({ length: 3 * 2 * 3 * 3 }, (_, i) => Math.cos(0.9 * i)); // [outC 3, inC 2, 3, 3]
+    const b = [0.5, -0.25, 2];
+    const [o, y, x] = [1, 0, 2]; // output map is [3, 2, 3]; PyTorch index 8, Foliate (NHWC) index 7
+    const pick = Array.from({ length: 3 * 2 * 3 }, (_, i) => (i === o * 6 + y * 3 + x ? 1 : 0));
+    const m = Model.fromOnnx(
+      buildOnnx({
+        input: ["n", 2, 4, 5],
+        initializers: { k: { dims: [3, 2, 3, 3], values: k }, b: vec(b), pick: { dims: [1, 18], values: pick } },
+        nodes: chain([{ op: "Conv", extra: ["k", "b"] }, { op: "Flatten" }, { op: "Gemm", extra: ["pick"], attrs: { transB: 1 } }]),
+      }),
+    );
+    let expected = Math.fround(b[o]); // weights are stored as float32
+    for (let c = 0; c < 2; c++)
+      for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) expected += Math.fround(k[((o * 2 + c) * 3 + dy) * 3 + dx]) * nchw[c * 20 + (y + dy) * 5 + (x + dx)];
+    expect(referenceForward(m, nhwc(2, 4, 5, nchw)).output[0]).toBeCloseTo(expected, 12);
+  });
+});
+
+describe("modelFromOnnx on hand-built graphs", () => {
+  const W = mat(3, 2, (r, c) => r - 2 * c + 0.5); // [in 3, out 2] unless transposed
+
+  it("Gemm without transB, with alpha and beta and a [1, out] bias", () => {
+    const spec = modelFromOnnx(
+      buildOnnx({
+        input: ["n", 3],
+        initializers: { W, C: { dims: [1, 2], values: [1, -1] } },
+        nodes: chain([{ op: "Gemm", extra: ["W", "C"], attrs: { alpha: 2, beta: 0.5 } }]),
+      }),
+    );
+    const d = spec.layers[0] as DenseLayer;
+    expect(Array.from(d.kernel)).toEqual(W.values.map((v) => 2 * v));
+    expect(Array.from(d.bias)).toEqual([0.5, -0.5]);
+  });
+
+  it("MatMul + Add (bias on either side), float_data and DOUBLE initializers", () => {
+    const spec = modelFromOnnx(
+      buildOnnx({
+        input: ["n", 3],
+        initializers: { W: { ...W, storage: "typed" }, b: { dims: [2], values: [0.25, 3], dataType: 11, storage: "typed" } },
+        nodes: [
+          { op: "MatMul", inputs: ["x", "W"] },
+          { op: "Add", inputs: ["b", "t0"] },
+          { op: "Relu", inputs: ["t1"] },
+        ],
+      }),
+    );
+    expect(spec.layers).toHaveLength(1);
+    const d = spec.layers[0] as DenseLayer;
+    expect(Array.from(d.kernel)).toEqual(W.values);
+    expect(Array.from(d.bias)).toEqual([0.25, 3]);
+    expect(d.activation).toBe("relu");
+  });
+
+  it("Conv padding: symmetric pads → same, SAME_UPPER → same, a zero Pad folded into the Conv; Reshape [0, -1]; Dropout/Identity skipped; final Softmax → head", () => {
+    const k = { dims: [2, 1, 3, 3], values: Array.from({ length: 18 }, (_, i) => i / 10) };
+    const dense = mat(2 * 5 * 5, 3, (r, c) => r * 0.01 - c);
+    const base = { input: ["n", 1, 5, 5] as (number | "n")[], initializers: { k, dense, shape: { dims: [2], values: [0, -1], dataType: 7 }, pads: { dims: [8], values: [0, 0, 1, 1, 0, 0, 1, 1], dataType: 7 } } };
+    const tail = [
+      { op: "Dropout" },
+      { op: "Reshape", extra: ["shape"] },
+      { op: "Identity" },
+      { op: "Gemm", extra: ["dense"] },
+      { op: "Softmax", attrs: { axis: 1 } },
+    ];
+    for (const head of [
+      [{ op: "Conv", extra: ["k"], attrs: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] } }],
+      [{ op: "Conv", extra: ["k"], attrs: { auto_pad: "SAME_UPPER" } }],
+      [{ op: "Pad", extra: ["pads"] }, { op: "Conv", extra: ["k"] }],
+    ]) {
+      const m = new Model(modelFromOnnx(buildOnnx({ ...base, nodes: chain([...head, ...tail]) })));
+      expect(m.layers.map((l) => l.type)).toEqual(["conv2d", "flatten", "dense"]);
+      expect((m.layers[0] as Conv2dLayer).padding).toBe("same");
+      expect(m.head).toBe("softmax");
+      expect(m.shapes[1]).toEqual([50]);
+    }
+  });
+
+  it("pooling: trailing pads or ceil_mode on an odd size → same; LeakyRelu without alpha gets ONNX's 0.01", () => {
+    for (const attrs of [{ kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }]) {
+      const m = Model.fromOnnx(buildOnnx({ input: ["n", 1, 5, 5], nodes: chain([{ op: "MaxPool", attrs }, { op: "LeakyRelu" }, { op: "Flatten" }]) }));
+      expect(m.layers[0]).toEqual({ type: "maxPool2d", poolSize: [2, 2], strides: [2, 2], padding: "same" });
+      expect(m.layers[1]).toEqual({ type: "activation", activation: "leakyRelu", alpha: 0.01 });
+      expect(m.shapes[0]).toEqual([3, 3, 1]);
+    }
+    const floor = Model.fromOnnx(buildOnnx({ input: ["n", 1, 5, 5], nodes: chain([{ op: "AveragePool", attrs: { kernel_shape: [2, 2], strides: [2, 2] } }, { op: "Flatten" }]) }));
+    expect(floor.layers[0]).toMatchObject({ type: "avgPool2d", padding: "valid" });
+    expect(floor.shapes[0]).toEqual([2, 2, 1]);
+  });
+
+  it("strided pads that cannot be Foliate's valid or same padding are refused with the reason", () => {
+    const k = { dims: [1, 1, 3, 3], values: Array(9).fill(1) };
+    const bytes = buildOnnx({ input: ["n", 1, 14, 14], initializers: { k }, nodes: chain([{ op: "Conv", name: "/down", extra: ["k"], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }]) });
+    expect(() => modelFromOnnx(bytes)).toThrow(UnsupportedLayerError);
+    expect(() => modelFromOnnx(bytes)).toThrow(/ONNX node 0 "\/down" \(Conv\): pads \[top 1, left 1, bottom 1, right 1\].*strides 2×2.*"same" padding.*pad before = 0/);
+    // the same with an odd input size is TensorFlow's "same" exactly
+    const odd = buildOnnx({ input: ["n", 1, 15, 15], initializers: { k }, nodes: chain([{ op: "Conv", extra: ["k"], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }]) });
+    expect((modelFromOnnx(odd).layers[0] as Conv2dLayer).padding).toBe("same");
+  });
+
+  it("AveragePool that counts padding, grouped Conv, transA, Softmax before the end: refused", () => {
+    const k = { dims: [2, 1, 3, 3], values: Array(18).fill(1) };
+    const cases: [Parameters<typeof buildOnnx>[0], RegExp][] = [
+      [{ input: ["n", 1, 4, 4], nodes: chain([{ op: "AveragePool", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 } }]) }, /count_include_pad = 1/],
+      [{ input: ["n", 2, 4, 4], initializers: { k }, nodes: chain([{ op: "Conv", extra: ["k"], attrs: { group: 2 } }]) }, /group = 2/],
+      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Gemm", extra: ["W"], attrs: { transA: 1 } }]) }, /transA/],
+      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Softmax" }, { op: "Gemm", extra: ["W"] }]) }, /only as the last node/],
+      [{ input: ["n", 2, 4, 4], nodes: chain([{ op: "Relu" }]) }, /channels-first feature map/],
+      [{ input: ["n", 3, 5], nodes: chain([{ op: "Relu" }]) }, /must be \[n, d\] or \[n, C, H, W\]/],
+    ];
+    for (const [g, message] of cases) expect(() => modelFromOnnx(buildOnnx(g)), String(message)).toThrow(message);
+  });
+
+  it("names the first unsupported node: op type, name and index", () => {
+    const bytes = buildOnnx({
+      input: ["n", 3],
+      initializers: { W, idx: { dims: [1], values: [0], dataType: 7 } },
+      nodes: [
+        { op: "Gemm", inputs: ["x", "W"] },
+        { op: "Gather", name: "/embed/Gather", inputs: ["t0", "idx"] },
+        { op: "Erf", inputs: ["t1"] },
+      ],
+    });
+    expect(() => modelFromOnnx(bytes)).toThrow(UnsupportedLayerError);
+    expect(() => modelFromOnnx(bytes)).toThrow(/^ONNX node 1 "\/embed\/Gather" \(Gather\) is not supported; Foliate imports Gemm, MatMul/);
+    const custom = buildOnnx({ input: ["n", 3], nodes: [{ op: "Relu", domain: "com.example", inputs: ["x"] }] });
+    expect(() => modelFromOnnx(custom)).toThrow(/ONNX node 0 .* in domain "com.example" is not supported/);
+  });
+
+  it("a graph that is not a chain is a ModelFormatError", () => {
+    const branch = buildOnnx({ input: ["n", 3], outputName: "t1", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Sigmoid", inputs: ["x"] }] });
+    expect(() => modelFromOnnx(branch)).toThrow(ModelFormatError);
+    expect(() => modelFromOnnx(branch)).toThrow(/not a chain: tensor "x" feeds 2 nodes/);
+    const residual = buildOnnx({ input: ["n", 3], nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Add", inputs: ["t0", "x"] }] });
+    expect(() => modelFromOnnx(residual)).toThrow(/not a chain/);
+    const dangling = buildOnnx({ input: ["n", 3], outputName: "t0", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Tanh", inputs: ["elsewhere"] }] });
+    expect(() => modelFromOnnx(dangling)).toThrow(/not a chain: ONNX node 1 .* is not on the path/);
+  });
+
+  it("weights: size mismatch, external data, FLOAT16, NaN are refused before use", () => {
+    const gemm = (t: TestTensor) => buildOnnx({ input: ["n", 3], initializers: { W: t }, nodes: chain([{ op: "Gemm", extra: ["W"] }]) });
+    expect(() => modelFromOnnx(gemm({ dims: [3, 4], values: W.values }))).toThrow(/dims \[3,4\] declare 12 values of FLOAT, the file stores 24 bytes/);
+    expect(() => modelFromOnnx(gemm({ ...W, external: true }))).toThrow(/external data file/);
+    expect(() => modelFromOnnx(gemm({ ...W, dataType: 10 }))).toThrow(/data type FLOAT16/);
+    expect(() => modelFromOnnx(gemm({ dims: [3, 2], values: [1, 2, NaN, 4, 5, 6] }))).toThrow(NonFiniteError);
+    expect(() => modelFromOnnx(gemm({ dims: [4, 2], values: Array(8).fill(1) }))).toThrow(/take 4 inputs, the incoming tensor has 3/);
+  });
+
+  it("truncated or foreign bytes are a ModelFormatError", () => {
+    const bytes = onnxBytes("mlp_relu_leaky");
+    for (let len = 0; len < bytes.length; len += 7) expect(() => modelFromOnnx(bytes.subarray(0, len)), `${len} bytes`).toThrow(ModelFormatError);
+    expect(() => modelFromOnnx(bytes.subarray(0, bytes.length - 1))).toThrow(ModelFormatError);
+    expect(() => modelFromOnnx(readFileSync(new URL("../fixtures/onnx-pytorch/manifest.json", import.meta.url)))).toThrow(FoliateError);
+    expect(() => modelFromOnnx(new Uint8Array(0))).toThrow(/empty/);
+  });
+
+  it("fuzz: garbled bytes of the CNN either import or throw a FoliateError, never anything else", () => {
+    const bytes = onnxBytes("cnn_mnist_like");
+    let rejected = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: bytes.length - 1 }), fc.nat({ max: 255 })), { minLength: 1, maxLength: 3 }), (edits) => {
+        const garbled = bytes.slice();
+        for (const [at, value] of edits) garbled[at] = value;
+        try {
+          new Model(modelFromOnnx(garbled));
+        } catch (e) {
+          if (!(e instanceof FoliateError)) throw e;
+          rejected++;
+        }
+      }),
+      { numRuns: 300, seed: 3 },
+    );
+    expect(rejected).toBeGreaterThan(30);
+  });
+
+  it("float32 attributes come back as the decimal the author wrote", () => {
+    expect(float32Literal(Math.fround(0.1))).toBe(0.1);
+    expect(float32Literal(Math.fround(0.01))).toBe(0.01);
+    expect(float32Literal(1)).toBe(1);
+    expect(float32Literal(Math.fround(1 / 3))).toBe(0.33333334);
+  });
+});
