@@ -40,7 +40,8 @@ const MR: i32 = 4;
   let a2 = a + 2 * sa;
   let a3 = a + 3 * sa;
   let pb = b;
-  for (let p = 0; p < k; p++) {
+  const aEnd = a + <usize>k * sizeof<T>(); // runs k times: a0 steps one element from a to aEnd
+  while (a0 < aEnd) {
     const b0 = v128.load(pb);
     const b1 = nv > 1 ? v128.load(pb, 16) : z;
     let s = v128.load_splat<T>(a0);
