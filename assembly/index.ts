@@ -2,3 +2,4 @@
 // objects. The host (src/engine/arena.ts) owns every byte from heapBase() upwards.
 export { heapBase } from "./memory";
 export { gemmF32, gemmF64 } from "./gemm";
+export { symEigF64 } from "./eigh";
