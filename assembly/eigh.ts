@@ -8,7 +8,7 @@
 // are contiguous in row-major storage (the f64x2 row operations below), instead of to two strided columns.
 //
 // All work happens in V (n×n, stride ldv) and in `work` (3n f64: diagonal, off-diagonal, one vector).
-// A is scaled by 1/max|a_ij| on the way in (no overflow or underflow in the norms) and Λ scaled back.
+// A is scaled by a power of two near 1/max|a_ij| on the way in (no overflow or underflow in the norms) and Λ scaled back.
 
 /** Unit roundoff of float64 (2⁻⁵²). */
 const EPS: f64 = 2.220446049250313e-16;
@@ -114,7 +114,7 @@ function tridiagonalise(n: i32, v: usize, sv: usize, d: usize, e: usize, tmp: us
     const l = i - 1;
     const rowI = v + <usize>i * sv;
     store<f64>(d + (<usize>i << 3), load<f64>(rowI + (<usize>i << 3))); // final: later steps touch 0..i−2 only
-    const sigma = Math.sqrt(dot(rowI, rowI, i)); // ‖A[i][0..l]‖ (A is scaled to max |a| = 1)
+    const sigma = Math.sqrt(dot(rowI, rowI, i)); // ‖A[i][0..l]‖ (A is scaled to max|a| in [1, 2): no overflow)
     const ul = load<f64>(rowI + (<usize>l << 3));
     if (l == 0 || sigma == 0) {
       // Nothing below the subdiagonal to annihilate: T_{l,i} = A[i][l], P_(i) = I.
@@ -253,14 +253,16 @@ export function symEigF64(n: i32, a: usize, lda: i32, w: usize, v: usize, ldv: i
   const d = work;
   const e = work + (<usize>n << 3);
   const tmp = work + (<usize>(2 * n) << 3);
-  // V = A / max|a_ij|.
+  // V = A · inv.
   let amax = 0.0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) amax = Math.max(amax, Math.abs(load<f64>(a + <usize>i * sa + (<usize>j << 3))));
   }
-  let inv = amax > 0 ? 1 / amax : 1.0;
-  if (!(inv < Infinity)) inv = 1; // subnormal amax: work unscaled
-  const scaleBack = inv == 1 ? 1.0 : amax;
+  // A power of two (so scaling is exact) bringing max|a_ij| into [1, 2): 2^(1023 − e) for amax's biased
+  // exponent e, the biased result clamped to the normal range [1, 2046]. amax = 0 gives e = 0: harmless.
+  const ex = <i32>((reinterpret<u64>(amax) >> 52) & 0x7ff);
+  const inv = reinterpret<f64>(<u64>min(max(2046 - ex, 1), 2046) << 52);
+  const scaleBack = 1 / inv;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       store<f64>(v + <usize>i * sv + (<usize>j << 3), load<f64>(a + <usize>i * sa + (<usize>j << 3)) * inv);
