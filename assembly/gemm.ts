@@ -1,24 +1,156 @@
-// PLACEHOLDER until the tuned kernel lands (same contract).
+// Dense matrix product C = A·B (or C += A·B), row-major, in f32 and f64, with a register-tiled SIMD
+// micro-kernel written once, generically over the element type T (f32: f32x4, f64: f64x2).
+//
+// Tiling: C is cut into tiles of up to MR rows × NV vectors (NV·LANES columns). A tile keeps its MR·NV
+// accumulators in registers for the whole k loop; each k step loads NV vectors of one B row and
+// broadcasts one A element per tile row (v128.load_splat), then does MR·NV multiply-adds. With MR = 4 and
+// NV = 2 that is 8 accumulators + 2 B vectors + 1 broadcast = 11 of the 15 xmm registers V8 allocates on
+// x64 (xmm15 is its scratch), so nothing spills. Row edges (m mod MR) use the same routine with fewer rows;
+// column edges use one vector (LANES columns) and then a scalar tile for the last < LANES columns.
+// No packing: B is read in place with stride ldb, which for the engine's shapes stays in L1/L2.
+
+/** Rows per register tile. */
+const MR: i32 = 4;
+
+/** a·b + c, fused (relaxed SIMD, compile-time choice) or as multiply then add. */
+// @ts-ignore: decorator
+@inline function madd<T>(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, c);
+  return v128.add<T>(v128.mul<T>(a, b), c);
+}
+
+/** Store one accumulator vector to C at `p`, adding the old value when `accumulate`. */
+// @ts-ignore: decorator
+@inline function storeVec<T>(p: usize, acc: v128, accumulate: bool): void {
+  v128.store(p, accumulate ? v128.add<T>(v128.load(p), acc) : acc);
+}
+
 /**
- * C (m×n) = A (m×k) · B (k×n), or C += A·B when accumulate != 0. Row-major f32, strides in elements.
+ * One register tile: C[0..rows) × [0..nv·LANES) (+)= A[0..rows) × [0..k) · B[0..k) × [0..nv·LANES).
+ * `rows` (1..4) and `nv` (1..2) are compile-time constants at every call site, so after inlining the
+ * unused accumulators and branches vanish. Pointers are byte offsets of the tile's first element;
+ * strides in bytes. Bounds: the caller guarantees rows ≤ m − i and nv·LANES ≤ n − j for the tile's (i, j).
  */
-export function gemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+// @ts-ignore: decorator
+@inline function tile<T>(rows: i32, nv: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
+  const z = v128.splat<T>(<T>0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  let a0 = a;
+  let a1 = a + sa;
+  let a2 = a + 2 * sa;
+  let a3 = a + 3 * sa;
+  let pb = b;
+  const aEnd = a + <usize>k * sizeof<T>(); // runs k times: a0 steps one element from a to aEnd
+  while (a0 < aEnd) {
+    const b0 = v128.load(pb);
+    const b1 = nv > 1 ? v128.load(pb, 16) : z;
+    let s = v128.load_splat<T>(a0);
+    c00 = madd<T>(s, b0, c00);
+    if (nv > 1) c01 = madd<T>(s, b1, c01);
+    if (rows > 1) {
+      s = v128.load_splat<T>(a1);
+      c10 = madd<T>(s, b0, c10);
+      if (nv > 1) c11 = madd<T>(s, b1, c11);
+    }
+    if (rows > 2) {
+      s = v128.load_splat<T>(a2);
+      c20 = madd<T>(s, b0, c20);
+      if (nv > 1) c21 = madd<T>(s, b1, c21);
+    }
+    if (rows > 3) {
+      s = v128.load_splat<T>(a3);
+      c30 = madd<T>(s, b0, c30);
+      if (nv > 1) c31 = madd<T>(s, b1, c31);
+    }
+    a0 += sizeof<T>();
+    a1 += sizeof<T>();
+    a2 += sizeof<T>();
+    a3 += sizeof<T>();
+    pb += sb;
+  }
+  storeVec<T>(c, c00, accumulate);
+  if (nv > 1) storeVec<T>(c + 16, c01, accumulate);
+  if (rows > 1) {
+    storeVec<T>(c + sc, c10, accumulate);
+    if (nv > 1) storeVec<T>(c + sc + 16, c11, accumulate);
+  }
+  if (rows > 2) {
+    storeVec<T>(c + 2 * sc, c20, accumulate);
+    if (nv > 1) storeVec<T>(c + 2 * sc + 16, c21, accumulate);
+  }
+  if (rows > 3) {
+    storeVec<T>(c + 3 * sc, c30, accumulate);
+    if (nv > 1) storeVec<T>(c + 3 * sc + 16, c31, accumulate);
+  }
+}
+
+/** A column panel of width nv·LANES over all m rows: full MR-row tiles, then one tile for the rest. */
+// @ts-ignore: decorator
+@inline function panel<T>(nv: i32, m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
+  let i = 0;
+  for (; i + MR <= m; i += MR) {
+    tile<T>(MR, nv, k, a + <usize>i * sa, sa, b, sb, c + <usize>i * sc, sc, accumulate);
+  }
+  const rest = m - i;
+  const ai = a + <usize>i * sa;
+  const ci = c + <usize>i * sc;
+  if (rest == 3) tile<T>(3, nv, k, ai, sa, b, sb, ci, sc, accumulate);
+  else if (rest == 2) tile<T>(2, nv, k, ai, sa, b, sb, ci, sc, accumulate);
+  else if (rest == 1) tile<T>(1, nv, k, ai, sa, b, sb, ci, sc, accumulate);
+}
+
+/** Scalar edge: the last `cols` (< LANES) columns of C for all m rows, dot products accumulated in T. */
+function scalarColumns<T>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
   for (let i = 0; i < m; i++) {
-    const crow = c + (<usize>(i * ldc) << 2);
-    if (!accumulate) memory.fill(crow, 0, <usize>n << 2);
-    for (let p = 0; p < k; p++) {
-      const aip = load<f32>(a + (<usize>(i * lda + p) << 2));
-      const brow = b + (<usize>(p * ldb) << 2);
-      let j = 0;
-      const va = f32x4.splat(aip);
-      for (; j + 4 <= n; j += 4) {
-        const o = <usize>j << 2;
-        v128.store(crow + o, f32x4.add(v128.load(crow + o), f32x4.mul(va, v128.load(brow + o))));
+    const ai = a + <usize>i * sa;
+    const ci = c + <usize>i * sc;
+    for (let j = 0; j < cols; j++) {
+      let s = <T>0;
+      let pb = b + <usize>j * sizeof<T>();
+      for (let p = 0; p < k; p++) {
+        s += load<T>(ai + <usize>p * sizeof<T>()) * load<T>(pb);
+        pb += sb;
       }
-      for (; j < n; j++) {
-        const o = <usize>j << 2;
-        store<f32>(crow + o, load<f32>(crow + o) + aip * load<f32>(brow + o));
-      }
+      const pc = ci + <usize>j * sizeof<T>();
+      store<T>(pc, accumulate ? load<T>(pc) + s : s);
     }
   }
+}
+
+/** The whole product, generic in T; see gemmF32 for the contract. */
+function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32): void {
+  if (m <= 0 || n <= 0) return;
+  const lanes = 16 / sizeof<T>();
+  const sa = <usize>lda * sizeof<T>();
+  const sb = <usize>ldb * sizeof<T>();
+  const sc = <usize>ldc * sizeof<T>();
+  const accumulate = acc != 0;
+  // k ≤ 0: C = 0·(anything), i.e. cleared, or left alone when accumulating (the tiles do exactly that).
+  const kk = k > 0 ? k : 0;
+  let j = 0;
+  for (; j + 2 * lanes <= n; j += 2 * lanes) {
+    const bj = b + <usize>j * sizeof<T>();
+    panel<T>(2, m, kk, a, sa, bj, sb, c + <usize>j * sizeof<T>(), sc, accumulate);
+  }
+  if (j + lanes <= n) {
+    panel<T>(1, m, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate);
+    j += lanes;
+  }
+  if (j < n) {
+    scalarColumns<T>(m, n - j, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate);
+  }
+}
+
+/**
+ * C (m×n) = A (m×k) · B (k×n), or C += A·B when `accumulate` != 0. float32, row-major; `a`, `b`, `c` are
+ * byte offsets (any 4-byte alignment), `lda`, `ldb`, `ldc` row strides in elements (≥ k, n, n). C must not
+ * overlap A or B. No scratch. Only the m×n window of C is written.
+ */
+export function gemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  gemm<f32>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+/** Same contract as gemmF32 in float64 (f64x2 tiles of 4 rows × 4 columns). */
+export function gemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  gemm<f64>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }

@@ -1,8 +1,6 @@
 // Foliate's Wasm kernels: one operation per file, pointer ABI (byte offsets into linear memory), no managed
 // objects. The host (src/engine/arena.ts) owns every byte from heapBase() upwards.
 export { heapBase } from "./memory";
-export { gemmF32 } from "./gemm";
-export { symEigF64 } from "./eigh";
 export { activationF32, scaleColumnsF32, broadcastRowsF32 } from "./activation";
 export { conv2dF32, conv2dVjpF32 } from "./conv";
 export { maxPoolF32, maxPoolRouteF32, avgPoolF32 } from "./pool";
@@ -11,3 +9,5 @@ export { signBitsF32, fnv64 } from "./pattern";
 export { fisherFactorF64, lowRankEigF32, denseMetricF32, denseEigF64 } from "./dim";
 export { softmaxF32, softmaxJacobianF32 } from "./softmax";
 export { transposeF32, identityF32 } from "./layout";
+export { gemmF32, gemmF64 } from "./gemm";
+export { symEigF64 } from "./eigh";

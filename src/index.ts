@@ -7,3 +7,6 @@ export type { ForwardOptions, ForwardResult, LayerValues } from "./analyses/forw
 export type { JacobianOptions, JacobianOutput, JacobianResult } from "./analyses/jacobian.js";
 export type { DimOptions, DimResult } from "./analyses/dim.js";
 export type { PullbackMetricOptions, PullbackMetricResult } from "./analyses/pullbackMetric.js";
+export { eigh } from "./linalg/eigh.js";
+export { readNpy, writeNpy, NpyFormatError, NPY_MAX_HEADER_SIZE, type NpyArray, type NpyData, type NpyDtype } from "./io/npy.js";
+export { modelFromOnnx, SUPPORTED_ONNX_OPS } from "./model/onnx.js";
