@@ -78,8 +78,8 @@ export function lowRankEigF32(m: i32, d: i32, j: usize, f: usize, r: i32, rankTo
   const k = work;
   const u = k + mm;
   const tmp = u + mm;
-  const w = tmp + mm + mm; // eigenvalues of K (m), plus eigensolver scratch shares tmp (m·m + 4m)
-  const wv = w + (<usize>m << 3) + (<usize>(4 * m) << 3);
+  const w = tmp + mm + mm + (<usize>(4 * m) << 3); // tmp: G, then the eigensolver's scratch (≥ 3m)
+  const wv = w + (<usize>m << 3);
   const vs = wv + (<usize>m << 3); // (r + 1)×d f64: accepted vectors, then the candidate
   smallGram(m, d, j, f, k, tmp);
   symEigF64(m, k, m, w, u, m, tmp);
