@@ -8,7 +8,8 @@
 import { OptionError } from "../errors.js";
 import { forwardPass } from "../engine/forwardPass.js";
 import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
-import type { Job, PerPointArray } from "../engine/job.js";
+import type { Job, Layout } from "../engine/job.js";
+import type { Plan } from "../engine/plan.js";
 import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
 
@@ -46,46 +47,61 @@ export function rankTolerance(opts: Record<string, unknown>): number {
   return t;
 }
 
-export const dimJob: Job = (arena, plan, X, count, opts) => {
-  const k = arena.kernels<CoreKernels>();
-  const rankTol = rankTolerance(opts);
+function dimSizes(plan: Plan, opts: Record<string, unknown>) {
+  rankTolerance(opts);
   const route = opts.route ?? "lowRank";
   if (route !== "lowRank" && route !== "dense") throw new OptionError(`route must be "lowRank" or "dense", got ${String(route)}`);
   const d = plan.inputSize, C = plan.outputSize;
   if (C < 2) throw new OptionError(`the DIM needs a classifier with at least 2 outputs; this model has ${C}`);
-  const target = plan.ops.length - 1;
-  const r = Math.min(C - 1, d);
-  const eigenvalues = new Float64Array(count * r); // count×r
-  const eigenvectors = new Float32Array(count * r * d); // count×r×d
-  const rank = new Int32Array(count);
-  const probs = new Float32Array(count * C); // count×C
-  const matrix = opts.dense ? new Float64Array(count * d * d) : undefined; // count×d×d
-  overSubchunks(arena, X, count, d, (start, n, input) => {
-    const st = forwardPass(arena, plan, input, n);
-    const ws = jacobianWorkspace(arena, plan, target);
-    const J = arena.allocF32(C * d);
-    const p = arena.allocF64(C);
-    const F = arena.allocF64(C * C);
-    const vals = arena.allocF64(route === "dense" ? d : r);
-    const vecs = arena.allocF32((route === "dense" ? d : r) * d);
-    const work = arena.allocF64(4 * C * C + 6 * C + (r + 1) * d);
-    const g = opts.dense || route === "dense" ? arena.allocF64(d * d) : 0;
-    const gWork = g ? arena.allocF64(Math.max(C * d, 2 * d * d + 4 * d)) : 0;
-    const pr = arena.allocF32(n * C);
-    k.softmaxF32(n, C, st.out[target], pr);
-    for (let i = 0; i < n; i++) {
-      pointJacobian(arena, plan, st, i, ws, J);
-      k.fisherFactorF64(C, st.out[target] + i * C * 4, p, F);
-      if (g) k.denseMetricF32(C, d, J, F, g, gWork);
-      if (matrix) matrix.set(arena.f64(g, d * d), (start + i) * d * d);
-      const rk = route === "dense" ? k.denseEigF64(d, g, rankTol, vals, vecs, gWork) : k.lowRankEigF32(C, d, J, F, r, rankTol, vals, vecs, work);
-      rank[start + i] = Math.min(rk, r);
-      eigenvalues.set(arena.f64(vals, r), (start + i) * r);
-      eigenvectors.set(arena.f32(vecs, r * d), (start + i) * r * d);
-    }
-    probs.set(arena.f32(pr, n * C), start * C);
-  });
-  const perPoint: Record<string, PerPointArray> = { eigenvalues, eigenvectors, rank, probs };
-  if (matrix) perPoint.matrix = matrix;
-  return { perPoint, meta: { d, C, r } };
+  return { d, C, r: Math.min(C - 1, d), route };
+}
+
+export const dimJob: Job = {
+  layout(plan, opts) {
+    const { d, C, r } = dimSizes(plan, opts);
+    const layout: Layout = { eigenvalues: ["f64", r], eigenvectors: ["f32", r * d], rank: ["i32", 1], probs: ["f32", C] };
+    if (opts.dense) layout.matrix = ["f64", d * d];
+    return layout;
+  },
+  meta(plan, opts) {
+    const { d, C, r } = dimSizes(plan, opts);
+    return { d, C, r };
+  },
+  run(arena, plan, X, count, opts, out, base) {
+    const k = arena.kernels<CoreKernels>();
+    const rankTol = rankTolerance(opts);
+    const { d, C, r, route } = dimSizes(plan, opts);
+    const target = plan.ops.length - 1;
+    const eigenvalues = out.eigenvalues as Float64Array; // points×r
+    const eigenvectors = out.eigenvectors as Float32Array; // points×r×d
+    const rank = out.rank as Int32Array;
+    const probs = out.probs as Float32Array; // points×C
+    const matrix = out.matrix as Float64Array | undefined; // points×d×d
+    overSubchunks(arena, X, count, d, (start, n, input) => {
+      const st = forwardPass(arena, plan, input, n);
+      const ws = jacobianWorkspace(arena, plan, target);
+      const J = arena.allocF32(C * d);
+      const p = arena.allocF64(C);
+      const F = arena.allocF64(C * C);
+      const vals = arena.allocF64(route === "dense" ? d : r);
+      const vecs = arena.allocF32((route === "dense" ? d : r) * d);
+      const work = arena.allocF64(4 * C * C + 6 * C + (r + 1) * d);
+      const g = matrix || route === "dense" ? arena.allocF64(d * d) : 0;
+      const gWork = g ? arena.allocF64(Math.max(C * d, 2 * d * d + 4 * d)) : 0;
+      const pr = arena.allocF32(n * C);
+      k.softmaxF32(n, C, st.out[target], pr);
+      for (let i = 0; i < n; i++) {
+        const at = base + start + i;
+        pointJacobian(arena, plan, st, i, ws, J);
+        k.fisherFactorF64(C, st.out[target] + i * C * 4, p, F);
+        if (g) k.denseMetricF32(C, d, J, F, g, gWork);
+        if (matrix) matrix.set(arena.f64(g, d * d), at * d * d);
+        const rk = route === "dense" ? k.denseEigF64(d, g, rankTol, vals, vecs, gWork) : k.lowRankEigF32(C, d, J, F, r, rankTol, vals, vecs, work);
+        rank[at] = Math.min(rk, r);
+        eigenvalues.set(arena.f64(vals, r), at * r);
+        eigenvectors.set(arena.f32(vecs, r * d), at * r * d);
+      }
+      probs.set(arena.f32(pr, n * C), (base + start) * C);
+    });
+  },
 };

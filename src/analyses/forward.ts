@@ -5,7 +5,7 @@
  * pre-activation.
  */
 import { activationPattern, forwardPass } from "../engine/forwardPass.js";
-import type { Job, PerPointArray } from "../engine/job.js";
+import type { Job, Layout } from "../engine/job.js";
 import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
 
@@ -43,34 +43,40 @@ export interface ForwardResult {
   preActivations?: LayerValues[];
 }
 
-export const forwardJob: Job = (arena, plan, X, count, opts) => {
-  const k = arena.kernels<CoreKernels>();
-  const d = plan.inputSize, m = plan.outputSize, L = plan.ops.length;
-  const logits = new Float32Array(count * m); // count×m
-  const probs = new Float32Array(count * m); // count×m
-  const patterns = new Uint32Array(count * plan.patternWords); // count×words
-  const regionHash = new BigUint64Array(count);
-  const acts = opts.activations ? plan.ops.map((op) => new Float32Array(count * op.outSize)) : [];
-  const pres = opts.preActivations ? plan.ops.map((op) => new Float32Array(count * op.outSize)) : [];
-  overSubchunks(arena, X, count, d, (start, n, input) => {
-    const st = forwardPass(arena, plan, input, n);
-    const last = st.out[L - 1];
-    const pr = arena.allocF32(n * m);
-    const bits = arena.allocI32(plan.patternWords);
-    k.softmaxF32(n, m, last, pr);
-    for (let p = 0; p < n; p++) {
-      regionHash[start + p] = activationPattern(arena, plan, st, p, bits);
-      patterns.set(arena.u32(bits, plan.patternWords), (start + p) * plan.patternWords);
-    }
-    logits.set(arena.f32(last, n * m), start * m);
-    probs.set(arena.f32(pr, n * m), start * m);
+export const forwardJob: Job = {
+  layout(plan, opts) {
+    const m = plan.outputSize;
+    const layout: Layout = { logits: ["f32", m], probs: ["f32", m], patterns: ["u32", plan.patternWords], regionHash: ["u64", 1] };
     plan.ops.forEach((op, l) => {
-      if (opts.activations) acts[l].set(arena.f32(st.out[l], n * op.outSize), start * op.outSize);
-      if (opts.preActivations) pres[l].set(arena.f32(st.pre[l], n * op.outSize), start * op.outSize);
+      if (opts.activations) layout[`activation${l}`] = ["f32", op.outSize];
+      if (opts.preActivations) layout[`preActivation${l}`] = ["f32", op.outSize];
     });
-  });
-  const perPoint: Record<string, PerPointArray> = { logits, probs, patterns, regionHash };
-  acts.forEach((a, l) => (perPoint[`activation${l}`] = a));
-  pres.forEach((a, l) => (perPoint[`preActivation${l}`] = a));
-  return { perPoint, meta: { m, patternBits: plan.patternBits, patternWords: plan.patternWords } };
+    return layout;
+  },
+  meta(plan) {
+    return { m: plan.outputSize, patternBits: plan.patternBits, patternWords: plan.patternWords };
+  },
+  run(arena, plan, X, count, opts, out, base) {
+    const k = arena.kernels<CoreKernels>();
+    const d = plan.inputSize, m = plan.outputSize, L = plan.ops.length, W = plan.patternWords;
+    const regionHash = out.regionHash as BigUint64Array;
+    overSubchunks(arena, X, count, d, (start, n, input) => {
+      const at = base + start;
+      const st = forwardPass(arena, plan, input, n);
+      const last = st.out[L - 1];
+      const pr = arena.allocF32(n * m);
+      const bits = arena.allocI32(W);
+      k.softmaxF32(n, m, last, pr);
+      for (let p = 0; p < n; p++) {
+        regionHash[at + p] = activationPattern(arena, plan, st, p, bits);
+        (out.patterns as Uint32Array).set(arena.u32(bits, W), (at + p) * W);
+      }
+      (out.logits as Float32Array).set(arena.f32(last, n * m), at * m);
+      (out.probs as Float32Array).set(arena.f32(pr, n * m), at * m);
+      plan.ops.forEach((op, l) => {
+        if (opts.activations) (out[`activation${l}`] as Float32Array).set(arena.f32(st.out[l], n * op.outSize), at * op.outSize);
+        if (opts.preActivations) (out[`preActivation${l}`] as Float32Array).set(arena.f32(st.pre[l], n * op.outSize), at * op.outSize);
+      });
+    });
+  },
 };

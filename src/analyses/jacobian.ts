@@ -15,6 +15,8 @@ export type JacobianOutput = "logits" | "logprobs" | "probs" | { layer: number }
 
 export interface JacobianOptions {
   output?: JacobianOutput;
+  /** Write the result into this n×m×d array instead of allocating one (reuse across calls). */
+  out?: Float32Array;
 }
 
 export interface JacobianResult {
@@ -38,28 +40,36 @@ export function resolveOutput(plan: Plan, output: unknown): { target: number; tr
   throw new OptionError(`output must be "logits", "logprobs", "probs" or { layer: i }, got ${JSON.stringify(output)}`);
 }
 
-export const jacobianJob: Job = (arena, plan, X, count, opts) => {
-  const k = arena.kernels<CoreKernels>();
-  const { target, transform } = resolveOutput(plan, opts.output);
-  const d = plan.inputSize;
-  const m = plan.ops[target].outSize;
-  const data = new Float32Array(count * m * d); // count×m×d
-  overSubchunks(arena, X, count, d, (start, n, input) => {
-    const st = forwardPass(arena, plan, input, n);
-    const ws = jacobianWorkspace(arena, plan, target);
-    const out = arena.allocF32(n * m * d);
-    const p = arena.allocF64(m);
-    const f = arena.allocF64(m * m);
-    const work = arena.allocF64(d);
-    for (let i = 0; i < n; i++) {
-      const ji = out + i * m * d * 4;
-      pointJacobian(arena, plan, st, i, ws, ji);
-      if (transform) {
-        k.fisherFactorF64(m, st.out[target] + i * m * 4, p, f);
-        k.softmaxJacobianF32(m, d, ji, p, transform, work);
+export const jacobianJob: Job = {
+  layout(plan, opts) {
+    const { target } = resolveOutput(plan, opts.output);
+    return { data: ["f32", plan.ops[target].outSize * plan.inputSize] };
+  },
+  meta(plan, opts) {
+    return { m: plan.ops[resolveOutput(plan, opts.output).target].outSize, d: plan.inputSize };
+  },
+  run(arena, plan, X, count, opts, out, base) {
+    const k = arena.kernels<CoreKernels>();
+    const { target, transform } = resolveOutput(plan, opts.output);
+    const d = plan.inputSize;
+    const m = plan.ops[target].outSize;
+    const data = out.data as Float32Array; // points×m×d
+    overSubchunks(arena, X, count, d, (start, n, input) => {
+      const st = forwardPass(arena, plan, input, n);
+      const ws = jacobianWorkspace(arena, plan, target);
+      const J = arena.allocF32(n * m * d);
+      const p = arena.allocF64(m);
+      const f = arena.allocF64(m * m);
+      const work = arena.allocF64(d);
+      for (let i = 0; i < n; i++) {
+        const ji = J + i * m * d * 4;
+        pointJacobian(arena, plan, st, i, ws, ji);
+        if (transform) {
+          k.fisherFactorF64(m, st.out[target] + i * m * 4, p, f);
+          k.softmaxJacobianF32(m, d, ji, p, transform, work);
+        }
       }
-    }
-    data.set(arena.f32(out, n * m * d), start * m * d);
-  });
-  return { perPoint: { data }, meta: { m, d } };
+      data.set(arena.f32(J, n * m * d), (base + start) * m * d);
+    });
+  },
 };

@@ -7,6 +7,7 @@
 import { forwardPass } from "../engine/forwardPass.js";
 import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
 import type { Job } from "../engine/job.js";
+import type { Plan } from "../engine/plan.js";
 import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
 import { rankTolerance } from "./dim.js";
@@ -36,39 +37,54 @@ export interface PullbackMetricResult {
   kernelDim: Int32Array;
 }
 
-export const pullbackMetricJob: Job = (arena, plan, X, count, opts) => {
-  const k = arena.kernels<CoreKernels>();
-  const rankTol = rankTolerance(opts);
+function pullbackSizes(plan: Plan, opts: Record<string, unknown>) {
+  rankTolerance(opts);
   const { target } = resolveOutput(plan, opts.layer === undefined ? undefined : { layer: opts.layer });
   const d = plan.inputSize, m = plan.ops[target].outSize;
-  const route = opts.full || m >= d ? "dense" : "lowRank";
-  const r = route === "dense" ? d : m;
-  const eigenvalues = new Float64Array(count * r); // count×r
-  const eigenvectors = new Float32Array(count * r * d); // count×r×d
-  const rank = new Int32Array(count);
-  const kernelDim = new Int32Array(count);
-  overSubchunks(arena, X, count, d, (start, n, input) => {
-    const st = forwardPass(arena, plan, input, n);
-    const ws = jacobianWorkspace(arena, plan, target);
-    const J = arena.allocF32(m * d);
-    const vals = arena.allocF64(r);
-    const vecs = arena.allocF32(r * d);
-    const work = route === "dense" ? arena.allocF64(Math.max(m * d, 2 * d * d + 4 * d)) : arena.allocF64(4 * m * m + 6 * m + (r + 1) * d);
-    const g = route === "dense" ? arena.allocF64(d * d) : 0;
-    for (let i = 0; i < n; i++) {
-      pointJacobian(arena, plan, st, i, ws, J);
-      let rk: number;
-      if (route === "dense") {
-        k.denseMetricF32(m, d, J, 0, g, work);
-        rk = k.denseEigF64(d, g, rankTol, vals, vecs, work);
-      } else {
-        rk = k.lowRankEigF32(m, d, J, 0, r, rankTol, vals, vecs, work);
+  const route: "lowRank" | "dense" = opts.full || m >= d ? "dense" : "lowRank";
+  return { target, d, m, route, r: route === "dense" ? d : m };
+}
+
+export const pullbackMetricJob: Job = {
+  layout(plan, opts) {
+    const { d, r } = pullbackSizes(plan, opts);
+    return { eigenvalues: ["f64", r], eigenvectors: ["f32", r * d], rank: ["i32", 1], kernelDim: ["i32", 1] };
+  },
+  meta(plan, opts) {
+    const { d, m, r, route } = pullbackSizes(plan, opts);
+    return { d, m, r, route };
+  },
+  run(arena, plan, X, count, opts, out, base) {
+    const k = arena.kernels<CoreKernels>();
+    const rankTol = rankTolerance(opts);
+    const { target, d, m, route, r } = pullbackSizes(plan, opts);
+    const eigenvalues = out.eigenvalues as Float64Array; // points×r
+    const eigenvectors = out.eigenvectors as Float32Array; // points×r×d
+    const rank = out.rank as Int32Array;
+    const kernelDim = out.kernelDim as Int32Array;
+    overSubchunks(arena, X, count, d, (start, n, input) => {
+      const st = forwardPass(arena, plan, input, n);
+      const ws = jacobianWorkspace(arena, plan, target);
+      const J = arena.allocF32(m * d);
+      const vals = arena.allocF64(r);
+      const vecs = arena.allocF32(r * d);
+      const work = route === "dense" ? arena.allocF64(Math.max(m * d, 2 * d * d + 4 * d)) : arena.allocF64(4 * m * m + 6 * m + (r + 1) * d);
+      const g = route === "dense" ? arena.allocF64(d * d) : 0;
+      for (let i = 0; i < n; i++) {
+        const at = base + start + i;
+        pointJacobian(arena, plan, st, i, ws, J);
+        let rk: number;
+        if (route === "dense") {
+          k.denseMetricF32(m, d, J, 0, g, work);
+          rk = k.denseEigF64(d, g, rankTol, vals, vecs, work);
+        } else {
+          rk = k.lowRankEigF32(m, d, J, 0, r, rankTol, vals, vecs, work);
+        }
+        rank[at] = rk;
+        kernelDim[at] = d - rk;
+        eigenvalues.set(arena.f64(vals, r), at * r);
+        eigenvectors.set(arena.f32(vecs, r * d), at * r * d);
       }
-      rank[start + i] = rk;
-      kernelDim[start + i] = d - rk;
-      eigenvalues.set(arena.f64(vals, r), (start + i) * r);
-      eigenvectors.set(arena.f32(vecs, r * d), (start + i) * r * d);
-    }
-  });
-  return { perPoint: { eigenvalues, eigenvectors, rank, kernelDim }, meta: { d, m, r, route } };
+    });
+  },
 };

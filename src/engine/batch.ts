@@ -18,7 +18,7 @@ export function toBatch(X: unknown, d: number, what = "X"): Batch {
   if (X instanceof Float32Array || X instanceof Float64Array) {
     if (X.length % d !== 0)
       throw new ShapeError(`${what} has ${X.length} values, not a multiple of the model's input size d = ${d}`);
-    data = X instanceof Float32Array ? X.slice() : Float32Array.from(X);
+    data = X instanceof Float32Array ? X : Float32Array.from(X); // never written: no copy needed
   } else if (Array.isArray(X)) {
     data = new Float32Array(X.length * d);
     X.forEach((row, i) => {

@@ -6,7 +6,7 @@
 import { Arena } from "./arena.js";
 import { FoliateError, OptionError } from "../errors.js";
 import type { ModelSpec } from "../model/types.js";
-import type { JobPart } from "./job.js";
+import { allocateOutputs, type Outputs } from "./job.js";
 import { jobs } from "./jobs.js";
 import { uploadPlan, type Plan } from "./plan.js";
 import type { WasmVariant } from "./wasm.js";
@@ -43,17 +43,23 @@ export class Compute {
     this.plans.set(id, plan);
   }
 
-  run(job: string, id: string, X: Float32Array, count: number, opts: Record<string, unknown>): JobPart {
-    const fn = jobs[job];
-    if (!fn) throw new OptionError(`unknown job "${job}"`);
+  /**
+   * Run a job on `count` points, writing point i at index base + i of `out`; without `out`, allocate
+   * outputs for the chunk alone (base 0) and return them.
+   */
+  run(job: string, id: string, X: Float32Array, count: number, opts: Record<string, unknown>, out?: Outputs, base = 0): Outputs {
+    const def = jobs[job];
+    if (!def) throw new OptionError(`unknown job "${job}"`);
     const plan = this.plans.get(id);
     if (!plan) throw new FoliateError(`model ${id} is not registered with this kernel instance`);
+    const target = out ?? allocateOutputs(def.layout(plan, opts), count, false);
     const mark = this.arena.mark();
     try {
-      return fn(this.arena, plan, X, count, opts);
+      def.run(this.arena, plan, X, count, opts, target, out ? base : 0);
     } finally {
       this.arena.release(mark);
     }
+    return target;
   }
 
   memory(): { wasmBytes: number; peakScratch: number } {

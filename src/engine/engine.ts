@@ -4,11 +4,13 @@
  * identical for any number of workers), runs the chunks on the pool (or inline for workers: 0), reports
  * progress per chunk, and concatenates the parts.
  */
-import { AbortError, EngineClosedError, OptionError } from "../errors.js";
+import { AbortError, EngineClosedError, OptionError, ShapeError } from "../errors.js";
 import { Model } from "../model/model.js";
 import { toBatch, type BatchInput } from "./batch.js";
 import { Compute } from "./compute.js";
-import type { JobPart, PerPointArray } from "./job.js";
+import { allocateOutputs, type Meta, type Outputs } from "./job.js";
+import { jobs } from "./jobs.js";
+import { compilePlan, type Plan } from "./plan.js";
 import { WorkerPool } from "./pool.js";
 import type { WasmVariant } from "./wasm.js";
 import type { ForwardOptions, ForwardResult, LayerValues } from "../analyses/forward.js";
@@ -73,19 +75,17 @@ export class Engine {
 
   /** Outputs, probabilities and activation patterns (region hashes); optionally every layer's values. */
   async forward(model: Model, X: BatchInput, opts: ForwardOptions & CallOptions = {}): Promise<ForwardResult> {
-    const { parts, n } = await this.map("forward", model, X, opts, { activations: !!opts.activations, preActivations: !!opts.preActivations });
-    const r = concat(parts);
+    const { out: r, meta, n } = await this.map("forward", model, X, opts, { activations: !!opts.activations, preActivations: !!opts.preActivations });
     const layers = (key: string) =>
       model.layers.map((_, l): LayerValues => ({ layer: l, shape: model.shapes[l], data: r[`${key}${l}`] as Float32Array }));
-    const m = parts[0].meta.m as number;
     return {
       n,
-      m,
+      m: meta.m as number,
       logits: r.logits as Float32Array,
       probs: r.probs as Float32Array,
       patterns: r.patterns as Uint32Array,
-      patternBits: parts[0].meta.patternBits as number,
-      patternWords: parts[0].meta.patternWords as number,
+      patternBits: meta.patternBits as number,
+      patternWords: meta.patternWords as number,
       regionHash: r.regionHash as BigUint64Array,
       ...(opts.activations ? { activations: layers("activation") } : {}),
       ...(opts.preActivations ? { preActivations: layers("preActivation") } : {}),
@@ -94,16 +94,13 @@ export class Engine {
 
   /** Exact input Jacobians, n×m×d. */
   async jacobian(model: Model, X: BatchInput, opts: JacobianOptions & CallOptions = {}): Promise<JacobianResult> {
-    const { parts, n } = await this.map("jacobian", model, X, opts, { output: opts.output });
-    const r = concat(parts);
-    return { data: r.data as Float32Array, shape: [n, parts[0].meta.m as number, model.inputSize] };
+    const { out, meta, n } = await this.map("jacobian", model, X, opts, { output: opts.output }, opts.out ? { data: opts.out } : undefined);
+    return { data: out.data as Float32Array, shape: [n, meta.m as number, model.inputSize] };
   }
 
   /** The data information matrix per point, as its eigen-decomposition through the C×C side. */
   async dim(model: Model, X: BatchInput, opts: DimOptions & CallOptions = {}): Promise<DimResult> {
-    const { parts, n } = await this.map("dim", model, X, opts, { rankTol: opts.rankTol, dense: !!opts.dense, route: opts.route });
-    const r = concat(parts);
-    const meta = parts[0].meta;
+    const { out: r, meta, n } = await this.map("dim", model, X, opts, { rankTol: opts.rankTol, dense: !!opts.dense, route: opts.route });
     return {
       n,
       d: meta.d as number,
@@ -119,9 +116,7 @@ export class Engine {
 
   /** The pullback g = Jᵀ J of a layer's Euclidean metric, as eigen-decomposition, rank and kernel dimension. */
   async pullbackMetric(model: Model, X: BatchInput, opts: PullbackMetricOptions & CallOptions = {}): Promise<PullbackMetricResult> {
-    const { parts, n } = await this.map("pullbackMetric", model, X, opts, { layer: opts.layer, rankTol: opts.rankTol, full: !!opts.full });
-    const r = concat(parts);
-    const meta = parts[0].meta;
+    const { out: r, meta, n } = await this.map("pullbackMetric", model, X, opts, { layer: opts.layer, rankTol: opts.rankTol, full: !!opts.full });
     return {
       n,
       d: meta.d as number,
@@ -135,12 +130,37 @@ export class Engine {
     };
   }
 
-  /** Run a named job over the batch. Exposed for the analyses built on the engine. */
-  async map(job: string, model: Model, X: BatchInput, call: CallOptions, opts: Record<string, unknown>): Promise<{ parts: JobPart[]; n: number }> {
+  private readonly plans = new WeakMap<Model, Plan>();
+
+  /** The model's plan geometry (no weights), cached per model. */
+  private geometry(model: Model): Plan {
+    let plan = this.plans.get(model);
+    if (!plan) {
+      plan = compilePlan(model);
+      this.plans.set(model, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * Run a named job over the batch and return its outputs for all n points. Exposed for the analyses built
+   * on the engine. Options are validated here (by the job's layout) before anything is dispatched. With
+   * workers, results live in SharedArrayBuffers that every worker writes its chunk into directly.
+   * `into` supplies result arrays to reuse (each must have the layout's length).
+   */
+  async map(job: string, model: Model, X: BatchInput, call: CallOptions, opts: Record<string, unknown>, into?: Outputs): Promise<{ out: Outputs; meta: Meta; n: number }> {
     if (this.closed) throw new EngineClosedError("the engine is closed");
     if (!(model instanceof Model)) throw new OptionError(`model must be a Model (use Model.fromJSON, Model.load or Model.fromTfjs)`);
+    const def = jobs[job];
+    if (!def) throw new OptionError(`unknown job "${job}"`);
     const { data, n, d } = toBatch(X, model.inputSize);
     const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    const plan = this.geometry(model);
+    const layout = def.layout(plan, clean);
+    const meta = def.meta(plan, clean);
+    const shared = !!this.pool && canShare();
+    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n, shared);
+    const direct = !this.pool || Object.values(out).every((a) => !shared || isShared(a));
     const chunks: [number, number][] = [];
     for (let s = 0; s < n; s += this.chunkSize) chunks.push([s, Math.min(n, s + this.chunkSize)]);
     let done = 0;
@@ -152,33 +172,33 @@ export class Engine {
     if (this.pool) {
       // One failed chunk fails the call: the call's chunks still queued are dropped (running ones finish).
       let failed = false;
-      const parts = await Promise.all(
+      const writeDirect = shared && direct;
+      await Promise.all(
         chunks.map(async ([s, e]) => {
           try {
             const part = await this.pool!.run({
               job, modelId: model.id, spec: model, X: data.slice(s * d, e * d), count: e - s, opts: clean,
-              signal: call.signal, skip: () => failed,
+              out: writeDirect ? out : undefined, base: s, signal: call.signal, skip: () => failed,
             });
+            if (part) for (const [key, a] of Object.entries(part)) (out[key] as Float32Array).set(a as Float32Array, s * layout[key][1]);
             progress(e - s);
-            return part;
           } catch (err) {
             failed = true;
             throw err;
           }
         }),
       );
-      return { parts, n };
+      return { out, meta, n };
     }
     const compute = await this.local!;
     compute.register(model.id, model);
-    const parts: JobPart[] = [];
     for (const [s, e] of chunks) {
       if (call.signal?.aborted) throw new AbortError("aborted");
-      parts.push(compute.run(job, model.id, data.subarray(s * d, e * d), e - s, clean));
+      compute.run(job, model.id, data.subarray(s * d, e * d), e - s, clean, out, s);
       progress(e - s);
       if (call.onProgress || call.signal) await new Promise((r) => setTimeout(r, 0));
     }
-    return { parts, n };
+    return { out, meta, n };
   }
 
   /** Memory of every kernel instance (Wasm bytes, scratch high-water mark, process RSS). */
@@ -199,20 +219,23 @@ export class Engine {
   }
 }
 
-/** Concatenate per-point arrays of the parts in order. */
-function concat(parts: JobPart[]): Record<string, PerPointArray> {
-  const out: Record<string, PerPointArray> = {};
-  for (const key of Object.keys(parts[0].perPoint)) {
-    const arrays = parts.map((p) => p.perPoint[key]);
-    const total = arrays.reduce((a, x) => a + x.length, 0);
-    const Ctor = arrays[0].constructor as new (n: number) => PerPointArray;
-    const res = new Ctor(total);
-    let o = 0;
-    for (const a of arrays) {
-      (res as Float32Array).set(a as Float32Array, o);
-      o += a.length;
-    }
-    out[key] = res;
+/** SharedArrayBuffer is usable: always in Node; in browsers only when cross-origin isolated. */
+function canShare(): boolean {
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return typeof process !== "undefined" && !!process.versions?.node ? true : !!g.crossOriginIsolated;
+}
+
+function isShared(a: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer;
+}
+
+/** Check caller-supplied result arrays against the layout. */
+function checkInto(into: Outputs, layout: Record<string, [string, number]>, n: number): Outputs {
+  for (const [key, [, per]] of Object.entries(layout)) {
+    const a = into[key];
+    if (!a) throw new OptionError(`out: missing the "${key}" array`);
+    if (a.length !== n * per) throw new ShapeError(`out: "${key}" has ${a.length} values, expected n×${per} = ${n * per}`);
   }
-  return out;
+  return into;
 }

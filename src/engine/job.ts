@@ -1,20 +1,41 @@
 /**
- * What an analysis job is: a function run inside one kernel instance (a worker, or the calling thread when
- * workers = 0) on a chunk of points. It returns per-point arrays (first dimension = the chunk's points, so
- * chunks concatenate) and chunk-independent metadata.
+ * What an analysis job is, in three parts:
+ * - `layout(plan, opts)`: its per-point outputs (name → element kind and values per point), computed from
+ *   the plan's geometry and validated options — in the calling thread, before anything is dispatched, so
+ *   bad options fail early and the engine can allocate each result once;
+ * - `meta(plan, opts)`: chunk-independent facts about the result (sizes, route);
+ * - `run(...)`: the work on a chunk of points inside one kernel instance (a worker, or the calling thread
+ *   for workers: 0), writing point i of the chunk at index `base + i` of each output array. With workers,
+ *   the arrays are SharedArrayBuffer views shared by every worker: no per-chunk copies.
  */
 import type { Arena } from "./arena.js";
 import type { Plan } from "./plan.js";
 
-export type PerPointArray = Float32Array | Float64Array | Int32Array | Uint32Array | BigUint64Array | Uint8Array;
+export type PerPointArray = Float32Array | Float64Array | Int32Array | Uint32Array | BigUint64Array;
+export type ArrayKind = "f32" | "f64" | "i32" | "u32" | "u64";
+export type Layout = Record<string, [ArrayKind, number]>;
+export type Meta = Record<string, number | string | boolean>;
+export type Outputs = Record<string, PerPointArray>;
 
-export interface JobPart {
-  perPoint: Record<string, PerPointArray>;
-  meta: Record<string, number | string | boolean | number[]>;
+export interface Job {
+  layout(plan: Plan, opts: Record<string, unknown>): Layout;
+  meta(plan: Plan, opts: Record<string, unknown>): Meta;
+  /** X: count×d f32 row-major, validated by the caller. */
+  run(arena: Arena, plan: Plan, X: Float32Array, count: number, opts: Record<string, unknown>, out: Outputs, base: number): void;
 }
 
-/** X: count×d f32 row-major, already validated by the caller; opts: structured-cloneable options. */
-export type Job = (arena: Arena, plan: Plan, X: Float32Array, count: number, opts: Record<string, unknown>) => JobPart;
+const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, u64: BigUint64Array } as const;
+const bytes = { f32: 4, f64: 8, i32: 4, u32: 4, u64: 8 } as const;
+
+/** Arrays for n points of every output in `layout`, in shared memory when `shared`. */
+export function allocateOutputs(layout: Layout, n: number, shared: boolean): Outputs {
+  const out: Outputs = {};
+  for (const [key, [kind, per]] of Object.entries(layout)) {
+    const len = n * per;
+    out[key] = shared ? new ctors[kind](new SharedArrayBuffer(len * bytes[kind]) as unknown as ArrayBuffer) : new ctors[kind](len);
+  }
+  return out;
+}
 
 /** Points per forward sub-chunk inside a job: bounds the scratch memory of one call. */
 export const SUBCHUNK = 128;

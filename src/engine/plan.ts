@@ -53,7 +53,16 @@ const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Compile `spec` and upload its weights into `arena` (persistent: allocate before any call's scratch). */
 export function uploadPlan(arena: Arena, spec: ModelSpec): Plan {
-  const start = arena.mark();
+  return buildPlan(spec, arena);
+}
+
+/** The plan's geometry alone (weight pointers 0): what the calling thread needs to size results. */
+export function compilePlan(spec: ModelSpec): Plan {
+  return buildPlan(spec);
+}
+
+function buildPlan(spec: ModelSpec, arena?: Arena): Plan {
+  const start = arena?.mark() ?? 0;
   const ops: Op[] = [];
   let shape = [...spec.inputShape];
   let patternBits = 0;
@@ -68,11 +77,14 @@ export function uploadPlan(arena: Arena, spec: ModelSpec): Plan {
     switch (layer.type) {
       case "dense": {
         const nIn = inSize, nOut = layer.units;
-        const kernel = arena.putF32(layer.kernel);
-        const kernelT = arena.allocF32(nIn * nOut);
-        const kt = arena.f32(kernelT, nIn * nOut);
-        for (let a = 0; a < nIn; a++) for (let b = 0; b < nOut; b++) kt[b * nIn + a] = layer.kernel[a * nOut + b];
-        const bias = arena.putF32(layer.bias);
+        let kernel = 0, kernelT = 0, bias = 0;
+        if (arena) {
+          kernel = arena.putF32(layer.kernel);
+          kernelT = arena.allocF32(nIn * nOut);
+          const kt = arena.f32(kernelT, nIn * nOut); // nOut×nIn: row j = the weights into unit j
+          for (let a = 0; a < nIn; a++) for (let b = 0; b < nOut; b++) kt[b * nIn + a] = layer.kernel[a * nOut + b];
+          bias = arena.putF32(layer.bias);
+        }
         ops.push({ ...base, kind: "dense", outSize: nOut, patternUnits: units(nOut), kernel, kernelT, bias });
         shape = [nOut];
         break;
@@ -84,7 +96,7 @@ export function uploadPlan(arena: Arena, spec: ModelSpec): Plan {
         const y = windowAxis(h, kh, sh, layer.padding), x = windowAxis(w, kw, sw, layer.padding);
         const geo = { h, w, c, kh, kw, sh, sw, padT: y.padBefore, padL: x.padBefore, oh: y.out, ow: x.out, oc: layer.filters };
         const outSize = y.out * x.out * layer.filters;
-        ops.push({ ...base, kind: "conv", outSize, patternUnits: units(outSize), geo, kernel: arena.putF32(layer.kernel), bias: arena.putF32(layer.bias) });
+        ops.push({ ...base, kind: "conv", outSize, patternUnits: units(outSize), geo, kernel: arena ? arena.putF32(layer.kernel) : 0, bias: arena ? arena.putF32(layer.bias) : 0 });
         shape = [y.out, x.out, layer.filters];
         break;
       }
@@ -118,6 +130,6 @@ export function uploadPlan(arena: Arena, spec: ModelSpec): Plan {
     patternBits,
     patternWords: Math.max(1, Math.ceil(patternBits / 32)),
     maxWidth,
-    bytes: arena.mark() - start,
+    bytes: arena ? arena.mark() - start : 0,
   };
 }

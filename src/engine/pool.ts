@@ -7,7 +7,7 @@
  */
 import { AbortError, deserializeError, EngineClosedError, WorkerCrashError } from "../errors.js";
 import type { ModelSpec } from "../model/types.js";
-import type { JobPart } from "./job.js";
+import type { Outputs } from "./job.js";
 import { spawnWorker, type SpawnedWorker } from "./platform.js";
 import type { WasmVariant } from "./wasm.js";
 import * as Comlink from "comlink";
@@ -19,13 +19,16 @@ export interface Task {
   X: Float32Array;
   count: number;
   opts: Record<string, unknown>;
+  /** Shared result arrays to write into at point index `base` (or none: the worker returns its own). */
+  out?: Outputs;
+  base?: number;
   signal?: AbortSignal;
   /** Checked when the task reaches a worker: true drops it (another part of the same call failed). */
   skip?: () => boolean;
 }
 
 interface Pending extends Task {
-  resolve(part: JobPart): void;
+  resolve(part: Outputs | undefined): void;
   reject(e: Error): void;
   settled: boolean;
 }
@@ -79,9 +82,9 @@ export class WorkerPool {
     }
   }
 
-  run(task: Task): Promise<JobPart> {
+  run(task: Task): Promise<Outputs | undefined> {
     if (this.closed) return Promise.reject(new EngineClosedError("the engine is closed"));
-    return new Promise<JobPart>((resolve, reject) => {
+    return new Promise<Outputs | undefined>((resolve, reject) => {
       const p: Pending = { ...task, resolve, reject, settled: false };
       if (task.signal) {
         if (task.signal.aborted) return reject(new AbortError("aborted before it started"));
@@ -128,9 +131,9 @@ export class WorkerPool {
         await remote.register(task.modelId, task.spec);
         slot.models.add(task.modelId);
       }
-      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts);
+      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts, task.out, task.base);
       if (slot.task !== task) return; // the worker died or the task was aborted meanwhile
-      settle(task, reply.ok ? reply.part : deserializeError(reply.error));
+      settle(task, reply.ok ? reply.outputs : deserializeError(reply.error));
     } catch (e) {
       if (slot.task === task) settle(task, e instanceof Error ? e : new Error(String(e)));
     } finally {
@@ -181,7 +184,7 @@ export class WorkerPool {
   }
 }
 
-function settle(p: Pending, result: JobPart | Error): void {
+function settle(p: Pending, result: Outputs | undefined | Error): void {
   if (p.settled) return;
   p.settled = true;
   if (result instanceof Error) p.reject(result);

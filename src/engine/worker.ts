@@ -6,14 +6,15 @@ import * as Comlink from "comlink";
 import { Compute } from "./compute.js";
 import { serializeError, type SerializedError } from "../errors.js";
 import type { ModelSpec } from "../model/types.js";
-import type { JobPart } from "./job.js";
+import type { Outputs } from "./job.js";
 import type { WasmVariant } from "./wasm.js";
 
 let compute: Compute | undefined;
 
-export type WorkerReply = { ok: true; part: JobPart } | { ok: false; error: SerializedError };
+/** ok with `outputs` when the worker allocated them (no shared arrays were given), else ok alone. */
+export type WorkerReply = { ok: true; outputs?: Outputs } | { ok: false; error: SerializedError };
 
-const transferables = (part: JobPart) => Object.values(part.perPoint).map((a) => a.buffer as ArrayBuffer);
+const transferables = (o: Outputs) => Object.values(o).map((a) => a.buffer as ArrayBuffer);
 
 export const workerApi = {
   async init(variant?: WasmVariant): Promise<void> {
@@ -22,10 +23,11 @@ export const workerApi = {
   register(id: string, spec: ModelSpec): void {
     compute!.register(id, spec);
   },
-  run(job: string, id: string, X: Float32Array, count: number, opts: Record<string, unknown>): WorkerReply {
+  run(job: string, id: string, X: Float32Array, count: number, opts: Record<string, unknown>, out?: Outputs, base?: number): WorkerReply {
     try {
-      const part = compute!.run(job, id, X, count, opts);
-      return Comlink.transfer({ ok: true, part }, transferables(part));
+      const outputs = compute!.run(job, id, X, count, opts, out, base);
+      if (out) return { ok: true };
+      return Comlink.transfer({ ok: true, outputs }, transferables(outputs));
     } catch (e) {
       return { ok: false, error: serializeError(e) };
     }
