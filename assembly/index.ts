@@ -11,3 +11,5 @@ export { softmaxF32, softmaxJacobianF32 } from "./softmax";
 export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64 } from "./gemm";
 export { symEigF64 } from "./eigh";
+export { denseForwardF64, denseJacobianF64 } from "./dense64";
+export { simecStepsF64, simecWorkSize } from "./simec";

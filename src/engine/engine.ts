@@ -17,6 +17,8 @@ import type { ForwardOptions, ForwardResult, LayerValues } from "../analyses/for
 import type { JacobianOptions, JacobianResult } from "../analyses/jacobian.js";
 import type { DimOptions, DimResult } from "../analyses/dim.js";
 import type { PullbackMetricOptions, PullbackMetricResult } from "../analyses/pullbackMetric.js";
+import { equivalenceClass, explore, type ExploreOptions, type PathOptions, type PathResult } from "../analyses/equivalenceClass.js";
+import { intervalPreimage, type IntervalPreimageOptions, type IntervalPreimageResult } from "../analyses/intervalPreimage.js";
 
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
@@ -128,6 +130,21 @@ export class Engine {
       rank: r.rank as Int32Array,
       kernelDim: r.kernelDim as Int32Array,
     };
+  }
+
+  /** SiMEC: the equivalence class of x0 (a float64 path in ker g), see src/analyses/equivalenceClass.ts. */
+  equivalenceClass(model: Model, x0: ArrayLike<number>, opts: PathOptions = {}): Promise<PathResult> {
+    return equivalenceClass(this, model, x0, opts);
+  }
+
+  /** SiMExp: a float64 walk across classes until the output moved by opts.epsilon. */
+  explore(model: Model, x0: ArrayLike<number>, opts: ExploreOptions = {}): Promise<PathResult> {
+    return explore(this, model, x0, opts);
+  }
+
+  /** The preimage of [N(x0) − ε, N(x0) + ε] of a 2D → 1D network as a family of classes. */
+  intervalPreimage(model: Model, x0: ArrayLike<number>, opts: IntervalPreimageOptions): Promise<IntervalPreimageResult> {
+    return intervalPreimage(this, model, x0, opts);
   }
 
   private readonly plans = new WeakMap<Model, Plan>();
