@@ -208,12 +208,12 @@ async function run(engine: Engine, model: Model, x0: ArrayLike<number>, opts: Pa
 }
 
 /** SiMEC: the equivalence class of x0 (points where the output equals N(x0)), as a polyline. */
-export function equivalenceClass(engine: Engine, model: Model, x0: ArrayLike<number>, opts: PathOptions = {}): Promise<PathResult> {
+export async function equivalenceClass(engine: Engine, model: Model, x0: ArrayLike<number>, opts: PathOptions = {}): Promise<PathResult> {
   return run(engine, model, x0, opts, 0, 0, 0);
 }
 
 /** SiMExp: walk across classes along non-null directions until the output moved by `epsilon`. */
-export function explore(engine: Engine, model: Model, x0: ArrayLike<number>, opts: ExploreOptions = {}): Promise<PathResult> {
+export async function explore(engine: Engine, model: Model, x0: ArrayLike<number>, opts: ExploreOptions = {}): Promise<PathResult> {
   const epsilon = opts.epsilon ?? 0;
   if (!(epsilon >= 0)) throw new OptionError(`epsilon must be ≥ 0, got ${opts.epsilon}`);
   return run(engine, model, x0, opts, 1, epsilon, opts.output ?? 0);
