@@ -68,6 +68,30 @@ function outputOf(last: usize, m: i32, softmax: i32, p: usize, y: usize): void {
 }
 
 /**
+ * The 2×2 case of symEigF64 in closed form (same contract: eigenvalues descending in w, unit eigenvectors as
+ * rows of V, first largest-magnitude component positive): the rotation angle θ = ½·atan2(2b, a − c);
+ * the small eigenvalue as det/λ1, free of the cancellation of (a + c)/2 − h.
+ */
+function symEig2(g: usize, w: usize, v: usize): void {
+  const a = ld(g, 0), b = ld(g, 1), c = ld(g, 3);
+  const h = Math.hypot(0.5 * (a - c), b);
+  const l1 = 0.5 * (a + c) + h;
+  st(w, 0, l1);
+  st(w, 1, l1 > 0 ? (a * c - b * b) / l1 : 0.5 * (a + c) - h);
+  const t = 0.5 * Math.atan2(2 * b, a - c);
+  const cs = Math.cos(t), sn = Math.sin(t);
+  // rows (cs, sn) and (−sn, cs), each signed so that its first largest-magnitude component is positive
+  let s1 = Math.abs(sn) > Math.abs(cs) ? sn : cs;
+  let s2 = Math.abs(cs) > Math.abs(sn) ? cs : -sn;
+  s1 = s1 < 0 ? -1 : 1;
+  s2 = s2 < 0 ? -1 : 1;
+  st(v, 0, s1 * cs);
+  st(v, 1, s1 * sn);
+  st(v, 2, -s2 * sn);
+  st(v, 3, s2 * cs);
+}
+
+/**
  * f64 values of scratch `simecStepsF64` needs: d = input size, m = output size, maxWidth = widest layer
  * input or output, sumOut = Σ layer outputs, n = d for the dense route, m for the low-rank route.
  */
@@ -171,7 +195,8 @@ export function simecStepsF64(
           st(g, i * d + j, s);
           st(g, j * d + i, s);
         }
-      if (symEigF64(d, g, d, w, vecs, d, ework) < 0) { st(sc, S_STOP, STOP_EIGEN); break; }
+      if (d == 2) symEig2(g, w, vecs);
+      else if (symEigF64(d, g, d, w, vecs, d, ework) < 0) { st(sc, S_STOP, STOP_EIGEN); break; }
       const tol = nullTol * Math.max(ld(w, 0), 0);
       let pick = -1;
       if (mode == 0) {

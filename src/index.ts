@@ -10,3 +10,7 @@ export type { PullbackMetricOptions, PullbackMetricResult } from "./analyses/pul
 export { eigh } from "./linalg/eigh.js";
 export { readNpy, writeNpy, NpyFormatError, NPY_MAX_HEADER_SIZE, type NpyArray, type NpyData, type NpyDtype } from "./io/npy.js";
 export { modelFromOnnx, SUPPORTED_ONNX_OPS } from "./model/onnx.js";
+export type { PathOptions, ExploreOptions, PathResult } from "./analyses/equivalenceClass.js";
+export type { IntervalPreimageOptions, IntervalPreimageResult } from "./analyses/intervalPreimage.js";
+export { STOP_REASONS, type StopReason } from "./analyses/simec.js";
+export { parseSimecText, SIMEC_LAYER_TYPES } from "./model/simecText.js";

@@ -37,7 +37,7 @@ export interface PathOptions extends CallOptions {
   seed?: number;
   /** Sign of the first step (SiMEC) or of the output change (SiMExp): +1 (default) or −1. */
   direction?: 1 | -1;
-  /** Steps per chunk between progress reports (default: sized from the network, ~50 ms each). */
+  /** Steps per chunk between progress reports (default: sized from the network, ~0.1 s of work each). */
   chunkSteps?: number;
 }
 
@@ -117,7 +117,7 @@ function setup(model: Model, x0: ArrayLike<number>, opts: PathOptions) {
   const mEff = net.softmax ? m - 1 : m;
   const params = net.layers.reduce((a, l) => a + l.nIn * l.nOut, 0);
   const perStep = params * (m + 2) + (route === 0 ? 7 * d * d * d : 7 * m * m * m + 2 * m * d * Math.min(d, m));
-  const chunkSteps = opts.chunkSteps ?? Math.max(16, Math.min(20000, Math.floor(2e7 / perStep)));
+  const chunkSteps = opts.chunkSteps ?? Math.max(16, Math.min(20000, Math.floor(1e8 / perStep)));
   if (!Number.isInteger(chunkSteps) || chunkSteps < 1) throw new OptionError(`chunkSteps must be a positive integer, got ${opts.chunkSteps}`);
   return { net, d, m, mEff, x, delta, steps, nullTol, lo, hi, direction, seed, route, chunkSteps };
 }
