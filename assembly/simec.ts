@@ -106,7 +106,8 @@ export function simecWorkSize(d: i32, m: i32, maxWidth: i32, sumOut: i32, n: i32
  *   is the Fisher metric and the recorded outputs are the probabilities.
  * - route 0 (dense): eigen-decomposition of the d×d metric; route 1 (low-rank, d > m): of the m×m matrix
  *   B Bᵀ, non-null eigenvectors u = Bᵀw/√μ, null directions = a Gaussian vector with those projected out.
- * - select 0: SiMEC the smallest eigenvalue (dense route), SiMExp the largest; select 1: a seeded random
+ * - select 0: SiMEC the smallest eigenvalue (dense route, unconditionally: for n → n−1 it is null), SiMExp
+ *   the largest; select 1: a seeded random
  *   eigenvector among those ≤ nullTol·λmax (SiMEC) or above it (SiMExp).
  * - orient ≥ 0 (SiMExp): every step is oriented so that output `orient` moves in the direction of the state's
  *   sign; orient < 0: the first step takes the state's sign, later steps stay continuous with the previous one.
@@ -200,7 +201,7 @@ export function simecStepsF64(
       const tol = nullTol * Math.max(ld(w, 0), 0);
       let pick = -1;
       if (mode == 0) {
-        if (select == 0) pick = ld(w, d - 1) <= tol || ld(w, 0) == 0 ? d - 1 : -1;
+        if (select == 0) pick = d - 1; // n → n−1: the metric's rank is at most d − 1, its smallest eigenvalue is null
         else {
           let first = d; // eigenvalues descending: the null ones are a tail
           while (first > 0 && ld(w, first - 1) <= tol) first--;

@@ -124,7 +124,7 @@ function setup(model: Model, x0: ArrayLike<number>, opts: PathOptions) {
 
 type Setup = ReturnType<typeof setup>;
 
-/** Run one direction in chunks. `total`/`offset` scale the progress reports across directions. */
+/** Run one direction in chunks of steps; `progress` gets the steps taken after each chunk. */
 async function walk(engine: Engine, model: Model, s: Setup, chunk: Omit<SimecChunkOptions, "steps" | "state">, sign: number, seed: number, call: CallOptions, progress: (done: number) => void): Promise<Walk> {
   const { d } = s;
   const state = new Float64Array(2 * d + STATE_EXTRA);
@@ -194,7 +194,7 @@ async function run(engine: Engine, model: Model, x0: ArrayLike<number>, opts: Pa
   const both = opts.bothDirections ?? (mode === 0 && curve);
   const select: 0 | 1 = curve ? 0 : 1;
   const orient = mode === 1 && s.mEff === 1 ? output : -1;
-  if (mode === 1 && orient >= s.m) throw new OptionError(`output must be < m = ${s.m}, got ${output}`);
+  if (!Number.isInteger(output) || output < 0 || output >= s.m) throw new OptionError(`output must be an integer in 0..${s.m - 1}, got ${output}`);
   const chunk = { mode, route: s.route, select, orient, delta: s.delta, nullTol: s.nullTol, lo: s.lo, hi: s.hi, target: epsilon, y0: Array.from(y0) };
   const total = s.steps * (both ? 2 : 1);
   let done = 0;

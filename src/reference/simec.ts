@@ -144,7 +144,7 @@ export function referenceSimecWalk(spec: ModelSpec, x0: ArrayLike<number>, o: Re
       const tol = o.nullTol * Math.max(w[0], 0);
       let pick = -1;
       if (o.mode === 0) {
-        if (o.select === 0) pick = w[d - 1] <= tol || w[0] === 0 ? d - 1 : -1;
+        if (o.select === 0) pick = d - 1;
         else {
           let first = d;
           while (first > 0 && w[first - 1] <= tol) first--;
