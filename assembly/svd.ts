@@ -178,7 +178,7 @@ export function svdJacobiF64(
       break;
     }
   }
-  // singular values (stored in s for now, unsorted), then a selection sort, descending, stable
+  // singular values (stored in s for now, unsorted), then a selection sort, descending (first maximum wins)
   for (let i = 0; i < p; i++) {
     const wi = w + (<usize>i) * rowBytes;
     store<f64>(s + ((<usize>i) << 3), Math.sqrt(dotF64(wi, wi, l)));

@@ -8,6 +8,7 @@
  */
 import { EmptyBatchError, NonFiniteError, OptionError, ShapeError } from "../../errors.js";
 import { cholesky, solveLower } from "./cholesky.js";
+import { SingularMatrixError } from "./errors.js";
 import { jointMarginals } from "./dtm.js";
 
 export interface HScoreOptions {
@@ -77,6 +78,21 @@ export function hScore(features: ArrayLike<number>, n: number, k: number, labels
     if (classWeight[c] === 0) continue;
     const root = Math.sqrt(classWeight[c] / total);
     for (let a = 0; a < k; a++) g[a * classes + c] = root * (classSum[c * k + a] / classWeight[c] - mean[a]);
+  }
+  // H is invariant to rescaling each feature: work with the correlation matrix, so that the singularity test
+  // (cholesky's relative pivot) does not depend on the features' units. A feature whose spread is below
+  // 1e−12 of its magnitude is constant.
+  for (let a = 0; a < k; a++) {
+    let big = 0;
+    for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(features[i * k + a]));
+    const sd = Math.sqrt(cov[a * k + a]);
+    if (!(sd > 1e-12 * big))
+      throw new SingularMatrixError(`hScore: cov(f) is singular: feature ${a} is constant (standard deviation ${sd.toExponential(3)}); drop it or pass a ridge`);
+    for (let b = 0; b < k; b++) {
+      cov[a * k + b] /= sd;
+      cov[b * k + a] /= sd;
+    }
+    for (let c = 0; c < classes; c++) g[a * classes + c] /= sd;
   }
   const l = cholesky(cov, k, "hScore: cov(f)");
   solveLower(l, k, g, classes);

@@ -41,6 +41,7 @@ export function svdArena(variant?: WasmVariant): Promise<Arena> {
   let a = shared.get(key);
   if (!a) {
     a = Arena.create(variant);
+    a.catch(() => shared.delete(key)); // a failed load (e.g. unbuilt kernels) is retried on the next call
     shared.set(key, a);
   }
   return a;

@@ -49,9 +49,17 @@ describe("H-score", () => {
     expect(hScoreOfJoint(g, pxy, nx, ny, k)).toBeCloseTo(opt.hScore, 12);
   });
 
+  it("does not depend on the units of each feature (columns scaled by 1e−9 and 1e9)", async () => {
+    const { pxy } = countJoint(8, 6, 5);
+    const f = gaussian(16, 77);
+    const scaled = Float64Array.from(f, (v, i) => v * (i % 2 ? 1e9 : 1e-9));
+    expect(hScoreOfJoint(scaled, pxy, 8, 6, 2)).toBeCloseTo(hScoreOfJoint(f, pxy, 8, 6, 2), 12);
+  });
+
   it("throws SingularMatrixError for constant or dependent features (unless ridged) and typed errors for bad input", () => {
     const labels = [0, 1, 0, 1];
     expect(() => hScore([1, 0, 1, 1, 1, 2, 1, 3], 4, 2, labels)).toThrow(SingularMatrixError);
+    expect(() => hScore([1, 0, 1, 1, 1, 2, 1, 3], 4, 2, labels)).toThrow(/feature 0 is constant/);
     expect(() => hScore([0, 0, 1, 2, 2, 4, 3, 6], 4, 2, labels)).toThrow(/column 1/);
     expect(hScore([1, 0, 1, 1, 1, 2, 1, 3], 4, 2, labels, { ridge: 1e-3 })).toBeGreaterThan(0);
     expect(() => hScore([0, 1, 2], 4, 1, labels)).toThrow(ShapeError);

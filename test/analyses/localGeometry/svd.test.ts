@@ -5,6 +5,8 @@ import { svd } from "../../../src/analyses/localGeometry/svd.js";
 import { svdReference, symEigJacobiReference } from "../../../src/reference/svd.js";
 import { mulberry32, normalSampler } from "../../../src/random.js";
 import { ShapeError, NonFiniteError } from "../../../src/errors.js";
+import { ConvergenceError } from "../../../src/analyses/localGeometry/errors.js";
+import fc from "fast-check";
 
 function randomMatrix(m: number, n: number, seed: number): Float64Array {
   const g = normalSampler(mulberry32(seed));
@@ -125,7 +127,32 @@ for (const variant of variants) {
   });
 }
 
+describe("svd properties (fast-check, debug variant)", () => {
+  it("any m×n ≤ 12×12 with entries of mixed scale: reconstruction, orthonormality, descending s ≥ 0", async () => {
+    const arena = await Arena.create("debug");
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.integer(), fc.integer({ min: 0, max: 3 }), async (m, n, seed, zeros) => {
+        const a = randomMatrix(m, n, seed);
+        for (let z = 0; z < zeros; z++) for (let j = 0; j < n; j++) a[(z % m) * n + j] = 0; // some zero rows
+        const r = await svd(a, m, n, { arena });
+        const k = Math.min(m, n);
+        const scale = Math.max(r.s[0], 1e-300);
+        expect(maxAbsDiff(reconstruct(r.u, r.s, r.v, m, n), a)).toBeLessThan(1e-13 * Math.max(m, n) * scale);
+        expect(orthonormalityError(r.u, m, k)).toBeLessThan(1e-13);
+        expect(orthonormalityError(r.v, n, k)).toBeLessThan(1e-13);
+        for (let i = 0; i < k; i++) expect(r.s[i]).toBeGreaterThanOrEqual(0);
+        for (let i = 1; i < k; i++) expect(r.s[i]).toBeLessThanOrEqual(r.s[i - 1]);
+      }),
+      { numRuns: 60, seed: 7 },
+    );
+  });
+});
+
 describe("svd input checks", () => {
+  it("reports non-convergence as a ConvergenceError", async () => {
+    await expect(svd(randomMatrix(6, 5, 1), 6, 5, { maxSweeps: 1 })).rejects.toThrow(ConvergenceError);
+  });
+
   it("rejects a wrong length, bad sizes and non-finite entries with typed errors", async () => {
     await expect(svd(new Float64Array(5), 2, 3)).rejects.toThrow(ShapeError);
     await expect(svd(new Float64Array(0), 0, 3)).rejects.toThrow(ShapeError);
