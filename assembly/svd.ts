@@ -6,8 +6,10 @@
 //   V  n×r, row-major, leading dimension ldv, orthonormal columns (written at `v`)
 // Sign convention (deterministic, as sklearn's svd_flip): in every column of U the entry of largest magnitude
 // (the first such index on exact ties) is positive; the matching column of V is flipped with it.
-// Zero singular values: the columns of U (or V) that Jacobi leaves at zero length are completed to an
-// orthonormal basis by Gram–Schmidt on the unit vectors e_0, e_1, ... in order, so U and V stay orthonormal.
+// Exactly zero singular values: the long-side vectors (U's columns when m ≥ n, V's otherwise) that Jacobi
+// leaves at zero length are completed to an orthonormal basis by Gram–Schmidt on the unit vector with the
+// largest component outside the span found so far, so U and V always have orthonormal columns. (Tiny but
+// nonzero singular values keep their Jacobi vectors: the stopping test makes them orthogonal too.)
 //
 // Method. Let p = r = min(m, n) and L = max(m, n). The p "short side" vectors of length L are copied into the
 // scratch W (p×L, row-major): the columns of A when m ≥ n, the rows of A when m < n. Cyclic sweeps over the
