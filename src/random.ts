@@ -1,14 +1,14 @@
 /**
- * Seeded pseudo-random numbers. Every random choice in Foliate takes an explicit seed; nothing reads
- * Math.random. mulberry32: a 32-bit state, period 2³², fine for tests and experiments (not cryptography).
+ * Seeded pseudo-random numbers. Every random choice in Foliate takes an explicit seed; nothing uses
+ * Math.random. mulberry32: 32-bit state, period 2³², fast and good enough for test data and sampling.
  */
 
-/** A generator of uniform numbers in [0, 1), deterministic in `seed`. */
+/** A generator of uniform numbers in [0, 1) from a 32-bit seed. */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
+  let s = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -16,19 +16,9 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Standard normal numbers (Box–Muller) from a uniform generator. */
-export function normalSampler(uniform: () => number): () => number {
-  let spare: number | undefined;
+export function gaussian(uniform: () => number): () => number {
   return () => {
-    if (spare !== undefined) {
-      const s = spare;
-      spare = undefined;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = uniform();
-    const v = uniform();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    const u = 1 - uniform(); // (0, 1]
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
   };
 }

@@ -3,7 +3,7 @@
  * uniform one (the local regime P = (1 − ε)·uniform + ε·A), and empirical joints of N samples.
  * Every joint is nx×ny, row-major: P[x·ny + y].
  */
-import { mulberry32, normalSampler } from "../random.js";
+import { mulberry32, gaussian } from "../random.js";
 
 /** A random joint: entries uniform in [0, 1), normalised (seed 1 is the P_XY). */
 export function randomJoint(nx: number, ny: number, seed: number): Float64Array {
@@ -18,7 +18,7 @@ export function randomJoint(nx: number, ny: number, seed: number): Float64Array 
  * sharpness 3 puts most of each row's mass on one or two labels (far from independence).
  */
 export function peakedJoint(nx: number, ny: number, seed: number, sharpness = 3): Float64Array {
-  const g = normalSampler(mulberry32(seed));
+  const g = gaussian(mulberry32(seed));
   const p = new Float64Array(nx * ny);
   for (let x = 0; x < nx; x++) {
     let row = 0;

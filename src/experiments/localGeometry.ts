@@ -20,7 +20,7 @@ import { principalAngles } from "../analyses/localGeometry/principalAngles.js";
 import { svd } from "../analyses/localGeometry/svd.js";
 import { dtm } from "../analyses/localGeometry/dtm.js";
 import { ShapeError } from "../errors.js";
-import { mulberry32, normalSampler } from "../random.js";
+import { mulberry32, gaussian } from "../random.js";
 import { conditionalEntropy, empiricalJoint, mixWithUniform, peakedJoint, randomJoint } from "./joints.js";
 import { tfjsLayerFeatures, trainOnJoint, useCpuBackend } from "./localGeometryTfjs.js";
 
@@ -247,7 +247,7 @@ export async function mmseExperiment(options: { n?: number; seed?: number; steps
   const dx = 6;
   const dy = 4;
   const k = 2;
-  const g = normalSampler(mulberry32(seed));
+  const g = gaussian(mulberry32(seed));
   const x = Float64Array.from({ length: n * dx }, () => g()); // n×dx
   const m = Float64Array.from({ length: dx * dy }, () => g()); // dx×dy
   const y = new Float64Array(n * dy); // n×dy

@@ -1,5 +1,5 @@
 // Seeded joints and helpers shared by the localGeometry tests.
-import { mulberry32, normalSampler } from "../../../src/random.js";
+import { mulberry32, gaussian as normal } from "../../../src/random.js";
 
 /** A random joint nx×ny (row-major) whose entries are counts/total with integer counts in 1..maxCount. */
 export function countJoint(nx: number, ny: number, seed: number, maxCount = 20): { pxy: Float64Array; counts: Int32Array; total: number } {
@@ -23,7 +23,7 @@ export function samplesOf(counts: Int32Array, ny: number): { xs: Int32Array; ys:
 }
 
 export function gaussian(len: number, seed: number): Float64Array {
-  const g = normalSampler(mulberry32(seed));
+  const g = normal(mulberry32(seed));
   return Float64Array.from({ length: len }, () => g());
 }
 

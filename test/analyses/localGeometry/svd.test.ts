@@ -3,13 +3,13 @@ import { Arena } from "../../../src/engine/arena.js";
 import type { WasmVariant } from "../../../src/engine/wasm.js";
 import { svd } from "../../../src/analyses/localGeometry/svd.js";
 import { svdReference, symEigJacobiReference } from "../../../src/reference/svd.js";
-import { mulberry32, normalSampler } from "../../../src/random.js";
+import { mulberry32, gaussian as normal } from "../../../src/random.js";
 import { ShapeError, NonFiniteError } from "../../../src/errors.js";
 import { ConvergenceError } from "../../../src/analyses/localGeometry/errors.js";
 import fc from "fast-check";
 
 function randomMatrix(m: number, n: number, seed: number): Float64Array {
-  const g = normalSampler(mulberry32(seed));
+  const g = normal(mulberry32(seed));
   return Float64Array.from({ length: m * n }, () => g());
 }
 
