@@ -308,16 +308,24 @@ export interface HScoreAccuracy {
   hScoreMax: number;
   accuracy: number;
   n: number;
+  /** Feature dimension given, and used after dropping constant columns (dead ReLU units). */
   k: number;
+  kUsed: number;
   classes: number;
 }
 
 /**
  * Experiment 4 (the lead calls it for each trained Foliate model, e.g. the MNIST CNN's penultimate layer):
  * the H-score of features (n×k, row-major) with labels (n), beside the model's accuracy — given directly, or
- * computed from predicted labels (n).
+ * computed from predicted labels (n). Constant columns (e.g. ReLU units dead on every sample) carry no
+ * information and would make cov(f) singular: they are dropped unless `dropConstant` is false. Columns
+ * that are linear combinations of others still throw SingularMatrixError (pass `ridge` to regularise).
  */
-export function hScoreBesideAccuracy(features: ArrayLike<number>, n: number, k: number, labels: ArrayLike<number>, accuracy: number | ArrayLike<number>): HScoreAccuracy {
+export function hScoreBesideAccuracy(
+  features: ArrayLike<number>, n: number, k: number, labels: ArrayLike<number>, accuracy: number | ArrayLike<number>,
+  options: { dropConstant?: boolean; ridge?: number } = {},
+): HScoreAccuracy {
+  if (features.length !== n * k) throw new ShapeError(`hScoreBesideAccuracy: expected features of length n·k = ${n}·${k} = ${n * k}, got ${features.length}`);
   let acc: number;
   if (typeof accuracy === "number") acc = accuracy;
   else {
@@ -328,5 +336,15 @@ export function hScoreBesideAccuracy(features: ArrayLike<number>, n: number, k: 
   }
   let classes = 0;
   for (let i = 0; i < labels.length; i++) classes = Math.max(classes, labels[i] + 1);
-  return { hScore: hScore(features, n, k, labels, { ridge: 0 }), hScoreMax: 0.5 * Math.min(k, classes - 1), accuracy: acc, n, k, classes };
+  const keep: number[] = [];
+  for (let j = 0; j < k; j++) {
+    let same = true;
+    for (let i = 1; i < n && same; i++) same = features[i * k + j] === features[j];
+    if (!same || options.dropConstant === false) keep.push(j);
+  }
+  const kUsed = keep.length;
+  const f = new Float64Array(n * kUsed); // n×kUsed
+  for (let i = 0; i < n; i++) for (let c = 0; c < kUsed; c++) f[i * kUsed + c] = features[i * k + keep[c]];
+  const h = kUsed === 0 ? 0 : hScore(f, n, kUsed, labels, { ridge: options.ridge ?? 0 });
+  return { hScore: h, hScoreMax: 0.5 * Math.min(kUsed, classes - 1), accuracy: acc, n, k, kUsed, classes };
 }

@@ -16,6 +16,7 @@ import {
 import { compareWithTfjsModel, useCpuBackend } from "../../../src/experiments/localGeometryTfjs.js";
 import { optimalFeatures } from "../../../src/analyses/localGeometry/optimalFeatures.js";
 import { ShapeError } from "../../../src/errors.js";
+import { SingularMatrixError } from "../../../src/analyses/localGeometry/errors.js";
 import { countJoint } from "./fixtures.js";
 
 const max = (a: ArrayLike<number>) => Math.max(...Array.from(a));
@@ -90,6 +91,12 @@ describe("experiment 4 and the tfjs wrapper", () => {
     expect(r.accuracy).toBeCloseTo(5 / 6, 15);
     expect(r.classes).toBe(3);
     expect(() => hScoreBesideAccuracy(features, 6, 2, labels, [0, 1])).toThrow(ShapeError);
+    // dead units (constant 0 columns 2 and 3) are dropped and change nothing
+    const withDead = Array.from({ length: 24 }, (_, i) => (i % 4 < 2 ? features[Math.floor(i / 4) * 2 + (i % 4)] : 0)); // 6×4
+    const d = hScoreBesideAccuracy(withDead, 6, 4, labels, 0.5);
+    expect(d.kUsed).toBe(2);
+    expect(d.hScore).toBeCloseTo(1, 12);
+    expect(() => hScoreBesideAccuracy(withDead, 6, 4, labels, 0.5, { dropConstant: false })).toThrow(SingularMatrixError);
   });
 
   it("compareWithTfjsModel reads a Dense layer's input and kernel: a model built from the theory matches it", async () => {
