@@ -13,3 +13,4 @@ export { principalAngles, type PrincipalAngleOptions } from "./principalAngles.j
 export { compareFeatures, type FeatureComparison, type LearnedFeatures } from "./compare.js";
 export { DistributionError, SingularMatrixError, ConvergenceError } from "./errors.js";
 export { SINGULAR_PIVOT } from "./cholesky.js";
+export { compareWithNetwork, networkLayerFeatures, type NetworkFeatures } from "./network.js";
