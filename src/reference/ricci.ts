@@ -106,14 +106,17 @@ export function formanReference(g: ReferenceGraph): { total: number; node: Float
   return { total, node };
 }
 
-/** Per-source hop-distance sums and reached counts by queue BFS (int32 distances, −1 = unreached). */
-export function hopSumsReference(adjacency: number[][]): { sums: Float64Array; reached: Int32Array } {
+/**
+ * Per-source hop-distance sums and reached counts by queue BFS (int32 distances, −1 = unreached), for the sources
+ * 0 ≤ s < sources (default all n).
+ */
+export function hopSumsReference(adjacency: number[][], sources = adjacency.length): { sums: Float64Array; reached: Int32Array } {
   const n = adjacency.length;
-  const sums = new Float64Array(n); // n
-  const reached = new Int32Array(n); // n
+  const sums = new Float64Array(sources); // sources
+  const reached = new Int32Array(sources); // sources
   const dist = new Int32Array(n);
   const queue = new Int32Array(n);
-  for (let s = 0; s < n; s++) {
+  for (let s = 0; s < sources; s++) {
     dist.fill(-1);
     dist[s] = 0;
     queue[0] = s;

@@ -42,8 +42,9 @@ for (const variant of ["debug", undefined] as const) {
   describe(`kNN graph (${variant ?? "default"} Wasm)`, async () => {
     const arena = await Arena.create(variant);
 
-    it("matches the float64 brute force exactly on tie-ridden integer grids (ties to the lower index)", () => {
-      for (const [n, dim, k] of [[40, 3, 5], [64, 7, 20], [30, 1, 29], [50, 9, 1]]) {
+    it("matches the float64 brute force exactly on tie-ridden integer grids (ties to the lower index), heap and quickselect paths", () => {
+      // 8k ≤ n: heap; otherwise quickselect
+      for (const [n, dim, k] of [[40, 3, 5], [64, 7, 20], [30, 1, 29], [50, 9, 1], [200, 2, 25], [200, 2, 26]]) {
         const pts = gridCloud(n, dim, n + dim);
         const want = bruteForce(pts, n, dim, k);
         expect(Array.from(knnRowsOn(arena, pts, n, dim, k).idx)).toEqual(Array.from(want));
