@@ -156,7 +156,7 @@ export default async function run({ quick = false } = {}) {
   }
   notes.push(
     "Wasm: one thread, simd variant chosen by feature detection; hop kernel chosen by chooseHopMethod (bitset for these graphs).",
-    "TypeScript: float64 twins (src/reference/ricci.ts), same algorithms (heap selection, queue BFS); its BFS is timed on the first sources and scaled to all n.",
+    "TypeScript: float64 twins (src/reference/ricci.ts), heap selection and queue BFS (the Wasm kNN switches to quickselect when 8k > n; its BFS is bit-parallel for dense graphs); the TS BFS is timed on the first sources and scaled to all n.",
     "Inputs: two-blob set (n = 2000, seed 7) through a seeded random ReLU network (N(0, 2/fan_in) weights), 'directed' kNN graphs.",
   );
   return {

@@ -163,3 +163,28 @@ export async function ricciPopulation(opts: PopulationOptions): Promise<Populati
   });
   return { ks: [...opts.ks], networks, wellTrained: good.length, fractionNegative, correlation, defined };
 }
+
+/**
+ * The reduced run (seconds on one core): 3 small networks, 200 training and 200 test points, 30 epochs,
+ * k ∈ {10, 40, 150}, accuracy threshold 0.85.
+ */
+export function reducedPopulationOptions(dataset: DatasetName = "blobs"): PopulationOptions {
+  return {
+    dataset, nTrain: 200, nTest: 200, epochs: 30, ks: [10, 40, 150], mode: "directed", accuracyThreshold: 0.85,
+    networks: [
+      { hidden: ARCHITECTURES["w25-d5"], seed: 1 },
+      { hidden: ARCHITECTURES["bottleneck-50-25-50"], seed: 2 },
+      { hidden: [25, 25, 25], seed: 3 },
+    ],
+  };
+}
+
+/**
+ * The full run: every architecture of ARCHITECTURES × `seedsPerArchitecture` seeds, 2000 training and 1000 test
+ * points, k ∈ {30, 120, 300} and accuracy threshold 0.98 as in the authors' R script (fMNIST_kNN_RCoef_eval.r).
+ */
+export function fullPopulationOptions(dataset: DatasetName = "blobs", seedsPerArchitecture = 20): PopulationOptions {
+  const networks = Object.values(ARCHITECTURES).flatMap((hidden, a) =>
+    Array.from({ length: seedsPerArchitecture }, (_, s) => ({ hidden, seed: 1000 * (a + 1) + s })));
+  return { dataset, networks, nTrain: 2000, nTest: 1000, epochs: 50, ks: [30, 120, 300], mode: "directed", accuracyThreshold: 0.98 };
+}

@@ -2,7 +2,7 @@
 // per-network results, the injected activations function, determinism.
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
-import { ARCHITECTURES, ricciPopulation, tfjsActivations, type ActivationsFn } from "../../src/experiments/ricciPopulation.js";
+import { fullPopulationOptions, reducedPopulationOptions, ricciPopulation, tfjsActivations, type ActivationsFn } from "../../src/experiments/ricciPopulation.js";
 import { OptionError } from "../../src/errors.js";
 
 describe("ricciPopulation (reduced run)", () => {
@@ -13,15 +13,11 @@ describe("ricciPopulation (reduced run)", () => {
       calls++;
       return tfjsActivations(model, X, n);
     };
-    const ks = [10, 40, 150];
-    const r = await ricciPopulation({
-      dataset: "blobs", nTrain: 200, nTest: 200, epochs: 30, ks, accuracyThreshold: 0.85, activations,
-      networks: [
-        { hidden: ARCHITECTURES["w25-d5"], seed: 1 },
-        { hidden: ARCHITECTURES["bottleneck-50-25-50"], seed: 2 },
-        { hidden: [25, 25, 25], seed: 3 },
-      ],
-    });
+    const opts = reducedPopulationOptions("blobs");
+    expect(opts.networks.length).toBe(3);
+    expect(opts.nTest).toBe(200);
+    const ks = opts.ks;
+    const r = await ricciPopulation({ ...opts, activations });
     expect(calls).toBe(3);
     expect(r.networks.map((n) => n.ric[0].length)).toEqual([6, 4, 4]); // L+1: the input and each hidden layer
     const good = r.networks.filter((n) => n.accuracy > 0.85);
@@ -43,6 +39,16 @@ describe("ricciPopulation (reduced run)", () => {
         if (sxx > 0 && syy > 0) expect(r.correlation[i]).toBeCloseTo(sxy / Math.sqrt(sxx * syy), 12);
       }
     });
+  });
+
+  it("the full run covers every architecture of the paper", () => {
+    const full = fullPopulationOptions("spiral", 2);
+    expect(full.networks.map((n) => n.hidden.join("-"))).toEqual([
+      "25-25-25-25-25", "25-25-25-25-25", "50-50-50-50-50", "50-50-50-50-50",
+      "25-25-25-25-25-25-25-25-25-25-25", "25-25-25-25-25-25-25-25-25-25-25",
+      "50-50-50-50-50-50-50-50-50-50-50", "50-50-50-50-50-50-50-50-50-50-50", "50-25-50", "50-25-50",
+    ]);
+    expect(new Set(full.networks.map((n) => n.seed)).size).toBe(10);
   });
 
   it("is deterministic for a seed, and rejects an unknown data set", async () => {
