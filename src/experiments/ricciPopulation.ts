@@ -97,6 +97,8 @@ export interface PopulationOptions {
   /** Seed of the training and test sets (the test set uses dataSeed + 1). Default 1. */
   dataSeed?: number;
   activations?: ActivationsFn;
+  /** Correlate over the hidden layers only, as the authors' R script (see RicciFlowOptions.skipInput). */
+  skipInput?: boolean;
 }
 
 export interface NetworkResult {
@@ -142,7 +144,7 @@ export async function ricciPopulation(opts: PopulationOptions): Promise<Populati
       const finalLoss = await trainClassifier(model, train, opts.epochs);
       const accuracy = testAccuracy(model, test);
       const clouds = await activations(model, test.X, test.n);
-      const sweep = await ricciSweepFromActivations(clouds, opts.ks, opts.mode ?? "directed");
+      const sweep = await ricciSweepFromActivations(clouds, opts.ks, opts.mode ?? "directed", { skipInput: opts.skipInput });
       networks.push({
         hidden: [...spec.hidden], seed: spec.seed, accuracy, finalLoss, rho: sweep.rho,
         reasons: sweep.flows.map((f) => f.rhoReason), ric: sweep.flows.map((f) => f.ric), g: sweep.flows.map((f) => f.g),

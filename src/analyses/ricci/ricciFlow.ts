@@ -33,6 +33,11 @@ export interface RicciFlowOptions {
   includeOutput?: boolean;
   /** What ρ is when some layer's graph is disconnected: "nan" (default) or "reachable" (sums over reachable pairs). */
   disconnected?: "nan" | "reachable";
+  /**
+   * Correlate over l = 1..L−1 only (the hidden layers), as the authors' R script, which computes no curvature for
+   * the input. Default false: l = 0..L−1 (issue 5).
+   */
+  skipInput?: boolean;
   hopMethod?: HopMethod;
   arena?: Arena;
 }
@@ -56,17 +61,23 @@ export interface RicciFlowResult {
   unreachablePairs: Float64Array;
   /** Some G_l is disconnected. */
   disconnected: boolean;
-  /** Pearson(Ric_0..L−1, η_0..L−1); NaN when undefined (see rhoReason). */
+  /** Pearson(Ric_l, η_l) over l = 0..L−1 (1..L−1 with skipInput); NaN when undefined (see rhoReason). */
   rho: number;
+  /** Number of (Ric_l, η_l) pairs in rho: L, or L − 1 with skipInput. */
+  pairs: number;
   /** Why rho is NaN (null when it is a number). */
   rhoReason: string | null;
-  /** Two-sided p-value of rho (Student t with L − 2 degrees of freedom); NaN when L < 3. */
+  /** Two-sided p-value of rho (Student t with pairs − 2 degrees of freedom); NaN when pairs < 3. */
   pValue: number;
-  /** atanh(ρ)·√(L−4), issue 5's Fisher z (NaN when L ≤ 4). */
+  /**
+   * atanh(ρ)·√(L−4), issue 5's Fisher z (NaN when L ≤ 4). With skipInput (pairs = L − 1, the R pipeline) this is
+   * the standard Fisher statistic atanh(ρ)·√(pairs − 3); with the default l = 0..L−1 the standard one would be
+   * atanh(ρ)·√(L − 3).
+   */
   zFisher: number;
   /** atanh(ρ)/√(L−4), the paper's adjusted coefficient (NaN when L ≤ 4). */
   zAdjusted: number;
-  /** n: local coefficient of point i = Pearson over l = 0..L−1 of (node curvature_l(i), S_{l+1}(i) − S_l(i)). */
+  /** n: local coefficient of point i = Pearson over the same l as rho of (node curvature_l(i), S_{l+1}(i) − S_l(i)). */
   local: Float64Array;
   /** (L+1)×n row-major: node curvature (Σ of F over incident edges/arcs) per layer and point. */
   nodeCurvature: Float64Array;
@@ -108,7 +119,7 @@ function truncate(table: Int32Array, n: number, kMax: number, k: number): Int32A
 
 function flowFromTables(
   arena: Arena, tables: Int32Array[], n: number, kMax: number, k: number, mode: GraphMode,
-  policy: "nan" | "reachable", hopMethod: HopMethod,
+  policy: "nan" | "reachable", hopMethod: HopMethod, skipInput: boolean,
 ): RicciFlowResult {
   const L = tables.length - 1;
   const ric = new Float64Array(L + 1);
@@ -133,34 +144,36 @@ function flowFromTables(
   const eta = new Float64Array(L); // L
   for (let l = 0; l < L; l++) eta[l] = g[l + 1] - g[l];
 
+  const first = skipInput ? 1 : 0; // first layer of the correlation
+  const pairs = L - first;
   const local = new Float64Array(n).fill(NaN); // n
   let rho = NaN;
   let rhoReason: string | null = null;
   if (firstDisconnected >= 0 && policy === "nan") {
     rhoReason = `graph of layer ${firstDisconnected} is disconnected (${components[firstDisconnected]} components, ` +
       `${unreachablePairs[firstDisconnected]} unreachable pairs); pass disconnected: "reachable" to use reachable-pair sums`;
-  } else if (L < 2) {
-    rhoReason = `a correlation over layers needs L ≥ 2 layers after the input, got L = ${L}`;
+  } else if (pairs < 2) {
+    rhoReason = `a correlation over layers needs at least 2 (Ric_l, η_l) pairs, got ${pairs} (L = ${L}${skipInput ? ", input skipped" : ""})`;
   } else {
-    rho = pearson(ric.subarray(0, L), eta);
+    rho = pearson(ric.subarray(first, L), eta.subarray(first));
     if (Number.isNaN(rho)) rhoReason = "Ric_l or η_l is constant over the layers";
-    const c = new Float64Array(L);
-    const d = new Float64Array(L);
+    const c = new Float64Array(pairs);
+    const d = new Float64Array(pairs);
     for (let i = 0; i < n; i++) {
-      for (let l = 0; l < L; l++) {
-        c[l] = nodeCurvature[l * n + i];
-        d[l] = distanceSums[(l + 1) * n + i] - distanceSums[l * n + i];
+      for (let l = first; l < L; l++) {
+        c[l - first] = nodeCurvature[l * n + i];
+        d[l - first] = distanceSums[(l + 1) * n + i] - distanceSums[l * n + i];
       }
       local[i] = pearson(c, d);
     }
   }
-  const pValue = Number.isNaN(rho) ? NaN : pearsonPValue(rho, L);
+  const pValue = Number.isNaN(rho) ? NaN : pearsonPValue(rho, pairs);
   const z = Math.atanh(rho);
   const zFisher = L > 4 ? z * Math.sqrt(L - 4) : NaN;
   const zAdjusted = L > 4 ? z / Math.sqrt(L - 4) : NaN;
   return {
     k, mode, n, layers: L, ric, g, eta, components, unreachablePairs, disconnected: firstDisconnected >= 0,
-    rho, rhoReason, pValue, zFisher, zAdjusted, local, nodeCurvature, distanceSums,
+    rho, pairs, rhoReason, pValue, zFisher, zAdjusted, local, nodeCurvature, distanceSums,
   };
 }
 
@@ -177,7 +190,9 @@ export async function ricciFlowFromActivations(
   const { n, used } = selectClouds(clouds, opts.includeOutput ?? false);
   checkK(opts.k, n);
   const arena = opts.arena ?? (await defaultArena());
-  return arena.scoped(() => flowFromTables(arena, knnTables(arena, used, n, opts.k), n, opts.k, opts.k, mode, policy, opts.hopMethod ?? "auto"));
+  return arena.scoped(() => flowFromTables(
+    arena, knnTables(arena, used, n, opts.k), n, opts.k, opts.k, mode, policy, opts.hopMethod ?? "auto", opts.skipInput ?? false,
+  ));
 }
 
 /**
@@ -197,7 +212,7 @@ export async function ricciSweepFromActivations(
   const arena = opts.arena ?? (await defaultArena());
   return arena.scoped(() => {
     const tables = knnTables(arena, used, n, kMax);
-    const flows = ks.map((k) => flowFromTables(arena, tables, n, kMax, k, mode, policy, opts.hopMethod ?? "auto"));
+    const flows = ks.map((k) => flowFromTables(arena, tables, n, kMax, k, mode, policy, opts.hopMethod ?? "auto", opts.skipInput ?? false));
     return { ks: [...ks], mode, flows, rho: Float64Array.from(flows, (f) => f.rho) };
   });
 }

@@ -32,6 +32,7 @@ describe("ricciFlowFromActivations on a tiny set computed by hand", () => {
     const rho = sxy / Math.sqrt(sxx * syy);
     expect(r.rho).toBeCloseTo(rho, 14);
     expect(r.rhoReason).toBeNull();
+    expect(r.pairs).toBe(5);
     // p-value, ν = 3: P(|T| ≥ t) = 1 − (2/π)(atan(t/√3) + (t/√3)/(1 + t²/3))
     const t = rho * Math.sqrt(3 / (1 - rho * rho));
     const u = t / Math.sqrt(3);
@@ -43,6 +44,21 @@ describe("ricciFlowFromActivations on a tiny set computed by hand", () => {
     expect(Array.from(r.distanceSums.filter((_, e) => e % 4 === 0))).toEqual([6, 3, 1, 6, 3, 1]);
     const local0 = (0.2 * -2 + -0.8 * -1 + 1.2 * 6 + 0.2 * -2 + -0.8 * -1) / Math.sqrt((0.04 + 0.64 + 1.44 + 0.04 + 0.64) * (4 + 1 + 36 + 4 + 1));
     expect(r.local[0]).toBeCloseTo(local0, 14);
+  });
+
+  it("skipInput correlates over the hidden layers only (the R script's pairs)", async () => {
+    const r = await ricciFlowFromActivations(tiny, { k: 1, mode: "union", disconnected: "reachable", skipInput: true });
+    // (Ric_1..4, η_1..4) = ([0,4,2,0], [−7,8,−1,−7]): means 1.5, −1.75
+    const sxy = -1.5 * -5.25 + 2.5 * 9.75 + 0.5 * 0.75 + -1.5 * -5.25; // 40.5
+    const sxx = 2.25 + 6.25 + 0.25 + 2.25; // 11
+    const syy = 27.5625 + 95.0625 + 0.5625 + 27.5625; // 150.75
+    const rho = sxy / Math.sqrt(sxx * syy);
+    expect(r.pairs).toBe(4);
+    expect(r.rho).toBeCloseTo(rho, 14);
+    // ν = 2: P(|T| ≥ t) = 1 − t/√(2 + t²)
+    const t = rho * Math.sqrt(2 / (1 - rho * rho));
+    expect(r.pValue).toBeCloseTo(1 - t / Math.sqrt(2 + t * t), 12);
+    expect(r.zFisher).toBeCloseTo(Math.atanh(rho) * Math.sqrt(4 - 3), 12); // √(L−4) = √(pairs−3)
   });
 
   it("directed mode: deg = in + out, curvature over arcs", async () => {
