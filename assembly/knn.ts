@@ -1,58 +1,79 @@
 // Exact k nearest neighbours (Euclidean) of every point of a cloud, for the rows of a source range.
+//
+// A candidate is one u64 key: the float32 bits of its squared distance above its index. Squared distances are
+// ≥ +0 and never NaN (the host refuses non-finite input), and the bits of non-negative floats order like the
+// floats, so comparing keys as unsigned integers is the total order (distance, then index): ties go to the
+// lower index, and every comparison and swap is a single integer operation.
 
-/** (d, j) < (bestD, bestJ) in the total order "distance, then index": the tie-break that makes kNN deterministic. */
 @inline
-function before(d: f32, j: i32, bestD: f32, bestJ: i32): bool {
-  return d < bestD || (d == bestD && j < bestJ);
+function keyAt(keys: usize, i: i32): u64 {
+  return load<u64>(keys + (<usize>i << 3));
 }
 
-/** Restore the max-heap property (largest (distance, index) on top) below slot `at` of a heap of `size` items. */
 @inline
-function siftDown(heapIdx: usize, heapDist: usize, size: i32, at: i32): void {
+function setKey(keys: usize, i: i32, key: u64): void {
+  store<u64>(keys + (<usize>i << 3), key);
+}
+
+@inline
+function swapKeys(keys: usize, a: i32, b: i32): void {
+  const t = keyAt(keys, a);
+  setKey(keys, a, keyAt(keys, b));
+  setKey(keys, b, t);
+}
+
+/** Put `key` at slot `at` of a max-heap of `size` keys and sift it down to its place. */
+@inline
+function siftDown(keys: usize, size: i32, at: i32, key: u64): void {
   let i = at;
-  const d = load<f32>(heapDist + (<usize>i << 2));
-  const j = load<i32>(heapIdx + (<usize>i << 2));
   while (true) {
     let c = 2 * i + 1;
     if (c >= size) break;
-    let cd = load<f32>(heapDist + (<usize>c << 2));
-    let cj = load<i32>(heapIdx + (<usize>c << 2));
+    let ck = keyAt(keys, c);
     if (c + 1 < size) {
-      const rd = load<f32>(heapDist + (<usize>(c + 1) << 2));
-      const rj = load<i32>(heapIdx + (<usize>(c + 1) << 2));
-      if (before(cd, cj, rd, rj)) {
-        c = c + 1;
-        cd = rd;
-        cj = rj;
+      const rk = keyAt(keys, c + 1);
+      if (rk > ck) {
+        c++;
+        ck = rk;
       }
     }
-    if (!before(d, j, cd, cj)) break; // the item at i is not below its larger child: heap holds
-    store<f32>(heapDist + (<usize>i << 2), cd);
-    store<i32>(heapIdx + (<usize>i << 2), cj);
+    if (key >= ck) break;
+    setKey(keys, i, ck);
     i = c;
   }
-  store<f32>(heapDist + (<usize>i << 2), d);
-  store<i32>(heapIdx + (<usize>i << 2), j);
+  setKey(keys, i, key);
 }
 
-@inline
-function swap(rowIdx: usize, rowDist: usize, a: i32, b: i32): void {
-  const pa = <usize>a << 2;
-  const pb = <usize>b << 2;
-  const d = load<f32>(rowDist + pa);
-  const j = load<i32>(rowIdx + pa);
-  store<f32>(rowDist + pa, load<f32>(rowDist + pb));
-  store<i32>(rowIdx + pa, load<i32>(rowIdx + pb));
-  store<f32>(rowDist + pb, d);
-  store<i32>(rowIdx + pb, j);
-}
-
-@inline
-function lessAt(rowIdx: usize, rowDist: usize, a: i32, b: i32): bool {
-  return before(
-    load<f32>(rowDist + (<usize>a << 2)), load<i32>(rowIdx + (<usize>a << 2)),
-    load<f32>(rowDist + (<usize>b << 2)), load<i32>(rowIdx + (<usize>b << 2)),
-  );
+/**
+ * Quickselect (Hoare/Wirth partitions, median-of-three pivots) over slots 0..m−1: afterwards slots 0..k−1 hold
+ * the k smallest keys, in no particular order. Keys are distinct (the index is part of the key).
+ */
+function selectSmallest(keys: usize, m: i32, k: i32): void {
+  const target = k - 1;
+  let lo = 0;
+  let hi = m - 1;
+  while (lo < hi) {
+    const mid = lo + ((hi - lo) >> 1);
+    if (keyAt(keys, mid) < keyAt(keys, lo)) swapKeys(keys, mid, lo);
+    if (keyAt(keys, hi) < keyAt(keys, lo)) swapKeys(keys, hi, lo);
+    if (keyAt(keys, hi) < keyAt(keys, mid)) swapKeys(keys, hi, mid);
+    const pivot = keyAt(keys, mid);
+    let l = lo;
+    let r = hi;
+    while (l <= r) {
+      while (keyAt(keys, l) < pivot) l++;
+      while (pivot < keyAt(keys, r)) r--;
+      if (l <= r) {
+        swapKeys(keys, l, r);
+        l++;
+        r--;
+      }
+    }
+    // now slots lo..r ≤ pivot ≤ slots l..hi, r < l
+    if (target <= r) hi = r;
+    else if (target >= l) lo = l;
+    else break;
+  }
 }
 
 /**
@@ -65,21 +86,18 @@ function lessAt(rowIdx: usize, rowDist: usize, a: i32, b: i32): bool {
  * Candidates are compared in the total order (squared distance, index), so ties go to the lower index.
  *
  * Work per row: the n − 1 distances (the query row stays in L1, the candidates stream), and partial selection
- * of the k smallest: for 8k ≤ n a max-heap of k (O(n + k log k · log(n/k)) expected), otherwise all distances
- * go to the scratch row and a quickselect (O(n) expected) keeps the k smallest; then a heap sort of those k.
- * (Crossover measured at n = 2000, dim 3 and 50.)
+ * of the k smallest: for 8k ≤ n a max-heap of k keys (most candidates are rejected by one comparison with the
+ * top), otherwise all keys go to the scratch row and a quickselect (O(n) expected) keeps the k smallest; then a
+ * heap sort of those k. (Crossover measured at n = 2000, dim 3 and 50.)
  *
  * Output (rows relative to s0): outIdx (s1−s0)×k int32 and outDist (s1−s0)×k float32 squared distances,
- * row-major, each row nearest first. Scratch (host-owned): rowIdx n int32, rowDist n float32.
- * Requires 1 ≤ k ≤ n − 1 and 0 ≤ s0 ≤ s1 ≤ n (checked by the host).
+ * row-major, each row nearest first. Scratch (host-owned): rowKeys n uint64.
+ * Requires 1 ≤ k ≤ n − 1, 0 ≤ s0 ≤ s1 ≤ n and finite points (checked by the host).
  */
 export function knnF32(
-  n: i32, ldp: i32, pts: usize, k: i32, s0: i32, s1: i32,
-  outIdx: usize, outDist: usize, rowIdx: usize, rowDist: usize,
+  n: i32, ldp: i32, pts: usize, k: i32, s0: i32, s1: i32, outIdx: usize, outDist: usize, rowKeys: usize,
 ): void {
   const rowBytes = <usize>ldp << 2;
-  const m = n - 1; // candidates per row
-  // small k: a k-slot max-heap rejects most candidates with one comparison; large k: store all, quickselect
   const useHeap = k * 8 <= n;
   for (let i = s0; i < s1; i++) {
     const a = pts + <usize>i * rowBytes;
@@ -95,82 +113,40 @@ export function knnF32(
       const d: f32 =
         f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
         (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      const key = (<u64>reinterpret<u32>(d) << 32) | <u64>j;
       if (!useHeap) {
-        store<f32>(rowDist + (<usize>c << 2), d);
-        store<i32>(rowIdx + (<usize>c << 2), j);
-        c++;
+        setKey(rowKeys, c++, key);
       } else if (c < k) {
-        // push onto the max-heap in slots 0..c, then sift up
+        // push onto the max-heap in slots 0..c, sifting up
         let p = c++;
         while (p > 0) {
           const q = (p - 1) >> 1;
-          const qd = load<f32>(rowDist + (<usize>q << 2));
-          const qj = load<i32>(rowIdx + (<usize>q << 2));
-          if (!before(qd, qj, d, j)) break;
-          store<f32>(rowDist + (<usize>p << 2), qd);
-          store<i32>(rowIdx + (<usize>p << 2), qj);
+          const qk = keyAt(rowKeys, q);
+          if (qk >= key) break;
+          setKey(rowKeys, p, qk);
           p = q;
         }
-        store<f32>(rowDist + (<usize>p << 2), d);
-        store<i32>(rowIdx + (<usize>p << 2), j);
-      } else if (before(d, j, load<f32>(rowDist), load<i32>(rowIdx))) {
-        // replace the largest of the k kept so far
-        store<f32>(rowDist, d);
-        store<i32>(rowIdx, j);
-        siftDown(rowIdx, rowDist, k, 0);
+        setKey(rowKeys, p, key);
+      } else if (key < keyAt(rowKeys, 0)) {
+        siftDown(rowKeys, k, 0, key); // replaces the largest kept so far
       }
     }
-    if (useHeap) {
-      sortHeap(rowIdx, rowDist, k);
-    } else {
-      selectSmallest(rowIdx, rowDist, m, k);
-      for (let p = (k >> 1) - 1; p >= 0; p--) siftDown(rowIdx, rowDist, k, p);
-      sortHeap(rowIdx, rowDist, k);
+    if (!useHeap) {
+      selectSmallest(rowKeys, n - 1, k);
+      for (let p = (k >> 1) - 1; p >= 0; p--) siftDown(rowKeys, k, p, keyAt(rowKeys, p));
+    }
+    // heap sort: the largest goes to the end, so slots 0..k−1 end nearest first
+    for (let e = k - 1; e > 0; e--) {
+      const top = keyAt(rowKeys, 0);
+      siftDown(rowKeys, e, 0, keyAt(rowKeys, e));
+      setKey(rowKeys, e, top);
     }
     const oi = outIdx + (<usize>(i - s0) * <usize>k << 2);
     const od = outDist + (<usize>(i - s0) * <usize>k << 2);
-    memory.copy(oi, rowIdx, <usize>k << 2);
-    memory.copy(od, rowDist, <usize>k << 2);
-  }
-}
-
-/** Heap sort of a max-heap in slots 0..k−1: afterwards they are in increasing (distance, index) order. */
-function sortHeap(rowIdx: usize, rowDist: usize, k: i32): void {
-  for (let e = k - 1; e > 0; e--) {
-    swap(rowIdx, rowDist, 0, e);
-    siftDown(rowIdx, rowDist, e, 0);
-  }
-}
-
-/**
- * Quickselect (Hoare/Wirth partitions, median-of-three pivots) over slots 0..m−1: afterwards slots 0..k−1 hold
- * the k smallest (distance, index) keys, in no particular order. Keys are distinct (the index breaks ties).
- */
-function selectSmallest(rowIdx: usize, rowDist: usize, m: i32, k: i32): void {
-  const target = k - 1;
-  let lo = 0;
-  let hi = m - 1;
-  while (lo < hi) {
-    const mid = lo + ((hi - lo) >> 1);
-    if (lessAt(rowIdx, rowDist, mid, lo)) swap(rowIdx, rowDist, mid, lo);
-    if (lessAt(rowIdx, rowDist, hi, lo)) swap(rowIdx, rowDist, hi, lo);
-    if (lessAt(rowIdx, rowDist, hi, mid)) swap(rowIdx, rowDist, hi, mid);
-    const pd = load<f32>(rowDist + (<usize>mid << 2));
-    const pj = load<i32>(rowIdx + (<usize>mid << 2));
-    let l = lo;
-    let r = hi;
-    while (l <= r) {
-      while (before(load<f32>(rowDist + (<usize>l << 2)), load<i32>(rowIdx + (<usize>l << 2)), pd, pj)) l++;
-      while (before(pd, pj, load<f32>(rowDist + (<usize>r << 2)), load<i32>(rowIdx + (<usize>r << 2)))) r--;
-      if (l <= r) {
-        swap(rowIdx, rowDist, l, r);
-        l++;
-        r--;
-      }
+    for (let m = 0; m < k; m++) {
+      const key = keyAt(rowKeys, m);
+      store<i32>(oi + (<usize>m << 2), <i32>(key & 0xffffffff));
+      store<u32>(od + (<usize>m << 2), <u32>(key >> 32));
     }
-    // now slots lo..r ≤ pivot ≤ slots l..hi, r < l
-    if (target <= r) hi = r;
-    else if (target >= l) lo = l;
-    else break;
   }
 }

@@ -35,7 +35,7 @@ export interface RicciGraph {
 /** The kernels this analysis calls (assembly/knn.ts, csr.ts, forman.ts, hops.ts). */
 export interface RicciKernels {
   knnF32(n: number, ldp: number, pts: number, k: number, s0: number, s1: number,
-    outIdx: number, outDist: number, rowIdx: number, rowDist: number): void;
+    outIdx: number, outDist: number, rowKeys: number): void;
   symmetrizeCsr(n: number, outPtr: number, outIdx: number, inDeg: number, inPtr: number, inIdx: number,
     mark: number, rowPtr: number, colIdx: number): number;
   formanUndirected(n: number, rowPtr: number, colIdx: number, deg: number, nodeCurv: number): number;

@@ -57,9 +57,8 @@ export function knnRowsAt(
     const rows = s1 - s0;
     const pIdx = arena.allocI32(Math.max(rows * k, 1));
     const pDist = arena.allocF32(Math.max(rows * k, 1));
-    const pRowIdx = arena.allocI32(n);
-    const pRowDist = arena.allocF32(n);
-    K.knnF32(n, cloud.ldp, cloud.ptr, k, s0, s1, pIdx, pDist, pRowIdx, pRowDist);
+    const pRowKeys = arena.alloc(n * 8); // n uint64: (distance bits << 32) | index
+    K.knnF32(n, cloud.ldp, cloud.ptr, k, s0, s1, pIdx, pDist, pRowKeys);
     return { idx: arena.i32(pIdx, rows * k).slice(), sqDist: arena.f32(pDist, rows * k).slice() };
   });
 }
