@@ -10,5 +10,6 @@ export {
   ricciFlowFromActivations, ricciSweepFromActivations,
   type ActivationCloud, type RicciFlowOptions, type RicciFlowResult, type RicciSweepResult,
 } from "./ricciFlow.js";
+export { arenaExecutor, sourceRanges, knnTableWith, hopSumsWith, type RicciExecutor } from "./executor.js";
 export { pearson, pearsonPValue, studentTCdf, regularizedIncompleteBeta, lnGamma } from "./statistics.js";
 export { twoClassSpiral, nestedBlobs, sineSheets, type LabelledPoints } from "./datasets.js";

@@ -14,9 +14,10 @@
 import type { Arena } from "../../engine/arena.js";
 import { OptionError, ShapeError } from "../../errors.js";
 import { checkMode, defaultArena, type GraphMode } from "./graph.js";
-import { checkCloud, checkK, graphFromKnnOn, knnRowsAt, uploadCloudOn } from "./knnGraph.js";
+import { checkCloud, checkK, graphFromKnnOn } from "./knnGraph.js";
 import { formanCurvatureOn } from "./formanCurvature.js";
-import { hopDistanceSumsOn, type HopMethod } from "./hopDistances.js";
+import { chooseHopMethod, componentsOn, hopDistancesFromSums, type HopMethod } from "./hopDistances.js";
+import { arenaExecutor, hopSumsWith, knnTableWith, type RicciExecutor } from "./executor.js";
 import { pearson, pearsonPValue } from "./statistics.js";
 
 /** One layer's activations: n×dim float32, row-major (point i is row i in every cloud). */
@@ -39,7 +40,10 @@ export interface RicciFlowOptions {
    */
   skipInput?: boolean;
   hopMethod?: HopMethod;
+  /** Arena for the light steps (graphs, curvature, components), and for the heavy ones when no executor is given. */
   arena?: Arena;
+  /** Runs the kNN rows and the BFS sources by range (the engine's pool); default: all on `arena`. */
+  executor?: RicciExecutor;
 }
 
 export interface RicciFlowResult {
@@ -106,8 +110,10 @@ function selectClouds(clouds: readonly ActivationCloud[], includeOutput: boolean
 }
 
 /** kNN tables of every layer for the largest k (rows nearest first: the first k' columns are the k'-NN). */
-function knnTables(arena: Arena, used: readonly ActivationCloud[], n: number, kMax: number): Int32Array[] {
-  return used.map((c) => arena.scoped(() => knnRowsAt(arena, uploadCloudOn(arena, c.data, n, c.dim), n, kMax, 0, n).idx));
+async function knnTables(ex: RicciExecutor, used: readonly ActivationCloud[], n: number, kMax: number): Promise<Int32Array[]> {
+  const tables: Int32Array[] = [];
+  for (const c of used) tables.push(await knnTableWith(ex, c.data, n, c.dim, kMax));
+  return tables;
 }
 
 function truncate(table: Int32Array, n: number, kMax: number, k: number): Int32Array {
@@ -117,10 +123,10 @@ function truncate(table: Int32Array, n: number, kMax: number, k: number): Int32A
   return out;
 }
 
-function flowFromTables(
-  arena: Arena, tables: Int32Array[], n: number, kMax: number, k: number, mode: GraphMode,
+async function flowFromTables(
+  arena: Arena, ex: RicciExecutor, tables: Int32Array[], n: number, kMax: number, k: number, mode: GraphMode,
   policy: "nan" | "reachable", hopMethod: HopMethod, skipInput: boolean,
-): RicciFlowResult {
+): Promise<RicciFlowResult> {
   const L = tables.length - 1;
   const ric = new Float64Array(L + 1);
   const g = new Float64Array(L + 1);
@@ -132,7 +138,9 @@ function flowFromTables(
   for (let l = 0; l <= L; l++) {
     const graph = graphFromKnnOn(arena, n, k, truncate(tables[l], n, kMax, k), mode);
     const curv = formanCurvatureOn(arena, graph);
-    const hops = hopDistanceSumsOn(arena, graph, hopMethod);
+    const method = chooseHopMethod(graph, hopMethod);
+    const { sums, reached } = await hopSumsWith(ex, graph, method);
+    const hops = hopDistancesFromSums(graph, sums, reached, componentsOn(arena, graph), method);
     ric[l] = curv.total;
     g[l] = hops.g;
     components[l] = hops.components;
@@ -190,9 +198,9 @@ export async function ricciFlowFromActivations(
   const { n, used } = selectClouds(clouds, opts.includeOutput ?? false);
   checkK(opts.k, n);
   const arena = opts.arena ?? (await defaultArena());
-  return arena.scoped(() => flowFromTables(
-    arena, knnTables(arena, used, n, opts.k), n, opts.k, opts.k, mode, policy, opts.hopMethod ?? "auto", opts.skipInput ?? false,
-  ));
+  const ex = opts.executor ?? arenaExecutor(arena);
+  const tables = await knnTables(ex, used, n, opts.k);
+  return flowFromTables(arena, ex, tables, n, opts.k, opts.k, mode, policy, opts.hopMethod ?? "auto", opts.skipInput ?? false);
 }
 
 /**
@@ -210,9 +218,11 @@ export async function ricciSweepFromActivations(
   ks.forEach((k) => checkK(k, n));
   const kMax = Math.max(...ks);
   const arena = opts.arena ?? (await defaultArena());
-  return arena.scoped(() => {
-    const tables = knnTables(arena, used, n, kMax);
-    const flows = ks.map((k) => flowFromTables(arena, tables, n, kMax, k, mode, policy, opts.hopMethod ?? "auto", opts.skipInput ?? false));
-    return { ks: [...ks], mode, flows, rho: Float64Array.from(flows, (f) => f.rho) };
-  });
+  const ex = opts.executor ?? arenaExecutor(arena);
+  const tables = await knnTables(ex, used, n, kMax);
+  const flows: RicciFlowResult[] = [];
+  for (const k of ks) {
+    flows.push(await flowFromTables(arena, ex, tables, n, kMax, k, mode, policy, opts.hopMethod ?? "auto", opts.skipInput ?? false));
+  }
+  return { ks: [...ks], mode, flows, rho: Float64Array.from(flows, (f) => f.rho) };
 }

@@ -3,6 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { ricciFlowFromActivations, ricciSweepFromActivations, type ActivationCloud } from "../../../src/analyses/ricci/ricciFlow.js";
 import { ricciFlowReference } from "../../../src/reference/ricci.js";
+import { arenaExecutor, sourceRanges, type RicciExecutor } from "../../../src/analyses/ricci/executor.js";
+import { Arena } from "../../../src/engine/arena.js";
 import { mulberry32, permutation } from "../../../src/random.js";
 import { NonFiniteError, OptionError, ShapeError } from "../../../src/errors.js";
 
@@ -99,7 +101,7 @@ function permute(c: ActivationCloud, p: Int32Array): ActivationCloud {
 
 describe("ricci flow invariances and sweep", () => {
   const n = 120;
-  const clouds = randomClouds(n, [3, 10, 10, 8, 6, 1], 21);
+  const clouds = randomClouds(n, [3, 10, 10, 8, 6, 4, 1], 21);
 
   it("Ric, g, η, ρ are invariant to the order of the points; local follows the points", async () => {
     for (const mode of ["directed", "union"] as const) {
@@ -112,6 +114,29 @@ describe("ricci flow invariances and sweep", () => {
       expect(b.rho).toBe(a.rho);
       for (let i = 0; i < n; i++) expect(b.local[i]).toBe(a.local[p[i]]);
     }
+  });
+
+  it("Ric, g, η, ρ and local are invariant to the worker count (executor split into 1, 2, 3 and 7 ranges)", async () => {
+    const arena = await Arena.create();
+    const base = await ricciFlowFromActivations(clouds, { k: 9, mode: "union", arena, executor: arenaExecutor(arena, 1) });
+    for (const parts of [2, 3, 7]) {
+      const calls: [number, number][] = [];
+      const inner = arenaExecutor(arena, parts);
+      const ex: RicciExecutor = {
+        parallelism: parts,
+        knnRows: (p, n2, d, k, s0, s1) => (calls.push([s0, s1]), inner.knnRows(p, n2, d, k, s0, s1)),
+        hopSums: (g, s0, s1, m) => inner.hopSums(g, s0, s1, m),
+      };
+      const r = await ricciFlowFromActivations(clouds, { k: 9, mode: "union", arena, executor: ex });
+      expect(calls.length).toBe(parts * 6); // 6 clouds (output dropped), `parts` row ranges each
+      expect(Array.from(r.ric)).toEqual(Array.from(base.ric));
+      expect(Array.from(r.g)).toEqual(Array.from(base.g));
+      expect(Array.from(r.eta)).toEqual(Array.from(base.eta));
+      expect(Array.from(r.distanceSums)).toEqual(Array.from(base.distanceSums));
+      expect(r.rho).toBe(base.rho);
+    }
+    expect(sourceRanges(10, 3)).toEqual([[0, 3], [3, 6], [6, 10]]);
+    expect(sourceRanges(2, 5)).toEqual([[0, 1], [1, 2]]);
   });
 
   it("agrees with the plain TypeScript flow", async () => {
