@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Arena } from "../dist/engine/arena.js";
 import {
-  ricciFlowFromActivations, knnRowsOn, graphFromKnnOn, hopDistanceSumsOn, formanCurvatureOn, nestedBlobs,
-} from "../dist/index.js";
+  ricciFlowFromActivations, knnRowsOn, graphFromKnnOn, hopDistanceSumsOn, nestedBlobs,
+} from "../dist/analyses/ricci/index.js";
 import { knnReference, graphReference, formanReference, hopSumsReference } from "../dist/reference/ricci.js";
 import { mulberry32, normalSampler } from "../dist/random.js";
 
@@ -139,7 +139,7 @@ export default async function run({ quick = false } = {}) {
         if (!agree) notes.push(`k=${k}: networkx sums DISAGREE with Foliate's on the sampled sources`);
         nxRatio = est / hop1;
         nxCell = ms(est);
-        notes.push(`k=${k}: networkx timed on ${P} sources of the layer-1 graph and scaled ×${N / P}; its sums equal Foliate's: ${agree}`);
+        notes.push(`k=${k}: networkx timed on ${P} sources of the layer-1 graph and scaled ×${(N / P).toFixed(1)}; its sums equal Foliate's: ${agree}`);
       }
       rows.push([k, "all-pairs hops (layer-1 graph)", ms(hop1), ms(tsHop1), x(tsHop1, hop1), nxCell, Number.isNaN(nxRatio) ? "n/a" : nxRatio.toFixed(0) + "×"]);
       if (k === 300) {
