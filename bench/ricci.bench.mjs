@@ -12,7 +12,7 @@ import {
   ricciFlowFromActivations, knnRowsOn, graphFromKnnOn, hopDistanceSumsOn, nestedBlobs,
 } from "../dist/analyses/ricci/index.js";
 import { knnReference, graphReference, formanReference, hopSumsReference } from "../dist/reference/ricci.js";
-import { mulberry32, normalSampler } from "../dist/random.js";
+import { mulberry32, gaussian } from "../dist/random.js";
 
 const N = 2000;
 const WIDTH = 50;
@@ -20,7 +20,7 @@ const DEPTH = 5;
 
 /** [X, h1..h5, output]: n×d float32 clouds of a seeded random ReLU network (weights N(0, 2/fan_in)). */
 export function activations() {
-  const normal = normalSampler(mulberry32(2024));
+  const normal = gaussian(mulberry32(2024));
   const { X } = nestedBlobs(N, 7);
   const clouds = [{ data: X, dim: 3 }];
   let prev = X;

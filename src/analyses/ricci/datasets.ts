@@ -4,7 +4,7 @@
  * TODO for the image tasks (MNIST 1 vs 7, 6 vs 8, Fashion-MNIST 5 vs 9, shirt vs coat) lives with the shipped data.
  */
 import { OptionError } from "../../errors.js";
-import { mulberry32, normalSampler } from "../../random.js";
+import { mulberry32, gaussian } from "../../random.js";
 
 export interface LabelledPoints {
   /** n×3 float32, row-major. */
@@ -27,7 +27,7 @@ function checkN(n: number): void {
 export function twoClassSpiral(n: number, seed: number, noise = 0.02): LabelledPoints {
   checkN(n);
   const u = mulberry32(seed);
-  const normal = normalSampler(u);
+  const normal = gaussian(u);
   const X = new Float32Array(n * 3); // n×3
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -86,7 +86,7 @@ export function nestedBlobs(n: number, seed: number): LabelledPoints {
 export function sineSheets(n: number, seed: number, noise = 0.02): LabelledPoints {
   checkN(n);
   const u = mulberry32(seed);
-  const normal = normalSampler(u);
+  const normal = gaussian(u);
   const X = new Float32Array(n * 3); // n×3
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {

@@ -5,7 +5,7 @@ import { ricciFlowFromActivations, ricciSweepFromActivations, type ActivationClo
 import { ricciFlowReference } from "../../../src/reference/ricci.js";
 import { arenaExecutor, sourceRanges, type RicciExecutor } from "../../../src/analyses/ricci/executor.js";
 import { Arena } from "../../../src/engine/arena.js";
-import { mulberry32, permutation } from "../../../src/random.js";
+import { mulberry32 } from "../../../src/random.js";
 import { NonFiniteError, OptionError, ShapeError } from "../../../src/errors.js";
 
 // Four points, k = 1. With union edges: path 0-1-2-3 (P4), star centred at 0 (S), two pairs {0,1}, {2,3} (PP).
@@ -90,6 +90,17 @@ describe("ricciFlowFromActivations on a tiny set computed by hand", () => {
 function randomClouds(n: number, dims: number[], seed: number): ActivationCloud[] {
   const r = mulberry32(seed);
   return dims.map((dim) => ({ data: Float32Array.from({ length: n * dim }, () => r() * 2 - 1), dim }));
+}
+
+/** Fisher–Yates permutation of 0..n−1, seeded. */
+function permutation(n: number, seed: number): Int32Array {
+  const rand = mulberry32(seed);
+  const p = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
 }
 
 function permute(c: ActivationCloud, p: Int32Array): ActivationCloud {
