@@ -12,3 +12,7 @@ export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64, gemmRowsF32 } from "./gemm";
 export { symEigF64 } from "./eigh";
 export { svdJacobiF64, svdJacobiF64WorkBytes } from "./svd";
+export { knnF32 } from "./knn";
+export { symmetrizeCsr } from "./csr";
+export { formanUndirected, formanDirected } from "./forman";
+export { connectedComponents, hopSumsQueue, bitsetAdjacency, hopSumsBitset } from "./hops";
