@@ -10,6 +10,13 @@ export type { PullbackMetricOptions, PullbackMetricResult } from "./analyses/pul
 export { eigh } from "./linalg/eigh.js";
 export { readNpy, writeNpy, NpyFormatError, NPY_MAX_HEADER_SIZE, type NpyArray, type NpyData, type NpyDtype } from "./io/npy.js";
 export { modelFromOnnx, SUPPORTED_ONNX_OPS } from "./model/onnx.js";
+export * as localGeometry from "./analyses/localGeometry/index.js";
+export {
+  knnGraph, formanCurvature, hopDistanceSums, graphFromArcs, ricciFlowFromActivations, ricciSweepFromActivations,
+  twoClassSpiral, nestedBlobs, sineSheets, type RicciGraph, type GraphMode, type FormanCurvature, type HopDistances,
+  type ActivationCloud, type RicciFlowOptions, type RicciFlowResult, type RicciSweepResult, type RicciExecutor,
+  type LabelledPoints,
+} from "./analyses/ricci/index.js";
 export type { PathOptions, ExploreOptions, PathResult } from "./analyses/equivalenceClass.js";
 export type { IntervalPreimageOptions, IntervalPreimageResult } from "./analyses/intervalPreimage.js";
 export { STOP_REASONS, type StopReason } from "./analyses/simec.js";
