@@ -80,6 +80,18 @@ describe("SiMExp", () => {
       expect(res.pseudoLength).toBeGreaterThan(0);
     }
   });
+  test("for several outputs (5 → 3 softmax) walks non-null directions until the probabilities moved by ε", async () => {
+    const model = randomMlp([5, 16, 3], 21, "tanh");
+    const x0 = [0.1, -0.2, 0.3, 0.05, -0.15];
+    const res = await engine.explore(model, x0, { delta: 1e-3, steps: 20000, epsilon: 0.01, seed: 2 });
+    expect(res.stopReason).toBe("target");
+    const dist = (i: number) => Math.hypot(...[0, 1, 2].map((j) => res.outputs[3 * i + j] - res.outputs[j]));
+    expect(dist(res.k - 1)).toBeGreaterThanOrEqual(0.01);
+    expect(dist(res.k - 2)).toBeLessThan(0.01);
+    // every step moves along the metric: vᵀgv > 0, so the pseudo-length grows with the steps
+    expect(res.pseudoLength).toBeGreaterThan(0);
+    expect(res.energy).toBeGreaterThan(0);
+  });
 });
 
 describe("the authors' trained networks (README reference figures)", () => {
