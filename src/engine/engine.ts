@@ -17,6 +17,7 @@ import type { ForwardOptions, ForwardResult, LayerValues } from "../analyses/for
 import type { JacobianOptions, JacobianResult } from "../analyses/jacobian.js";
 import type { DimOptions, DimResult } from "../analyses/dim.js";
 import type { PullbackMetricOptions, PullbackMetricResult } from "../analyses/pullbackMetric.js";
+import { leafPaths, type LeafOptions, type LeafPath } from "../analyses/leafPaths.js";
 
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
@@ -128,6 +129,16 @@ export class Engine {
       rank: r.rank as Int32Array,
       kernelDim: r.kernelDim as Int32Array,
     };
+  }
+
+  /** The leaf through x0 (d values, float64): an exact polyline for piecewise-linear nets, RK4 otherwise. */
+  async leaf(model: Model, x0: ArrayLike<number>, opts: LeafOptions & CallOptions = {}): Promise<LeafPath> {
+    return (await leafPaths(this, model, Float64Array.from(x0), opts))[0];
+  }
+
+  /** Leaves through n start points (n×d float64 or number[][]), one independent path each. */
+  async leaves(model: Model, X: Float64Array | Float32Array | number[][], opts: LeafOptions & CallOptions = {}): Promise<LeafPath[]> {
+    return leafPaths(this, model, Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X), opts);
   }
 
   private readonly plans = new WeakMap<Model, Plan>();

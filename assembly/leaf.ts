@@ -1,0 +1,438 @@
+// Leaves of the DIM foliation in float64: the forward pass, activation pattern, Jacobian and distribution
+// basis of a dense network at one point, and the exact region-crossing leaf walk for piecewise-linear nets.
+//
+// Network table (`net`, L rows of 6 f64): nIn, nOut, activation code (0 linear, 1 relu, 2 leakyRelu,
+// 3 sigmoid, 4 tanh, 5 softplus), byte pointer of W (nOut×nIn f64, row-major: row j = weights into unit j),
+// byte pointer of the bias (nOut f64), alpha (leakyRelu slope). Unit values of all layers are stored
+// concatenated (U = Σ nOut): z (pre-activations), a (outputs), s (activation derivatives).
+// Pattern bits: one per relu/leakyRelu unit, in layer order, bit set = the unit is on (engine convention).
+//
+// The leaf distributions at x, with J the Jacobian of the target layer (m×d):
+//   centre = 1 (the DIM, target = logits): R = (I − 11ᵀ/m) J, whose row space is Jᵀ S = Im D;
+//   centre = 0 (a pullback metric g = JᵀJ): R = J, row space = Im g.
+// Q (r×d) is an orthonormal basis of the row space of R (modified Gram–Schmidt, twice, with a relative
+// tolerance); r is the rank of D (or g). Data distribution: QᵀQ; kernel: I − QᵀQ.
+
+import { fnv64 } from "./pattern";
+
+const ROW: usize = 6 * 8;
+
+@inline function lf(net: usize, l: i32, f: i32): f64 {
+  return load<f64>(net + <usize>l * ROW + (<usize>f << 3));
+}
+
+@inline function bitOf(bits: usize, b: i32): bool {
+  return ((load<u32>(bits + (<usize>(b >>> 5) << 2)) >>> (b & 31)) & 1) != 0;
+}
+
+@inline function flipBit(bits: usize, b: i32): void {
+  const w = bits + (<usize>(b >>> 5) << 2);
+  store<u32>(w, load<u32>(w) ^ (1 << (b & 31)));
+}
+
+/** Σ x_k y_k over `len` f64. */
+function dotF64(x: usize, y: usize, len: i32): f64 {
+  let acc = f64x2.splat(0);
+  let k = 0;
+  for (; k + 2 <= len; k += 2) {
+    const o = <usize>k << 3;
+    acc = f64x2.add(acc, f64x2.mul(v128.load(x + o), v128.load(y + o)));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (k < len) s += load<f64>(x + (<usize>k << 3)) * load<f64>(y + (<usize>k << 3));
+  return s;
+}
+
+/** y += α x over `len` f64. */
+function axpyF64(alpha: f64, x: usize, y: usize, len: i32): void {
+  const va = f64x2.splat(alpha);
+  let k = 0;
+  for (; k + 2 <= len; k += 2) {
+    const o = <usize>k << 3;
+    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(va, v128.load(x + o))));
+  }
+  if (k < len) {
+    const o = <usize>k << 3;
+    store<f64>(y + o, load<f64>(y + o) + alpha * load<f64>(x + o));
+  }
+}
+
+/**
+ * Forward pass at x (d f64). Writes z, a, s (U f64 each). With `frozen` = 0 the pattern bits (zeroed here)
+ * are set from the signs (z > 0); with `frozen` = 1 they are read, and relu/leakyRelu units use them for
+ * both their value and derivative (the network's affine extension of that region). Returns the byte
+ * pointer of the last layer's outputs inside `a`.
+ */
+export function netForwardF64(net: usize, layers: i32, x: usize, z: usize, a: usize, s: usize, bits: usize, words: i32, frozen: i32): usize {
+  if (!frozen) for (let w = 0; w < words; w++) store<u32>(bits + (<usize>w << 2), 0);
+  let input = x;
+  let unit = 0;
+  let bit = 0;
+  let last: usize = a;
+  for (let l = 0; l < layers; l++) {
+    const nIn = <i32>lf(net, l, 0), nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
+    const W = <usize>lf(net, l, 3), B = <usize>lf(net, l, 4), alpha = lf(net, l, 5);
+    const zl = z + (<usize>unit << 3), al = a + (<usize>unit << 3), sl = s + (<usize>unit << 3);
+    for (let j = 0; j < nOut; j++) {
+      const zj = load<f64>(B + (<usize>j << 3)) + dotF64(W + <usize>j * <usize>nIn * 8, input, nIn);
+      store<f64>(zl + (<usize>j << 3), zj);
+      let aj = zj, sj = 1.0;
+      if (act == 1 || act == 2) {
+        const slope = act == 1 ? 0.0 : alpha;
+        let on: bool;
+        if (frozen) on = bitOf(bits, bit + j);
+        else {
+          on = zj > 0;
+          if (on) flipBit(bits, bit + j);
+        }
+        sj = on ? 1.0 : slope;
+        aj = sj * zj;
+      } else if (act == 3) {
+        aj = 1 / (1 + Math.exp(-zj));
+        sj = aj * (1 - aj);
+      } else if (act == 4) {
+        aj = Math.tanh(zj);
+        sj = 1 - aj * aj;
+      } else if (act == 5) {
+        aj = zj > 30 ? zj : Math.log1p(Math.exp(zj));
+        sj = 1 / (1 + Math.exp(-zj));
+      }
+      store<f64>(al + (<usize>j << 3), aj);
+      store<f64>(sl + (<usize>j << 3), sj);
+    }
+    if (act == 1 || act == 2) bit += nOut;
+    input = al;
+    last = al;
+    unit += nOut;
+  }
+  return last;
+}
+
+/** Directional derivative of every pre-activation along u (d f64) with derivatives s: writes dz (U f64). */
+export function netTangentF64(net: usize, layers: i32, u: usize, s: usize, dz: usize, da: usize): void {
+  // da holds the previous layer's output derivative (U f64 scratch, same offsets as dz).
+  let input = u;
+  let unit = 0;
+  for (let l = 0; l < layers; l++) {
+    const nIn = <i32>lf(net, l, 0), nOut = <i32>lf(net, l, 1);
+    const W = <usize>lf(net, l, 3);
+    for (let j = 0; j < nOut; j++) {
+      const v = dotF64(W + <usize>j * <usize>nIn * 8, input, nIn);
+      const o = <usize>(unit + j) << 3;
+      store<f64>(dz + o, v);
+      store<f64>(da + o, v * load<f64>(s + o));
+    }
+    input = da + (<usize>unit << 3);
+    unit += nOut;
+  }
+}
+
+/**
+ * Jacobian (m×d f64, row-major, m = nOut of layer `target`) of layer `target`'s output with respect to the
+ * input, by reverse products with the derivatives s: G ← (G · diag s_l) · W_l from G = I. `g0`, `g1`:
+ * scratch of m × (widest layer or input) f64 each. Returns the pointer (g0 or g1) holding J.
+ */
+export function netJacobianF64(net: usize, layers: i32, target: i32, s: usize, g0: usize, g1: usize): usize {
+  const m = <i32>lf(net, target, 1);
+  let unit = 0;
+  for (let l = 0; l < target; l++) unit += <i32>lf(net, l, 1);
+  let G = g0, H = g1;
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) store<f64>(G + (<usize>(i * m + j) << 3), i == j ? 1.0 : 0.0);
+  for (let l = target; l >= 0; l--) {
+    const nIn = <i32>lf(net, l, 0), nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
+    const W = <usize>lf(net, l, 3);
+    const sl = s + (<usize>unit << 3);
+    for (let i = 0; i < m; i++) {
+      const gi = G + <usize>i * <usize>nOut * 8, hi = H + <usize>i * <usize>nIn * 8;
+      for (let k = 0; k < nIn; k++) store<f64>(hi + (<usize>k << 3), 0);
+      for (let o = 0; o < nOut; o++) {
+        let c = load<f64>(gi + (<usize>o << 3));
+        if (act != 0) c *= load<f64>(sl + (<usize>o << 3));
+        if (c != 0) axpyF64(c, W + <usize>o * <usize>nIn * 8, hi, nIn);
+      }
+    }
+    const t = G;
+    G = H;
+    H = t;
+    if (l > 0) unit -= <i32>lf(net, l - 1, 1);
+  }
+  return G;
+}
+
+/**
+ * Orthonormal basis Q (r×d f64, rows) of the row space of J (m×d f64; rows centred first when `centre`,
+ * J is overwritten). A row is kept when its residual after two Gram–Schmidt sweeps exceeds
+ * rankTol × the largest row norm of (centred) J. Returns r.
+ */
+export function leafBasisF64(m: i32, d: i32, J: usize, centre: i32, rankTol: f64, Q: usize): i32 {
+  const rowBytes = <usize>d * 8;
+  if (centre) {
+    for (let k = 0; k < d; k++) {
+      let mean = 0.0;
+      for (let i = 0; i < m; i++) mean += load<f64>(J + <usize>i * rowBytes + (<usize>k << 3));
+      mean /= m;
+      for (let i = 0; i < m; i++) {
+        const p = J + <usize>i * rowBytes + (<usize>k << 3);
+        store<f64>(p, load<f64>(p) - mean);
+      }
+    }
+  }
+  let maxNorm = 0.0;
+  for (let i = 0; i < m; i++) maxNorm = Math.max(maxNorm, Math.sqrt(dotF64(J + <usize>i * rowBytes, J + <usize>i * rowBytes, d)));
+  if (maxNorm == 0) return 0;
+  let r = 0;
+  for (let i = 0; i < m; i++) {
+    const q = Q + <usize>r * rowBytes;
+    memory.copy(q, J + <usize>i * rowBytes, rowBytes);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let j = 0; j < r; j++) {
+        const qj = Q + <usize>j * rowBytes;
+        axpyF64(-dotF64(qj, q, d), qj, q, d);
+      }
+    }
+    const nrm = Math.sqrt(dotF64(q, q, d));
+    if (nrm > rankTol * maxNorm) {
+      const inv = 1 / nrm;
+      for (let k = 0; k < d; k++) store<f64>(q + (<usize>k << 3), load<f64>(q + (<usize>k << 3)) * inv);
+      r++;
+    }
+  }
+  return r;
+}
+
+/** out = QᵀQ w (kernel = 0) or w − QᵀQ w (kernel = 1); Q is r×d. Returns ‖out‖. */
+export function leafProjectF64(r: i32, d: i32, Q: usize, w: usize, kernel: i32, out: usize): f64 {
+  const rowBytes = <usize>d * 8;
+  if (kernel) memory.copy(out, w, rowBytes);
+  else for (let k = 0; k < d; k++) store<f64>(out + (<usize>k << 3), 0);
+  for (let j = 0; j < r; j++) {
+    const qj = Q + <usize>j * rowBytes;
+    const c = dotF64(qj, w, d);
+    axpyF64(kernel ? -c : c, qj, out, d);
+  }
+  return Math.sqrt(dotF64(out, out, d));
+}
+
+/**
+ * Gradient (d f64, into `out`) of the pre-activation of the relu/leakyRelu unit with pattern bit `bit`,
+ * with the derivatives s of the current region. `g`, `h`: scratch of the widest layer (f64 each).
+ * Returns 0 when no unit has that bit.
+ */
+export function netUnitGradientF64(net: usize, layers: i32, bit: i32, s: usize, g: usize, h: usize, out: usize): i32 {
+  let unit = 0, b = 0, layer = -1, j = 0;
+  for (let l = 0; l < layers; l++) {
+    const nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
+    if ((act == 1 || act == 2) && bit < b + nOut) {
+      layer = l;
+      j = bit - b;
+      break;
+    }
+    if (act == 1 || act == 2) b += nOut;
+    unit += nOut;
+  }
+  if (layer < 0) return 0;
+  // Row j of W_layer, then back through the layers below: v ← (v ⊙ s_(l)) W_l.
+  let nIn = <i32>lf(net, layer, 0);
+  memory.copy(g, <usize>lf(net, layer, 3) + <usize>j * <usize>nIn * 8, <usize>nIn * 8);
+  for (let l = layer - 1; l >= 0; l--) {
+    const li = <i32>lf(net, l, 0), lo = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
+    const W = <usize>lf(net, l, 3);
+    unit -= lo;
+    for (let k = 0; k < li; k++) store<f64>(h + (<usize>k << 3), 0);
+    for (let o = 0; o < lo; o++) {
+      let c = load<f64>(g + (<usize>o << 3));
+      if (act != 0) c *= load<f64>(s + (<usize>(unit + o) << 3));
+      if (c != 0) axpyF64(c, W + <usize>o * <usize>li * 8, h, li);
+    }
+    memory.copy(g, h, <usize>li * 8);
+    nIn = li;
+  }
+  memory.copy(out, g, <usize>nIn * 8);
+  return 1;
+}
+
+/** f64 values of scratch `leafExactF64` needs (before the pattern words, which follow as u32). */
+export function leafWorkF64(d: i32, units: i32, m: i32, maxWidth: i32): i32 {
+  return 6 * d + 5 * units + 2 * m * maxWidth + m * d;
+}
+
+// Stop reasons (shared with src/analyses/leaf.ts).
+const STOP_LENGTH = 0;
+const STOP_TARGET = 1;
+const STOP_BOX = 2;
+const STOP_ORTHOGONAL = 3;
+const STOP_TRAPPED = 4;
+const STOP_VERTICES = 5;
+const STOP_NONFINITE = 6;
+
+/**
+ * The exact leaf of a piecewise-linear dense network from x0. Inside a region the pattern is frozen, J
+ * (and so the distribution) is constant, the path is the straight segment x + t u with u the unit
+ * projection of the walking direction, and every relu/leakyRelu pre-activation is affine in t
+ * (z + t·dz), so the first crossing t = −z/dz is solved in closed form. The walk moves there, flips that
+ * unit's bit and continues with the direction projected onto the next region's distribution.
+ * Walking direction: `tgt` ≠ 0: target − x (re-projected per region, and the segment ends at the
+ * piece's closest point to the target); else the previous segment's direction (first: `dir`).
+ * `lo`/`hi` (d f64 each, or 0): the box; the walk stops where it leaves it. At most `maxFlips`
+ * consecutive zero-length flips (a boundary the distribution folds back at) stop it as trapped.
+ * Outputs per vertex k < maxVertices: points (k×d), params (arc length), outs (k×mOut, last layer),
+ * ranks (i32), hashes (u64, region of the segment leaving the vertex; for the last vertex, the region
+ * the walk would continue in), cross (i32: bit index of the unit crossed to reach the vertex, −1).
+ * `status` (3 f64): stop reason, total length, folds (reflections at boundaries). Returns the vertex count.
+ */
+export function leafExactF64(
+  net: usize, layers: i32, d: i32, target: i32, kernelMode: i32, centre: i32, rankTol: f64,
+  x0: usize, dir: usize, tgt: usize, maxLength: f64, lo: usize, hi: usize, maxFlips: i32,
+  maxVertices: i32, points: usize, params: usize, outs: usize, ranks: usize, hashes: usize, cross: usize,
+  words: i32, units: i32, maxWidth: i32, work: usize, status: usize,
+): i32 {
+  const dB = <usize>d * 8;
+  const m = <i32>lf(net, target, 1);
+  const mOut = <i32>lf(net, layers - 1, 1);
+  const x = work, u = x + dB, w = u + dB, pw = w + dB;
+  const z = pw + dB, a = z + (<usize>units << 3), s = a + (<usize>units << 3);
+  const dz = s + (<usize>units << 3), da = dz + (<usize>units << 3);
+  const g0 = da + (<usize>units << 3), g1 = g0 + <usize>m * <usize>maxWidth * 8;
+  const Q = g1 + <usize>m * <usize>maxWidth * 8;
+  const nrm = Q + <usize>m * dB, nP = nrm + dB;
+  const bits = nP + dB;
+
+  memory.copy(x, x0, dB);
+  memory.copy(u, dir, dB);
+  let len = 0.0;
+  let k = 0;
+  let reason = STOP_LENGTH;
+  let flips = 0;
+  let folds = 0;
+  let lastCross = -1;
+  netForwardF64(net, layers, x, z, a, s, bits, words, 0);
+  while (true) {
+    // Vertex k: the current point, with the region the walk continues in.
+    const last = netForwardF64(net, layers, x, z, a, s, bits, words, 1);
+    memory.copy(points + <usize>k * dB, x, dB);
+    store<f64>(params + (<usize>k << 3), len);
+    memory.copy(outs + <usize>k * <usize>mOut * 8, last, <usize>mOut * 8);
+    store<i32>(cross + (<usize>k << 2), lastCross);
+    store<u64>(hashes + (<usize>k << 3), fnv64(bits, words, 0xcbf29ce484222325));
+    const J = netJacobianF64(net, layers, target, s, g0, g1);
+    const r = leafBasisF64(m, d, J, centre, rankTol, Q);
+    store<i32>(ranks + (<usize>k << 2), r);
+    if (!isFinite(len) || !isFinite(load<f64>(last))) {
+      reason = STOP_NONFINITE;
+      break;
+    }
+    if (k == maxVertices - 1) {
+      reason = STOP_VERTICES;
+      break;
+    }
+    let tMax = maxLength - len;
+    if (tMax <= 0) {
+      reason = STOP_LENGTH;
+      break;
+    }
+    if (tgt) for (let i = 0; i < d; i++) store<f64>(w + (<usize>i << 3), load<f64>(tgt + (<usize>i << 3)) - load<f64>(x + (<usize>i << 3)));
+    else memory.copy(w, u, dB);
+    const wn = Math.sqrt(dotF64(w, w, d));
+    const pn = leafProjectF64(r, d, Q, w, kernelMode, pw);
+    if (!(pn > 1e-12 * wn) || pn < 1e-300) {
+      reason = tgt && wn < 1e-12 ? STOP_TARGET : STOP_ORTHOGONAL;
+      break;
+    }
+    for (let i = 0; i < d; i++) store<f64>(pw + (<usize>i << 3), load<f64>(pw + (<usize>i << 3)) / pn); // the step's unit direction
+    let limit = STOP_LENGTH;
+    if (tgt && pn < tMax) {
+      tMax = pn;
+      limit = STOP_TARGET;
+    }
+    if (lo) {
+      for (let i = 0; i < d; i++) {
+        const ui = load<f64>(pw + (<usize>i << 3)), xi = load<f64>(x + (<usize>i << 3));
+        let t = Infinity;
+        if (ui > 0) t = (load<f64>(hi + (<usize>i << 3)) - xi) / ui;
+        else if (ui < 0) t = (load<f64>(lo + (<usize>i << 3)) - xi) / ui;
+        if (t < tMax) {
+          tMax = Math.max(t, 0);
+          limit = STOP_BOX;
+        }
+      }
+    }
+    netTangentF64(net, layers, pw, s, dz, da);
+    // The unit just crossed must move into its new side; when the projected direction heads back (the
+    // distribution folds at this boundary), reflect it across the boundary inside the distribution:
+    // u' = u − 2 (n_P·u / ‖n_P‖²) n_P, n the unit's gradient, n_P its projection (n·u' = −n·u, ‖u'‖ = 1).
+    if (lastCross >= 0 && flips == 0 && netUnitGradientF64(net, layers, lastCross, s, g0, g1, nrm)) {
+      const on = bitOf(bits, lastCross);
+      const dn = dotF64(nrm, pw, d);
+      if ((on && dn < 0) || (!on && dn > 0)) {
+        const nn = leafProjectF64(r, d, Q, nrm, kernelMode, nP);
+        if (nn > 1e-12 * Math.sqrt(dotF64(nrm, nrm, d))) {
+          axpyF64(-2 * dn / (nn * nn), nP, pw, d);
+          folds++;
+          netTangentF64(net, layers, pw, s, dz, da);
+        }
+      }
+    }
+    // The first pre-activation to change sign along x + t u.
+    let tCross = Infinity;
+    let jCross = -1;
+    let unit = 0, bit = 0;
+    for (let l = 0; l < layers; l++) {
+      const nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
+      if (act == 1 || act == 2) {
+        for (let j = 0; j < nOut; j++) {
+          const o = <usize>(unit + j) << 3;
+          const zj = load<f64>(z + o), dj = load<f64>(dz + o);
+          let t = Infinity;
+          if (bitOf(bits, bit + j)) {
+            if (dj < 0) t = Math.max(zj, 0) / -dj;
+          } else if (dj > 0) t = Math.max(-zj, 0) / dj;
+          if (t < tCross) {
+            tCross = t;
+            jCross = bit + j;
+          }
+        }
+        bit += nOut;
+      }
+      unit += nOut;
+    }
+    if (jCross >= 0 && tCross <= 1e-13 * (1 + Math.sqrt(dotF64(x, x, d)))) {
+      // On the boundary already and leaving this region at once: switch to the neighbour without moving.
+      flipBit(bits, jCross);
+      lastCross = jCross;
+      if (++flips > maxFlips) {
+        reason = STOP_TRAPPED;
+        break;
+      }
+      continue; // u, the walking direction, stays the one that reached the boundary
+
+    }
+    const crossing = tCross < tMax;
+    const t = crossing ? tCross : tMax;
+    axpyF64(t, pw, x, d);
+    memory.copy(u, pw, dB);
+    len += t;
+    k++;
+    if (crossing) {
+      flipBit(bits, jCross);
+      lastCross = jCross;
+      flips = 0;
+    } else {
+      lastCross = -1;
+      // Record the final vertex and stop.
+      const lastOut = netForwardF64(net, layers, x, z, a, s, bits, words, 1);
+      memory.copy(points + <usize>k * dB, x, dB);
+      store<f64>(params + (<usize>k << 3), len);
+      memory.copy(outs + <usize>k * <usize>mOut * 8, lastOut, <usize>mOut * 8);
+      store<i32>(cross + (<usize>k << 2), -1);
+      store<u64>(hashes + (<usize>k << 3), fnv64(bits, words, 0xcbf29ce484222325));
+      const J2 = netJacobianF64(net, layers, target, s, g0, g1);
+      store<i32>(ranks + (<usize>k << 2), leafBasisF64(m, d, J2, centre, rankTol, Q));
+      reason = limit;
+      break;
+    }
+  }
+  store<f64>(status, <f64>reason);
+  store<f64>(status + 8, len);
+  store<f64>(status + 16, <f64>folds);
+  return k + 1;
+}
