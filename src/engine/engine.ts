@@ -18,6 +18,7 @@ import type { JacobianOptions, JacobianResult } from "../analyses/jacobian.js";
 import type { DimOptions, DimResult } from "../analyses/dim.js";
 import type { PullbackMetricOptions, PullbackMetricResult } from "../analyses/pullbackMetric.js";
 import { leafPaths, type LeafOptions, type LeafPath } from "../analyses/leafPaths.js";
+import { isPath, indexBatch, pathSingularPoints, pointSingularPoints, rankJobOptions, type SingularPoints, type SingularPointsOptions } from "../analyses/singularPoints.js";
 
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
@@ -139,6 +140,16 @@ export class Engine {
   /** Leaves through n start points (n×d float64 or number[][]), one independent path each. */
   async leaves(model: Model, X: Float64Array | Float32Array | number[][], opts: LeafOptions & CallOptions = {}): Promise<LeafPath[]> {
     return leafPaths(this, model, Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X), opts);
+  }
+
+  /** Where the rank of D (or g) drops: along a path (exact parameters) or at points X (n×d). */
+  async singularPoints(model: Model, X: LeafPath | Float64Array | Float32Array | number[][], opts: SingularPointsOptions & CallOptions = {}): Promise<SingularPoints> {
+    if (isPath(X)) return pathSingularPoints(X);
+    const x = Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X);
+    const o = rankJobOptions(model, x, opts);
+    const n = x.length / o.net.d;
+    const { out } = await this.map("leafRank", model, indexBatch(n, o.net.d), opts, o as unknown as Record<string, unknown>);
+    return pointSingularPoints(x, o.net.d, o.dist.genericRank, out.rank as Int32Array, out.rankOther as Int32Array);
   }
 
   private readonly plans = new WeakMap<Model, Plan>();

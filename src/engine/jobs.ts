@@ -4,6 +4,7 @@ import { jacobianJob } from "../analyses/jacobian.js";
 import { dimJob } from "../analyses/dim.js";
 import { pullbackMetricJob } from "../analyses/pullbackMetric.js";
 import { leafJob } from "../analyses/leaf.js";
+import { leafRankJob } from "../analyses/singularPoints.js";
 import type { Job } from "./job.js";
 
 export const jobs: Record<string, Job> = {
@@ -12,6 +13,7 @@ export const jobs: Record<string, Job> = {
   dim: dimJob,
   pullbackMetric: pullbackMetricJob,
   leaf: leafJob,
+  leafRank: leafRankJob,
 };
 
 export type JobName = keyof typeof jobs;
