@@ -25,8 +25,14 @@ import type { Model } from "../model/model.js";
 
 export type LeafDistribution = "data" | "kernel" | { metric: "pullback"; layer: number };
 
-export type LeafStopReason = "length" | "target" | "box" | "orthogonal" | "trapped" | "maxVertices" | "nonFinite";
-export const STOP_REASONS: readonly LeafStopReason[] = ["length", "target", "box", "orthogonal", "trapped", "maxVertices", "nonFinite"];
+/**
+ * Why a path ended: its length was walked; the target (or the closest point of the current piece to it) was
+ * reached; it left the box; the walking direction is orthogonal to the distribution; it is trapped at a
+ * boundary it cannot cross; the vertex capacity is full; a value became non-finite; (geodesics) the metric
+ * degenerated — DIM geodesics reach the boundary of the probability simplex at finite length.
+ */
+export type LeafStopReason = "length" | "target" | "box" | "orthogonal" | "trapped" | "maxVertices" | "nonFinite" | "degenerate";
+export const STOP_REASONS: readonly LeafStopReason[] = ["length", "target", "box", "orthogonal", "trapped", "maxVertices", "nonFinite", "degenerate"];
 
 export interface LeafOptions {
   /** "data" (Im D, default), "kernel" (ker D) or ker g of layer `layer`'s pullback metric. */

@@ -18,6 +18,7 @@ import type { JacobianOptions, JacobianResult } from "../analyses/jacobian.js";
 import type { DimOptions, DimResult } from "../analyses/dim.js";
 import type { PullbackMetricOptions, PullbackMetricResult } from "../analyses/pullbackMetric.js";
 import { leafPaths, type LeafOptions, type LeafPath } from "../analyses/leafPaths.js";
+import { geodesicJobOptions, splitGeodesic, type GeodesicOptions, type GeodesicPath } from "../analyses/geodesic.js";
 import { isPath, indexBatch, pathSingularPoints, pointSingularPoints, rankJobOptions, type SingularPoints, type SingularPointsOptions } from "../analyses/singularPoints.js";
 
 export interface EngineOptions {
@@ -140,6 +141,13 @@ export class Engine {
   /** Leaves through n start points (n×d float64 or number[][]), one independent path each. */
   async leaves(model: Model, X: Float64Array | Float32Array | number[][], opts: LeafOptions & CallOptions = {}): Promise<LeafPath[]> {
     return leafPaths(this, model, Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X), opts);
+  }
+
+  /** A geodesic of the DIM restricted to the data leaf from x0 with initial direction v0 (float64). */
+  async geodesic(model: Model, x0: ArrayLike<number>, v0: ArrayLike<number>, opts: GeodesicOptions & CallOptions = {}): Promise<GeodesicPath> {
+    const o = geodesicJobOptions(model, Float64Array.from(x0), Float64Array.from(v0), opts);
+    const { out } = await this.map("geodesic", model, indexBatch(1, o.net.d), opts, o as unknown as Record<string, unknown>);
+    return splitGeodesic(out, o);
   }
 
   /** Where the rank of D (or g) drops: along a path (exact parameters) or at points X (n×d). */

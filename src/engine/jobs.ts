@@ -5,6 +5,7 @@ import { dimJob } from "../analyses/dim.js";
 import { pullbackMetricJob } from "../analyses/pullbackMetric.js";
 import { leafJob } from "../analyses/leaf.js";
 import { leafRankJob } from "../analyses/singularPoints.js";
+import { geodesicJob } from "../analyses/geodesic.js";
 import type { Job } from "./job.js";
 
 export const jobs: Record<string, Job> = {
@@ -14,6 +15,7 @@ export const jobs: Record<string, Job> = {
   pullbackMetric: pullbackMetricJob,
   leaf: leafJob,
   leafRank: leafRankJob,
+  geodesic: geodesicJob,
 };
 
 export type JobName = keyof typeof jobs;
