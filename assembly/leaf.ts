@@ -251,12 +251,63 @@ export function netUnitGradientF64(net: usize, layers: i32, bit: i32, s: usize, 
   return 1;
 }
 
+/**
+ * Rank-1 update of the Jacobian Jr (m×d, layer `target`'s output) for flipping the relu/leakyRelu unit with
+ * pattern bit `bit` (its derivative changes by δ = s_new − s_old = ±(1 − slope)); s holds the derivatives
+ * before the flip: Jr += δ · (∂out/∂a_unit) ⊗ ∇z_unit. The column ∂out/∂a_unit is a forward tangent from
+ * the unit through the layers above it up to `target`; ∇z_unit comes from netUnitGradientF64.
+ * `g`, `h`, `grad`: scratch of the widest layer (f64 each; ∇z_unit ends in grad). Returns 0 if the unit is above `target` (J unchanged).
+ */
+export function leafFlipUpdateF64(net: usize, layers: i32, target: i32, bit: i32, s: usize, Jr: usize, g: usize, h: usize, grad: usize): i32 {
+  let unit = 0, b = 0, layer = -1, j = 0;
+  for (let l = 0; l < layers; l++) {
+    const nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
+    if ((act == 1 || act == 2) && bit < b + nOut) {
+      layer = l;
+      j = bit - b;
+      break;
+    }
+    if (act == 1 || act == 2) b += nOut;
+    unit += nOut;
+  }
+  if (layer < 0 || layer > target) return 0;
+  const d = <i32>lf(net, 0, 0);
+  const act = <i32>lf(net, layer, 2);
+  const slope = act == 1 ? 0.0 : lf(net, layer, 5);
+  const on = load<f64>(s + (<usize>(unit + j) << 3)) == 1.0 && slope != 1.0;
+  const delta = on ? slope - 1.0 : 1.0 - slope;
+  // Column of ∂out/∂a_(layer, j): v = e_j, then v ← s_k ⊙ (W_k v) for k = layer+1..target.
+  let m = <i32>lf(net, layer, 1);
+  for (let i = 0; i < m; i++) store<f64>(g + (<usize>i << 3), i == j ? 1.0 : 0.0);
+  let off = unit + m; // first unit of layer + 1
+  for (let k = layer + 1; k <= target; k++) {
+    const nIn = <i32>lf(net, k, 0), nOut = <i32>lf(net, k, 1), ak = <i32>lf(net, k, 2);
+    const W = <usize>lf(net, k, 3);
+    for (let o = 0; o < nOut; o++) {
+      let v = dotF64(W + <usize>o * <usize>nIn * 8, g, nIn);
+      if (ak != 0) v *= load<f64>(s + (<usize>(off + o) << 3));
+      store<f64>(h + (<usize>o << 3), v);
+    }
+    memory.copy(g, h, <usize>nOut * 8);
+    off += nOut;
+    m = nOut;
+  }
+  netUnitGradientF64(net, layers, bit, s, h, grad, grad); // h and grad as scratch; ∇z_unit ends in grad
+  for (let i = 0; i < m; i++) {
+    const c = delta * load<f64>(g + (<usize>i << 3));
+    if (c != 0) axpyF64(c, grad, Jr + <usize>i * <usize>d * 8, d);
+  }
+  return 1;
+}
+
 /** f64 values of scratch `leafExactF64` needs (before the pattern words, which follow as u32). */
 export function leafWorkF64(d: i32, units: i32, m: i32, maxWidth: i32): i32 {
-  return 6 * d + 5 * units + 2 * m * maxWidth + m * d;
+  return 6 * d + 5 * units + 2 * m * maxWidth + 2 * m * d + 3 * maxWidth;
 }
 
 // Stop reasons (shared with src/analyses/leaf.ts).
+/** Rank-1 Jacobian updates between full recomputations in leafExactF64. */
+const REFRESH = 32;
 const STOP_LENGTH = 0;
 const STOP_TARGET = 1;
 const STOP_BOX = 2;
@@ -295,7 +346,11 @@ export function leafExactF64(
   const g0 = da + (<usize>units << 3), g1 = g0 + <usize>m * <usize>maxWidth * 8;
   const Q = g1 + <usize>m * <usize>maxWidth * 8;
   const nrm = Q + <usize>m * dB, nP = nrm + dB;
-  const bits = nP + dB;
+  const Jr = nP + dB, gv = Jr + <usize>m * dB, hv = gv + <usize>maxWidth * 8, grad = hv + <usize>maxWidth * 8;
+  const bits = grad + <usize>maxWidth * 8;
+  // The Jacobian is kept across vertices and updated by rank-1 terms at each flip (leafFlipUpdateF64),
+  // recomputed in full every REFRESH updates (and at the start) to bound the round-off drift.
+  let updates = REFRESH;
 
   memory.copy(x, x0, dB);
   memory.copy(u, dir, dB);
@@ -314,7 +369,12 @@ export function leafExactF64(
     memory.copy(outs + <usize>k * <usize>mOut * 8, last, <usize>mOut * 8);
     store<i32>(cross + (<usize>k << 2), lastCross);
     store<u64>(hashes + (<usize>k << 3), fnv64(bits, words, 0xcbf29ce484222325));
-    const J = netJacobianF64(net, layers, target, s, g0, g1);
+    if (updates >= REFRESH) {
+      memory.copy(Jr, netJacobianF64(net, layers, target, s, g0, g1), <usize>m * dB);
+      updates = 0;
+    }
+    const J = g0;
+    memory.copy(J, Jr, <usize>m * dB);
     const r = leafBasisF64(m, d, J, centre, rankTol, Q);
     store<i32>(ranks + (<usize>k << 2), r);
     if (!isFinite(len) || !isFinite(load<f64>(last))) {
@@ -397,6 +457,7 @@ export function leafExactF64(
     }
     if (jCross >= 0 && tCross <= 1e-13 * (1 + Math.sqrt(dotF64(x, x, d)))) {
       // On the boundary already and leaving this region at once: switch to the neighbour without moving.
+      updates += leafFlipUpdateF64(net, layers, target, jCross, s, Jr, gv, hv, grad);
       flipBit(bits, jCross);
       lastCross = jCross;
       if (++flips > maxFlips) {
@@ -413,6 +474,7 @@ export function leafExactF64(
     len += t;
     k++;
     if (crossing) {
+      updates += leafFlipUpdateF64(net, layers, target, jCross, s, Jr, gv, hv, grad);
       flipBit(bits, jCross);
       lastCross = jCross;
       flips = 0;

@@ -92,6 +92,20 @@ describe("engine.leaf on piecewise-linear networks", () => {
     });
   }
 
+  it("long leaves of a leakyRelu network (many rank-1 Jacobian updates and refreshes) agree with the twin", async () => {
+    const leaky = randomMlp([5, 64, 64, 4], 21, "leakyRelu", "softmax", 0.1);
+    const x = [0.1, -0.2, 0.3, 0.05, -0.1];
+    const dir = randomWeights(4, 5, 1);
+    const p = await engine.leaf(leaky, x, { distribution: "data", maxLength: 4, direction: dir });
+    const r = referenceLeaf(leaky, x, { distribution: "data", direction: dir, maxLength: 4 });
+    expect(p.vertices).toBeGreaterThan(40);
+    expect(p.vertices).toBe(r.points.length);
+    let worst = 0;
+    for (let i = 0; i < p.vertices; i++) for (let k = 0; k < 5; k++) worst = Math.max(worst, Math.abs(p.points[i * 5 + k] - r.points[i][k]));
+    expect(worst).toBeLessThan(1e-8);
+    expect(Math.max(...segmentResiduals(leaky, p, false))).toBeLessThan(1e-5);
+  });
+
   it("kernel paths keep p constant; data paths change it", async () => {
     const [k, d] = await Promise.all([
       engine.leaf(model, x0, { distribution: "kernel", maxLength: 2, seed: 5 }),
