@@ -57,8 +57,22 @@ export interface LeafKernels {
   fnv64(words: number, count: number, h: bigint): bigint;
 }
 
-/** Normalize a model to dense float64 layers; throws UnsupportedLayerError for convolutions and pooling. */
+const cache = new WeakMap<ModelSpec, DenseNet64>();
+
+/**
+ * Normalize a model to dense float64 layers (cached per model object: models are immutable);
+ * throws UnsupportedLayerError for convolutions and pooling.
+ */
 export function denseNet64(spec: ModelSpec): DenseNet64 {
+  let net = cache.get(spec);
+  if (!net) {
+    net = buildDenseNet64(spec);
+    cache.set(spec, net);
+  }
+  return net;
+}
+
+function buildDenseNet64(spec: ModelSpec): DenseNet64 {
   const layers: DenseLayer64[] = [];
   const layerIndex: number[] = [];
   let width = spec.inputShape.reduce((a, b) => a * b, 1);
@@ -67,7 +81,11 @@ export function denseNet64(spec: ModelSpec): DenseNet64 {
     if (layer.type === "dense") {
       const nIn = width, nOut = layer.units;
       const W = new Float64Array(nOut * nIn); // nOut×nIn
-      for (let a = 0; a < nIn; a++) for (let b = 0; b < nOut; b++) W[b * nIn + a] = layer.kernel[a * nOut + b];
+      const K = layer.kernel;
+      for (let a = 0; a < nIn; a++) {
+        const row = a * nOut;
+        for (let b = 0; b < nOut; b++) W[b * nIn + a] = K[row + b];
+      }
       layers.push({ nIn, nOut, act: ACT_CODE[layer.activation], alpha: layer.alpha ?? DEFAULT_LEAKY_ALPHA, W, bias: Float64Array.from(layer.bias) });
       width = nOut;
     } else if (layer.type === "activation") {
