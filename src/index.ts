@@ -10,3 +10,6 @@ export type { PullbackMetricOptions, PullbackMetricResult } from "./analyses/pul
 export { eigh } from "./linalg/eigh.js";
 export { readNpy, writeNpy, NpyFormatError, NPY_MAX_HEADER_SIZE, type NpyArray, type NpyData, type NpyDtype } from "./io/npy.js";
 export { modelFromOnnx, SUPPORTED_ONNX_OPS } from "./model/onnx.js";
+export type { LeafOptions, LeafPath, LeafDistribution, LeafStopReason } from "./analyses/leaf.js";
+export type { GeodesicOptions, GeodesicPath } from "./analyses/geodesic.js";
+export type { SingularPoints, SingularPointsOptions } from "./analyses/singularPoints.js";

@@ -125,6 +125,20 @@ describe("engine.leaf on piecewise-linear networks", () => {
     expect(drift(d)).toBeGreaterThan(1e-2);
   });
 
+  it("ker g of a hidden layer's pullback metric keeps that layer's output constant (exactly, piecewise-linearly)", async () => {
+    const wide = randomMlp([6, 4, 8, 3], 5);
+    const x = [0.2, -0.1, 0.3, 0.4, -0.2, 0.1];
+    const p = await engine.leaf(wide, x, { distribution: { metric: "pullback", layer: 0 }, maxLength: 2, seed: 3 });
+    expect(p.genericRank).toBe(4);
+    expect(p.length).toBeGreaterThan(0.5);
+    const h0 = referenceForward(wide, x).layerOutputs[0];
+    for (let i = 1; i < p.vertices; i++) {
+      const h = referenceForward(wide, row(p, i)).layerOutputs[0];
+      for (let j = 0; j < 4; j++) expect(Math.abs(h[j] - h0[j])).toBeLessThan(1e-12);
+    }
+    await expect(engine.leaf(wide, x, { distribution: { metric: "pullback", layer: 7 } })).rejects.toThrow(/layer/);
+  });
+
   it("a single-region (linear) network's data leaf is the affine subspace x0 + Im Jᵀ S", async () => {
     const lin = randomMlp([6, 5, 4], 11, "linear");
     const x = [0.3, -0.2, 0.1, 0.5, -0.4, 0.2];
