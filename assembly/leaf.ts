@@ -108,6 +108,27 @@ export function netForwardF64(net: usize, layers: i32, x: usize, z: usize, a: us
   return last;
 }
 
+/**
+ * Outputs and derivatives (a, s; U f64 each) from the pre-activations z and the frozen pattern bits,
+ * O(U): the piecewise-linear network's values after z was moved along a segment (z ← z + t·dz).
+ */
+export function netApplyPatternF64(net: usize, layers: i32, z: usize, a: usize, s: usize, bits: usize): void {
+  let unit = 0, bit = 0;
+  for (let l = 0; l < layers; l++) {
+    const nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
+    const slope = act == 2 ? lf(net, l, 5) : 0.0;
+    for (let j = 0; j < nOut; j++) {
+      const o = <usize>(unit + j) << 3;
+      let sj = 1.0;
+      if (act == 1 || act == 2) sj = bitOf(bits, bit + j) ? 1.0 : slope;
+      store<f64>(s + o, sj);
+      store<f64>(a + o, sj * load<f64>(z + o));
+    }
+    if (act == 1 || act == 2) bit += nOut;
+    unit += nOut;
+  }
+}
+
 /** Directional derivative of every pre-activation along u (d f64) with derivatives s: writes dz (U f64). */
 export function netTangentF64(net: usize, layers: i32, u: usize, s: usize, dz: usize, da: usize): void {
   // da holds the previous layer's output derivative (U f64 scratch, same offsets as dz).
@@ -360,10 +381,15 @@ export function leafExactF64(
   let flips = 0;
   let folds = 0;
   let lastCross = -1;
+  let gradBit = -1; // the pattern bit whose pre-activation gradient `grad` holds
   netForwardF64(net, layers, x, z, a, s, bits, words, 0);
+  const lastOff = a + (<usize>(units - mOut) << 3);
   while (true) {
-    // Vertex k: the current point, with the region the walk continues in.
-    const last = netForwardF64(net, layers, x, z, a, s, bits, words, 1);
+    // Vertex k: the current point, with the region the walk continues in. Between refreshes the values
+    // come from z ← z + t·dz along each segment (exact: z is affine there) and the pattern, in O(U).
+    let last = lastOff;
+    if (updates >= REFRESH) last = netForwardF64(net, layers, x, z, a, s, bits, words, 1);
+    else netApplyPatternF64(net, layers, z, a, s, bits);
     memory.copy(points + <usize>k * dB, x, dB);
     store<f64>(params + (<usize>k << 3), len);
     memory.copy(outs + <usize>k * <usize>mOut * 8, last, <usize>mOut * 8);
@@ -420,10 +446,20 @@ export function leafExactF64(
     // The unit just crossed must move into its new side; when the projected direction heads back (the
     // distribution folds at this boundary), reflect it across the boundary inside the distribution:
     // u' = u − 2 (n_P·u / ‖n_P‖²) n_P, n the unit's gradient, n_P its projection (n·u' = −n·u, ‖u'‖ = 1).
-    if (lastCross >= 0 && flips == 0 && netUnitGradientF64(net, layers, lastCross, s, g0, g1, nrm)) {
+    let haveNormal = false;
+    if (lastCross >= 0 && flips == 0) {
+      if (gradBit == lastCross) {
+        memory.copy(nrm, grad, dB); // ∇z does not depend on the unit's own state: the flip update's one
+        haveNormal = true;
+      } else haveNormal = netUnitGradientF64(net, layers, lastCross, s, g0, g1, nrm) != 0;
+    }
+    let tangentBit = -1;
+    if (haveNormal) {
       const on = bitOf(bits, lastCross);
       const dn = dotF64(nrm, pw, d);
-      if ((on && dn < 0) || (!on && dn > 0)) {
+      if (Math.abs(dn) <= 1e-10 * Math.sqrt(dotF64(nrm, nrm, d))) {
+        tangentBit = lastCross; // moving along the boundary (e.g. in ker g of the unit's own layer): no crossing
+      } else if ((on && dn < 0) || (!on && dn > 0)) {
         const nn = leafProjectF64(r, d, Q, nrm, kernelMode, nP);
         if (nn > 1e-12 * Math.sqrt(dotF64(nrm, nrm, d))) {
           axpyF64(-2 * dn / (nn * nn), nP, pw, d);
@@ -443,7 +479,9 @@ export function leafExactF64(
           const o = <usize>(unit + j) << 3;
           const zj = load<f64>(z + o), dj = load<f64>(dz + o);
           let t = Infinity;
-          if (bitOf(bits, bit + j)) {
+          if (bit + j == tangentBit) {
+            // stays on its boundary
+          } else if (bitOf(bits, bit + j)) {
             if (dj < 0) t = Math.max(zj, 0) / -dj;
           } else if (dj > 0) t = Math.max(-zj, 0) / dj;
           if (t < tCross) {
@@ -457,7 +495,9 @@ export function leafExactF64(
     }
     if (jCross >= 0 && tCross <= 1e-13 * (1 + Math.sqrt(dotF64(x, x, d)))) {
       // On the boundary already and leaving this region at once: switch to the neighbour without moving.
-      updates += leafFlipUpdateF64(net, layers, target, jCross, s, Jr, gv, hv, grad);
+      const done = leafFlipUpdateF64(net, layers, target, jCross, s, Jr, gv, hv, grad);
+      updates += done;
+      gradBit = done ? jCross : -1;
       flipBit(bits, jCross);
       lastCross = jCross;
       if (++flips > maxFlips) {
@@ -470,11 +510,14 @@ export function leafExactF64(
     const crossing = tCross < tMax;
     const t = crossing ? tCross : tMax;
     axpyF64(t, pw, x, d);
+    axpyF64(t, dz, z, units);
     memory.copy(u, pw, dB);
     len += t;
     k++;
     if (crossing) {
-      updates += leafFlipUpdateF64(net, layers, target, jCross, s, Jr, gv, hv, grad);
+      const done = leafFlipUpdateF64(net, layers, target, jCross, s, Jr, gv, hv, grad);
+      updates += done;
+      gradBit = done ? jCross : -1;
       flipBit(bits, jCross);
       lastCross = jCross;
       flips = 0;
