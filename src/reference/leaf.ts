@@ -3,7 +3,8 @@
  * walk of a dense piecewise-linear network, written for clarity with no code shared with the kernel.
  * Dense layers only (activation in the layer: linear, relu, leakyRelu). The Jacobian is built in forward
  * mode (T ← diag(s) Wᵀ T from T = I), the distribution basis by Gram–Schmidt with the same relative
- * rank tolerance, and a boundary fold is handled by the same reflection rule.
+ * rank tolerance, and a boundary fold is handled by the same reflection rule (and a direction tangent to
+ * the crossed boundary by the same no-recrossing rule).
  */
 import type { DenseLayer, ModelSpec } from "../model/types.js";
 import { DEFAULT_LEAKY_ALPHA } from "./forward.js";
@@ -143,10 +144,12 @@ export function referenceLeaf(spec: ModelSpec, x0: ArrayLike<number>, o: Referen
       return zz.map((r, li) => r.map((v, j) => v - bias0[li][j]));
     };
     let dz = z1.map((r, li) => r.map((v, j) => v - z[li][j]));
+    let tangent = -1;
     if (lastCross >= 0 && flips === 0) {
       const [li, j] = units[lastCross];
-      if ((on[li][j] && dz[li][j] < 0) || (!on[li][j] && dz[li][j] > 0)) {
-        const n = x.map((_, c) => dzOf(x.map((__, k) => (k === c ? 1 : 0)))[li][j]); // ∇z_j
+      const n = x.map((_, c) => dzOf(x.map((__, k) => (k === c ? 1 : 0)))[li][j]); // ∇z_j
+      if (Math.abs(dot(n, p)) <= 1e-10 * Math.sqrt(dot(n, n))) tangent = lastCross; // moves along the boundary
+      else if ((on[li][j] && dz[li][j] < 0) || (!on[li][j] && dz[li][j] > 0)) {
         const nP = project(Q, n, kernel);
         const nn = dot(nP, nP);
         if (Math.sqrt(nn) > 1e-12 * Math.sqrt(dot(n, n))) {
@@ -158,6 +161,7 @@ export function referenceLeaf(spec: ModelSpec, x0: ArrayLike<number>, o: Referen
     }
     let tCross = Infinity, jCross = -1;
     units.forEach(([li, j], g) => {
+      if (g === tangent) return;
       const zj = z[li][j], dj = dz[li][j];
       let t = Infinity;
       if (on[li][j]) { if (dj < 0) t = Math.max(zj, 0) / -dj; } else if (dj > 0) t = Math.max(-zj, 0) / dj;
