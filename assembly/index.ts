@@ -11,4 +11,5 @@ export { softmaxF32, softmaxJacobianF32 } from "./softmax";
 export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64 } from "./gemm";
 export { symEigF64 } from "./eigh";
-export { netForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64, leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";
+export { netForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64 } from "./leafNet64";
+export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";

@@ -1,6 +1,7 @@
 /**
  * The float64 form of a dense network that the leaf, geodesic and singular-point analyses walk on
- * (assembly/leaf.ts): layers as (W out×in f64, bias, activation), uploaded as the kernel's layer table.
+ * (assembly/leafNet64.ts, assembly/leaf.ts): layers as (W out×in f64, bias, activation), uploaded as the
+ * kernels' layer table.
  * Dense layers, standalone activations (merged into the preceding linear dense layer) and flatten (a no-op)
  * are supported; convolutions and pooling are not (yet) — paths on CNNs would need f64 conv kernels.
  */
