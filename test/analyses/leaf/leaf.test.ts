@@ -235,4 +235,17 @@ describe("engine.leaf on smooth networks (RK4)", () => {
       expect(Math.max(...Ju.map((v) => Math.abs(v - mean)))).toBeLessThan(1e-4);
     }
   });
+
+  it("walks towards a target and stops at the box", async () => {
+    const t = [0.6, 0.1, -0.4];
+    const q = await engine.leaf(model, x0, { distribution: "data", target: t, maxLength: 5 });
+    const dist = (v: ArrayLike<number>) => Math.hypot(...Array.from(v, (a, k) => a - t[k]));
+    expect(q.stopReason).toBe("target");
+    expect(dist(q.points.subarray((q.vertices - 1) * 3))).toBeLessThan(dist(x0));
+    const b = await engine.leaf(model, x0, { distribution: "kernel", maxLength: 10, box: [-0.5, 0.5], seed: 2 });
+    expect(b.stopReason).toBe("box");
+    const last = Array.from(b.points.subarray((b.vertices - 1) * 3));
+    expect(Math.max(...last.map(Math.abs))).toBeLessThanOrEqual(0.5);
+    expect(Math.max(...last.map(Math.abs))).toBeGreaterThan(0.49);
+  });
 });
