@@ -21,3 +21,6 @@ export type { PathOptions, ExploreOptions, PathResult } from "./analyses/equival
 export type { IntervalPreimageOptions, IntervalPreimageResult } from "./analyses/intervalPreimage.js";
 export { STOP_REASONS, type StopReason } from "./analyses/simec.js";
 export { parseSimecText, SIMEC_LAYER_TYPES } from "./model/simecText.js";
+export type { LeafOptions, LeafPath, LeafDistribution, LeafStopReason } from "./analyses/leaf.js";
+export type { GeodesicOptions, GeodesicPath } from "./analyses/geodesic.js";
+export type { SingularPoints, SingularPointsOptions } from "./analyses/singularPoints.js";

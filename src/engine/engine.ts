@@ -23,6 +23,9 @@ import { activationClouds } from "../analyses/ricci/engineFlow.js";
 import type { GraphMode } from "../analyses/ricci/graph.js";
 import { equivalenceClass, explore, type ExploreOptions, type PathOptions, type PathResult } from "../analyses/equivalenceClass.js";
 import { intervalPreimage, type IntervalPreimageOptions, type IntervalPreimageResult } from "../analyses/intervalPreimage.js";
+import { leafPaths, type LeafOptions, type LeafPath } from "../analyses/leafPaths.js";
+import { geodesicJobOptions, splitGeodesic, type GeodesicOptions, type GeodesicPath } from "../analyses/geodesic.js";
+import { isPath, indexBatch, pathSingularPoints, pointSingularPoints, rankJobOptions, type SingularPoints, type SingularPointsOptions } from "../analyses/singularPoints.js";
 
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
@@ -176,6 +179,33 @@ export class Engine {
       knnRows: (points, n, dim, k, s0, s1) => pool.call((r) => r.knnRows(points, n, dim, k, s0, s1), "knnRows", signal),
       hopSums: (graph, s0, s1, method) => pool.call((r) => r.hopSums(graph, s0, s1, method), "hopSums", signal),
     };
+  }
+
+  /** The leaf through x0 (d values, float64): an exact polyline for piecewise-linear nets, RK4 otherwise. */
+  async leaf(model: Model, x0: ArrayLike<number>, opts: LeafOptions & CallOptions = {}): Promise<LeafPath> {
+    return (await leafPaths(this, model, Float64Array.from(x0), opts))[0];
+  }
+
+  /** Leaves through n start points (n×d float64 or number[][]), one independent path each. */
+  async leaves(model: Model, X: Float64Array | Float32Array | number[][], opts: LeafOptions & CallOptions = {}): Promise<LeafPath[]> {
+    return leafPaths(this, model, Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X), opts);
+  }
+
+  /** A geodesic of the DIM restricted to the data leaf from x0 with initial direction v0 (float64). */
+  async geodesic(model: Model, x0: ArrayLike<number>, v0: ArrayLike<number>, opts: GeodesicOptions & CallOptions = {}): Promise<GeodesicPath> {
+    const o = geodesicJobOptions(model, Float64Array.from(x0), Float64Array.from(v0), opts);
+    const { out } = await this.map("geodesic", model, indexBatch(1, o.net.d), opts, o as unknown as Record<string, unknown>);
+    return splitGeodesic(out, o);
+  }
+
+  /** Where the rank of D (or g) drops: along a path (exact parameters) or at points X (n×d). */
+  async singularPoints(model: Model, X: LeafPath | Float64Array | Float32Array | number[][], opts: SingularPointsOptions & CallOptions = {}): Promise<SingularPoints> {
+    if (isPath(X)) return pathSingularPoints(X);
+    const x = Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X);
+    const o = rankJobOptions(model, x, opts);
+    const n = x.length / o.net.d;
+    const { out } = await this.map("leafRank", model, indexBatch(n, o.net.d), opts, o as unknown as Record<string, unknown>);
+    return pointSingularPoints(x, o.net.d, o.dist.genericRank, out.rank as Int32Array, out.rankOther as Int32Array);
   }
 
   private readonly plans = new WeakMap<Model, Plan>();

@@ -4,6 +4,9 @@ import { jacobianJob } from "../analyses/jacobian.js";
 import { dimJob } from "../analyses/dim.js";
 import { pullbackMetricJob } from "../analyses/pullbackMetric.js";
 import { simecJob } from "../analyses/simec.js";
+import { leafJob } from "../analyses/leaf.js";
+import { leafRankJob } from "../analyses/singularPoints.js";
+import { geodesicJob } from "../analyses/geodesic.js";
 import type { Job } from "./job.js";
 
 export const jobs: Record<string, Job> = {
@@ -12,6 +15,9 @@ export const jobs: Record<string, Job> = {
   dim: dimJob,
   pullbackMetric: pullbackMetricJob,
   simec: simecJob,
+  leaf: leafJob,
+  leafRank: leafRankJob,
+  geodesic: geodesicJob,
 };
 
 export type JobName = keyof typeof jobs;
