@@ -55,7 +55,7 @@ export class Compute {
     if (!def) throw new OptionError(`unknown job "${job}"`);
     const plan = this.plans.get(id);
     if (!plan) throw new FoliateError(`model ${id} is not registered with this kernel instance`);
-    const target = out ?? allocateOutputs(def.layout(plan, opts), count, false);
+    const target = out ?? allocateOutputs(def.layout(plan, opts), count);
     const mark = this.arena.mark();
     try {
       def.run(this.arena, plan, X, count, opts, target, out ? base : 0, this.specs.get(id));

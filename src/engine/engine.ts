@@ -222,9 +222,9 @@ export class Engine {
 
   /**
    * Run a named job over the batch and return its outputs for all n points. Exposed for the analyses built
-   * on the engine. Options are validated here (by the job's layout) before anything is dispatched. With
-   * workers, results live in SharedArrayBuffers that every worker writes its chunk into directly.
-   * `into` supplies result arrays to reuse (each must have the layout's length).
+   * on the engine. Options are validated here (by the job's layout) before anything is dispatched. Results
+   * are allocated once (or `into` supplies arrays to reuse, each of the layout's length); workers write each
+   * chunk into their own long-lived shared staging buffer, copied into the result when the chunk is done.
    */
   async map(job: string, model: Model, X: BatchInput, call: CallOptions, opts: Record<string, unknown>, into?: Outputs): Promise<{ out: Outputs; meta: Meta; n: number }> {
     if (this.closed) throw new EngineClosedError("the engine is closed");
@@ -236,9 +236,7 @@ export class Engine {
     const plan = this.geometry(model);
     const layout = def.layout(plan, clean);
     const meta = def.meta(plan, clean);
-    const shared = !!this.pool && canShare();
-    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n, shared);
-    const direct = !this.pool || Object.values(out).every((a) => !shared || isShared(a));
+    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n);
     const chunks: [number, number][] = [];
     for (let s = 0; s < n; s += this.chunkSize) chunks.push([s, Math.min(n, s + this.chunkSize)]);
     let done = 0;
@@ -250,15 +248,13 @@ export class Engine {
     if (this.pool) {
       // One failed chunk fails the call: the call's chunks still queued are dropped (running ones finish).
       let failed = false;
-      const writeDirect = shared && direct;
       await Promise.all(
         chunks.map(async ([s, e]) => {
           try {
-            const part = await this.pool!.run({
+            await this.pool!.run({
               job, modelId: model.id, spec: model, X: data.slice(s * d, e * d), count: e - s, opts: clean,
-              out: writeDirect ? out : undefined, base: s, signal: call.signal, skip: () => failed,
+              out, layout, base: s, signal: call.signal, skip: () => failed,
             });
-            if (part) for (const [key, a] of Object.entries(part)) (out[key] as Float32Array).set(a as Float32Array, s * layout[key][1]);
             progress(e - s);
           } catch (err) {
             failed = true;
@@ -295,17 +291,6 @@ export class Engine {
     this.closed = true;
     await this.pool?.close();
   }
-}
-
-/** SharedArrayBuffer is usable: always in Node; in browsers only when cross-origin isolated. */
-function canShare(): boolean {
-  if (typeof SharedArrayBuffer === "undefined") return false;
-  const g = globalThis as { crossOriginIsolated?: boolean };
-  return typeof process !== "undefined" && !!process.versions?.node ? true : !!g.crossOriginIsolated;
-}
-
-function isShared(a: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer;
 }
 
 /** Check caller-supplied result arrays against the layout. */

@@ -7,7 +7,7 @@
  */
 import { AbortError, deserializeError, EngineClosedError, WorkerCrashError } from "../errors.js";
 import type { ModelSpec } from "../model/types.js";
-import type { Outputs } from "./job.js";
+import { stagingViews, type Layout, type Outputs } from "./job.js";
 import { spawnWorker, type SpawnedWorker } from "./platform.js";
 import type { WorkerApi } from "./worker.js";
 import type { WasmVariant } from "./wasm.js";
@@ -23,8 +23,9 @@ export interface Task {
   X: Float32Array;
   count: number;
   opts: Record<string, unknown>;
-  /** Shared result arrays to write into at point index `base` (or none: the worker returns its own). */
+  /** Result arrays for the whole call; this task's chunk goes to point index `base` (per-point sizes in `layout`). */
   out?: Outputs;
+  layout?: Layout;
   base?: number;
   signal?: AbortSignal;
   /** Checked when the task reaches a worker: true drops it (another part of the same call failed). */
@@ -38,6 +39,8 @@ interface Pending extends Task {
 }
 
 interface Slot {
+  /** Long-lived shared memory the worker writes its chunk's results into (grown on demand, never per call). */
+  staging?: SharedArrayBuffer;
   worker?: SpawnedWorker;
   ready: Promise<void>;
   models: Set<string>;
@@ -149,9 +152,19 @@ export class WorkerPool {
         await remote.register(task.modelId, task.spec);
         slot.models.add(task.modelId);
       }
-      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts, task.out, task.base);
+      let views: Outputs | undefined;
+      if (task.out && task.layout) {
+        const { bytes, make } = stagingViews(task.layout, task.count);
+        if (!slot.staging || slot.staging.byteLength < bytes) slot.staging = new SharedArrayBuffer(Math.max(bytes, 2 * (slot.staging?.byteLength ?? 0)));
+        views = make(slot.staging);
+      }
+      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts, views, 0);
       if (slot.task !== task) return; // the worker died or the task was aborted meanwhile
-      settle(task, reply.ok ? reply.outputs : deserializeError(reply.error));
+      if (!reply.ok) return settle(task, deserializeError(reply.error));
+      // copy the chunk out of the staging buffer now, before this slot can take its next task
+      const parts = views ?? reply.outputs;
+      if (task.out && parts) for (const [key, a] of Object.entries(parts)) (task.out[key] as Float32Array).set(a as Float32Array, (task.base ?? 0) * task.layout![key][1]);
+      settle(task, task.out ? undefined : reply.outputs);
     } catch (e) {
       if (slot.task === task) settle(task, e instanceof Error ? e : new Error(String(e)));
     } finally {
