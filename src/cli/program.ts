@@ -8,13 +8,13 @@ import { Command, CommanderError } from "commander";
 import { FoliateError } from "../errors.js";
 import { UsageError, type CliCommand, type CliResult } from "./command.js";
 import { commands } from "./commands/index.js";
-import { Progress } from "./progress.js";
+import { Progress, type TextSink } from "./progress.js";
 
 export const EXIT = { ok: 0, usage: 1, input: 2, internal: 3 } as const;
 
 export interface CliStreams {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream;
+  stdout: TextSink;
+  stderr: TextSink;
 }
 
 function defineCommand(program: Command, c: CliCommand, outcome: { result?: CliResult | void; json: boolean }, streams: CliStreams): void {

@@ -13,12 +13,20 @@ export interface Stage {
   done(note?: string): number;
 }
 
+/** Where text goes: process.stderr, or anything with write() (tests). Bars only when isTTY. */
+export interface TextSink {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
 export class Progress {
+  private readonly tty: boolean;
   constructor(
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: TextSink = process.stderr,
     private readonly quiet = false,
-    private readonly tty = !!process.stderr.isTTY && !process.env.CI,
-  ) {}
+  ) {
+    this.tty = !!stream.isTTY && !process.env.CI;
+  }
 
   /** A plain line (not a bar). */
   line(text: string): void {
@@ -29,7 +37,7 @@ export class Progress {
     const start = performance.now();
     let done = 0;
     const bar = this.quiet || !this.tty ? undefined : new cliProgress.SingleBar(
-      { format: `${name.padEnd(28)} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}`, stream: this.stream, hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
+      { format: `${name.padEnd(28)} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}`, stream: this.stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
       cliProgress.Presets.shades_classic,
     );
     bar?.start(Math.max(1, total), 0);

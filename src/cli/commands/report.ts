@@ -3,8 +3,6 @@ import type { LabeledSet } from "../../datasets/toy2d.js";
 import type { CliCommand } from "../command.js";
 import { withEngine, workersOption } from "../engineSession.js";
 import { loadModelFile, readInputs } from "../files.js";
-import { formatSummary, runReport } from "../report/run.js";
-import { sections } from "../report/sections/index.js";
 import { UsageError } from "../command.js";
 
 export const reportCommand: CliCommand = {
@@ -22,6 +20,8 @@ export const reportCommand: CliCommand = {
   },
   examples: ["foliate report model.json --data moons:test:400 --out report-moons"],
   async run([path], opts, ctx) {
+    const { formatSummary, runReport } = await import("../report/run.js"); // vega: loaded only when needed
+    const { sections } = await import("../report/sections/index.js");
     const model = await loadModelFile(path);
     const batch = await readInputs(opts, model.inputSize);
     const wanted = typeof opts.sections === "string" ? opts.sections.split(",") : undefined;

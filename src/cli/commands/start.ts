@@ -1,7 +1,6 @@
 /** `foliate start` (`npm start`): the main job — models, every analysis, report/index.html, summary. */
 import type { CliCommand } from "../command.js";
 import { parseWorkers, workersOption } from "../engineSession.js";
-import { runMainJob } from "../mainJob.js";
 import { formatMs } from "../progress.js";
 
 export const startCommand: CliCommand = {
@@ -17,6 +16,7 @@ export const startCommand: CliCommand = {
   },
   examples: ["npm start", "foliate start --quick --out /tmp/report"],
   async run(_args, opts, ctx) {
+    const { runMainJob } = await import("../mainJob.js"); // vega, tfjs: loaded only when needed
     const r = await runMainJob({
       quick: !!opts.quick, outDir: String(opts.out), cacheDir: String(opts.cache), fresh: !!opts.fresh,
       workers: parseWorkers(opts.workers), progress: ctx.progress,
