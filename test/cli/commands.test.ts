@@ -145,3 +145,30 @@ describe("commands", () => {
     }
   });
 });
+
+describe("info on ONNX and the report command", () => {
+  test("info reads an ONNX file exported by PyTorch", async () => {
+    const onnx = new URL("../fixtures/onnx-pytorch/mlp_relu_leaky.onnx", import.meta.url).pathname;
+    const r = await foliateInProcess(["info", onnx, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout);
+    const m = Model.fromOnnx(new Uint8Array(readFileSync(onnx)));
+    expect(info.parameters).toBe(m.parameterCount);
+    expect(info.layers).toHaveLength(m.layers.length);
+  });
+
+  test("report on a given 2D model and bundled data writes every section", async () => {
+    const { sections } = await import("../../src/cli/report/sections/index.js");
+    const fixture2d = new URL("../fixtures/cli/mlp-2-8-3.json", import.meta.url).pathname;
+    const out = join(tmp, "rep");
+    const r = await foliateInProcess(["report", fixture2d, "--data", "circles:test:120", "--out", out, "--quick", "-q", "-w", "1", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ report: join(out, "index.html"), failed: 0 });
+    const html = readFileSync(join(out, "index.html"), "utf8");
+    for (const s of sections) expect(html).toContain(`<section id="${s.id}">`);
+    expect(html).toContain("decision regions");
+    const bad = await foliateInProcess(["report", fixture2d, "--data", "circles", "--sections", "engine-core,ricci"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/unknown section ricci/);
+  });
+});
