@@ -31,7 +31,13 @@ describe("foliate serve (the built bin)", () => {
   afterAll(async () => {
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGTERM");
-    await exited;
+    expect(await exited).toBe(0); // a clean stop
+  });
+
+  test("wrong method → 405", async () => {
+    const res = await fetch(`${url}/v1/forward`);
+    expect(res.status).toBe(405);
+    expect((await res.json()).error.code).toBe("METHOD");
   });
 
   test("200 requests, 8 at a time, over every endpoint: no failures, results match float64 references", async () => {
