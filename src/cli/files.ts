@@ -35,8 +35,26 @@ export interface InputBatch {
   source: string;
 }
 
-/** Read the batch named by `--input file` or `--data name`; checks d against the model's input size. */
-export async function readInputs(opts: { input?: unknown; data?: unknown }, d: number): Promise<InputBatch> {
+/**
+ * NCHW → NHWC for one batch (`x` n×C×H×W row-major; returns n×H×W×C). PyTorch users hand over NCHW arrays;
+ * Foliate models (including imported ONNX CNNs) take NHWC.
+ */
+export function nchwToNhwc(x: ArrayLike<number>, n: number, C: number, H: number, W: number): Float32Array {
+  const out = new Float32Array(n * C * H * W); // n×H×W×C
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < C; c++)
+      for (let h = 0; h < H; h++)
+        for (let w = 0; w < W; w++) out[((i * H + h) * W + w) * C + c] = x[((i * C + c) * H + h) * W + w];
+  return out;
+}
+
+/**
+ * Read the batch named by `--input file` or `--data name`, checked against the model's input shape. A
+ * 4-d `.npy` is taken as NHWC when its shape is [n, H, W, C]; as NCHW [n, C, H, W] (PyTorch) it is transposed
+ * to NHWC, with a note through `log`.
+ */
+export async function readInputs(opts: { input?: unknown; data?: unknown }, inputShape: readonly number[], log: (line: string) => void = () => {}): Promise<InputBatch> {
+  const d = inputShape.reduce((a, b) => a * b, 1);
   if (opts.input && opts.data) throw new UsageError("give either --input <file> or --data <name>, not both");
   if (typeof opts.data === "string") {
     const set = loadDataset(opts.data);
@@ -53,11 +71,21 @@ export async function readInputs(opts: { input?: unknown; data?: unknown }, d: n
   }
   if (path.toLowerCase().endsWith(".npy")) {
     const a = readNpy(bytes);
-    const size = a.shape.slice(1).reduce((x, y) => x * y, 1);
-    if (a.shape.length < 1 || size !== d)
-      throw new ShapeError(`${path}: shape [${a.shape}] does not hold points of the model's input size d = ${d} (expected [n, ${d}] or [n, ...inputShape])`);
+    const rest = a.shape.slice(1);
+    const size = rest.reduce((x, y) => x * y, 1);
+    const expected = `[n, ${d}] or [n, ${inputShape.join(", ")}]${inputShape.length === 3 ? ` or NCHW [n, ${inputShape[2]}, ${inputShape[0]}, ${inputShape[1]}]` : ""}`;
+    if (a.shape.length < 1 || size !== d) throw new ShapeError(`${path}: shape [${a.shape}] does not hold points of the model's input size d = ${d} (expected ${expected})`);
+    const n = a.shape[0];
+    if (rest.length > 1 && !rest.every((s, i) => s === inputShape[i])) {
+      const [H, W, C] = inputShape;
+      if (inputShape.length === 3 && rest.length === 3 && rest[0] === C && rest[1] === H && rest[2] === W) {
+        log(`${path}: shape [${a.shape}] read as NCHW and transposed to the model's NHWC [n, ${H}, ${W}, ${C}]`);
+        return { X: nchwToNhwc(a.data, n, C, H, W), n, source: path };
+      }
+      throw new ShapeError(`${path}: shape [${a.shape}] does not match the model's input shape (expected ${expected})`);
+    }
     const X = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data);
-    return { X, n: a.shape[0], source: path };
+    return { X, n, source: path };
   }
   let doc: unknown;
   try {

@@ -6,6 +6,7 @@ import { commands } from "../../src/cli/commands/index.js";
 import { readNpy, writeNpy } from "../../src/io/npy.js";
 import { Model } from "../../src/model/model.js";
 import { denseDim, fdJacobian, referenceEigenvalues, referenceOutput, relError } from "../support/reference.js";
+import { nchwToNhwc } from "../../src/cli/files.js";
 import { FIXTURE_MODEL, foliate, foliateInProcess } from "./run.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "foliate-cli-"));
@@ -170,5 +171,27 @@ describe("info on ONNX and the report command", () => {
     const bad = await foliateInProcess(["report", fixture2d, "--data", "circles", "--sections", "engine-core,ricci"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/unknown section ricci/);
+  });
+});
+
+describe("PyTorch interchange through the CLI", () => {
+  const fx = (f: string) => new URL(`../fixtures/onnx-pytorch/${f}`, import.meta.url).pathname;
+
+  test("nchwToNhwc moves channels last (hand-computed 1×2×2×3 case)", () => {
+    // x[c, h, w] = 100c + 10h + w, C = 2, H = 2, W = 3
+    const x = Float32Array.from({ length: 12 }, (_, i) => 100 * Math.floor(i / 6) + 10 * Math.floor((i % 6) / 3) + (i % 3));
+    expect(Array.from(nchwToNhwc(x, 1, 2, 2, 3))).toEqual([0, 100, 1, 101, 2, 102, 10, 110, 11, 111, 12, 112]);
+  });
+
+  test("forward and jacobian of a PyTorch CNN (ONNX) on its NCHW .npy inputs reproduce PyTorch's outputs and Jacobians", async () => {
+    const out = join(tmp, "cnn-out.npy"), jac = join(tmp, "cnn-J.npy");
+    const f = await foliateInProcess(["forward", fx("cnn_mnist_like.onnx"), "--input", fx("cnn_mnist_like.inputs.npy"), "--out", out, "-w", "0"]);
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stderr).toMatch(/read as NCHW and transposed/);
+    const j = await foliateInProcess(["jacobian", fx("cnn_mnist_like.onnx"), "--input", fx("cnn_mnist_like.inputs.npy"), "--out", jac, "-w", "0", "-q"]);
+    expect(j.code, j.stderr).toBe(0);
+    const read = (p: string) => readNpy(new Uint8Array(readFileSync(p))).data;
+    expect(relError(read(out), read(fx("cnn_mnist_like.outputs.npy")))).toBeLessThan(1e-5);
+    expect(relError(read(jac), read(fx("cnn_mnist_like.jacobians.npy")))).toBeLessThan(1e-5);
   });
 });

@@ -19,7 +19,7 @@ export const dimCommand: CliCommand = {
     const model = await loadModelFile(path);
     const rankTol = Number(opts.rankTol);
     if (!Number.isFinite(rankTol)) throw new UsageError(`--rank-tol must be a number, got "${String(opts.rankTol)}"`);
-    const batch = await readInputs(opts, model.inputSize);
+    const batch = await readInputs(opts, model.inputShape, ctx.log);
     const stage = ctx.progress.stage("dim", batch.n);
     const r = await withEngine(opts, (engine) => engine.dim(model, batch.X, { rankTol, onProgress: (done) => stage.update(done) }));
     stage.done();

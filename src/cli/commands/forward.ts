@@ -21,7 +21,7 @@ export const forwardCommand: CliCommand = {
   examples: ["foliate forward model.json --input x.npy --out logits.npy", "foliate forward model.json --data moons:test:100 --json"],
   async run([path], opts, ctx) {
     const model = await loadModelFile(path);
-    const batch = await readInputs(opts, model.inputSize);
+    const batch = await readInputs(opts, model.inputShape, ctx.log);
     const stage = ctx.progress.stage("forward", batch.n);
     const r = await withEngine(opts, (engine) => engine.forward(model, batch.X, { onProgress: (done) => stage.update(done) }));
     stage.done();

@@ -25,7 +25,7 @@ export const jacobianCommand: CliCommand = {
   async run([path], opts, ctx) {
     const model = await loadModelFile(path);
     const output = parseOutput(opts.of);
-    const batch = await readInputs(opts, model.inputSize);
+    const batch = await readInputs(opts, model.inputShape, ctx.log);
     const stage = ctx.progress.stage("jacobian", batch.n);
     const r = await withEngine(opts, (engine) => engine.jacobian(model, batch.X, { output, onProgress: (done) => stage.update(done) }));
     stage.done();

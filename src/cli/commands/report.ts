@@ -23,7 +23,7 @@ export const reportCommand: CliCommand = {
     const { formatSummary, runReport } = await import("../report/run.js"); // vega: loaded only when needed
     const { sections } = await import("../report/sections/index.js");
     const model = await loadModelFile(path);
-    const batch = await readInputs(opts, model.inputSize);
+    const batch = await readInputs(opts, model.inputShape, ctx.log);
     const wanted = typeof opts.sections === "string" ? opts.sections.split(",") : undefined;
     const unknown = wanted?.filter((id) => !sections.some((s) => s.id === id)) ?? [];
     if (unknown.length) throw new UsageError(`unknown section ${unknown.join(", ")}: expected ${sections.map((s) => s.id).join(", ")}`);
