@@ -51,3 +51,16 @@ describe("bundled datasets", () => {
     expect(() => loadDataset("moons:val")).toThrow(/neither a split/);
   });
 });
+
+describe("mnist", () => {
+  test("balanced, deterministic, disjoint splits, 28×28×1 in [0, 1]", () => {
+    const a = loadDataset("mnist:test:30"), b = loadDataset("mnist:test:30"), t = loadDataset("mnist:train:30");
+    expect(a.shape).toEqual([28, 28, 1]);
+    expect(a.X).toEqual(b.X);
+    expect(Array.from(a.labels.slice(0, 12))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+    expect(a.X.every((v) => v >= 0 && v <= 1)).toBe(true);
+    // no test image equals a train image of the same class
+    for (let i = 0; i < 30; i++) expect(a.X.subarray(i * 784, (i + 1) * 784)).not.toEqual(t.X.subarray(i * 784, (i + 1) * 784));
+    expect(() => loadDataset("mnist:test:100000")).toThrow(/has \d+ images; asked for 100000/);
+  });
+});

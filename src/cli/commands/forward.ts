@@ -8,7 +8,7 @@ import { loadModelFile, nest, readInputs, writeArray, writeArraysJson } from "..
 export function batchOptions(cmd: Command, outWhat: string): void {
   cmd
     .option("-i, --input <file>", "input points: .npy ([n, d] or [n, ...inputShape]) or .json (number[][] or {X, labels})")
-    .option("-d, --data <name>", "a bundled dataset: xor|moons|circles|spirals|glyphs[:train|test][:N]")
+    .option("-d, --data <name>", "a bundled dataset: xor|moons|circles|spirals|glyphs|mnist[:train|test][:N]")
     .option("-o, --out <file>", `write ${outWhat} to a .npy or .json file`);
   workersOption(cmd);
 }

@@ -12,7 +12,7 @@ export const reportCommand: CliCommand = {
   options: (cmd) => {
     cmd
       .option("-i, --input <file>", "points (.npy or .json; labels from {X, labels} JSON, else the model's predictions)")
-      .option("-d, --data <name>", "a bundled dataset: xor|moons|circles|spirals|glyphs[:train|test][:N]")
+      .option("-d, --data <name>", "a bundled dataset: xor|moons|circles|spirals|glyphs|mnist[:train|test][:N]")
       .option("-o, --out <dir>", "report folder", "report")
       .option("--quick", "reduced sizes")
       .option("--sections <ids>", "comma-separated section ids to run (default: all)");
