@@ -87,26 +87,41 @@ export async function subjectFor(recipe: Recipe, opts: { quick: boolean; cacheDi
     net.add(tf.layers.dense({ units, activation: "relu", ...(i === 0 ? { inputShape: [d] } : {}), kernelInitializer: tf.initializers.glorotUniform({ seed: recipe.seed + i }), biasInitializer: "zeros" })),
   );
   net.add(tf.layers.dense({ units: train.classes, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: recipe.seed + 100 }) }));
-  net.compile({ optimizer: tf.train.adam(recipe.learningRate), loss: "sparseCategoricalCrossentropy" });
+  // A plain loop of optimizer.minimize over seeded mini-batches: deterministic, and ~2× faster than
+  // model.fit for nets this small (fit's per-call bookkeeping dominates).
+  const optimizer = tf.train.adam(recipe.learningRate);
   const rand = mulberry32(recipe.seed);
   const order = Array.from({ length: train.n }, (_, i) => i);
-  const Xb = new Float32Array(train.X.length); // n×d, shuffled copy
-  const yb = new Float32Array(train.n);
+  const B = recipe.batchSize;
+  const xb = new Float32Array(B * d); // B×d mini-batch
+  const yb = new Int32Array(B);
   for (let e = 0; e < epochs; e++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
-    order.forEach((src, i) => {
-      Xb.set(train.X.subarray(src * d, (src + 1) * d), i * d);
-      yb[i] = train.labels[src];
-    });
-    const xs = tf.tensor2d(Xb, [train.n, d]), ys = tf.tensor1d(yb);
-    await net.fit(xs, ys, { epochs: 1, batchSize: recipe.batchSize, shuffle: false, verbose: 0 });
-    xs.dispose();
-    ys.dispose();
+    for (let start = 0; start < train.n; start += B) {
+      const size = Math.min(B, train.n - start);
+      for (let k = 0; k < size; k++) {
+        const src = order[start + k];
+        xb.set(train.X.subarray(src * d, (src + 1) * d), k * d);
+        yb[k] = train.labels[src];
+      }
+      tf.tidy(() => {
+        const xs = tf.tensor2d(xb.subarray(0, size * d), [size, d]);
+        const ys = tf.tensor1d(yb.subarray(0, size), "int32");
+        const onehot = tf.oneHot(ys, train.classes);
+        // cross-entropy of the softmax output: −mean log p_y (p clipped at 1e-7, as Keras does)
+        optimizer.minimize(() => {
+          const p = net.apply(xs, { training: true }) as import("@tensorflow/tfjs").Tensor;
+          return tf.neg(tf.mean(tf.log(tf.maximum(tf.sum(tf.mul(onehot, p), 1), 1e-7)))) as import("@tensorflow/tfjs").Scalar;
+        });
+      });
+    }
     opts.onEpoch?.(e + 1, epochs);
+    if (e % 5 === 4) await new Promise((r) => setImmediate(r)); // let progress output flush
   }
+  optimizer.dispose();
   const model = Model.fromTfjs(net);
   const training = {
     trainAccuracy: accuracy(tf, net, train),
