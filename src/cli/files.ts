@@ -7,14 +7,25 @@ import { FoliateError, ModelLoadError, ShapeError } from "../errors.js";
 import { Model } from "../model/model.js";
 import { readNpy, writeNpy } from "../io/npy.js";
 import { loadDataset } from "../datasets/registry.js";
+import type { Command } from "commander";
 import { UsageError } from "./command.js";
+import { workersOption } from "./engineSession.js";
+
+/** `--input` / `--data` / `--out`, shared by the commands that take a batch. */
+export function batchOptions(cmd: Command, outWhat: string): void {
+  cmd
+    .option("-i, --input <file>", "input points: .npy ([n, d], [n, ...inputShape] or NCHW images) or .json (number[][] or {X, labels})")
+    .option("-d, --data <name>", "a bundled dataset: xor|moons|circles|spirals|glyphs|mnist[:train|test][:N]")
+    .option("-o, --out <file>", `write ${outWhat} to a .npy or .json file`);
+  workersOption(cmd);
+}
 
 /** A data file could not be read or does not hold what was expected. */
 export class DataFileError extends FoliateError {
   override readonly code = "DATA_FILE";
 }
 
-/** Load a model file: `.onnx` (or ONNX bytes) through Model.fromOnnx, anything else as foliate-model JSON. */
+/** Load a model file: `.onnx` through Model.fromOnnx, anything else as foliate-model JSON. */
 export async function loadModelFile(path: string): Promise<Model> {
   let bytes: Uint8Array;
   try {

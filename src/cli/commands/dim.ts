@@ -2,8 +2,7 @@
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine } from "../engineSession.js";
-import { loadModelFile, nest, readInputs, writeArray, writeArraysJson } from "../files.js";
-import { batchOptions } from "./forward.js";
+import { batchOptions, loadModelFile, nest, readInputs, writeArray, writeArraysJson } from "../files.js";
 
 export const dimCommand: CliCommand = {
   name: "dim",

@@ -1,17 +1,7 @@
 /** `foliate forward <model>`: outputs, probabilities, predicted classes and linear-region hashes of a batch. */
-import type { Command } from "commander";
 import type { CliCommand } from "../command.js";
-import { withEngine, workersOption } from "../engineSession.js";
-import { loadModelFile, nest, readInputs, writeArray, writeArraysJson } from "../files.js";
-
-/** `--input` / `--data` / `--out`, shared by the commands that take a batch. */
-export function batchOptions(cmd: Command, outWhat: string): void {
-  cmd
-    .option("-i, --input <file>", "input points: .npy ([n, d] or [n, ...inputShape]) or .json (number[][] or {X, labels})")
-    .option("-d, --data <name>", "a bundled dataset: xor|moons|circles|spirals|glyphs|mnist[:train|test][:N]")
-    .option("-o, --out <file>", `write ${outWhat} to a .npy or .json file`);
-  workersOption(cmd);
-}
+import { withEngine } from "../engineSession.js";
+import { batchOptions, loadModelFile, nest, readInputs, writeArray, writeArraysJson } from "../files.js";
 
 export const forwardCommand: CliCommand = {
   name: "forward",

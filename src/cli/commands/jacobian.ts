@@ -3,8 +3,7 @@ import type { JacobianOutput } from "../../analyses/jacobian.js";
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine } from "../engineSession.js";
-import { loadModelFile, nest, readInputs, writeArray } from "../files.js";
-import { batchOptions } from "./forward.js";
+import { batchOptions, loadModelFile, nest, readInputs, writeArray } from "../files.js";
 
 export function parseOutput(v: unknown): JacobianOutput {
   if (v === undefined || v === "logits" || v === "logprobs" || v === "probs") return (v ?? "logits") as JacobianOutput;
