@@ -22,7 +22,9 @@ export const modelsSection: ReportSection = {
       }),
     };
     const timings = ctx.subjects.filter((s) => s.training && !s.training.cached).map((s) => ({ what: `${s.id}: training (${s.training!.epochs} epochs)`, ms: s.training!.ms }));
-    const acc = ctx.subjects.map((s) => (s.training ? `${s.id} ${(100 * s.training.testAccuracy).toFixed(0)}%` : s.id)).join(", ");
+    const acc = ctx.subjects
+      .map((s) => (s.training ? `${s.id} ${(100 * s.training.testAccuracy).toFixed(0)}% (${s.training.cached ? "cached" : `trained in ${(s.training.ms / 1000).toFixed(1)} s`})` : s.id))
+      .join(", ");
     return { figures: [], tables: [table], numbers: [], timings, summary: `test accuracy: ${acc}` };
   },
 };
