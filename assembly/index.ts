@@ -11,3 +11,6 @@ export { softmaxF32, softmaxJacobianF32 } from "./softmax";
 export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64 } from "./gemm";
 export { symEigF64 } from "./eigh";
+export { biasRowsF64, lineCrossingsF64, lineActivateF64 } from "./regionsLine";
+export { splitPolygonsF64, polygonActivateF64, fnv64Rows } from "./regionsPlane";
+export { argmaxRowsF64 } from "./argmax";
