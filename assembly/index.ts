@@ -14,3 +14,4 @@ export { symEigF64 } from "./eigh";
 export { biasRowsF64, lineCrossingsF64, lineActivateF64 } from "./regionsLine";
 export { splitPolygonsF64, polygonActivateF64, fnv64Rows } from "./regionsPlane";
 export { argmaxRowsF64 } from "./argmax";
+export { lineMaxPoolCrossingsF64, lineMaxPoolActivateF64 } from "./regionsPool";

@@ -134,3 +134,79 @@ export function argmaxRowsF64(m: number, n: number, s: Float64Array, lds: number
     counts[bi]++;
   }
 }
+
+export interface PoolGeometry { h: number; w: number; c: number; ph: number; pw: number; sh: number; sw: number; padT: number; padL: number; oh: number; ow: number }
+
+function windowCells(g: PoolGeometry, y: number, xo: number, ch: number): number[] {
+  const cells: number[] = [];
+  for (let i = 0; i < g.ph; i++) for (let j = 0; j < g.pw; j++) {
+    const iy = y * g.sh - g.padT + i, ix = xo * g.sw - g.padL + j;
+    if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) cells.push((iy * g.w + ix) * g.c + ch);
+  }
+  return cells;
+}
+
+/** Twin of lineMaxPoolCrossingsF64: upper-envelope breakpoints of each window inside each piece. */
+export function lineMaxPoolCrossingsF64(m: number, g: PoolGeometry, x: Float64Array, t: Float64Array, roots: Float64Array, counts: Int32Array): number {
+  const inSize = g.h * g.w * g.c;
+  let total = 0;
+  for (let k = 0; k < m; k++) {
+    const P = (i: number) => x[2 * k * inSize + i], Q = (i: number) => x[(2 * k + 1) * inSize + i];
+    let found = 0;
+    for (let y = 0; y < g.oh; y++) for (let xo = 0; xo < g.ow; xo++) for (let ch = 0; ch < g.c; ch++) {
+      const cells = windowCells(g, y, xo, ch);
+      let cur = -1, cv = 0, cq = 0;
+      for (const i of cells) {
+        const v = P(i) + t[k] * Q(i);
+        if (cur < 0 || v > cv || (v === cv && Q(i) > cq)) {
+          cur = i;
+          cv = v;
+          cq = Q(i);
+        }
+      }
+      let at = t[k];
+      for (;;) {
+        let next = -1, tn = t[k + 1], qn = 0;
+        for (const i of cells) {
+          if (i === cur || Q(i) <= Q(cur)) continue;
+          const r = (P(cur) - P(i)) / (Q(i) - Q(cur));
+          if (r > at && (r < tn || (r === tn && Q(i) > qn))) {
+            next = i;
+            tn = r;
+            qn = Q(i);
+          }
+        }
+        if (next < 0) break;
+        roots[total++] = tn;
+        found++;
+        cur = next;
+        at = tn;
+      }
+    }
+    counts[k] = found;
+  }
+  return total;
+}
+
+/** Twin of lineMaxPoolActivateF64. */
+export function lineMaxPoolActivateF64(m: number, g: PoolGeometry, x: Float64Array, parent: Int32Array, t: Float64Array, out: Float64Array, srcRows: Uint32Array, dstRows: Uint32Array, words: number, argOffset: number): void {
+  const inSize = g.h * g.w * g.c, outSize = g.oh * g.ow * g.c;
+  for (let k = 0; k < m; k++) {
+    const p = parent[k], mid = 0.5 * (t[k] + t[k + 1]);
+    for (let i = 0; i < words; i++) dstRows[k * words + i] = srcRows[p * words + i];
+    for (let y = 0; y < g.oh; y++) for (let xo = 0; xo < g.ow; xo++) for (let ch = 0; ch < g.c; ch++) {
+      let best = -Infinity, at = -1;
+      for (const i of windowCells(g, y, xo, ch)) {
+        const v = x[2 * p * inSize + i] + mid * x[(2 * p + 1) * inSize + i];
+        if (at < 0 || v > best) {
+          best = v;
+          at = i;
+        }
+      }
+      const o = (y * g.ow + xo) * g.c + ch;
+      out[2 * k * outSize + o] = x[2 * p * inSize + at];
+      out[(2 * k + 1) * outSize + o] = x[(2 * p + 1) * inSize + at];
+      dstRows[k * words + argOffset + o] = at;
+    }
+  }
+}

@@ -10,5 +10,10 @@ export interface RegionKernels {
   ): number;
   polygonActivateF64(npoly: number, n: number, z: number, parent: number, bits: number, words: number, offset: number, alpha: number, x: number): void;
   fnv64Rows(count: number, words: number, bits: number, hashes: number): void;
+  lineMaxPoolCrossingsF64(m: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, x: number, t: number, roots: number, counts: number): number;
+  lineMaxPoolActivateF64(
+    m: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number,
+    x: number, parent: number, t: number, out: number, srcRows: number, dstRows: number, words: number, argOffset: number,
+  ): void;
   argmaxRowsF64(m: number, n: number, s: number, lds: number, h: number, idx: number, counts: number): void;
 }

@@ -12,7 +12,7 @@
  * which cost O(regions · C²) on the polygons that need it.
  */
 import type { Arena } from "../../engine/arena.js";
-import { NonFiniteError, OptionError, ShapeError } from "../../errors.js";
+import { NonFiniteError, OptionError, ShapeError, UnsupportedLayerError } from "../../errors.js";
 import type { Model } from "../../model/model.js";
 import { decisionBoundary } from "./decisionBoundary.js";
 import type { RegionKernels } from "./kernels.js";
@@ -63,6 +63,8 @@ function allocSet(arena: Arena, capPoly: number, capVerts: number, W: number): P
 
 export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<number>, u: ArrayLike<number>, v: ArrayLike<number>, extent: PlaneExtent): RegionsInPlaneResult {
   const net = piecewiseLinearNet(arena, model);
+  const pool = net.steps.find((s) => s.kind === "maxPool");
+  if (pool) throw new UnsupportedLayerError(`regionsInPlane: layer ${pool.layer} is maxPool2d; the plane partition supports dense, conv2d, avgPool2d and activation layers (regionsOnLine handles max-pooling)`);
   const d = net.inputSize;
   const o = pointArg("origin", origin, d), pu = pointArg("u", u, d), pv = pointArg("v", v, d);
   if (!extent || extent.length !== 4) throw new ShapeError(`extent: expected [sMin, sMax, tMin, tMax], got ${extent?.length ?? typeof extent} values`);

@@ -87,6 +87,31 @@ for (const variant of ["debug", undefined] as const) {
       for (let r = 0; r < 4; r++) expect(got[r]).toBe(BigInt.asUintN(64, k.fnv64(bp + r * 12, 3, 0xcbf29ce484222325n)));
     });
 
+    it("lineMaxPoolCrossingsF64 and lineMaxPoolActivateF64 match the reference (same-padded 2×2 windows, stride 2)", async () => {
+      const arena = await Arena.create(variant);
+      const k = arena.kernels<RegionKernels>();
+      const g = { h: 5, w: 5, c: 2, ph: 2, pw: 2, sh: 2, sw: 2, padT: 0, padL: 0, oh: 3, ow: 3 };
+      const m = 3, inSize = 50, outSize = 18, words = 1 + outSize;
+      const x = rand(11, 2 * m * inSize, -1, 1);
+      const t = Float64Array.from([0, 0.3, 0.7, 1]);
+      const xp = arena.putF64(x), tp = arena.putF64(t), rp = arena.allocF64(m * outSize * 3), cp = arena.allocI32(m);
+      const total = k.lineMaxPoolCrossingsF64(m, g.h, g.w, g.c, g.ph, g.pw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow, xp, tp, rp, cp);
+      const roots = new Float64Array(m * outSize * 3), counts = new Int32Array(m);
+      expect(total).toBe(ref.lineMaxPoolCrossingsF64(m, g, x, t, roots, counts));
+      expect(total).toBeGreaterThan(3);
+      expect(arena.f64(rp, total)).toEqual(roots.subarray(0, total));
+      expect(arena.i32(cp, m)).toEqual(counts);
+      const parent = Int32Array.from([0, 1, 1, 2]), t2 = Float64Array.from([0, 0.3, 0.5, 0.7, 1]);
+      const src = Uint32Array.from({ length: m * words }, (_, i) => i);
+      const pp = arena.putI32(parent), t2p = arena.putF64(t2), sp = arena.putI32(src as unknown as Int32Array);
+      const op = arena.allocF64(2 * 4 * outSize), dp = arena.allocI32(4 * words);
+      k.lineMaxPoolActivateF64(4, g.h, g.w, g.c, g.ph, g.pw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow, xp, pp, t2p, op, sp, dp, words, 1);
+      const out = new Float64Array(2 * 4 * outSize), dst = new Uint32Array(4 * words);
+      ref.lineMaxPoolActivateF64(4, g, x, parent, t2, out, src, dst, words, 1);
+      expect(arena.f64(op, 2 * 4 * outSize)).toEqual(out);
+      expect(arena.u32(dp, 4 * words)).toEqual(dst);
+    });
+
     it("argmaxRowsF64 matches the reference (first index wins ties)", async () => {
       const arena = await Arena.create(variant);
       const k = arena.kernels<RegionKernels>();

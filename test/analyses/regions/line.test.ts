@@ -106,9 +106,46 @@ describe("regionsOnLine", () => {
     }
   });
 
-  it("rejects conv/pool models with UnsupportedLayerError naming the layer, and wrong point sizes", async () => {
-    await expect(engine.regionsOnLine(randomCnn(8, 8, 1, 3), new Float64Array(64), new Float64Array(64))).rejects.toThrow(UnsupportedLayerError);
-    await expect(engine.regionsOnLine(randomCnn(8, 8, 1, 3), new Float64Array(64), new Float64Array(64))).rejects.toThrow(/layer 0 is conv2d/);
+  it("CNNs (conv, max-pool, avg-pool): breakpoints bracket every change of pattern or pool argmax; hashes agree with engine.forward", async () => {
+    const model = randomCnn(8, 8, 1, 3, 5);
+    const rnd = mulberry32(17);
+    const a = Array.from({ length: 64 }, () => rnd()), b = Array.from({ length: 64 }, () => rnd());
+    const r = await engine.regionsOnLine(model, a, b);
+    const bp = r.breakpoints;
+    expect(bp.length).toBeGreaterThan(5);
+    const N = 4000;
+    let piece = 0, prev = "", prevPiece = -1;
+    const keyOf = new Map<number, string>();
+    for (let s = 0; s <= N; s++) {
+      const t = (s + 0.5) / (N + 1);
+      while (piece < bp.length && bp[piece] <= t) piece++;
+      const { key } = patternOf(model, lerp(a, b, t));
+      const known = keyOf.get(piece);
+      if (known === undefined) keyOf.set(piece, key);
+      else expect(key).toBe(known); // one pattern and argmax per piece
+      if (s > 0 && key !== prev) expect(bp.some((x) => x > (s - 0.5) / (N + 1) && x <= t)).toBe(true);
+      if (s > 0 && piece === prevPiece + 1 && keyOf.get(prevPiece) !== undefined) expect(key).not.toBe(keyOf.get(prevPiece));
+      prev = key;
+      prevPiece = piece;
+    }
+    const t = [0, ...bp, 1];
+    const pts: number[][] = [], which: number[] = [];
+    for (let k = 0; k + 1 < t.length; k++) {
+      const mid = lerp(a, b, (t[k] + t[k + 1]) / 2);
+      if (patternOf(model, mid).margin < 1e-4) continue;
+      pts.push(mid);
+      which.push(k);
+    }
+    expect(pts.length).toBeGreaterThan(0.7 * (t.length - 1));
+    const f = await engine.forward(model, pts);
+    which.forEach((k, i) => expect(f.regionHash[i]).toBe(r.patterns[k]));
+  });
+
+  it("rejects smooth activations and max-pool planes with UnsupportedLayerError naming the layer, and wrong point sizes", async () => {
+    const tanh = randomMlp([3, 4, 2], 1, "tanh");
+    await expect(engine.regionsOnLine(tanh, [0, 0, 0], [1, 1, 1])).rejects.toThrow(UnsupportedLayerError);
+    await expect(engine.regionsOnLine(tanh, [0, 0, 0], [1, 1, 1])).rejects.toThrow(/layer 0 has activation tanh/);
+    await expect(engine.regionsInPlane(randomCnn(8, 8, 1, 3), new Float64Array(64), new Float64Array(64), new Float64Array(64), [0, 1, 0, 1])).rejects.toThrow(/layer 1 is maxPool2d/);
     await expect(engine.regionsOnLine(randomMlp([3, 4, 2]), [1, 2], [1, 2, 3])).rejects.toThrow(ShapeError);
   });
 });

@@ -148,6 +148,34 @@ describe("regionsInPlane", () => {
     }
   });
 
+  it("handles conv2d and avgPool2d layers (unrolled): tiling and sampled membership on a 5×5×1 slice", async () => {
+    const { randomWeights } = await import("../../support/models.js");
+    const cnn = new Model({
+      inputShape: [5, 5, 1], head: "softmax",
+      layers: [
+        { type: "conv2d", filters: 3, kernelSize: [3, 3], strides: [1, 1], padding: "same", kernel: randomWeights(71, 27, 0.5), bias: randomWeights(72, 3, 0.1), activation: "relu" },
+        { type: "avgPool2d", poolSize: [2, 2], strides: [2, 2], padding: "same" },
+        { type: "flatten" },
+        { type: "dense", units: 4, kernel: randomWeights(73, 27 * 4, 0.3), bias: randomWeights(74, 4, 0.1), activation: "relu" },
+        { type: "dense", units: 2, kernel: randomWeights(75, 8, 0.5), bias: randomWeights(76, 2, 0.1), activation: "linear" },
+      ],
+    });
+    const rnd = mulberry32(12);
+    const o = Array.from({ length: 25 }, () => rnd() - 0.5), u = Array.from({ length: 25 }, () => rnd() - 0.5), v = Array.from({ length: 25 }, () => rnd() - 0.5);
+    const rr = await engine.regionsInPlane(cnn, o, u, v, [-3, 3, -3, 3]);
+    expect(rr.count).toBeGreaterThan(20);
+    expect(Math.abs(rr.areas.reduce((a, b) => a + b, 0) - 36)).toBeLessThan(1e-9);
+    const keys = Array.from({ length: rr.count }, (_, i) => bitsKey(rr.bits, i, rr.patternWords, 75 + 4));
+    for (let q = 0; q < 300; q++) {
+      const s = 6 * rnd() - 3, t = 6 * rnd() - 3;
+      const { key, margin } = patternOf(cnn, o.map((oi, i) => oi + s * u[i] + t * v[i]));
+      if (margin < 1e-9) continue;
+      const p = keys.indexOf(key);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(contains(rr, p, s, t)).toBe(true);
+    }
+  });
+
   it("works on slices of higher-dimensional inputs and validates its arguments", async () => {
     const m = randomMlp([6, 16, 16, 4], 8);
     const rr = await engine.regionsInPlane(m, [0.1, 0.2, 0.3, 0, 0, 0], [1, 0, 0, 1, 0, 0], [0, 1, 0, 0, -1, 0], [-1, 1, -1, 1]);
@@ -160,6 +188,7 @@ describe("regionsInPlane", () => {
       const { key, margin } = patternOf(m, x);
       if (margin < 1e-9) continue;
       const p = Array.from({ length: rr.count }, (_, i) => bitsKey(rr.bits, i, rr.patternWords, 32)).indexOf(key);
+      expect(p).toBeGreaterThanOrEqual(0);
       expect(contains(rr, p, s, t)).toBe(true);
     }
     await expect(engine.regionsInPlane(m, new Float64Array(6), new Float64Array(6), new Float64Array(6), [1, 0, 0, 1])).rejects.toThrow(OptionError);
