@@ -148,6 +148,25 @@ describe("regionsInPlane", () => {
     }
   });
 
+  it("leakyRelu networks: tiling, distinct hashes, sampled membership", async () => {
+    const leaky = randomMlp([2, 12, 12, 3], 19, "leakyRelu", "softmax", 0.1);
+    const rr = await engine.regionsInPlane(leaky, [0, 0], [1, 0], [0, 1], [-2, 2, -2, 2]);
+    expect(Math.abs(rr.areas.reduce((a, b) => a + b, 0) - 16)).toBeLessThan(1e-9);
+    expect(new Set(rr.patterns).size).toBe(rr.count);
+    const keys = Array.from({ length: rr.count }, (_, i) => bitsKey(rr.bits, i, rr.patternWords, 24));
+    const rnd = mulberry32(20);
+    for (let q = 0; q < 300; q++) {
+      const s = 4 * rnd() - 2, t = 4 * rnd() - 2;
+      const { key, margin } = patternOf(leaky, [s, t]);
+      if (margin < 1e-9) continue;
+      const p = keys.indexOf(key);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(contains(rr, p, s, t)).toBe(true);
+      const out = referenceForward(leaky, [s, t]).output;
+      for (let i = 0; i < 3; i++) expect(rr.maps[(p * 3 + i) * 3] * s + rr.maps[(p * 3 + i) * 3 + 1] * t + rr.maps[(p * 3 + i) * 3 + 2]).toBeCloseTo(out[i], 9);
+    }
+  });
+
   it("handles conv2d and avgPool2d layers (unrolled): tiling and sampled membership on a 5×5×1 slice", async () => {
     const { randomWeights } = await import("../../support/models.js");
     const cnn = new Model({
