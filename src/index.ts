@@ -16,3 +16,10 @@ export type { CountRegionsOptions, CountRegionsResult } from "./analyses/regions
 export { complexityBounds, hyperplaneRegions, type ComplexityBounds, type Bound } from "./analyses/regions/bounds.js";
 export { semiDiscreteOT, type SemiDiscreteOT, type SemiDiscreteOTOptions } from "./analyses/ot/semiDiscreteOT.js";
 export { ScrambledHalton } from "./analyses/ot/halton.js";
+export * as localGeometry from "./analyses/localGeometry/index.js";
+export {
+  knnGraph, formanCurvature, hopDistanceSums, graphFromArcs, ricciFlowFromActivations, ricciSweepFromActivations,
+  twoClassSpiral, nestedBlobs, sineSheets, type RicciGraph, type GraphMode, type FormanCurvature, type HopDistances,
+  type ActivationCloud, type RicciFlowOptions, type RicciFlowResult, type RicciSweepResult, type RicciExecutor,
+  type LabelledPoints,
+} from "./analyses/ricci/index.js";

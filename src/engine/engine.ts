@@ -21,6 +21,10 @@ import { Arena } from "./arena.js";
 import { regionsOnLine, type RegionsOnLineResult } from "../analyses/regions/line.js";
 import { regionsInPlane, type PlaneExtent, type RegionsInPlaneResult } from "../analyses/regions/plane.js";
 import { countRegions, type CountRegionsOptions, type CountRegionsResult } from "../analyses/regions/count.js";
+import { ricciFlowFromActivations, ricciSweepFromActivations, type RicciFlowOptions, type RicciFlowResult, type RicciSweepResult } from "../analyses/ricci/ricciFlow.js";
+import { arenaExecutor, type RicciExecutor } from "../analyses/ricci/executor.js";
+import { activationClouds } from "../analyses/ricci/engineFlow.js";
+import type { GraphMode } from "../analyses/ricci/graph.js";
 
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
@@ -131,6 +135,33 @@ export class Engine {
       eigenvectors: r.eigenvectors as Float32Array,
       rank: r.rank as Int32Array,
       kernelDim: r.kernelDim as Int32Array,
+    };
+  }
+
+  /**
+   * Ricci network flow of the model on X: per-layer kNN graphs of the activations, Forman–Ricci curvature,
+   * hop-distance sums and the global coefficient ρ_k (see analyses/ricci). kNN rows and BFS sources are split
+   * across the workers.
+   */
+  async ricciFlow(model: Model, X: BatchInput, opts: Omit<RicciFlowOptions, "arena" | "executor"> & CallOptions): Promise<RicciFlowResult> {
+    const clouds = await activationClouds(this, model, X, opts);
+    return ricciFlowFromActivations(clouds, { ...opts, executor: await this.ricciExecutor(opts.signal) });
+  }
+
+  /** ρ_k for every k in `ks` (kNN computed once at the largest k). */
+  async ricciSweep(model: Model, X: BatchInput, ks: readonly number[], opts: Omit<RicciFlowOptions, "k" | "mode" | "arena" | "executor"> & CallOptions & { mode?: GraphMode } = {}): Promise<RicciSweepResult> {
+    const clouds = await activationClouds(this, model, X, opts);
+    return ricciSweepFromActivations(clouds, ks, opts.mode ?? "directed", { ...opts, executor: await this.ricciExecutor(opts.signal) });
+  }
+
+  /** Where the Ricci flow's kNN rows and BFS sources run: the workers, or this thread's kernels. */
+  private async ricciExecutor(signal?: AbortSignal): Promise<RicciExecutor> {
+    if (!this.pool) return arenaExecutor((await this.local!).arena);
+    const pool = this.pool;
+    return {
+      parallelism: this.workers,
+      knnRows: (points, n, dim, k, s0, s1) => pool.call((r) => r.knnRows(points, n, dim, k, s0, s1), "knnRows", signal),
+      hopSums: (graph, s0, s1, method) => pool.call((r) => r.hopSums(graph, s0, s1, method), "hopSums", signal),
     };
   }
 
