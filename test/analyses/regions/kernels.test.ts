@@ -112,21 +112,30 @@ for (const variant of ["debug", undefined] as const) {
       expect(arena.u32(dp, 4 * words)).toEqual(dst);
     });
 
-    it("argmaxRowsF64 matches the reference (first index wins ties)", async () => {
+    it("argmaxRowsF64 matches the reference for odd, even and single columns (first index wins ties)", async () => {
       const arena = await Arena.create(variant);
       const k = arena.kernels<RegionKernels>();
-      const m = 37, n = 9;
-      const s = rand(3, m * 11), h = rand(4, n);
-      s[5 * 11 + 2] = s[5 * 11 + 7] = 10; // a tie (equal heights too)
-      h[2] = h[7] = 0;
-      const sp = arena.putF64(s), hp = arena.putF64(h), ip = arena.allocI32(m), cp = arena.allocI32(n);
-      arena.i32(cp, n).fill(0);
-      k.argmaxRowsF64(m, n, sp, 11, hp, ip, cp);
-      const idx = new Int32Array(m), counts = new Int32Array(n);
-      ref.argmaxRowsF64(m, n, s, 11, h, idx, counts);
-      expect(arena.i32(ip, m)).toEqual(idx);
-      expect(arena.i32(cp, n)).toEqual(counts);
-      expect(idx[5]).toBe(2);
+      for (const n of [1, 2, 8, 9, 256]) {
+        const m = 37, lds = n + 2;
+        const s = rand(3 + n, m * lds), h = rand(4 + n, n);
+        if (n >= 8) {
+          s[5 * lds + 2] = s[5 * lds + 7] = 10; // a tie across the two SIMD lanes (equal heights too)
+          h[2] = h[7] = 0;
+          s[6 * lds + 3] = s[6 * lds + 5] = 10; // a tie within one lane
+          h[3] = h[5] = 0;
+        }
+        const sp = arena.putF64(s), hp = arena.putF64(h), ip = arena.allocI32(m), cp = arena.allocI32(n);
+        arena.i32(cp, n).fill(0);
+        k.argmaxRowsF64(m, n, sp, lds, hp, ip, cp);
+        const idx = new Int32Array(m), counts = new Int32Array(n);
+        ref.argmaxRowsF64(m, n, s, lds, h, idx, counts);
+        expect(arena.i32(ip, m)).toEqual(idx);
+        expect(arena.i32(cp, n)).toEqual(counts);
+        if (n >= 8) {
+          expect(idx[5]).toBe(2);
+          expect(idx[6]).toBe(3);
+        }
+      }
     });
   });
 }
