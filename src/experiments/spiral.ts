@@ -28,6 +28,8 @@ export interface SpiralOptions {
   epochs?: number;
   learningRate?: number;
   seed?: number;
+  /** tfjs backend to train on (default: the current one; results are seeded per backend). */
+  backend?: string;
 }
 
 export interface SpiralRun {
@@ -63,7 +65,7 @@ interface Tf {
 
 export async function spiralExperiment(engine: Engine, opts: SpiralOptions = {}): Promise<SpiralResult> {
   const tf = (await import("@tensorflow/tfjs")) as unknown as Tf;
-  await tf.setBackend("cpu");
+  if (opts.backend) await tf.setBackend(opts.backend);
   await tf.ready();
   const archs = opts.architectures ?? [[8, 8], [32, 32]];
   const ranges = opts.ranges ?? [Math.PI, 2 * Math.PI, 4 * Math.PI, 8 * Math.PI];

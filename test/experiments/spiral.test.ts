@@ -10,7 +10,7 @@ afterAll(() => engine.close());
 
 describe("spiral experiment (reduced)", () => {
   it("counts pieces within the architecture's bound; a small network's error grows with T", async () => {
-    const r = await spiralExperiment(engine, { architectures: [[6, 6]], ranges: [Math.PI, 6 * Math.PI], epochs: 250, points: 128, seed: 3 });
+    const r = await spiralExperiment(engine, { architectures: [[6, 6]], ranges: [Math.PI, 6 * Math.PI], epochs: 250, points: 128, seed: 3, backend: "cpu" });
     expect(r.runs.length).toBe(2);
     for (const run of r.runs) {
       expect(run.pieces).toBeGreaterThan(1);
