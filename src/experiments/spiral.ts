@@ -10,8 +10,7 @@
  * tfjs is loaded on first use (a dev dependency): `import { spiralExperiment } from "foliate/dist/experiments/spiral.js"`.
  */
 import type { Engine } from "../engine/engine.js";
-import { Model } from "../model/model.js";
-import type { TfjsLayersModelLike } from "../model/tfjs.js";
+import { trainReluNet } from "./tfjsTrain.js";
 import { complexityBounds } from "../analyses/regions/bounds.js";
 
 export interface SpiralOptions {
@@ -53,20 +52,7 @@ export interface SpiralResult {
   plots: { piecesVsT: object; errorVsT: object; curves: object };
 }
 
-interface Tf {
-  sequential(cfg?: object): { add(l: unknown): void; compile(c: object): void; fit(x: unknown, y: unknown, c: object): Promise<unknown>; layers: unknown[]; inputs?: unknown; dispose(): void };
-  layers: { dense(c: object): unknown };
-  initializers: { heNormal(c: object): unknown; zeros(): unknown };
-  train: { adam(lr: number): unknown };
-  tensor2d(v: Float32Array | number[], shape: [number, number]): { dispose(): void };
-  setBackend(name: string): Promise<boolean>;
-  ready(): Promise<void>;
-}
-
 export async function spiralExperiment(engine: Engine, opts: SpiralOptions = {}): Promise<SpiralResult> {
-  const tf = (await import("@tensorflow/tfjs")) as unknown as Tf;
-  if (opts.backend) await tf.setBackend(opts.backend);
-  await tf.ready();
   const archs = opts.architectures ?? [[8, 8], [32, 32]];
   const ranges = opts.ranges ?? [Math.PI, 2 * Math.PI, 4 * Math.PI, 8 * Math.PI];
   const a = opts.a ?? 0.2, b = opts.b ?? 0.1, w = opts.w ?? 1;
@@ -87,18 +73,7 @@ export async function spiralExperiment(engine: Engine, opts: SpiralOptions = {})
     const target = new Float64Array(1024);
     for (let i = 0; i < 512; i++) target.set(rho((i / 511) * T), 2 * i);
     for (const [ai, hidden] of archs.entries()) {
-      const net = tf.sequential();
-      hidden.forEach((h, l) =>
-        net.add(tf.layers.dense({ units: h, activation: "relu", ...(l === 0 ? { inputShape: [1] } : {}), kernelInitializer: tf.initializers.heNormal({ seed: seed * 1000 + ai * 100 + l }), biasInitializer: tf.initializers.zeros() })),
-      );
-      net.add(tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.heNormal({ seed: seed * 1000 + ai * 100 + 99 }) }));
-      net.compile({ optimizer: tf.train.adam(lr), loss: "meanSquaredError" });
-      const X = tf.tensor2d(xs, [P, 1]), Y = tf.tensor2d(ys, [P, 2]);
-      await net.fit(X, Y, { epochs, batchSize: P, shuffle: false, verbose: 0 });
-      X.dispose();
-      Y.dispose();
-      const model = Model.fromTfjs(net as unknown as TfjsLayersModelLike);
-      net.dispose();
+      const model = await trainReluNet({ inputSize: 1, hidden, outputs: 2, head: "linear", xs, ys, epochs, learningRate: lr, seed: seed * 10 + ai, backend: opts.backend });
       const line = await engine.regionsOnLine(model, [-1], [1]);
       const m = line.breakpoints.length;
       // The learned curve is exactly the polyline through its values at the breakpoints and the ends.
