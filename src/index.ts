@@ -10,6 +10,12 @@ export type { PullbackMetricOptions, PullbackMetricResult } from "./analyses/pul
 export { eigh } from "./linalg/eigh.js";
 export { readNpy, writeNpy, NpyFormatError, NPY_MAX_HEADER_SIZE, type NpyArray, type NpyData, type NpyDtype } from "./io/npy.js";
 export { modelFromOnnx, SUPPORTED_ONNX_OPS } from "./model/onnx.js";
+export type { RegionsOnLineResult } from "./analyses/regions/line.js";
+export type { RegionsInPlaneResult, PlaneExtent } from "./analyses/regions/plane.js";
+export type { CountRegionsOptions, CountRegionsResult } from "./analyses/regions/count.js";
+export { complexityBounds, hyperplaneRegions, type ComplexityBounds, type Bound } from "./analyses/regions/bounds.js";
+export { semiDiscreteOT, type SemiDiscreteOT, type SemiDiscreteOTOptions } from "./analyses/ot/semiDiscreteOT.js";
+export { ScrambledHalton } from "./analyses/ot/halton.js";
 export * as localGeometry from "./analyses/localGeometry/index.js";
 export {
   knnGraph, formanCurvature, hopDistanceSums, graphFromArcs, ricciFlowFromActivations, ricciSweepFromActivations,

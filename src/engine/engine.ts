@@ -17,6 +17,10 @@ import type { ForwardOptions, ForwardResult, LayerValues } from "../analyses/for
 import type { JacobianOptions, JacobianResult } from "../analyses/jacobian.js";
 import type { DimOptions, DimResult } from "../analyses/dim.js";
 import type { PullbackMetricOptions, PullbackMetricResult } from "../analyses/pullbackMetric.js";
+import { Arena } from "./arena.js";
+import { regionsOnLine, type RegionsOnLineResult } from "../analyses/regions/line.js";
+import { regionsInPlane, type PlaneExtent, type RegionsInPlaneResult } from "../analyses/regions/plane.js";
+import { countRegions, type CountRegionsOptions, type CountRegionsResult } from "../analyses/regions/count.js";
 import { ricciFlowFromActivations, ricciSweepFromActivations, type RicciFlowOptions, type RicciFlowResult, type RicciSweepResult } from "../analyses/ricci/ricciFlow.js";
 import { arenaExecutor, type RicciExecutor } from "../analyses/ricci/executor.js";
 import { activationClouds } from "../analyses/ricci/engineFlow.js";
@@ -290,6 +294,31 @@ export class Engine {
   async close(): Promise<void> {
     this.closed = true;
     await this.pool?.close();
+  }
+
+  // Linear regions and their counts (issue 6): exact analyses that are not per-point batches run on a kernel
+  // instance of the calling thread (src/analyses/regions/*); countRegions samples through forward().
+  private hostArena?: Promise<Arena>;
+
+  /** The calling thread's own kernel instance (created on first use) for analyses that are not batches. */
+  arena(): Promise<Arena> {
+    if (this.closed) throw new EngineClosedError("the engine is closed");
+    return (this.hostArena ??= Arena.create(this.variant));
+  }
+
+  /** Exact linear pieces along the segment a → b: breakpoints t in (0, 1), one region hash per piece. */
+  async regionsOnLine(model: Model, a: ArrayLike<number>, b: ArrayLike<number>): Promise<RegionsOnLineResult> {
+    return regionsOnLine(await this.arena(), model, a, b);
+  }
+
+  /** Exact polygonal partition of the slice {origin + s·u + t·v : (s, t) in extent} into linear regions. */
+  async regionsInPlane(model: Model, origin: ArrayLike<number>, u: ArrayLike<number>, v: ArrayLike<number>, extent: PlaneExtent): Promise<RegionsInPlaneResult> {
+    return regionsInPlane(await this.arena(), model, origin, u, v, extent);
+  }
+
+  /** Distinct regions hit by samples in a box, a capture–recapture estimate, and the exact count in 2D. */
+  async countRegions(model: Model, opts: CountRegionsOptions): Promise<CountRegionsResult> {
+    return countRegions(this, model, opts);
   }
 }
 
