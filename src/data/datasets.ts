@@ -149,7 +149,7 @@ export async function loadDataset(name: DatasetName, opts: LoadDatasetOptions = 
   const base = opts.dataUrl !== undefined ? toUrl(opts.dataUrl) : defaultDataUrl();
   const { images, labels } = await stored(base, `${source}-${split}`);
   const n = Math.min(limit ?? labels.length, labels.length);
-  let X = new Float32Array(n * PIXELS); // n×784
+  let X: Float32Array = new Float32Array(n * PIXELS); // n×784
   for (let i = 0; i < X.length; i++) X[i] = images[i] / 255;
   if (family === "mnist-inverted") X = invertImages(X);
   if (family === "mnist-rotated") {
