@@ -10,3 +10,8 @@ export type { PullbackMetricOptions, PullbackMetricResult } from "./analyses/pul
 export { eigh } from "./linalg/eigh.js";
 export { readNpy, writeNpy, NpyFormatError, NPY_MAX_HEADER_SIZE, type NpyArray, type NpyData, type NpyDtype } from "./io/npy.js";
 export { modelFromOnnx, SUPPORTED_ONNX_OPS } from "./model/onnx.js";
+export { dimSpectrum, dimSpectrumSignature, type DimSpectrumOptions, type DimSpectrumResult, type DimSpectrumSignature } from "./analyses/spectrum/dimSpectrum.js";
+export { dimSpectrumDistance, datasetDistances, wasserstein1Sorted, type DatasetDistances } from "./analyses/spectrum/spectrumDistance.js";
+export { loadDataset, DATASET_NAMES, DatasetError, type Dataset, type DatasetName, type LoadDatasetOptions } from "./data/datasets.js";
+export { uniformNoise, invertImages, rotateImages } from "./data/generated.js";
+export { adversarialExamples, crossEntropyGradients, type AdversarialOptions, type AdversarialResult } from "./data/adversarial.js";

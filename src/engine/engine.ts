@@ -17,6 +17,7 @@ import type { ForwardOptions, ForwardResult, LayerValues } from "../analyses/for
 import type { JacobianOptions, JacobianResult } from "../analyses/jacobian.js";
 import type { DimOptions, DimResult } from "../analyses/dim.js";
 import type { PullbackMetricOptions, PullbackMetricResult } from "../analyses/pullbackMetric.js";
+import { dimSpectrum, type DimSpectrumOptions, type DimSpectrumResult } from "../analyses/spectrum/dimSpectrum.js";
 
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
@@ -128,6 +129,11 @@ export class Engine {
       rank: r.rank as Int32Array,
       kernelDim: r.kernelDim as Int32Array,
     };
+  }
+
+  /** DIM spectra (log10 eigenvalues, traces) per point and the batch's signature; see analyses/spectrum. */
+  async dimSpectrum(model: Model, X: BatchInput, opts: DimSpectrumOptions & CallOptions = {}): Promise<DimSpectrumResult> {
+    return dimSpectrum(this, model, X, opts);
   }
 
   private readonly plans = new WeakMap<Model, Plan>();
