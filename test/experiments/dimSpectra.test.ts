@@ -1,0 +1,37 @@
+import { describe, expect, test } from "vitest";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runDimSpectra } from "../../src/experiments/dimSpectra.js";
+
+describe("reproduction 1 (reduced): DIM spectra across datasets", () => {
+  test("tiny seeded CNN: in-distribution MNIST has a smaller median top eigenvalue than uniform noise; the cache reloads the same model", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "foliate-spectra-"));
+    try {
+      const opts = {
+        widths: { conv1: 4, conv2: 8, dense: 32 }, epochs: 2, trainLimit: 3000, points: 40, accuracyLimit: 500, seed: 3, cacheDir,
+        datasets: ["mnist", "noise", "mnist-inverted", "mnist-adversarial"] as const,
+        adversarial: { steps: 3 }, probe: { trainPoints: 150, testPoints: 80, steps: 60 },
+        log: (m: string) => console.log(m),
+      };
+      const t0 = Date.now();
+      const res = await runDimSpectra(opts);
+      console.log(res.table, `\n${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      expect(res.modelSource).toBe("trained");
+      expect(res.accuracy).toBeGreaterThan(0.85);
+      const row = (name: string) => res.rows.find((r) => r.dataset === name)!;
+      expect(row("mnist").medianLogLambda1).toBeLessThan(row("noise").medianLogLambda1);
+      expect(row("mnist").distanceToMnist).toBe(0);
+      expect(row("noise").distanceToMnist).toBeGreaterThan(0);
+      expect(row("mnist").probeAccuracy!).toBeGreaterThan(row("noise").probeAccuracy!);
+      expect(res.plot.length).toBe(4 * 9);
+      expect(readdirSync(cacheDir).length).toBe(1);
+      const again = await runDimSpectra({ ...opts, probe: false, datasets: ["mnist"] });
+      expect(again.modelSource).toBe("cache");
+      expect(again.accuracy).toBe(res.accuracy);
+      expect(Array.from(again.signatures.mnist.samples)).toEqual(Array.from(res.signatures.mnist.samples));
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
