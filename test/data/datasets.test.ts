@@ -107,3 +107,29 @@ describe("generators", () => {
     expect(Array.from(invertImages(Float32Array.of(0, 0.25, 1)))).toEqual([1, 0.75, 0]);
   });
 });
+
+describe("loadDataset over http (the browser path: fetch + DecompressionStream)", () => {
+  test("serves data/ from a local server and reads the same images", async () => {
+    const { createServer } = await import("node:http");
+    const { readFile } = await import("node:fs/promises");
+    const server = createServer(async (req, res) => {
+      try {
+        res.end(await readFile(new URL(`.${req.url}`, dataDir)));
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const remote = await loadDataset("fashion:test", { limit: 5, dataUrl: `http://127.0.0.1:${port}/` });
+      const local = await loadDataset("fashion:test", { limit: 5 });
+      expect(Array.from(remote.X)).toEqual(Array.from(local.X));
+      expect(Array.from(remote.labels)).toEqual(Array.from(local.labels));
+      await expect(loadDataset("mnist:test", { dataUrl: `http://127.0.0.1:${port}/missing/` })).rejects.toThrow(/HTTP 404/);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -2,21 +2,16 @@ import { describe, expect, test } from "vitest";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runDimSpectra } from "../../src/experiments/dimSpectra.js";
+import { REDUCED_DIM_SPECTRA, runDimSpectra } from "../../src/experiments/dimSpectra.js";
 
 describe("reproduction 1 (reduced): DIM spectra across datasets", () => {
   test("tiny seeded CNN: in-distribution MNIST has a smaller median top eigenvalue than uniform noise; the cache reloads the same model", async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), "foliate-spectra-"));
     try {
-      const opts = {
-        widths: { conv1: 4, conv2: 8, dense: 32 }, epochs: 2, trainLimit: 3000, points: 40, accuracyLimit: 500, seed: 3, cacheDir,
-        datasets: ["mnist", "noise", "mnist-inverted", "mnist-adversarial"] as const,
-        adversarial: { steps: 3 }, probe: { trainPoints: 150, testPoints: 80, steps: 60 },
-        log: (m: string) => console.log(m),
-      };
+      const opts = { ...REDUCED_DIM_SPECTRA, seed: 3, cacheDir };
       const t0 = Date.now();
       const res = await runDimSpectra(opts);
-      console.log(res.table, `\n${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`${res.table}\n${((Date.now() - t0) / 1000).toFixed(1)} s`);
       expect(res.modelSource).toBe("trained");
       expect(res.accuracy).toBeGreaterThan(0.85);
       const row = (name: string) => res.rows.find((r) => r.dataset === name)!;
