@@ -11,6 +11,7 @@
  *
  * Node only (reads the committed data/ through loadDataset and, with `cacheDir`, the model cache).
  */
+import { OptionError } from "../errors.js";
 import { datasetDistances } from "../analyses/spectrum/spectrumDistance.js";
 import type { DimSpectrumSignature } from "../analyses/spectrum/dimSpectrum.js";
 import { adversarialExamples, type AdversarialOptions } from "../data/adversarial.js";
@@ -127,7 +128,7 @@ export async function runDimSpectra(opts: DimSpectraOptions = {}): Promise<DimSp
   const epochs = opts.epochs ?? 3, seed = opts.seed ?? 1, points = opts.points ?? 250, floor = opts.floor ?? -20;
   const adv: AdversarialOptions = { method: "pgd", norm: "linf", epsilon: 0.1, steps: 10, ...opts.adversarial };
   const names = opts.datasets ?? SPECTRA_DATASETS;
-  if (!names.includes("mnist")) throw new Error("datasets must include \"mnist\" (distances and the paper's table are relative to it)");
+  if (!names.includes("mnist")) throw new OptionError(`datasets must include "mnist" (distances and the paper's table are relative to it), got ${JSON.stringify(names)}`);
   const engine = opts.engine ?? (await createEngine({ workers: opts.workers ?? 0 }));
   try {
     const train = await loadDataset("mnist:train", { limit: opts.trainLimit });

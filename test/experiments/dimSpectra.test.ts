@@ -3,6 +3,9 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REDUCED_DIM_SPECTRA, runDimSpectra } from "../../src/experiments/dimSpectra.js";
+import { trainMnistCnn } from "../../src/experiments/trainCnn.js";
+import { loadDataset } from "../../src/data/datasets.js";
+import { OptionError } from "../../src/errors.js";
 
 describe("reproduction 1 (reduced): DIM spectra across datasets", () => {
   test("tiny seeded CNN: in-distribution MNIST has a smaller median top eigenvalue than uniform noise; the cache reloads the same model", async () => {
@@ -29,4 +32,16 @@ describe("reproduction 1 (reduced): DIM spectra across datasets", () => {
       rmSync(cacheDir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  test("training is deterministic for a seed (same weights twice) and differs across seeds", async () => {
+    const { X, labels } = await loadDataset("mnist:train", { limit: 256 });
+    const opts = { widths: { conv1: 2, conv2: 4, dense: 8 }, epochs: 1, batchSize: 32 };
+    const a = await trainMnistCnn(X, labels, { ...opts, seed: 5 });
+    const b = await trainMnistCnn(X, labels, { ...opts, seed: 5 });
+    const c = await trainMnistCnn(X, labels, { ...opts, seed: 6 });
+    const weights = (m: typeof a.model) => JSON.stringify(m.toJSON());
+    expect(weights(a.model)).toBe(weights(b.model));
+    expect(weights(a.model)).not.toBe(weights(c.model));
+    await expect(runDimSpectra({ datasets: ["noise"] })).rejects.toThrow(OptionError);
+  });
 });
