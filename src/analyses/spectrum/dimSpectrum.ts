@@ -1,8 +1,8 @@
 /**
  * DIM spectra: per point the r = C − 1 eigenvalues of the data information matrix D(x) (log10, descending,
- * clipped below at a floor) and its trace; per dataset a signature summarising their distributions, as in
- * Tron & Fioresi (arXiv 2409.07412, "dataset distances" section), who compare datasets by the spectrum of D
- * under one trained classifier.
+ * clipped below at a floor) and its trace; per dataset a signature summarising their distributions. Tron &
+ * Fioresi (arXiv 2409.07412) compare datasets through the spectrum of D under one trained classifier; the
+ * signature's "mean spread" is our definition (below), not necessarily theirs.
  *
  * Built on `engine.dim` (the C×C low-rank route), so the eigenvalues are exactly the engine's. Since
  * rank D ≤ C − 1 = r, the r eigenvalues hold the whole trace: trace D = Σ_j λ_j.
