@@ -32,41 +32,50 @@ const MR: i32 = 4;
  * strides in bytes. Bounds: the caller guarantees rows ≤ m − i and nv·LANES ≤ n − j for the tile's (i, j).
  */
 // @ts-ignore: decorator
-@inline function tile<T>(rows: i32, nv: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
+@inline function tile<T>(rows: i32, nv: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize, aT: bool): void {
   const z = v128.splat<T>(<T>0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  // A is read along its rows (a0..a3 step one element), or, with aT, stored transposed (k×m, stride sa
+  // between consecutive p): then the tile's rows are adjacent and one pointer with constant offsets serves all.
   let a0 = a;
   let a1 = a + sa;
   let a2 = a + 2 * sa;
   let a3 = a + 3 * sa;
   let pb = b;
-  const aEnd = a + <usize>k * sizeof<T>(); // runs k times: a0 steps one element from a to aEnd
+  let pg = gather; // gathered rows: the byte offset of B's p-th row (relative to b) is load<i32>(pg)
+  const aEnd = aT ? a + <usize>k * sa : a + <usize>k * sizeof<T>(); // a0 runs over k steps up to aEnd
   while (a0 < aEnd) {
+    if (gather) pb = b + <usize>load<i32>(pg);
     const b0 = v128.load(pb);
     const b1 = nv > 1 ? v128.load(pb, 16) : z;
     let s = v128.load_splat<T>(a0);
     c00 = madd<T>(s, b0, c00);
     if (nv > 1) c01 = madd<T>(s, b1, c01);
     if (rows > 1) {
-      s = v128.load_splat<T>(a1);
+      s = aT ? v128.load_splat<T>(a0, sizeof<T>()) : v128.load_splat<T>(a1);
       c10 = madd<T>(s, b0, c10);
       if (nv > 1) c11 = madd<T>(s, b1, c11);
     }
     if (rows > 2) {
-      s = v128.load_splat<T>(a2);
+      s = aT ? v128.load_splat<T>(a0, 2 * sizeof<T>()) : v128.load_splat<T>(a2);
       c20 = madd<T>(s, b0, c20);
       if (nv > 1) c21 = madd<T>(s, b1, c21);
     }
     if (rows > 3) {
-      s = v128.load_splat<T>(a3);
+      s = aT ? v128.load_splat<T>(a0, 3 * sizeof<T>()) : v128.load_splat<T>(a3);
       c30 = madd<T>(s, b0, c30);
       if (nv > 1) c31 = madd<T>(s, b1, c31);
     }
-    a0 += sizeof<T>();
-    a1 += sizeof<T>();
-    a2 += sizeof<T>();
-    a3 += sizeof<T>();
+    if (aT) {
+      a0 += sa;
+    } else {
+      a0 += sizeof<T>();
+      a1 += sizeof<T>();
+      a2 += sizeof<T>();
+      a3 += sizeof<T>();
+    }
     pb += sb;
+    pg += 4;
   }
   storeVec<T>(c, c00, accumulate);
   if (nv > 1) storeVec<T>(c + 16, c01, accumulate);
@@ -86,29 +95,31 @@ const MR: i32 = 4;
 
 /** A column panel of width nv·LANES over all m rows: full MR-row tiles, then one tile for the rest. */
 // @ts-ignore: decorator
-@inline function panel<T>(nv: i32, m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
+@inline function panel<T>(nv: i32, m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize, aT: bool): void {
+  const rowStep = aT ? <usize>sizeof<T>() : sa; // bytes between A's consecutive rows
   let i = 0;
   for (; i + MR <= m; i += MR) {
-    tile<T>(MR, nv, k, a + <usize>i * sa, sa, b, sb, c + <usize>i * sc, sc, accumulate);
+    tile<T>(MR, nv, k, a + <usize>i * rowStep, sa, b, sb, c + <usize>i * sc, sc, accumulate, gather, aT);
   }
   const rest = m - i;
-  const ai = a + <usize>i * sa;
+  const ai = a + <usize>i * rowStep;
   const ci = c + <usize>i * sc;
-  if (rest == 3) tile<T>(3, nv, k, ai, sa, b, sb, ci, sc, accumulate);
-  else if (rest == 2) tile<T>(2, nv, k, ai, sa, b, sb, ci, sc, accumulate);
-  else if (rest == 1) tile<T>(1, nv, k, ai, sa, b, sb, ci, sc, accumulate);
+  if (rest == 3) tile<T>(3, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather, aT);
+  else if (rest == 2) tile<T>(2, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather, aT);
+  else if (rest == 1) tile<T>(1, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather, aT);
 }
 
 /** Scalar edge: the last `cols` (< LANES) columns of C for all m rows, dot products accumulated in T. */
-function scalarColumns<T>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
+function scalarColumns<T>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize, aT: bool): void {
   for (let i = 0; i < m; i++) {
-    const ai = a + <usize>i * sa;
+    const ai = a + <usize>i * (aT ? <usize>sizeof<T>() : sa);
     const ci = c + <usize>i * sc;
     for (let j = 0; j < cols; j++) {
       let s = <T>0;
       let pb = b + <usize>j * sizeof<T>();
       for (let p = 0; p < k; p++) {
-        s += load<T>(ai + <usize>p * sizeof<T>()) * load<T>(pb);
+        const bp = gather ? b + <usize>load<i32>(gather + (<usize>p << 2)) + <usize>j * sizeof<T>() : pb;
+        s += load<T>(ai + <usize>p * (aT ? sa : <usize>sizeof<T>())) * load<T>(bp);
         pb += sb;
       }
       const pc = ci + <usize>j * sizeof<T>();
@@ -117,8 +128,10 @@ function scalarColumns<T>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usi
   }
 }
 
-/** The whole product, generic in T; see gemmF32 for the contract. */
-function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32): void {
+/** The whole product, generic in T; see gemmF32 for the contract. Inlined into each exported kernel so that
+ * `gather` (0, or the row-offset list of gemmRowsF32) is a constant there and its branches fold away. */
+// @ts-ignore: decorator
+@inline function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32, gather: usize, aT: bool): void {
   if (m <= 0 || n <= 0) return;
   const lanes = 16 / sizeof<T>();
   const sa = <usize>lda * sizeof<T>();
@@ -130,14 +143,14 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
   let j = 0;
   for (; j + 2 * lanes <= n; j += 2 * lanes) {
     const bj = b + <usize>j * sizeof<T>();
-    panel<T>(2, m, kk, a, sa, bj, sb, c + <usize>j * sizeof<T>(), sc, accumulate);
+    panel<T>(2, m, kk, a, sa, bj, sb, c + <usize>j * sizeof<T>(), sc, accumulate, gather, aT);
   }
   if (j + lanes <= n) {
-    panel<T>(1, m, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate);
+    panel<T>(1, m, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate, gather, aT);
     j += lanes;
   }
   if (j < n) {
-    scalarColumns<T>(m, n - j, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate);
+    scalarColumns<T>(m, n - j, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate, gather, aT);
   }
 }
 
@@ -147,10 +160,25 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
  * overlap A or B. No scratch. Only the m×n window of C is written.
  */
 export function gemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
-  gemm<f32>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  gemm<f32>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 0, false);
 }
 
 /** Same contract as gemmF32 in float64 (f64x2 tiles of 4 rows × 4 columns). */
 export function gemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
-  gemm<f64>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  gemm<f64>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 0, false);
+}
+
+/**
+ * C (m×n) = A · B[rows]: A is given TRANSPOSED, as Aᵀ (k×m, row-major, row stride ldat ≥ m: element (i, p)
+ * of A at aT[p·ldat + i]), and B[rows] is the k×n matrix whose p-th row starts at byte offset
+ * b + rowOffsets[p] (rowOffsets: k i32). float32, C (m×n, stride ldc) overwritten; the same tiles as gemmF32
+ * (each element of C accumulates over p in the same order whatever m is). Used to skip inactive units: only
+ * the rows of active units are visited; Aᵀ keeps a tile's rows adjacent, so one pointer walks them.
+ */
+export function gemmRowsF32(m: i32, n: i32, k: i32, at: usize, ldat: i32, b: usize, rowOffsets: usize, c: usize, ldc: i32): void {
+  if (k <= 0) {
+    for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
+    return;
+  }
+  gemm<f32>(m, n, k, at, ldat, b, 0, c, ldc, 0, rowOffsets, true);
 }

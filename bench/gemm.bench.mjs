@@ -2,7 +2,7 @@
 // gemmF32 through the low tier on pre-placed operands, tfjs-wasm `tf.matMul` on pre-made tensors, and a
 // plain TypeScript i-p-j loop, all measured in this run with benchmark.js (medians of its samples).
 // Run alone: `node bench/gemm.bench.mjs [--quick]` (needs `npm run build` first).
-import Benchmark from "benchmark";
+import { timeSync } from "./timing.mjs";
 import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
@@ -17,14 +17,6 @@ const SHAPES = [
   { m: 256, k: 256, n: 784 },
 ];
 
-/** Median seconds per call of `fn`, by benchmark.js. */
-function time(name, fn, maxTime) {
-  const bench = new Benchmark(name, fn, { maxTime, minSamples: 5 });
-  bench.run();
-  if (bench.error) throw bench.error;
-  const s = [...bench.stats.sample].sort((x, y) => x - y);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** The plain TypeScript product a user would write: C row by row, i-p-j order (B read along rows). */
 function plainMatmul(a, b, c, m, k, n) {
@@ -58,17 +50,17 @@ export default async function run({ quick = false } = {}) {
     const pa = arena.putF32(a);
     const pb = arena.putF32(b);
     const pc = arena.allocF32(m * n);
-    const tOurs = time(`gemmF32 ${label}`, () => gemmF32(m, n, k, pa, k, pb, n, pc, n, 0), maxTime);
+    const tOurs = timeSync(`gemmF32 ${label}`, () => gemmF32(m, n, k, pa, k, pb, n, pc, n, 0), { maxTime });
 
     const ta = tf.tensor2d(a, [m, k]);
     const tb = tf.tensor2d(b, [k, n]);
     // The wasm backend runs the kernel synchronously inside tf.matMul, so no dataSync is needed.
-    const tTf = time(`tf.matMul ${label}`, () => tf.matMul(ta, tb).dispose(), maxTime);
+    const tTf = timeSync(`tf.matMul ${label}`, () => tf.matMul(ta, tb).dispose(), { maxTime });
     ta.dispose();
     tb.dispose();
 
     const c = new Float32Array(m * n);
-    const tPlain = time(`plain TS ${label}`, () => plainMatmul(a, b, c, m, k, n), quick ? 0.05 : 0.5);
+    const tPlain = timeSync(`plain TS ${label}`, () => plainMatmul(a, b, c, m, k, n), { maxTime: quick ? 0.05 : 0.5 });
 
     const g = (t) => flops / t / 1e9;
     rows.push([label, g(tOurs).toFixed(1), g(tTf).toFixed(1), g(tPlain).toFixed(2), (tTf / tOurs).toFixed(2), (tPlain / tOurs).toFixed(1), ((100 * g(tOurs)) / PEAK_GFLOPS).toFixed(0) + "%"]);

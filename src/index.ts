@@ -15,3 +15,14 @@ export { dimSpectrumDistance, datasetDistances, wasserstein1Sorted, type Dataset
 export { loadDataset, DATASET_NAMES, DatasetError, type Dataset, type DatasetName, type LoadDatasetOptions } from "./data/datasets.js";
 export { uniformNoise, invertImages, rotateImages } from "./data/generated.js";
 export { adversarialExamples, crossEntropyGradients, type AdversarialOptions, type AdversarialResult } from "./data/adversarial.js";
+export * as localGeometry from "./analyses/localGeometry/index.js";
+export {
+  knnGraph, formanCurvature, hopDistanceSums, graphFromArcs, ricciFlowFromActivations, ricciSweepFromActivations,
+  twoClassSpiral, nestedBlobs, sineSheets, type RicciGraph, type GraphMode, type FormanCurvature, type HopDistances,
+  type ActivationCloud, type RicciFlowOptions, type RicciFlowResult, type RicciSweepResult, type RicciExecutor,
+  type LabelledPoints,
+} from "./analyses/ricci/index.js";
+export type { PathOptions, ExploreOptions, PathResult } from "./analyses/equivalenceClass.js";
+export type { IntervalPreimageOptions, IntervalPreimageResult } from "./analyses/intervalPreimage.js";
+export { STOP_REASONS, type StopReason } from "./analyses/simec.js";
+export { parseSimecText, SIMEC_LAYER_TYPES } from "./model/simecText.js";

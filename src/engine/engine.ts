@@ -18,6 +18,12 @@ import type { JacobianOptions, JacobianResult } from "../analyses/jacobian.js";
 import type { DimOptions, DimResult } from "../analyses/dim.js";
 import type { PullbackMetricOptions, PullbackMetricResult } from "../analyses/pullbackMetric.js";
 import { dimSpectrum, type DimSpectrumOptions, type DimSpectrumResult } from "../analyses/spectrum/dimSpectrum.js";
+import { ricciFlowFromActivations, ricciSweepFromActivations, type RicciFlowOptions, type RicciFlowResult, type RicciSweepResult } from "../analyses/ricci/ricciFlow.js";
+import { arenaExecutor, type RicciExecutor } from "../analyses/ricci/executor.js";
+import { activationClouds } from "../analyses/ricci/engineFlow.js";
+import type { GraphMode } from "../analyses/ricci/graph.js";
+import { equivalenceClass, explore, type ExploreOptions, type PathOptions, type PathResult } from "../analyses/equivalenceClass.js";
+import { intervalPreimage, type IntervalPreimageOptions, type IntervalPreimageResult } from "../analyses/intervalPreimage.js";
 
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
@@ -134,6 +140,48 @@ export class Engine {
   /** DIM spectra (log10 eigenvalues, traces) per point and the batch's signature; see analyses/spectrum. */
   async dimSpectrum(model: Model, X: BatchInput, opts: DimSpectrumOptions & CallOptions = {}): Promise<DimSpectrumResult> {
     return dimSpectrum(this, model, X, opts);
+  }
+
+  /** SiMEC: the equivalence class of x0 (a float64 path in ker g), see src/analyses/equivalenceClass.ts. */
+  equivalenceClass(model: Model, x0: ArrayLike<number>, opts: PathOptions = {}): Promise<PathResult> {
+    return equivalenceClass(this, model, x0, opts);
+  }
+
+  /** SiMExp: a float64 walk across classes until the output moved by opts.epsilon. */
+  explore(model: Model, x0: ArrayLike<number>, opts: ExploreOptions = {}): Promise<PathResult> {
+    return explore(this, model, x0, opts);
+  }
+
+  /** The preimage of [N(x0) − ε, N(x0) + ε] of a 2D → 1D network as a family of classes. */
+  intervalPreimage(model: Model, x0: ArrayLike<number>, opts: IntervalPreimageOptions): Promise<IntervalPreimageResult> {
+    return intervalPreimage(this, model, x0, opts);
+  }
+
+  /**
+   * Ricci network flow of the model on X: per-layer kNN graphs of the activations, Forman–Ricci curvature,
+   * hop-distance sums and the global coefficient ρ_k (see analyses/ricci). kNN rows and BFS sources are split
+   * across the workers.
+   */
+  async ricciFlow(model: Model, X: BatchInput, opts: Omit<RicciFlowOptions, "arena" | "executor"> & CallOptions): Promise<RicciFlowResult> {
+    const clouds = await activationClouds(this, model, X, opts);
+    return ricciFlowFromActivations(clouds, { ...opts, executor: await this.ricciExecutor(opts.signal) });
+  }
+
+  /** ρ_k for every k in `ks` (kNN computed once at the largest k). */
+  async ricciSweep(model: Model, X: BatchInput, ks: readonly number[], opts: Omit<RicciFlowOptions, "k" | "mode" | "arena" | "executor"> & CallOptions & { mode?: GraphMode } = {}): Promise<RicciSweepResult> {
+    const clouds = await activationClouds(this, model, X, opts);
+    return ricciSweepFromActivations(clouds, ks, opts.mode ?? "directed", { ...opts, executor: await this.ricciExecutor(opts.signal) });
+  }
+
+  /** Where the Ricci flow's kNN rows and BFS sources run: the workers, or this thread's kernels. */
+  private async ricciExecutor(signal?: AbortSignal): Promise<RicciExecutor> {
+    if (!this.pool) return arenaExecutor((await this.local!).arena);
+    const pool = this.pool;
+    return {
+      parallelism: this.workers,
+      knnRows: (points, n, dim, k, s0, s1) => pool.call((r) => r.knnRows(points, n, dim, k, s0, s1), "knnRows", signal),
+      hopSums: (graph, s0, s1, method) => pool.call((r) => r.hopSums(graph, s0, s1, method), "hopSums", signal),
+    };
   }
 
   private readonly plans = new WeakMap<Model, Plan>();

@@ -10,6 +10,7 @@
  */
 import type { Arena } from "./arena.js";
 import type { Plan } from "./plan.js";
+import type { ModelSpec } from "../model/types.js";
 
 export type PerPointArray = Float32Array | Float64Array | Int32Array | Uint32Array | BigUint64Array;
 export type ArrayKind = "f32" | "f64" | "i32" | "u32" | "u64";
@@ -20,8 +21,11 @@ export type Outputs = Record<string, PerPointArray>;
 export interface Job {
   layout(plan: Plan, opts: Record<string, unknown>): Layout;
   meta(plan: Plan, opts: Record<string, unknown>): Meta;
-  /** X: count×d f32 row-major, validated by the caller. */
-  run(arena: Arena, plan: Plan, X: Float32Array, count: number, opts: Record<string, unknown>, out: Outputs, base: number): void;
+  /**
+   * X: count×d f32 row-major, validated by the caller. `spec`: the model itself, for jobs that need its
+   * float64 weights (the plan holds float32 copies).
+   */
+  run(arena: Arena, plan: Plan, X: Float32Array, count: number, opts: Record<string, unknown>, out: Outputs, base: number, spec?: ModelSpec): void;
 }
 
 const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, u64: BigUint64Array } as const;

@@ -3,6 +3,7 @@ import { forwardJob } from "../analyses/forward.js";
 import { jacobianJob } from "../analyses/jacobian.js";
 import { dimJob } from "../analyses/dim.js";
 import { pullbackMetricJob } from "../analyses/pullbackMetric.js";
+import { simecJob } from "../analyses/simec.js";
 import type { Job } from "./job.js";
 
 export const jobs: Record<string, Job> = {
@@ -10,6 +11,7 @@ export const jobs: Record<string, Job> = {
   jacobian: jacobianJob,
   dim: dimJob,
   pullbackMetric: pullbackMetricJob,
+  simec: simecJob,
 };
 
 export type JobName = keyof typeof jobs;

@@ -10,7 +10,7 @@ export interface CoreKernels {
   maxPoolF32(count: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, x: number, out: number, argmax: number): void;
   maxPoolRouteF32(rows: number, inSize: number, outSize: number, argmax: number, src: number, dst: number, transpose: number): void;
   avgPoolF32(count: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, src: number, dst: number, transpose: number): void;
-  gemmRowsF32(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, rows: number, c: number, ldc: number): void;
+  gemmRowsF32(m: number, n: number, k: number, a: number, lda: number, b: number, rowOffsets: number, c: number, ldc: number): void;
   denseVjpF32(m: number, nOut: number, nIn: number, gOut: number, s: number, wt: number, gIn: number, work: number): void;
   signBitsF32(len: number, z: number, bits: number, offset: number): void;
   fnv64(words: number, count: number, h: bigint): bigint;

@@ -9,10 +9,14 @@ import { AbortError, deserializeError, EngineClosedError, WorkerCrashError } fro
 import type { ModelSpec } from "../model/types.js";
 import type { Outputs } from "./job.js";
 import { spawnWorker, type SpawnedWorker } from "./platform.js";
+import type { WorkerApi } from "./worker.js";
 import type { WasmVariant } from "./wasm.js";
 import * as Comlink from "comlink";
 
+/** A job over a chunk of points; or, with `call`, any function of a worker's remote API. */
 export interface Task {
+  /** Run this instead of a job: it receives the worker's remote API (e.g. Ricci flow's kNN rows). */
+  call?: (remote: Comlink.Remote<WorkerApi>) => Promise<unknown>;
   job: string;
   modelId: string;
   spec: ModelSpec;
@@ -28,7 +32,7 @@ export interface Task {
 }
 
 interface Pending extends Task {
-  resolve(part: Outputs | undefined): void;
+  resolve(part: unknown): void;
   reject(e: Error): void;
   settled: boolean;
 }
@@ -83,8 +87,17 @@ export class WorkerPool {
   }
 
   run(task: Task): Promise<Outputs | undefined> {
+    return this.submit(task) as Promise<Outputs | undefined>;
+  }
+
+  /** Run `fn` on the next free worker's remote API, with the pool's queueing, abort and crash handling. */
+  call<R>(fn: (remote: Comlink.Remote<WorkerApi>) => Promise<R>, name: string, signal?: AbortSignal): Promise<R> {
+    return this.submit({ call: fn, job: name, modelId: "", spec: undefined as never, X: new Float32Array(0), count: 0, opts: {}, signal }) as Promise<R>;
+  }
+
+  private submit(task: Task): Promise<unknown> {
     if (this.closed) return Promise.reject(new EngineClosedError("the engine is closed"));
-    return new Promise<Outputs | undefined>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const p: Pending = { ...task, resolve, reject, settled: false };
       if (task.signal) {
         if (task.signal.aborted) return reject(new AbortError("aborted before it started"));
@@ -127,6 +140,11 @@ export class WorkerPool {
       await slot.ready;
       if (slot.dead || task.settled) return;
       const remote = slot.worker!.remote;
+      if (task.call) {
+        const value = await task.call(remote);
+        if (slot.task === task) settle(task, { value });
+        return;
+      }
       if (!slot.models.has(task.modelId)) {
         await remote.register(task.modelId, task.spec);
         slot.models.add(task.modelId);
@@ -184,9 +202,10 @@ export class WorkerPool {
   }
 }
 
-function settle(p: Pending, result: Outputs | undefined | Error): void {
+function settle(p: Pending, result: Outputs | undefined | Error | { value: unknown }): void {
   if (p.settled) return;
   p.settled = true;
   if (result instanceof Error) p.reject(result);
+  else if (p.call) p.resolve((result as { value: unknown }).value);
   else p.resolve(result);
 }

@@ -1,0 +1,47 @@
+// Memory over many consecutive calls: 10 000 engine calls (Jacobian and DIM of a small batch on the MNIST-
+// size MLP, one worker and the calling thread) leave the Wasm memory and the process RSS bounded.
+// Run alone: `node bench/memory.bench.mjs [--quick]` (needs `npm run build` first).
+import { pathToFileURL } from "node:url";
+import { createEngine } from "../dist/index.js";
+import { mlp784, points } from "./workloads.mjs";
+
+export default async function run({ quick = false } = {}) {
+  const calls = quick ? 500 : 10_000;
+  const model = mlp784();
+  const X = points(4, 784, 9);
+  const rows = [];
+  const goals = [];
+  for (const workers of [0, 1]) {
+    const engine = await createEngine({ workers });
+    for (let i = 0; i < 20; i++) (await engine.jacobian(model, X), await engine.dim(model, X));
+    const before = (await engine.memory())[0];
+    const t0 = performance.now();
+    for (let i = 0; i < calls / 2; i++) {
+      await engine.jacobian(model, X);
+      await engine.dim(model, X);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const after = (await engine.memory())[0];
+    await engine.close();
+    const mb = (b) => (b / 2 ** 20).toFixed(1);
+    rows.push([`workers: ${workers}`, String(calls), mb(before.wasmBytes), mb(after.wasmBytes), mb(before.rss), mb(after.rss), ((seconds / calls) * 1000).toFixed(2)]);
+    goals.push({
+      goal: `workers ${workers}: ${calls} calls leave Wasm memory unchanged and RSS within 64 MiB`,
+      met: after.wasmBytes === before.wasmBytes && after.rss - before.rss < 64 * 2 ** 20,
+      detail: `Wasm ${mb(before.wasmBytes)} → ${mb(after.wasmBytes)} MiB, RSS ${mb(before.rss)} → ${mb(after.rss)} MiB`,
+    });
+  }
+  return {
+    title: "Memory over consecutive calls",
+    headers: ["engine", "calls", "Wasm MiB before", "Wasm MiB after", "RSS MiB before", "RSS MiB after", "ms per call"],
+    rows,
+    goals,
+    notes: ["Each call: 4 points of the MLP 784-256-256-10 (alternately jacobian and dim). RSS is the worker's process RSS (the whole process: workers are threads)."],
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const r = await run({ quick: process.argv.includes("--quick") });
+  console.table(r.rows);
+  for (const g of r.goals) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
+}

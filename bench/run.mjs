@@ -1,0 +1,66 @@
+// Runs every bench/*.bench.mjs (or those named on the command line) and writes bench/results.md: the
+// machine, versions, then one section per benchmark with its table, its goals (met or not, with numbers)
+// and notes. `node bench/run.mjs [--quick] [name ...]` (npm run bench builds first).
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { dirname, join } from "node:path";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes("--quick");
+const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const files = readdirSync(here)
+  .filter((f) => f.endsWith(".bench.mjs"))
+  .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
+  .sort();
+
+const pkg = JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8"));
+const version = (name) => {
+  try {
+    return JSON.parse(readFileSync(join(here, "..", "node_modules", name, "package.json"), "utf8")).version;
+  } catch {
+    return "?";
+  }
+};
+const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+const lines = [
+  "# Foliate benchmark results",
+  "",
+  `Written by \`npm run bench${quick ? " -- --quick" : ""}\` on ${new Date().toISOString()}.`,
+  "",
+  `- Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(" / ")}`,
+  `- Node ${process.version}; foliate ${pkg.version}; assemblyscript ${version("assemblyscript")}; @tensorflow/tfjs ${version("@tensorflow/tfjs")}; benchmark ${version("benchmark")}`,
+  "- Times are medians of benchmark.js samples; ratios compare peers measured in the same run. This is a shared",
+  "  2-core machine: absolute numbers move with its load, ratios much less.",
+  quick ? "- **Quick mode**: smaller workloads and short sampling; numbers are smoke-test figures only." : "",
+  "",
+];
+const summary = [];
+for (const f of files) {
+  process.stderr.write(`bench: ${f} ...\n`);
+  const t0 = Date.now();
+  const { default: run } = await import(pathToFileURL(join(here, f)).href);
+  let r;
+  try {
+    r = await run({ quick });
+  } catch (e) {
+    lines.push(`## ${f}`, "", `Failed: ${e instanceof Error ? e.message : e}`, "");
+    summary.push([f, "failed"]);
+    continue;
+  }
+  lines.push(`## ${r.title}`, "", `_${f}, ${((Date.now() - t0) / 1000).toFixed(0)} s_`, "");
+  lines.push(`| ${r.headers.join(" | ")} |`, `|${r.headers.map(() => "---").join("|")}|`);
+  for (const row of r.rows) lines.push(`| ${row.join(" | ")} |`);
+  lines.push("");
+  if (r.goals?.length) {
+    lines.push("| goal | met | measured |", "|---|---|---|");
+    for (const g of r.goals) lines.push(`| ${g.goal} | ${g.met ? "yes" : "**no**"} | ${g.detail} |`);
+    lines.push("");
+    for (const g of r.goals) summary.push([g.goal, g.met ? "met" : "NOT met", g.detail]);
+  }
+  for (const n of r.notes ?? []) lines.push(`- ${n}`);
+  lines.push("");
+}
+writeFileSync(join(here, "results.md"), lines.join("\n"));
+console.log(`wrote bench/results.md (${files.length} benchmarks)`);
+for (const s of summary) console.log(s.join(" — "));
