@@ -16,6 +16,11 @@ export type { CountRegionsOptions, CountRegionsResult } from "./analyses/regions
 export { complexityBounds, hyperplaneRegions, type ComplexityBounds, type Bound } from "./analyses/regions/bounds.js";
 export { semiDiscreteOT, type SemiDiscreteOT, type SemiDiscreteOTOptions } from "./analyses/ot/semiDiscreteOT.js";
 export { ScrambledHalton } from "./analyses/ot/halton.js";
+export { dimSpectrum, dimSpectrumSignature, type DimSpectrumOptions, type DimSpectrumResult, type DimSpectrumSignature } from "./analyses/spectrum/dimSpectrum.js";
+export { dimSpectrumDistance, datasetDistances, wasserstein1Sorted, type DatasetDistances } from "./analyses/spectrum/spectrumDistance.js";
+export { loadDataset, DATASET_NAMES, DatasetError, type Dataset, type DatasetName, type LoadDatasetOptions } from "./data/datasets.js";
+export { uniformNoise, invertImages, rotateImages } from "./data/generated.js";
+export { adversarialExamples, crossEntropyGradients, type AdversarialOptions, type AdversarialResult } from "./data/adversarial.js";
 export * as localGeometry from "./analyses/localGeometry/index.js";
 export {
   knnGraph, formanCurvature, hopDistanceSums, graphFromArcs, ricciFlowFromActivations, ricciSweepFromActivations,

@@ -21,6 +21,7 @@ import { Arena } from "./arena.js";
 import { regionsOnLine, type RegionsOnLineResult } from "../analyses/regions/line.js";
 import { regionsInPlane, type PlaneExtent, type RegionsInPlaneResult } from "../analyses/regions/plane.js";
 import { countRegions, type CountRegionsOptions, type CountRegionsResult } from "../analyses/regions/count.js";
+import { dimSpectrum, type DimSpectrumOptions, type DimSpectrumResult } from "../analyses/spectrum/dimSpectrum.js";
 import { ricciFlowFromActivations, ricciSweepFromActivations, type RicciFlowOptions, type RicciFlowResult, type RicciSweepResult } from "../analyses/ricci/ricciFlow.js";
 import { arenaExecutor, type RicciExecutor } from "../analyses/ricci/executor.js";
 import { activationClouds } from "../analyses/ricci/engineFlow.js";
@@ -141,6 +142,11 @@ export class Engine {
       rank: r.rank as Int32Array,
       kernelDim: r.kernelDim as Int32Array,
     };
+  }
+
+  /** DIM spectra (log10 eigenvalues, traces) per point and the batch's signature; see analyses/spectrum. */
+  async dimSpectrum(model: Model, X: BatchInput, opts: DimSpectrumOptions & CallOptions = {}): Promise<DimSpectrumResult> {
+    return dimSpectrum(this, model, X, opts);
   }
 
   /** SiMEC: the equivalence class of x0 (a float64 path in ker g), see src/analyses/equivalenceClass.ts. */
