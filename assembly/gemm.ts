@@ -84,19 +84,27 @@ const MR: i32 = 4;
   }
 }
 
-/** A column panel of width nv·LANES over all m rows: full MR-row tiles, then one tile for the rest. */
+/**
+ * A column panel of width nv·LANES over all m rows, cut into ⌈m/MR⌉ tiles of as equal height as possible
+ * (m = 10 → 4 + 3 + 3, not 4 + 4 + 2): a short tile has too few accumulators to hide the add latency, so
+ * spreading the remainder keeps every tile near full speed.
+ */
 // @ts-ignore: decorator
 @inline function panel<T>(nv: i32, m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
+  const tiles = (m + MR - 1) / MR;
+  const base = m / tiles; // ≤ MR
+  const taller = m % tiles; // the first `taller` tiles get base + 1 ≤ MR rows
   let i = 0;
-  for (; i + MR <= m; i += MR) {
-    tile<T>(MR, nv, k, a + <usize>i * sa, sa, b, sb, c + <usize>i * sc, sc, accumulate);
+  for (let t = 0; t < tiles; t++) {
+    const rows = base + (t < taller ? 1 : 0);
+    const ai = a + <usize>i * sa;
+    const ci = c + <usize>i * sc;
+    if (rows == 4) tile<T>(4, nv, k, ai, sa, b, sb, ci, sc, accumulate);
+    else if (rows == 3) tile<T>(3, nv, k, ai, sa, b, sb, ci, sc, accumulate);
+    else if (rows == 2) tile<T>(2, nv, k, ai, sa, b, sb, ci, sc, accumulate);
+    else tile<T>(1, nv, k, ai, sa, b, sb, ci, sc, accumulate);
+    i += rows;
   }
-  const rest = m - i;
-  const ai = a + <usize>i * sa;
-  const ci = c + <usize>i * sc;
-  if (rest == 3) tile<T>(3, nv, k, ai, sa, b, sb, ci, sc, accumulate);
-  else if (rest == 2) tile<T>(2, nv, k, ai, sa, b, sb, ci, sc, accumulate);
-  else if (rest == 1) tile<T>(1, nv, k, ai, sa, b, sb, ci, sc, accumulate);
 }
 
 /** Scalar edge: the last `cols` (< LANES) columns of C for all m rows, dot products accumulated in T. */
