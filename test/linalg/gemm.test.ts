@@ -3,7 +3,7 @@
 // rows (the padding must stay untouched), k = 0, and the benchmark shapes.
 import { describe, expect, it, beforeAll } from "vitest";
 import { Arena } from "../../src/engine/arena.js";
-import type { WasmVariant } from "../../src/engine/wasm.js";
+import { detectVariant, type WasmVariant } from "../../src/engine/wasm.js";
 import { matmul, matmulIn, type GemmKernels } from "../../src/linalg/gemm.js";
 import { gemmReference } from "../../src/reference/gemm.js";
 import { mulberry32 } from "../../src/random.js";
@@ -78,7 +78,9 @@ function edgeCases(): Case[] {
   return out;
 }
 
-const variants: (WasmVariant | undefined)[] = ["debug", undefined];
+// The debug build (all bound checks), the default build, and the relaxed-SIMD build where this runtime
+// runs it (Node 20 needs --experimental-wasm-relaxed-simd, e.g. through NODE_OPTIONS).
+const variants: (WasmVariant | undefined)[] = ["debug", undefined, ...(detectVariant() === "relaxed" ? ["simd" as const] : [])];
 
 describe.each(variants)("gemm kernels, variant %s", (variant) => {
   let arena: Arena;
