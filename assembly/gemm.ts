@@ -107,6 +107,17 @@ const MR: i32 = 4;
   }
 }
 
+/**
+ * The panel routine instantiated for 2 and for 1 vector per tile row. Kept as real functions (too large to be
+ * inlined): called once per column panel, V8 moves them to its optimizing tier early in the first call.
+ */
+function panelWide<T>(m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
+  panel<T>(2, m, k, a, sa, b, sb, c, sc, accumulate);
+}
+function panelNarrow<T>(m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
+  panel<T>(1, m, k, a, sa, b, sb, c, sc, accumulate);
+}
+
 /** Scalar edge: the last `cols` (< LANES) columns of C for all m rows, dot products accumulated in T. */
 function scalarColumns<T>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool): void {
   for (let i = 0; i < m; i++) {
@@ -138,10 +149,10 @@ function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
   let j = 0;
   for (; j + 2 * lanes <= n; j += 2 * lanes) {
     const bj = b + <usize>j * sizeof<T>();
-    panel<T>(2, m, kk, a, sa, bj, sb, c + <usize>j * sizeof<T>(), sc, accumulate);
+    panelWide<T>(m, kk, a, sa, bj, sb, c + <usize>j * sizeof<T>(), sc, accumulate);
   }
   if (j + lanes <= n) {
-    panel<T>(1, m, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate);
+    panelNarrow<T>(m, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate);
     j += lanes;
   }
   if (j < n) {
