@@ -4,10 +4,14 @@
 // Tiling: C is cut into tiles of up to MR rows × NV vectors (NV·LANES columns). A tile keeps its MR·NV
 // accumulators in registers for the whole k loop; each k step loads NV vectors of one B row and
 // broadcasts one A element per tile row (v128.load_splat), then does MR·NV multiply-adds. With MR = 4 and
-// NV = 2 that is 8 accumulators + 2 B vectors + 1 broadcast = 11 of the 15 xmm registers V8 allocates on
-// x64 (xmm15 is its scratch), so nothing spills. Row edges (m mod MR) use the same routine with fewer rows;
-// column edges use one vector (LANES columns) and then a scalar tile for the last < LANES columns.
-// No packing: B is read in place with stride ldb, which for the engine's shapes stays in L1/L2.
+// NV = 2, V8 (which issues all four broadcasts up front) needs 8 accumulators + 2 B vectors + 4 broadcasts
+// + 1 product = 15 xmm registers, exactly what it allocates on x64 (xmm15 is its scratch); 5 or 6 rows, or
+// a k loop unrolled by 2, spill and run at half speed (measured). The remainder rows are spread over the
+// tiles (panel), column edges use one vector (LANES columns) and then a scalar routine for the last
+// < LANES columns. No packing: B is read in place with stride ldb (the engine's panels stay in L1/L2);
+// packing A into an interleaved panel, a 2×16 tile and relaxed-SIMD FMA were measured and gave no gain here.
+// Memory safety: every address is inside the operands the caller declares (m, n, k, strides); the kernel
+// has no other bounds to check.
 
 /** Rows per register tile. */
 const MR: i32 = 4;
