@@ -37,13 +37,26 @@ async function estimateClockGHz() {
   return best;
 }
 
-/** Seconds per call of `fn` by benchmark.js: the median sample and the best (least disturbed) one. */
-function time(name, fn, maxTime) {
-  const bench = new Benchmark(name, fn, { maxTime, minSamples: 5 });
-  bench.run();
-  if (bench.error) throw bench.error;
-  const s = [...bench.stats.sample].sort((x, y) => x - y);
-  return { median: s[Math.floor(s.length / 2)], best: s[0] };
+/**
+ * Seconds per call of each candidate by benchmark.js, run in ROUNDS interleaved rounds (A, B, A, B, ...) so
+ * that a change in the load of the shared machine hits every candidate alike; each candidate's samples are
+ * pooled over the rounds. Returns, per candidate, the median sample and the best (least disturbed) one.
+ */
+const ROUNDS = 3;
+function timeInterleaved(candidates, maxTime) {
+  const samples = candidates.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    candidates.forEach(([name, fn], i) => {
+      const bench = new Benchmark(name, fn, { maxTime: maxTime / ROUNDS, minSamples: 5 });
+      bench.run();
+      if (bench.error) throw bench.error;
+      samples[i].push(...bench.stats.sample);
+    });
+  }
+  return samples.map((s) => {
+    s.sort((x, y) => x - y);
+    return { median: s[Math.floor(s.length / 2)], best: s[0] };
+  });
 }
 
 /** The plain TypeScript product a user would write: C row by row, i-p-j order (B read along rows). */
@@ -60,7 +73,7 @@ function plainMatmul(a, b, c, m, k, n) {
 }
 
 export default async function run({ quick = false } = {}) {
-  const maxTime = quick ? 0.05 : 1.5;
+  const maxTime = quick ? 0.15 : 2.4; // per candidate and shape, split over the rounds
   await tf.setBackend("wasm");
   await tf.ready();
   const variant = detectVariant();
@@ -79,17 +92,20 @@ export default async function run({ quick = false } = {}) {
     const pa = arena.putF32(a);
     const pb = arena.putF32(b);
     const pc = arena.allocF32(m * n);
-    const tOurs = time(`gemmF32 ${label}`, () => gemmF32(m, n, k, pa, k, pb, n, pc, n, 0), maxTime);
-
     const ta = tf.tensor2d(a, [m, k]);
     const tb = tf.tensor2d(b, [k, n]);
-    // The wasm backend runs the kernel synchronously inside tf.matMul, so no dataSync is needed.
-    const tTf = time(`tf.matMul ${label}`, () => tf.matMul(ta, tb).dispose(), maxTime);
+    const c = new Float32Array(m * n);
+    const [tOurs, tTf, tPlain] = timeInterleaved(
+      [
+        [`gemmF32 ${label}`, () => gemmF32(m, n, k, pa, k, pb, n, pc, n, 0)],
+        // The wasm backend runs the kernel synchronously inside tf.matMul, so no dataSync is needed.
+        [`tf.matMul ${label}`, () => tf.matMul(ta, tb).dispose()],
+        [`plain TS ${label}`, () => plainMatmul(a, b, c, m, k, n)],
+      ],
+      maxTime,
+    );
     ta.dispose();
     tb.dispose();
-
-    const c = new Float32Array(m * n);
-    const tPlain = time(`plain TS ${label}`, () => plainMatmul(a, b, c, m, k, n), quick ? 0.05 : 0.5);
 
     const g = (t) => flops / t.median / 1e9;
     const ratio = (x, y) => x.median / y.median;
@@ -124,7 +140,7 @@ export default async function run({ quick = false } = {}) {
     notes: [
       `Wasm variant: ${variant} (relaxed-SIMD FMA only where the runtime validates it). Peak taken as ${PEAK_GFLOPS} GFLOP/s (issue's figure for this machine).`,
       "gemmF32 is called through the low tier on operands already in Wasm memory; tf.matMul on pre-made tensors (its output disposed each call).",
-      "Medians of benchmark.js samples (ratios and goals use medians); the machine is shared, so other processes can lower every column. The last column is the best sample of each, the least disturbed by other processes.",
+      "Medians of benchmark.js samples pooled over 3 interleaved rounds (ratios and goals use medians); the machine is shared, so other processes can lower every column. The last column is the best sample of each, the least disturbed by other processes.",
       `Core clock during this run ≈ ${ghz.toFixed(2)} GHz (dependent i32.mul chain, 3 cycles each), so the 128-bit peak at this clock is ≈ ${peakNow.toFixed(0)} GFLOP/s; gemmF32 reached ${rows.map((r) => ((100 * Number(r[1])) / peakNow).toFixed(0) + "%").join(" and ")} of it.`,
     ],
   };
