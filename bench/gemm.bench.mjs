@@ -38,16 +38,15 @@ async function estimateClockGHz() {
 }
 
 /**
- * Seconds per call of each candidate by benchmark.js, run in ROUNDS interleaved rounds (A, B, A, B, ...) so
+ * Seconds per call of each candidate by benchmark.js, run in `rounds` interleaved rounds (A, B, A, B, ...) so
  * that a change in the load of the shared machine hits every candidate alike; each candidate's samples are
  * pooled over the rounds. Returns, per candidate, the median sample and the best (least disturbed) one.
  */
-const ROUNDS = 3;
-function timeInterleaved(candidates, maxTime) {
+function timeInterleaved(candidates, maxTime, rounds) {
   const samples = candidates.map(() => []);
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     candidates.forEach(([name, fn], i) => {
-      const bench = new Benchmark(name, fn, { maxTime: maxTime / ROUNDS, minSamples: 5 });
+      const bench = new Benchmark(name, fn, { maxTime: maxTime / rounds, minSamples: 5 });
       bench.run();
       if (bench.error) throw bench.error;
       samples[i].push(...bench.stats.sample);
@@ -103,6 +102,7 @@ export default async function run({ quick = false } = {}) {
         [`plain TS ${label}`, () => plainMatmul(a, b, c, m, k, n)],
       ],
       maxTime,
+      quick ? 1 : 3,
     );
     ta.dispose();
     tb.dispose();
@@ -140,7 +140,7 @@ export default async function run({ quick = false } = {}) {
     notes: [
       `Wasm variant: ${variant} (relaxed-SIMD FMA only where the runtime validates it). Peak taken as ${PEAK_GFLOPS} GFLOP/s (issue's figure for this machine).`,
       "gemmF32 is called through the low tier on operands already in Wasm memory; tf.matMul on pre-made tensors (its output disposed each call).",
-      "Medians of benchmark.js samples pooled over 3 interleaved rounds (ratios and goals use medians); the machine is shared, so other processes can lower every column. The last column is the best sample of each, the least disturbed by other processes.",
+      `Medians of benchmark.js samples pooled over ${quick ? 1 : 3} interleaved round(s) (ratios and goals use medians)`; the machine is shared, so other processes can lower every column. The last column is the best sample of each, the least disturbed by other processes.",
       `Core clock during this run ≈ ${ghz.toFixed(2)} GHz (dependent i32.mul chain, 3 cycles each), so the 128-bit peak at this clock is ≈ ${peakNow.toFixed(0)} GFLOP/s; gemmF32 reached ${rows.map((r) => ((100 * Number(r[1])) / peakNow).toFixed(0) + "%").join(" and ")} of it.`,
     ],
   };
