@@ -140,7 +140,7 @@ export default async function run({ quick = false } = {}) {
     notes: [
       `Wasm variant: ${variant} (relaxed-SIMD FMA only where the runtime validates it). Peak taken as ${PEAK_GFLOPS} GFLOP/s (issue's figure for this machine).`,
       "gemmF32 is called through the low tier on operands already in Wasm memory; tf.matMul on pre-made tensors (its output disposed each call).",
-      `Medians of benchmark.js samples pooled over ${quick ? 1 : 3} interleaved round(s) (ratios and goals use medians)`; the machine is shared, so other processes can lower every column. The last column is the best sample of each, the least disturbed by other processes.",
+      `Medians of benchmark.js samples pooled over ${quick ? 1 : 3} interleaved round(s) (ratios and goals use medians); the machine is shared, so other processes can lower every column. The last column is the best sample of each, the least disturbed by other processes.`,
       `Core clock during this run ≈ ${ghz.toFixed(2)} GHz (dependent i32.mul chain, 3 cycles each), so the 128-bit peak at this clock is ≈ ${peakNow.toFixed(0)} GFLOP/s; gemmF32 reached ${rows.map((r) => ((100 * Number(r[1])) / peakNow).toFixed(0) + "%").join(" and ")} of it.`,
     ],
   };
