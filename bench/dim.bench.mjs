@@ -2,10 +2,9 @@
 // route (C×C side) against the dense d×d route (form D, then the tridiagonal QL solver) and against
 // ml-matrix's EigenvalueDecomposition of the same d×d matrix, with equal eigenvalues checked.
 // Run alone: `node bench/dim.bench.mjs [--quick]` (needs `npm run build` first).
-import { pathToFileURL } from "node:url";
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { createEngine } from "../dist/index.js";
-import { timeAsync, timeSync } from "./timing.mjs";
+import { timeAsync, timeSync, runIfMain } from "./timing.mjs";
 import { mlp784, points } from "./workloads.mjs";
 
 export default async function run({ quick = false } = {}) {
@@ -48,8 +47,4 @@ export default async function run({ quick = false } = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await run({ quick: process.argv.includes("--quick") });
-  console.table(r.rows);
-  for (const g of r.goals) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
-}
+await runIfMain(import.meta.url, run);

@@ -2,8 +2,8 @@
 // Householder + implicit QL, called through eighIn on a ready arena) against ml-matrix's
 // EigenvalueDecomposition (JavaScript, the same family of algorithm) in the same run, with equal
 // eigenvalues checked. Run alone: `node bench/eigh.bench.mjs [--quick]` (needs `npm run build` first).
+import { runIfMain } from "./timing.mjs";
 import Benchmark from "benchmark";
-import { pathToFileURL } from "node:url";
 import { Matrix, EigenvalueDecomposition } from "ml-matrix";
 import { Arena } from "../dist/engine/arena.js";
 import { eighIn } from "../dist/linalg/eigh.js";
@@ -59,10 +59,4 @@ export default async function run({ quick = false } = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await run({ quick: process.argv.includes("--quick") });
-  console.log(r.title);
-  console.table(r.rows.map((row) => Object.fromEntries(r.headers.map((h, i) => [h, row[i]]))));
-  for (const g of r.goals) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
-  for (const note of r.notes) console.log(`note: ${note}`);
-}
+await runIfMain(import.meta.url, run);

@@ -2,8 +2,8 @@
 // gemmF32 through the low tier on pre-placed operands, tfjs-wasm `tf.matMul` on pre-made tensors, and a
 // plain TypeScript i-p-j loop, all measured in this run with benchmark.js (medians of its samples).
 // Run alone: `node bench/gemm.bench.mjs [--quick]` (needs `npm run build` first).
+import { runIfMain } from "./timing.mjs";
 import Benchmark from "benchmark";
-import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { Arena } from "../dist/engine/arena.js";
@@ -146,10 +146,4 @@ export default async function run({ quick = false } = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await run({ quick: process.argv.includes("--quick") });
-  console.log(r.title);
-  console.table(r.rows.map((row) => Object.fromEntries(r.headers.map((h, i) => [h, row[i]]))));
-  for (const g of r.goals) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
-  for (const n of r.notes) console.log(`note: ${n}`);
-}
+await runIfMain(import.meta.url, run);

@@ -4,7 +4,6 @@
 // product (src/reference/jacobian.ts, dense only), and PyTorch's functorch vmap(jacrev) on one thread when
 // Debian's python3-torch is installed (/usr/bin/python3).
 // Run alone: `node bench/jacobian.bench.mjs [--quick]` (needs `npm run build` first).
-import { pathToFileURL } from "node:url";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { createEngine, writeNpy } from "../dist/index.js";
 import { referenceDenseJacobian } from "../dist/reference/jacobian.js";
-import { timeAsync, timeSync } from "./timing.mjs";
+import { timeAsync, timeSync, runIfMain } from "./timing.mjs";
 import { workloads } from "./workloads.mjs";
 
 function tfjsModel(model) {
@@ -130,10 +129,4 @@ export default async function run({ quick = false } = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await run({ quick: process.argv.includes("--quick") });
-  console.log(r.title);
-  console.table(r.rows.map((row) => Object.fromEntries(r.headers.map((h, i) => [h, row[i]]))));
-  for (const g of r.goals) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
-  for (const n of r.notes) console.log(`note: ${n}`);
-}
+await runIfMain(import.meta.url, run);

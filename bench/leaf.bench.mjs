@@ -6,12 +6,11 @@
 //   is the algorithm, not the arithmetic). Its step h is halved until its endpoint is within `tol` of the
 //   exact endpoint after the same arc length; we report its time at that h.
 // Run alone: `node bench/leaf.bench.mjs [--quick]` (needs `npm run build` first).
-import { pathToFileURL } from "node:url";
 import { createEngine } from "../dist/index.js";
 import { Arena } from "../dist/engine/arena.js";
 import { denseNet64, netScratch, uploadNet64 } from "../dist/analyses/leafNet.js";
 import { gaussian, mulberry32 } from "../dist/random.js";
-import { timeAsync } from "./timing.mjs";
+import { timeAsync, runIfMain } from "./timing.mjs";
 import { mlp784, points } from "./workloads.mjs";
 
 /** Fixed-step Euler along the data distribution; returns the endpoint. */
@@ -103,7 +102,4 @@ export default async function run({ quick = false } = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await run({ quick: process.argv.includes("--quick") });
-  console.log(JSON.stringify(r, null, 2));
-}
+await runIfMain(import.meta.url, run);

@@ -1,7 +1,7 @@
 // Memory over many consecutive calls: 10 000 engine calls (Jacobian and DIM of a small batch on the MNIST-
 // size MLP, one worker and the calling thread) leave the Wasm memory and the process RSS bounded.
 // Run alone: `node bench/memory.bench.mjs [--quick]` (needs `npm run build` first).
-import { pathToFileURL } from "node:url";
+import { runIfMain } from "./timing.mjs";
 import { createEngine } from "../dist/index.js";
 import { mlp784, points } from "./workloads.mjs";
 
@@ -44,8 +44,4 @@ export default async function run({ quick = false } = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await run({ quick: process.argv.includes("--quick") });
-  console.table(r.rows);
-  for (const g of r.goals) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
-}
+await runIfMain(import.meta.url, run);

@@ -4,12 +4,11 @@
 // regionsOnLine through the MNIST-size MLP 784-256-256-10. (3) semi-discrete OT iterations per second for
 // N = 256 targets in 2D and 64D, 10 000 samples per batch, with the scores X·Yᵀ cached (argmax only) and
 // recomputed per iteration (GEMM + argmax). Run alone: `node bench/regions.bench.mjs [--quick]` (after the build).
-import { pathToFileURL } from "node:url";
 import { createEngine, Model, semiDiscreteOT } from "../dist/index.js";
 import { Arena } from "../dist/engine/arena.js";
 import { detectVariant } from "../dist/engine/wasm.js";
 import { gaussian, mulberry32 } from "../dist/random.js";
-import { timeAsync } from "./timing.mjs";
+import { timeAsync, runIfMain } from "./timing.mjs";
 import { mlp784 } from "./workloads.mjs";
 
 function mlp(sizes, seed) {
@@ -95,10 +94,4 @@ export default async function run({ quick = false } = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await run({ quick: process.argv.includes("--quick") });
-  console.log(r.title);
-  console.table(r.rows.map((row) => Object.fromEntries(r.headers.map((h, i) => [h, row[i]]))));
-  for (const g of r.goals) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
-  for (const n of r.notes) console.log(`note: ${n}`);
-}
+await runIfMain(import.meta.url, run);

@@ -8,10 +8,9 @@
 //   through the 10×10 side, seeded random null directions), from a point in [0, 1]^784, δ = 1e-2.
 // Run alone: `node bench/simec.bench.mjs [--quick]` (needs `npm run build` first).
 import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { createEngine, Model } from "../dist/index.js";
 import { referenceSimecWalk } from "../dist/reference/simec.js";
-import { timeAsync, timeSync } from "./timing.mjs";
+import { timeAsync, timeSync, runIfMain } from "./timing.mjs";
 import { mlp784, points } from "./workloads.mjs";
 
 export default async function run({ quick = false } = {}) {
@@ -51,10 +50,4 @@ export default async function run({ quick = false } = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await run({ quick: process.argv.includes("--quick") });
-  console.log(r.title);
-  console.table(r.rows.map((row) => Object.fromEntries(r.headers.map((h, i) => [h, row[i]]))));
-  for (const g of r.goals) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
-  for (const n of r.notes) console.log(`note: ${n}`);
-}
+await runIfMain(import.meta.url, run);

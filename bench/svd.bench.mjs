@@ -2,8 +2,8 @@
 // against ml-matrix's SingularValueDecomposition (JavaScript, Golub–Kahan) and the float64 TS reference
 // (cyclic Jacobi on AᵀA) in the same run, with equal singular values checked.
 // Run alone: `node bench/svd.bench.mjs [--quick]` (needs `npm run build` first).
+import { runIfMain } from "./timing.mjs";
 import Benchmark from "benchmark";
-import { pathToFileURL } from "node:url";
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
 import { svd, svdArena } from "../dist/analyses/localGeometry/svd.js";
 import { svdReference } from "../dist/reference/svd.js";
@@ -57,10 +57,4 @@ export default async function run({ quick = false } = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await run({ quick: process.argv.includes("--quick") });
-  console.log(r.title);
-  console.table(r.rows.map((row) => Object.fromEntries(r.headers.map((h, i) => [h, row[i]]))));
-  for (const g of r.goals) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
-  for (const note of r.notes) console.log(`note: ${note}`);
-}
+await runIfMain(import.meta.url, run);

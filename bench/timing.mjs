@@ -29,3 +29,14 @@ export function timeAsync(name, fn, { maxTime = 1, minSamples = 5 } = {}) {
     bench.run({ async: true });
   });
 }
+
+/** When a bench file is run directly (`node bench/x.bench.mjs [--quick]`), run it and print its section. */
+export async function runIfMain(moduleUrl, run) {
+  const { pathToFileURL } = await import("node:url");
+  if (moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  const r = await run({ quick: process.argv.includes("--quick") });
+  console.log(r.title);
+  console.table(r.rows.map((row) => Object.fromEntries(r.headers.map((h, i) => [h, row[i]]))));
+  for (const g of r.goals ?? []) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
+  for (const n of r.notes ?? []) console.log(`note: ${n}`);
+}
