@@ -1,0 +1,97 @@
+/**
+ * The browser lab end to end in real headless Chromium (Debian's `chromium`, driven by playwright-core): build
+ * the lab (or reuse a fresh lab/dist), serve it with cross-origin isolation, train, click a point, and check
+ * that leaves are drawn and no console error occurred. Saves test-artifacts/lab.png.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { serveStatic } from "./staticServer.js";
+
+const root = resolve(import.meta.dirname, "../..");
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** Newest modification time of the files under the given paths. */
+function newest(paths: string[]): number {
+  let t = 0;
+  const visit = (p: string) => {
+    if (!existsSync(p)) return;
+    const s = statSync(p);
+    if (s.isDirectory()) {
+      if (p.endsWith(`${"/"}dist`) && p.startsWith(join(root, "lab"))) return;
+      for (const e of readdirSync(p)) visit(join(p, e));
+    } else t = Math.max(t, s.mtimeMs);
+  };
+  paths.forEach(visit);
+  return t;
+}
+
+/** Build lab/dist unless it is newer than its sources (lab/, the engine's dist/ and build/*.wasm). */
+function ensureLabBuilt(): void {
+  const out = join(root, "lab/dist/index.html");
+  const sources = newest([join(root, "lab"), join(root, "dist"), join(root, "build")]);
+  if (existsSync(out) && statSync(out).mtimeMs > sources) return;
+  execFileSync(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "lab", "--logLevel", "error"], { cwd: root, stdio: "inherit" });
+}
+
+describe("browser lab in headless Chromium", () => {
+  let server: { url: string; close(): Promise<void> };
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install -y chromium); .ci/run does this before npm test`);
+    ensureLabBuilt();
+    server = await serveStatic(join(root, "lab/dist"));
+    userDataDir = mkdtempSync(join(tmpdir(), "foliate-lab-chromium-"));
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1000, height: 720 } });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
+    page.on("pageerror", (e) => consoleErrors.push(`page error: ${e.message}`));
+  }, 150_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  it("loads, trains, draws leaves through a clicked point, with no console error", async () => {
+    await page.goto(server.url);
+    await page.waitForSelector("body[data-state=ready]", { timeout: 30_000 });
+    const isolated = await page.evaluate(() => globalThis.crossOriginIsolated);
+    expect(isolated).toBe(true);
+
+    await page.selectOption("#dataset", "moons");
+    await page.click("#train");
+    await page.waitForSelector("body[data-state=trained]", { timeout: 60_000 });
+    const regions = await page.evaluate(() => Number(document.getElementById("status")!.textContent!.match(/(\d+) linear regions/)?.[1]));
+    expect(regions).toBeGreaterThan(3);
+
+    // a point near the middle of the moons, where the classifier is not saturated
+    const box = (await page.locator("#overlay").boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.47);
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.47);
+    await page.waitForFunction(() => document.querySelectorAll("#leaves path.leaf").length >= 2, undefined, { timeout: 30_000 });
+    const leaves = await page.$$eval("#leaves path.leaf", (ps) => ps.map((p) => ({ kind: p.getAttribute("class"), points: (p.getAttribute("d")!.match(/[ML]/g) ?? []).length })));
+    expect(leaves.map((l) => l.kind).sort()).toEqual(["leaf data", "leaf kernel"]);
+    for (const l of leaves) expect(l.points).toBeGreaterThan(2);
+    await page.waitForFunction(() => /λ₁ = /.test(document.getElementById("readout")!.textContent!), undefined, { timeout: 10_000 });
+
+    const timings = await page.evaluate(() => (globalThis as unknown as { __lab: { timings: Record<string, unknown> } }).__lab.timings);
+    console.log("lab timings (ms):", JSON.stringify(timings));
+    expect(timings.backend).toBe("wasm");
+    mkdirSync(join(root, "test-artifacts"), { recursive: true });
+    await page.screenshot({ path: join(root, "test-artifacts/lab.png") });
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
+});
