@@ -24,8 +24,23 @@ const ui = {
 };
 
 /** Measured durations (ms) of the last training, grid and leaf computations; read by the end-to-end test. */
-const timings: { train?: number; grid?: number; leaf?: number; backend?: string; shared?: boolean } = {};
+const timings: {
+  train?: number; grid?: number; leaf?: number; longestTask?: number; longestStartupTask?: number; backend?: string; shared?: boolean;
+} = {};
 (globalThis as { __lab?: unknown }).__lab = { timings };
+let readyAt = Infinity;
+// The longest main-thread tasks seen (Long Tasks API, ≥ 50 ms) while loading and once ready: how responsive
+// the page stayed.
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.startTime >= readyAt) timings.longestTask = Math.max(timings.longestTask ?? 0, e.duration);
+      else timings.longestStartupTask = Math.max(timings.longestStartupTask ?? 0, e.duration);
+    }
+  }).observe({ type: "longtask", buffered: true });
+} catch {
+  // no Long Tasks API in this browser
+}
 
 let engine: Engine;
 let data: Dataset = { points: new Float32Array(0), labels: new Uint8Array(0) };
@@ -133,7 +148,9 @@ function traceLeaves(): void {
 
 function showTimings(): void {
   const f = (v?: number) => (v === undefined ? "–" : `${v.toFixed(0)} ms`);
-  ui.timings.textContent = `train ${f(timings.train)} · grid forward ${RES}×${RES} ${f(timings.grid)} · leaves per point ${f(timings.leaf)}`;
+  ui.timings.textContent =
+    `train ${f(timings.train)} · grid forward ${RES}×${RES} ${f(timings.grid)} · leaves per point ${f(timings.leaf)}` +
+    ` · longest main-thread task ${timings.longestTask === undefined ? "< 50 ms" : f(timings.longestTask)}`;
 }
 
 async function onTrain(): Promise<void> {
@@ -143,11 +160,11 @@ async function onTrain(): Promise<void> {
   seeds.length = 0;
   ui.leaves.replaceChildren();
   ui.markers.replaceChildren();
-  const epochs = Number(ui.epochs.value) || 150;
+  const epochs = Number(ui.epochs.value) || 250;
   const t0 = performance.now();
   try {
     const result = await train(data, {
-      hidden: ui.arch.value.split(",").map(Number), epochs, learningRate: 0.02, seed: Number(ui.seed.value) || 0, reportEvery: 25,
+      hidden: ui.arch.value.split(",").map(Number), epochs, learningRate: 0.03, seed: Number(ui.seed.value) || 0, reportEvery: 25,
       onProgress: ({ epoch, loss, accuracy, model: tfModel }) => {
         ui.trainStatus.textContent = `epoch ${epoch}/${epochs} · loss ${loss.toFixed(3)} · accuracy ${(100 * accuracy).toFixed(1)}%`;
         model = Model.fromTfjs(tfModel);
@@ -236,6 +253,7 @@ async function start(): Promise<void> {
   ui.status.textContent = notes.join(" · ");
   if (tfjs.note) ui.status.classList.add("warn");
   document.body.dataset.state = "ready";
+  readyAt = performance.now();
   drawPoints();
 }
 

@@ -62,30 +62,67 @@ export function buildClassifier(hidden: number[], seed: number): tfl.Sequential 
   return model;
 }
 
-/** Train on the dataset in slices of epochs, yielding to the event loop between slices. */
+/** A macrotask boundary, so input and rendering run: `scheduler.yield()` where available, else a message. */
+function yieldToPage(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (scheduler?.yield) return scheduler.yield();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}
+
+/** Train on the dataset, one epoch at a time, yielding to the event loop between epochs. */
 export async function train(data: Dataset, opts: TrainOptions): Promise<{ model: tfl.Sequential; loss: number; accuracy: number }> {
   const n = data.labels.length;
   if (n < 2) throw new Error(`training needs at least 2 points, got ${n}`);
   const model = buildClassifier(opts.hidden, opts.seed);
-  model.compile({ optimizer: tf.train.adam(opts.learningRate), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] });
-  const xs = tf.tensor2d(data.points, [n, 2]);
-  const ys = tf.tensor1d(Float32Array.from(data.labels));
+  const optimizer = tf.train.adam(opts.learningRate);
+  const batchSize = Math.min(n, 512); // full batches for the toy sizes: each step costs mostly tfjs dispatch, not arithmetic
+  // Mini-batches in order (no shuffling: the same data and seed give the same network). A plain optimizer
+  // loop: `model.fit` spends more on its per-call bookkeeping than on the arithmetic of a tiny MLP.
+  const batches = [] as { x: tf.Tensor2D; y: tf.Tensor2D }[];
+  for (let s = 0; s < n; s += batchSize) {
+    const e = Math.min(n, s + batchSize);
+    batches.push({
+      x: tf.tensor2d(data.points.subarray(2 * s, 2 * e), [e - s, 2]),
+      y: tf.tidy(() => tf.oneHot(tf.tensor1d(data.labels.subarray(s, e), "int32"), 2) as tf.Tensor2D), // (e−s)×2
+    });
+  }
   const every = opts.reportEvery ?? 25;
   let loss = NaN, accuracy = NaN;
   try {
-    for (let epoch = 0; epoch < opts.epochs; ) {
-      const slice = Math.min(every, opts.epochs - epoch);
-      // no yields inside a slice (tfjs's own per-batch yields cost more than the arithmetic of a tiny MLP)
-      const h = await model.fit(xs, ys, { epochs: slice, batchSize: 128, shuffle: false, verbose: 0, yieldEvery: "never" });
-      epoch += slice;
-      loss = h.history.loss.at(-1) as number;
-      accuracy = (h.history.acc ?? h.history.accuracy)?.at(-1) as number;
-      await opts.onProgress?.({ epoch, loss, accuracy, model });
-      await new Promise((r) => setTimeout(r, 0));
+    for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+      const report = epoch % every === 0 || epoch === opts.epochs;
+      let lossSum = 0, correct = 0;
+      for (const b of batches) {
+        const l = optimizer.minimize(() => {
+          const probs = model.apply(b.x, { training: true }) as tf.Tensor2D;
+          return tf.neg(tf.mean(tf.sum(tf.mul(b.y, tf.log(tf.clipByValue(probs, 1e-7, 1))), 1))) as tf.Scalar; // cross-entropy
+        }, report);
+        if (report && l) {
+          lossSum += (await l.data())[0] * b.x.shape[0];
+          l.dispose();
+        }
+      }
+      if (report) {
+        correct = await tf.tidy(() => {
+          const xs = tf.concat(batches.map((b) => b.x)), ys = tf.concat(batches.map((b) => b.y));
+          return tf.sum(tf.equal(tf.argMax(model.predict(xs) as tf.Tensor2D, 1), tf.argMax(ys, 1)));
+        }).data().then((d) => d[0]);
+        loss = lossSum / n;
+        accuracy = correct / n;
+        await opts.onProgress?.({ epoch, loss, accuracy, model });
+      }
+      await yieldToPage(); // back to the event loop between epochs: the page stays responsive
     }
   } finally {
-    xs.dispose();
-    ys.dispose();
+    for (const b of batches) {
+      b.x.dispose();
+      b.y.dispose();
+    }
+    optimizer.dispose();
   }
   return { model, loss, accuracy };
 }

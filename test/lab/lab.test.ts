@@ -74,6 +74,8 @@ describe("browser lab in headless Chromium", () => {
     await page.selectOption("#dataset", "moons");
     await page.click("#train");
     await page.waitForSelector("body[data-state=trained]", { timeout: 60_000 });
+    const accuracy = await page.evaluate(() => Number(document.getElementById("train-status")!.textContent!.match(/accuracy ([\d.]+)%/)?.[1]));
+    expect(accuracy).toBeGreaterThan(90);
     const regions = await page.evaluate(() => Number(document.getElementById("status")!.textContent!.match(/(\d+) linear regions/)?.[1]));
     expect(regions).toBeGreaterThan(3);
 
