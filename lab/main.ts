@@ -18,7 +18,7 @@ const ui = {
   dataset: $<HTMLSelectElement>("dataset"), npoints: $<HTMLInputElement>("npoints"), seed: $<HTMLInputElement>("seed"),
   clickMode: $<HTMLSelectElement>("click-mode"), arch: $<HTMLSelectElement>("arch"), epochs: $<HTMLInputElement>("epochs"),
   train: $<HTMLButtonElement>("train"), trainStatus: $("train-status"), view: $<HTMLSelectElement>("view"),
-  edges: $<HTMLInputElement>("edges"), clearLeaves: $<HTMLButtonElement>("clear-leaves"), status: $("status"),
+  edges: $<HTMLInputElement>("edges"), viewLegend: $("view-legend"), clearLeaves: $<HTMLButtonElement>("clear-leaves"), status: $("status"),
   timings: $("timings"), readout: $("readout"), canvas: $<HTMLCanvasElement>("regions"), overlay: $("overlay") as unknown as SVGSVGElement,
   points: $("points") as unknown as SVGGElement, leaves: $("leaves") as unknown as SVGGElement, markers: $("markers") as unknown as SVGGElement,
 };
@@ -82,7 +82,14 @@ function newDataset(): void {
   drawPoints();
 }
 
+const VIEW_LEGENDS: Record<RegionView, string> = {
+  decision: "blue: class 0, orange: class 1; pale where the classifier is unsure",
+  linear: "one color per activation pattern (linear region)",
+  dim: "log₁₀ λ₁ from −8 (dark blue) through −3.5 (teal) to 1 (yellow)",
+};
+
 function repaint(): void {
+  ui.viewLegend.textContent = VIEW_LEGENDS[ui.view.value as RegionView];
   if (grid) paintGrid(ui.canvas, grid, ui.view.value as RegionView, ui.edges.checked);
 }
 
@@ -241,6 +248,7 @@ async function start(): Promise<void> {
   ui.overlay.addEventListener("click", onClick);
   ui.overlay.addEventListener("mousemove", onMove);
   newDataset();
+  repaint();
   ui.status.textContent = "Loading the tfjs backend and Foliate's workers…";
   const [tfjs, eng] = await Promise.all([initBackend(), createEngine({ workers: 2, chunkSize: 2048 })]);
   engine = eng;
