@@ -103,6 +103,18 @@ describe("browser lab in headless Chromium", () => {
     await page.selectOption("#view", "dim");
     await page.waitForFunction((n) => Number(document.body.dataset.grid) > n, before, { timeout: 20_000 });
     await page.screenshot({ path: join(root, "test-artifacts/lab-dim.png") });
+
+    // drawing: an empty dataset, then clicks add points of the chosen class
+    await page.selectOption("#dataset", "draw");
+    expect(await page.locator("#points circle").count()).toBe(0);
+    expect(await page.inputValue("#click-mode")).toBe("add0");
+    for (const [mode, fx, fy] of [["add0", 0.3, 0.3], ["add0", 0.35, 0.25], ["add1", 0.7, 0.7], ["add1", 0.65, 0.75]] as const) {
+      await page.selectOption("#click-mode", mode);
+      await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+    }
+    expect(await page.locator("#points circle.c0").count()).toBe(2);
+    expect(await page.locator("#points circle.c1").count()).toBe(2);
+    expect(await page.isEnabled("#train")).toBe(true);
     expect(consoleErrors).toEqual([]);
   }, 120_000);
 });
