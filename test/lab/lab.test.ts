@@ -40,6 +40,7 @@ function ensureLabBuilt(): void {
 
 describe("browser lab in headless Chromium", () => {
   let server: { url: string; close(): Promise<void> };
+  let plainServer: { url: string; close(): Promise<void> };
   let context: BrowserContext;
   let page: Page;
   let userDataDir: string;
@@ -49,6 +50,7 @@ describe("browser lab in headless Chromium", () => {
     if (!existsSync(CHROMIUM)) return; // the test fails below, by name, rather than being reported as skipped
     ensureLabBuilt();
     server = await serveStatic(join(root, "lab/dist"));
+    plainServer = await serveStatic(join(root, "lab/dist"), false);
     userDataDir = mkdtempSync(join(tmpdir(), "foliate-lab-chromium-"));
     context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 960, height: 760 } });
     page = context.pages()[0] ?? (await context.newPage());
@@ -61,6 +63,7 @@ describe("browser lab in headless Chromium", () => {
   afterAll(async () => {
     await context?.close();
     await server?.close();
+    await plainServer?.close();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
@@ -117,4 +120,27 @@ describe("browser lab in headless Chromium", () => {
     expect(await page.isEnabled("#train")).toBe(true);
     expect(consoleErrors).toEqual([]);
   }, 120_000);
+
+  it("without cross-origin isolation the engine copies results instead of sharing them, and the lab still works", async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}`);
+    const plain = await context.newPage();
+    const errors: string[] = [];
+    plain.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
+    plain.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+    await plain.goto(plainServer.url);
+    await plain.waitForSelector("body[data-state=ready]", { timeout: 30_000 });
+    expect(await plain.evaluate(() => globalThis.crossOriginIsolated)).toBe(false);
+    expect(await plain.textContent("#status")).toContain("copied");
+    await plain.selectOption("#dataset", "xor");
+    await plain.fill("#epochs", "40");
+    await plain.click("#train");
+    await plain.waitForSelector("body[data-state=trained]", { timeout: 60_000 });
+    const box = (await plain.locator("#overlay").boundingBox())!;
+    await plain.mouse.click(box.x + box.width * 0.6, box.y + box.height * 0.45);
+    await plain.waitForFunction(() => document.querySelectorAll("#leaves path.leaf").length >= 2, undefined, { timeout: 30_000 });
+    const counts = await plain.$$eval("#leaves path.leaf", (ps) => ps.map((p) => Number((p as SVGPathElement).dataset.points)));
+    for (const c of counts) expect(c).toBeGreaterThan(2);
+    expect(errors).toEqual([]);
+    await plain.close();
+  }, 90_000);
 });

@@ -14,14 +14,14 @@ const TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-export async function serveStatic(root: string): Promise<{ url: string; close(): Promise<void> }> {
+/** Serve `root`; `isolated: false` leaves out COOP/COEP (no SharedArrayBuffer in the page). */
+export async function serveStatic(root: string, isolated = true): Promise<{ url: string; close(): Promise<void> }> {
   const base = resolve(root);
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const file = normalize(join(base, path.endsWith("/") ? `${path}index.html` : path));
     const headers = {
-      "Cross-Origin-Opener-Policy": "same-origin",
-      "Cross-Origin-Embedder-Policy": "require-corp",
+      ...(isolated ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } : {}),
       "Cross-Origin-Resource-Policy": "same-origin",
       "Cache-Control": "no-store",
     };
