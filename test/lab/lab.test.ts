@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -15,27 +16,31 @@ const root = resolve(import.meta.dirname, "../..");
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-/** Newest modification time of the files under the given paths. */
-function newest(paths: string[]): number {
-  let t = 0;
+/** A digest of the files under the given paths (paths and contents; lab/dist excluded). */
+function digest(paths: string[]): string {
+  const files: string[] = [];
   const visit = (p: string) => {
-    if (!existsSync(p)) return;
-    const s = statSync(p);
-    if (s.isDirectory()) {
-      if (p === join(root, "lab/dist")) return; // the build output is not a source
-      for (const e of readdirSync(p)) visit(join(p, e));
-    } else t = Math.max(t, s.mtimeMs);
+    if (!existsSync(p) || p === join(root, "lab/dist")) return;
+    if (statSync(p).isDirectory()) for (const e of readdirSync(p)) visit(join(p, e));
+    else files.push(p);
   };
   paths.forEach(visit);
-  return t;
+  const hash = createHash("sha256");
+  for (const f of files.sort()) hash.update(f).update(readFileSync(f));
+  return hash.digest("hex");
 }
 
-/** Build lab/dist unless it is newer than its sources (lab/, the engine's dist/ and build/*.wasm). */
+/**
+ * Build lab/dist unless it was built by this test from the same sources (lab/, the engine's dist/ and
+ * build/*.wasm), compared by content: `npm test` rewrites dist/ before every run, so modification times would
+ * force a rebuild every time.
+ */
 function ensureLabBuilt(): void {
-  const out = join(root, "lab/dist/index.html");
-  const sources = newest([join(root, "lab"), join(root, "dist"), join(root, "build")]);
-  if (existsSync(out) && statSync(out).mtimeMs > sources) return;
+  const stamp = join(root, "lab/dist/.sources.sha256");
+  const sources = digest([join(root, "lab"), join(root, "dist"), join(root, "build")]);
+  if (existsSync(join(root, "lab/dist/index.html")) && existsSync(stamp) && readFileSync(stamp, "utf8") === sources) return;
   execFileSync(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "lab", "--logLevel", "error"], { cwd: root, stdio: "inherit" });
+  writeFileSync(stamp, sources);
 }
 
 describe("browser lab in headless Chromium", () => {
