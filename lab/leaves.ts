@@ -75,6 +75,7 @@ async function walk(direction: (x: number, y: number) => Promise<Direction>, x0:
   const h = opts.step, [lo, hi] = opts.bounds;
   const path: number[] = [];
   let x = x0[0], y = x0[1], prev = heading;
+  let px = x, py = y; // the previous point
   const align = (v: [number, number], ref: [number, number]): [number, number] => (v[0] * ref[0] + v[1] * ref[1] < 0 ? [-v[0], -v[1]] : v);
   for (let s = 0; s < opts.maxSteps; s++) {
     const d = s === 0 ? heading : await direction(x, y);
@@ -85,11 +86,20 @@ async function walk(direction: (x: number, y: number) => Promise<Direction>, x0:
     if (!(x >= lo && x <= hi && y >= lo && y <= hi)) break;
     path.push(x, y);
     prev = v;
-    // Closed: back within one step of the start after having gone at least a few steps away.
-    if (s > 8 && Math.hypot(x - x0[0], y - x0[1]) < h) {
-      path.push(x0[0], x0[1]);
-      return { path, closed: true };
+    // Closed: the curve comes back across the line through x0 normal to the first heading, heading the same way,
+    // near x0 (within a few steps: Euler drift at region boundaries keeps it from landing exactly on x0).
+    const before = (px - x0[0]) * heading[0] + (py - x0[1]) * heading[1];
+    const after = (x - x0[0]) * heading[0] + (y - x0[1]) * heading[1];
+    if (s > 8 && before < 0 && after >= 0) {
+      const t = before / (before - after);
+      const cx = px + t * (x - px), cy = py + t * (y - py);
+      if (Math.hypot(cx - x0[0], cy - x0[1]) < 5 * h) {
+        path.push(x0[0], x0[1]);
+        return { path, closed: true };
+      }
     }
+    px = x;
+    py = y;
   }
   return { path, closed: false };
 }

@@ -4,7 +4,7 @@
  * float64 reference forward pass (finite differences), independent of the engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine, type Model } from "../../src/index.js";
+import { createEngine, Model, type Engine } from "../../src/index.js";
 import { referenceForward } from "../../src/reference/forward.js";
 import { traceLeaf } from "../../lab/leaves.js";
 import { randomMlp } from "../support/models.js";
@@ -83,6 +83,31 @@ describe("lab leaves", () => {
       // |sin| of the angle between the chord and the gradient
       expect(Math.abs(c[0] * g[1] - c[1] * g[0]) / (Math.hypot(...c) * Math.hypot(...g))).toBeLessThan(1e-3);
     }
+  });
+
+  it("a closed level set: the kernel leaf of m = |x| + |y| − ½ is the diamond through the point, and closes", async () => {
+    // hidden ReLUs (x, −x, y, −y); logits (0, sum − ½): m = z₁ − z₀ = |x| + |y| − ½
+    const diamond = new Model({
+      inputShape: [2],
+      head: "softmax",
+      layers: [
+        { type: "dense", units: 4, kernel: Float64Array.from([1, -1, 0, 0, 0, 0, 1, -1]), bias: new Float64Array(4), activation: "relu" },
+        { type: "dense", units: 2, kernel: Float64Array.from([0, 1, 0, 1, 0, 1, 0, 1]), bias: Float64Array.from([0, -0.5]), activation: "linear" },
+      ],
+    });
+    const x0 = [0.3, 0.2]; // on |x| + |y| = ½, inside the quadrant x > 0, y > 0
+    const leaf = await traceLeaf(engine as never, diamond as never, x0, "kernel", { ...opts, maxSteps: 400 });
+    expect(leaf.closed).toBe(true);
+    const k = leaf.points.length / 2;
+    // the perimeter 4·√2·½ ≈ 2.83 in steps of 0.02: about 141 points (a few more where steps chatter over a corner), all on the diamond
+    expect(k).toBeGreaterThan(130);
+    expect(k).toBeLessThan(170);
+    // Euler steps are exact along each edge; a step over a corner overshoots by up to one step, which shifts the
+    // level by up to √2·step, so after four corners the drift stays below 4·√2·step (and is exactly 0 before).
+    for (let i = 0; i < k; i++) expect(Math.abs(Math.abs(leaf.points[2 * i]) + Math.abs(leaf.points[2 * i + 1]) - 0.5)).toBeLessThan(4 * Math.SQRT2 * opts.step);
+    expect(Math.abs(leaf.points[2] + leaf.points[3] - 0.5)).toBeLessThan(1e-6); // the first edge is exact
+    const data = await traceLeaf(engine as never, diamond as never, x0, "data", opts);
+    expect(data.closed).toBe(false);
   });
 
   it("rejects a model that is not a 2D two-class classifier", async () => {
