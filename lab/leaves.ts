@@ -76,11 +76,16 @@ async function walk(direction: (x: number, y: number) => Promise<Direction>, x0:
   const path: number[] = [];
   let x = x0[0], y = x0[1], prev = heading;
   let px = x, py = y; // the previous point
+  let turning = 0; // signed total turn of the heading, radians
   const align = (v: [number, number], ref: [number, number]): [number, number] => (v[0] * ref[0] + v[1] * ref[1] < 0 ? [-v[0], -v[1]] : v);
   for (let s = 0; s < opts.maxSteps; s++) {
     const d = s === 0 ? heading : await direction(x, y);
     if (!d) break;
     const v = align(d, prev);
+    // A simple closed curve turns through 2π once round: past 2π + π/2 Euler drift has kept the leaf from
+    // meeting its start and it is spiralling round a closed leaf, so stop and call it closed.
+    turning += Math.atan2(prev[0] * v[1] - prev[1] * v[0], prev[0] * v[0] + prev[1] * v[1]);
+    if (Math.abs(turning) > 2.5 * Math.PI) return { path, closed: true };
     x += h * v[0];
     y += h * v[1];
     if (!(x >= lo && x <= hi && y >= lo && y <= hi)) break;
