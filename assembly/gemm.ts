@@ -4,10 +4,24 @@
 // Tiling: C is cut into tiles of up to MR rows × NV vectors (NV·LANES columns). A tile keeps its MR·NV
 // accumulators in registers for the whole k loop; each k step loads NV vectors of one B row and
 // broadcasts one A element per tile row (v128.load_splat), then does MR·NV multiply-adds. With MR = 4 and
-// NV = 2 that is 8 accumulators + 2 B vectors + 1 broadcast = 11 of the 15 xmm registers V8 allocates on
-// x64 (xmm15 is its scratch), so nothing spills. Row edges (m mod MR) use the same routine with fewer rows;
-// column edges use one vector (LANES columns) and then a scalar tile for the last < LANES columns.
-// No packing: B is read in place with stride ldb, which for the engine's shapes stays in L1/L2.
+// NV = 2, V8 (which issues all four broadcasts up front) needs 8 accumulators + 2 B vectors + 4 broadcasts
+// + 1 product = 15 xmm registers, exactly what it allocates on x64 (xmm15 is its scratch); 5 or 6 rows, or
+// a k loop unrolled by 2, spill and run at half speed (measured). The remainder rows are spread over the
+// tiles (panel), column edges use one vector (LANES columns) and then a scalar routine for the last
+// < LANES columns. No packing: B is read in place with stride ldb (the engine's panels stay in L1/L2);
+// packing A into an interleaved panel, a 2×16 tile and relaxed-SIMD FMA were measured and gave no gain here.
+// Two access modes share the tiles, chosen at compile time by the type parameter M (Plain or Gathered):
+// Gathered reads A transposed (k×m) and B's rows through a list of byte offsets (gemmRowsF32).
+// Memory safety: every address is inside the operands the caller declares (m, n, k, strides, row offsets).
+
+/** Access-mode markers (compile-time): B rows in place and A row-major, or gathered B rows and Aᵀ. */
+type Plain = u8;
+type Gathered = u16;
+
+// @ts-ignore: decorator
+@inline function isGathered<M>(): bool {
+  return sizeof<M>() == 2;
+}
 
 /** Rows per register tile. */
 const MR: i32 = 4;
@@ -32,42 +46,49 @@ const MR: i32 = 4;
  * strides in bytes. Bounds: the caller guarantees rows ≤ m − i and nv·LANES ≤ n − j for the tile's (i, j).
  */
 // @ts-ignore: decorator
-@inline function tile<T>(rows: i32, nv: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize): void {
+@inline function tile<T, M>(rows: i32, nv: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize): void {
+  const aT = isGathered<M>();
   const z = v128.splat<T>(<T>0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  // A is read along its rows (a0..a3 step one element), or, with aT, stored transposed (k×m, stride sa
+  // between consecutive p): then the tile's rows are adjacent and one pointer with constant offsets serves all.
   let a0 = a;
   let a1 = a + sa;
   let a2 = a + 2 * sa;
   let a3 = a + 3 * sa;
   let pb = b;
   let pg = gather; // gathered rows: the byte offset of B's p-th row (relative to b) is load<i32>(pg)
-  const aEnd = a + <usize>k * sizeof<T>(); // runs k times: a0 steps one element from a to aEnd
+  const aEnd = aT ? a + <usize>k * sa : a + <usize>k * sizeof<T>(); // a0 runs over k steps up to aEnd
   while (a0 < aEnd) {
-    if (gather) pb = b + <usize>load<i32>(pg);
+    if (isGathered<M>()) pb = b + <usize>load<i32>(pg);
     const b0 = v128.load(pb);
     const b1 = nv > 1 ? v128.load(pb, 16) : z;
     let s = v128.load_splat<T>(a0);
     c00 = madd<T>(s, b0, c00);
     if (nv > 1) c01 = madd<T>(s, b1, c01);
     if (rows > 1) {
-      s = v128.load_splat<T>(a1);
+      s = aT ? v128.load_splat<T>(a0, sizeof<T>()) : v128.load_splat<T>(a1);
       c10 = madd<T>(s, b0, c10);
       if (nv > 1) c11 = madd<T>(s, b1, c11);
     }
     if (rows > 2) {
-      s = v128.load_splat<T>(a2);
+      s = aT ? v128.load_splat<T>(a0, 2 * sizeof<T>()) : v128.load_splat<T>(a2);
       c20 = madd<T>(s, b0, c20);
       if (nv > 1) c21 = madd<T>(s, b1, c21);
     }
     if (rows > 3) {
-      s = v128.load_splat<T>(a3);
+      s = aT ? v128.load_splat<T>(a0, 3 * sizeof<T>()) : v128.load_splat<T>(a3);
       c30 = madd<T>(s, b0, c30);
       if (nv > 1) c31 = madd<T>(s, b1, c31);
     }
-    a0 += sizeof<T>();
-    a1 += sizeof<T>();
-    a2 += sizeof<T>();
-    a3 += sizeof<T>();
+    if (aT) {
+      a0 += sa;
+    } else {
+      a0 += sizeof<T>();
+      a1 += sizeof<T>();
+      a2 += sizeof<T>();
+      a3 += sizeof<T>();
+    }
     pb += sb;
     pg += 4;
   }
@@ -87,32 +108,53 @@ const MR: i32 = 4;
   }
 }
 
-/** A column panel of width nv·LANES over all m rows: full MR-row tiles, then one tile for the rest. */
+/**
+ * A column panel of width nv·LANES over all m rows, cut into ⌈m/MR⌉ tiles of as equal height as possible
+ * (m = 10 → 4 + 3 + 3, not 4 + 4 + 2): a short tile has too few accumulators to hide the add latency, so
+ * spreading the remainder keeps every tile near full speed.
+ */
 // @ts-ignore: decorator
-@inline function panel<T>(nv: i32, m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize): void {
+@inline function panel<T, M>(nv: i32, m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize): void {
+  const rowStep = isGathered<M>() ? <usize>sizeof<T>() : sa; // bytes between A's consecutive rows
+  const tiles = (m + MR - 1) / MR;
+  const base = m / tiles; // ≤ MR
+  const taller = m % tiles; // the first `taller` tiles get base + 1 ≤ MR rows
   let i = 0;
-  for (; i + MR <= m; i += MR) {
-    tile<T>(MR, nv, k, a + <usize>i * sa, sa, b, sb, c + <usize>i * sc, sc, accumulate, gather);
+  for (let t = 0; t < tiles; t++) {
+    const rows = base + (t < taller ? 1 : 0);
+    const ai = a + <usize>i * rowStep;
+    const ci = c + <usize>i * sc;
+    if (rows == 4) tile<T, M>(4, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather);
+    else if (rows == 3) tile<T, M>(3, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather);
+    else if (rows == 2) tile<T, M>(2, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather);
+    else tile<T, M>(1, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather);
+    i += rows;
   }
-  const rest = m - i;
-  const ai = a + <usize>i * sa;
-  const ci = c + <usize>i * sc;
-  if (rest == 3) tile<T>(3, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather);
-  else if (rest == 2) tile<T>(2, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather);
-  else if (rest == 1) tile<T>(1, nv, k, ai, sa, b, sb, ci, sc, accumulate, gather);
+}
+
+/**
+ * The panel routine instantiated for 2 and for 1 vector per tile row. Kept as real functions (too large to be
+ * inlined): called once per column panel, V8 moves them to its optimizing tier early in the first call.
+ */
+function panelWide<T, M>(m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize): void {
+  panel<T, M>(2, m, k, a, sa, b, sb, c, sc, accumulate, gather);
+}
+function panelNarrow<T, M>(m: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize): void {
+  panel<T, M>(1, m, k, a, sa, b, sb, c, sc, accumulate, gather);
 }
 
 /** Scalar edge: the last `cols` (< LANES) columns of C for all m rows, dot products accumulated in T. */
-function scalarColumns<T>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize): void {
+function scalarColumns<T, M>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usize, sb: usize, c: usize, sc: usize, accumulate: bool, gather: usize): void {
+  const aT = isGathered<M>();
   for (let i = 0; i < m; i++) {
-    const ai = a + <usize>i * sa;
+    const ai = a + <usize>i * (aT ? <usize>sizeof<T>() : sa);
     const ci = c + <usize>i * sc;
     for (let j = 0; j < cols; j++) {
       let s = <T>0;
       let pb = b + <usize>j * sizeof<T>();
       for (let p = 0; p < k; p++) {
-        const bp = gather ? b + <usize>load<i32>(gather + (<usize>p << 2)) + <usize>j * sizeof<T>() : pb;
-        s += load<T>(ai + <usize>p * sizeof<T>()) * load<T>(bp);
+        const bp = aT ? b + <usize>load<i32>(gather + (<usize>p << 2)) + <usize>j * sizeof<T>() : pb;
+        s += load<T>(ai + <usize>p * (aT ? sa : <usize>sizeof<T>())) * load<T>(bp);
         pb += sb;
       }
       const pc = ci + <usize>j * sizeof<T>();
@@ -121,10 +163,9 @@ function scalarColumns<T>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usi
   }
 }
 
-/** The whole product, generic in T; see gemmF32 for the contract. Inlined into each exported kernel so that
- * `gather` (0, or the row-offset list of gemmRowsF32) is a constant there and its branches fold away. */
+/** The whole product, generic in T and in the access mode M; see gemmF32 and gemmRowsF32 for the contracts. */
 // @ts-ignore: decorator
-@inline function gemm<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32, gather: usize): void {
+@inline function gemm<T, M>(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32, gather: usize): void {
   if (m <= 0 || n <= 0) return;
   const lanes = 16 / sizeof<T>();
   const sa = <usize>lda * sizeof<T>();
@@ -136,14 +177,14 @@ function scalarColumns<T>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usi
   let j = 0;
   for (; j + 2 * lanes <= n; j += 2 * lanes) {
     const bj = b + <usize>j * sizeof<T>();
-    panel<T>(2, m, kk, a, sa, bj, sb, c + <usize>j * sizeof<T>(), sc, accumulate, gather);
+    panelWide<T, M>(m, kk, a, sa, bj, sb, c + <usize>j * sizeof<T>(), sc, accumulate, gather);
   }
   if (j + lanes <= n) {
-    panel<T>(1, m, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate, gather);
+    panelNarrow<T, M>(m, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate, gather);
     j += lanes;
   }
   if (j < n) {
-    scalarColumns<T>(m, n - j, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate, gather);
+    scalarColumns<T, M>(m, n - j, kk, a, sa, b + <usize>j * sizeof<T>(), sb, c + <usize>j * sizeof<T>(), sc, accumulate, gather);
   }
 }
 
@@ -153,24 +194,25 @@ function scalarColumns<T>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: usi
  * overlap A or B. No scratch. Only the m×n window of C is written.
  */
 export function gemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
-  gemm<f32>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 0);
+  gemm<f32, Plain>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 0);
 }
 
 /** Same contract as gemmF32 in float64 (f64x2 tiles of 4 rows × 4 columns). */
 export function gemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
-  gemm<f64>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 0);
+  gemm<f64, Plain>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 0);
 }
 
 /**
- * C (m×n) = A (m×k) · B[rows], the k×n matrix whose p-th row starts at byte offset b + rowOffsets[p]
- * (rowOffsets: k i32 byte offsets). float32, row-major, C overwritten; the same tiles as gemmF32, so each
- * element of C accumulates over p in the same order whatever m is. Used to skip inactive units: only the
- * rows of active units are visited.
+ * C (m×n) = A · B[rows]: A is given TRANSPOSED, as Aᵀ (k×m, row-major, row stride ldat ≥ m: element (i, p)
+ * of A at aT[p·ldat + i]), and B[rows] is the k×n matrix whose p-th row starts at byte offset
+ * b + rowOffsets[p] (rowOffsets: k i32). float32, C (m×n, stride ldc) overwritten; the same tiles as gemmF32
+ * (each element of C accumulates over p in the same order whatever m is). Used to skip inactive units: only
+ * the rows of active units are visited; Aᵀ keeps a tile's rows adjacent, so one pointer walks them.
  */
-export function gemmRowsF32(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, rowOffsets: usize, c: usize, ldc: i32): void {
+export function gemmRowsF32(m: i32, n: i32, k: i32, at: usize, ldat: i32, b: usize, rowOffsets: usize, c: usize, ldc: i32): void {
   if (k <= 0) {
     for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
     return;
   }
-  gemm<f32>(m, n, k, a, lda, b, 0, c, ldc, 0, rowOffsets);
+  gemm<f32, Gathered>(m, n, k, at, ldat, b, 0, c, ldc, 0, rowOffsets);
 }

@@ -29,18 +29,17 @@ export function denseVjpF32(m: i32, nOut: i32, nIn: i32, gOut: usize, s: usize, 
       k++;
     }
   }
-  const gc = idx + ((<usize>nOut << 2) + 15 & ~15); // m×k compacted, scaled cotangents
+  const gc = idx + ((<usize>nOut << 2) + 15 & ~15); // k×m: the compacted, scaled cotangents, transposed
   for (let r = 0; r < m; r++) {
     const src = gOut + (<usize>(r * nOut) << 2);
-    const dst = gc + (<usize>(r * k) << 2);
     for (let p = 0; p < k; p++) {
       const j = <usize>load<i32>(idx + (<usize>p << 2)) << 2;
-      store<f32>(dst + (<usize>p << 2), load<f32>(src + j) * load<f32>(s + j));
+      store<f32>(gc + (<usize>(p * m + r) << 2), load<f32>(src + j) * load<f32>(s + j));
     }
   }
   for (let p = 0; p < k; p++) {
     const o = idx + (<usize>p << 2);
     store<i32>(o, load<i32>(o) * nIn * 4);
   }
-  gemmRowsF32(m, nIn, k, gc, k, wt, idx, gIn, nIn);
+  gemmRowsF32(m, nIn, k, gc, m, wt, idx, gIn, nIn);
 }

@@ -16,6 +16,7 @@ const MODEL_CACHE_BYTES = 512 * 1024 * 1024;
 
 export class Compute {
   private readonly plans = new Map<string, Plan>();
+  private readonly specs = new Map<string, ModelSpec>();
   private cached = 0;
   private readonly floor: number;
 
@@ -35,12 +36,14 @@ export class Compute {
     if (this.plans.has(id)) return;
     if (this.cached > MODEL_CACHE_BYTES) {
       this.plans.clear();
+      this.specs.clear();
       this.arena.release(this.floor);
       this.cached = 0;
     }
     const plan = uploadPlan(this.arena, spec);
     this.cached += plan.bytes;
     this.plans.set(id, plan);
+    this.specs.set(id, spec);
   }
 
   /**
@@ -52,10 +55,10 @@ export class Compute {
     if (!def) throw new OptionError(`unknown job "${job}"`);
     const plan = this.plans.get(id);
     if (!plan) throw new FoliateError(`model ${id} is not registered with this kernel instance`);
-    const target = out ?? allocateOutputs(def.layout(plan, opts), count, false);
+    const target = out ?? allocateOutputs(def.layout(plan, opts), count);
     const mark = this.arena.mark();
     try {
-      def.run(this.arena, plan, X, count, opts, target, out ? base : 0);
+      def.run(this.arena, plan, X, count, opts, target, out ? base : 0, this.specs.get(id));
     } finally {
       this.arena.release(mark);
     }

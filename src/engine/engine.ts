@@ -17,6 +17,20 @@ import type { ForwardOptions, ForwardResult, LayerValues } from "../analyses/for
 import type { JacobianOptions, JacobianResult } from "../analyses/jacobian.js";
 import type { DimOptions, DimResult } from "../analyses/dim.js";
 import type { PullbackMetricOptions, PullbackMetricResult } from "../analyses/pullbackMetric.js";
+import { Arena } from "./arena.js";
+import { regionsOnLine, type RegionsOnLineResult } from "../analyses/regions/line.js";
+import { regionsInPlane, type PlaneExtent, type RegionsInPlaneResult } from "../analyses/regions/plane.js";
+import { countRegions, type CountRegionsOptions, type CountRegionsResult } from "../analyses/regions/count.js";
+import { dimSpectrum, type DimSpectrumOptions, type DimSpectrumResult } from "../analyses/spectrum/dimSpectrum.js";
+import { ricciFlowFromActivations, ricciSweepFromActivations, type RicciFlowOptions, type RicciFlowResult, type RicciSweepResult } from "../analyses/ricci/ricciFlow.js";
+import { arenaExecutor, type RicciExecutor } from "../analyses/ricci/executor.js";
+import { activationClouds } from "../analyses/ricci/engineFlow.js";
+import type { GraphMode } from "../analyses/ricci/graph.js";
+import { equivalenceClass, explore, type ExploreOptions, type PathOptions, type PathResult } from "../analyses/equivalenceClass.js";
+import { intervalPreimage, type IntervalPreimageOptions, type IntervalPreimageResult } from "../analyses/intervalPreimage.js";
+import { leafPaths, type LeafOptions, type LeafPath } from "../analyses/leafPaths.js";
+import { geodesicJobOptions, splitGeodesic, type GeodesicOptions, type GeodesicPath } from "../analyses/geodesic.js";
+import { isPath, indexBatch, pathSingularPoints, pointSingularPoints, rankJobOptions, type SingularPoints, type SingularPointsOptions } from "../analyses/singularPoints.js";
 
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
@@ -130,6 +144,80 @@ export class Engine {
     };
   }
 
+  /** DIM spectra (log10 eigenvalues, traces) per point and the batch's signature; see analyses/spectrum. */
+  async dimSpectrum(model: Model, X: BatchInput, opts: DimSpectrumOptions & CallOptions = {}): Promise<DimSpectrumResult> {
+    return dimSpectrum(this, model, X, opts);
+  }
+
+  /** SiMEC: the equivalence class of x0 (a float64 path in ker g), see src/analyses/equivalenceClass.ts. */
+  equivalenceClass(model: Model, x0: ArrayLike<number>, opts: PathOptions = {}): Promise<PathResult> {
+    return equivalenceClass(this, model, x0, opts);
+  }
+
+  /** SiMExp: a float64 walk across classes until the output moved by opts.epsilon. */
+  explore(model: Model, x0: ArrayLike<number>, opts: ExploreOptions = {}): Promise<PathResult> {
+    return explore(this, model, x0, opts);
+  }
+
+  /** The preimage of [N(x0) − ε, N(x0) + ε] of a 2D → 1D network as a family of classes. */
+  intervalPreimage(model: Model, x0: ArrayLike<number>, opts: IntervalPreimageOptions): Promise<IntervalPreimageResult> {
+    return intervalPreimage(this, model, x0, opts);
+  }
+
+  /**
+   * Ricci network flow of the model on X: per-layer kNN graphs of the activations, Forman–Ricci curvature,
+   * hop-distance sums and the global coefficient ρ_k (see analyses/ricci). kNN rows and BFS sources are split
+   * across the workers.
+   */
+  async ricciFlow(model: Model, X: BatchInput, opts: Omit<RicciFlowOptions, "arena" | "executor"> & CallOptions): Promise<RicciFlowResult> {
+    const clouds = await activationClouds(this, model, X, opts);
+    return ricciFlowFromActivations(clouds, { ...opts, executor: await this.ricciExecutor(opts.signal) });
+  }
+
+  /** ρ_k for every k in `ks` (kNN computed once at the largest k). */
+  async ricciSweep(model: Model, X: BatchInput, ks: readonly number[], opts: Omit<RicciFlowOptions, "k" | "mode" | "arena" | "executor"> & CallOptions & { mode?: GraphMode } = {}): Promise<RicciSweepResult> {
+    const clouds = await activationClouds(this, model, X, opts);
+    return ricciSweepFromActivations(clouds, ks, opts.mode ?? "directed", { ...opts, executor: await this.ricciExecutor(opts.signal) });
+  }
+
+  /** Where the Ricci flow's kNN rows and BFS sources run: the workers, or this thread's kernels. */
+  private async ricciExecutor(signal?: AbortSignal): Promise<RicciExecutor> {
+    if (!this.pool) return arenaExecutor((await this.local!).arena);
+    const pool = this.pool;
+    return {
+      parallelism: this.workers,
+      knnRows: (points, n, dim, k, s0, s1) => pool.call((r) => r.knnRows(points, n, dim, k, s0, s1), "knnRows", signal),
+      hopSums: (graph, s0, s1, method) => pool.call((r) => r.hopSums(graph, s0, s1, method), "hopSums", signal),
+    };
+  }
+
+  /** The leaf through x0 (d values, float64): an exact polyline for piecewise-linear nets, RK4 otherwise. */
+  async leaf(model: Model, x0: ArrayLike<number>, opts: LeafOptions & CallOptions = {}): Promise<LeafPath> {
+    return (await leafPaths(this, model, Float64Array.from(x0), opts))[0];
+  }
+
+  /** Leaves through n start points (n×d float64 or number[][]), one independent path each. */
+  async leaves(model: Model, X: Float64Array | Float32Array | number[][], opts: LeafOptions & CallOptions = {}): Promise<LeafPath[]> {
+    return leafPaths(this, model, Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X), opts);
+  }
+
+  /** A geodesic of the DIM restricted to the data leaf from x0 with initial direction v0 (float64). */
+  async geodesic(model: Model, x0: ArrayLike<number>, v0: ArrayLike<number>, opts: GeodesicOptions & CallOptions = {}): Promise<GeodesicPath> {
+    const o = geodesicJobOptions(model, Float64Array.from(x0), Float64Array.from(v0), opts);
+    const { out } = await this.map("geodesic", model, indexBatch(1, o.net.d), opts, o as unknown as Record<string, unknown>);
+    return splitGeodesic(out, o);
+  }
+
+  /** Where the rank of D (or g) drops: along a path (exact parameters) or at points X (n×d). */
+  async singularPoints(model: Model, X: LeafPath | Float64Array | Float32Array | number[][], opts: SingularPointsOptions & CallOptions = {}): Promise<SingularPoints> {
+    if (isPath(X)) return pathSingularPoints(X);
+    const x = Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X);
+    const o = rankJobOptions(model, x, opts);
+    const n = x.length / o.net.d;
+    const { out } = await this.map("leafRank", model, indexBatch(n, o.net.d), opts, o as unknown as Record<string, unknown>);
+    return pointSingularPoints(x, o.net.d, o.dist.genericRank, out.rank as Int32Array, out.rankOther as Int32Array);
+  }
+
   private readonly plans = new WeakMap<Model, Plan>();
 
   /** The model's plan geometry (no weights), cached per model. */
@@ -144,9 +232,9 @@ export class Engine {
 
   /**
    * Run a named job over the batch and return its outputs for all n points. Exposed for the analyses built
-   * on the engine. Options are validated here (by the job's layout) before anything is dispatched. With
-   * workers, results live in SharedArrayBuffers that every worker writes its chunk into directly.
-   * `into` supplies result arrays to reuse (each must have the layout's length).
+   * on the engine. Options are validated here (by the job's layout) before anything is dispatched. Results
+   * are allocated once (or `into` supplies arrays to reuse, each of the layout's length); workers write each
+   * chunk into their own long-lived shared staging buffer, copied into the result when the chunk is done.
    */
   async map(job: string, model: Model, X: BatchInput, call: CallOptions, opts: Record<string, unknown>, into?: Outputs): Promise<{ out: Outputs; meta: Meta; n: number }> {
     if (this.closed) throw new EngineClosedError("the engine is closed");
@@ -158,9 +246,7 @@ export class Engine {
     const plan = this.geometry(model);
     const layout = def.layout(plan, clean);
     const meta = def.meta(plan, clean);
-    const shared = !!this.pool && canShare();
-    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n, shared);
-    const direct = !this.pool || Object.values(out).every((a) => !shared || isShared(a));
+    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n);
     const chunks: [number, number][] = [];
     for (let s = 0; s < n; s += this.chunkSize) chunks.push([s, Math.min(n, s + this.chunkSize)]);
     let done = 0;
@@ -172,15 +258,13 @@ export class Engine {
     if (this.pool) {
       // One failed chunk fails the call: the call's chunks still queued are dropped (running ones finish).
       let failed = false;
-      const writeDirect = shared && direct;
       await Promise.all(
         chunks.map(async ([s, e]) => {
           try {
-            const part = await this.pool!.run({
+            await this.pool!.run({
               job, modelId: model.id, spec: model, X: data.slice(s * d, e * d), count: e - s, opts: clean,
-              out: writeDirect ? out : undefined, base: s, signal: call.signal, skip: () => failed,
+              out, layout, base: s, signal: call.signal, skip: () => failed,
             });
-            if (part) for (const [key, a] of Object.entries(part)) (out[key] as Float32Array).set(a as Float32Array, s * layout[key][1]);
             progress(e - s);
           } catch (err) {
             failed = true;
@@ -217,17 +301,31 @@ export class Engine {
     this.closed = true;
     await this.pool?.close();
   }
-}
 
-/** SharedArrayBuffer is usable: always in Node; in browsers only when cross-origin isolated. */
-function canShare(): boolean {
-  if (typeof SharedArrayBuffer === "undefined") return false;
-  const g = globalThis as { crossOriginIsolated?: boolean };
-  return typeof process !== "undefined" && !!process.versions?.node ? true : !!g.crossOriginIsolated;
-}
+  // Linear regions and their counts (issue 6): exact analyses that are not per-point batches run on a kernel
+  // instance of the calling thread (src/analyses/regions/*); countRegions samples through forward().
+  private hostArena?: Promise<Arena>;
 
-function isShared(a: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer;
+  /** The calling thread's own kernel instance (created on first use) for analyses that are not batches. */
+  arena(): Promise<Arena> {
+    if (this.closed) throw new EngineClosedError("the engine is closed");
+    return (this.hostArena ??= Arena.create(this.variant));
+  }
+
+  /** Exact linear pieces along the segment a → b: breakpoints t in (0, 1), one region hash per piece. */
+  async regionsOnLine(model: Model, a: ArrayLike<number>, b: ArrayLike<number>): Promise<RegionsOnLineResult> {
+    return regionsOnLine(await this.arena(), model, a, b);
+  }
+
+  /** Exact polygonal partition of the slice {origin + s·u + t·v : (s, t) in extent} into linear regions. */
+  async regionsInPlane(model: Model, origin: ArrayLike<number>, u: ArrayLike<number>, v: ArrayLike<number>, extent: PlaneExtent): Promise<RegionsInPlaneResult> {
+    return regionsInPlane(await this.arena(), model, origin, u, v, extent);
+  }
+
+  /** Distinct regions hit by samples in a box, a capture–recapture estimate, and the exact count in 2D. */
+  async countRegions(model: Model, opts: CountRegionsOptions): Promise<CountRegionsResult> {
+    return countRegions(this, model, opts);
+  }
 }
 
 /** Check caller-supplied result arrays against the layout. */

@@ -3,6 +3,10 @@ import { forwardJob } from "../analyses/forward.js";
 import { jacobianJob } from "../analyses/jacobian.js";
 import { dimJob } from "../analyses/dim.js";
 import { pullbackMetricJob } from "../analyses/pullbackMetric.js";
+import { simecJob } from "../analyses/simec.js";
+import { leafJob } from "../analyses/leaf.js";
+import { leafRankJob } from "../analyses/singularPoints.js";
+import { geodesicJob } from "../analyses/geodesic.js";
 import type { Job } from "./job.js";
 
 export const jobs: Record<string, Job> = {
@@ -10,6 +14,10 @@ export const jobs: Record<string, Job> = {
   jacobian: jacobianJob,
   dim: dimJob,
   pullbackMetric: pullbackMetricJob,
+  simec: simecJob,
+  leaf: leafJob,
+  leafRank: leafRankJob,
+  geodesic: geodesicJob,
 };
 
 export type JobName = keyof typeof jobs;

@@ -7,20 +7,25 @@
  */
 import { AbortError, deserializeError, EngineClosedError, WorkerCrashError } from "../errors.js";
 import type { ModelSpec } from "../model/types.js";
-import type { Outputs } from "./job.js";
+import { stagingViews, type Layout, type Outputs } from "./job.js";
 import { spawnWorker, type SpawnedWorker } from "./platform.js";
+import type { WorkerApi } from "./worker.js";
 import type { WasmVariant } from "./wasm.js";
 import * as Comlink from "comlink";
 
+/** A job over a chunk of points; or, with `call`, any function of a worker's remote API. */
 export interface Task {
+  /** Run this instead of a job: it receives the worker's remote API (e.g. Ricci flow's kNN rows). */
+  call?: (remote: Comlink.Remote<WorkerApi>) => Promise<unknown>;
   job: string;
   modelId: string;
   spec: ModelSpec;
   X: Float32Array;
   count: number;
   opts: Record<string, unknown>;
-  /** Shared result arrays to write into at point index `base` (or none: the worker returns its own). */
+  /** Result arrays for the whole call; this task's chunk goes to point index `base` (per-point sizes in `layout`). */
   out?: Outputs;
+  layout?: Layout;
   base?: number;
   signal?: AbortSignal;
   /** Checked when the task reaches a worker: true drops it (another part of the same call failed). */
@@ -28,12 +33,14 @@ export interface Task {
 }
 
 interface Pending extends Task {
-  resolve(part: Outputs | undefined): void;
+  resolve(part: unknown): void;
   reject(e: Error): void;
   settled: boolean;
 }
 
 interface Slot {
+  /** Long-lived shared memory the worker writes its chunk's results into (grown on demand, never per call). */
+  staging?: SharedArrayBuffer;
   worker?: SpawnedWorker;
   ready: Promise<void>;
   models: Set<string>;
@@ -83,8 +90,17 @@ export class WorkerPool {
   }
 
   run(task: Task): Promise<Outputs | undefined> {
+    return this.submit(task) as Promise<Outputs | undefined>;
+  }
+
+  /** Run `fn` on the next free worker's remote API, with the pool's queueing, abort and crash handling. */
+  call<R>(fn: (remote: Comlink.Remote<WorkerApi>) => Promise<R>, name: string, signal?: AbortSignal): Promise<R> {
+    return this.submit({ call: fn, job: name, modelId: "", spec: undefined as never, X: new Float32Array(0), count: 0, opts: {}, signal }) as Promise<R>;
+  }
+
+  private submit(task: Task): Promise<unknown> {
     if (this.closed) return Promise.reject(new EngineClosedError("the engine is closed"));
-    return new Promise<Outputs | undefined>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const p: Pending = { ...task, resolve, reject, settled: false };
       if (task.signal) {
         if (task.signal.aborted) return reject(new AbortError("aborted before it started"));
@@ -127,13 +143,28 @@ export class WorkerPool {
       await slot.ready;
       if (slot.dead || task.settled) return;
       const remote = slot.worker!.remote;
+      if (task.call) {
+        const value = await task.call(remote);
+        if (slot.task === task) settle(task, { value });
+        return;
+      }
       if (!slot.models.has(task.modelId)) {
         await remote.register(task.modelId, task.spec);
         slot.models.add(task.modelId);
       }
-      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts, task.out, task.base);
+      let views: Outputs | undefined;
+      if (task.out && task.layout) {
+        const { bytes, make } = stagingViews(task.layout, task.count);
+        if (!slot.staging || slot.staging.byteLength < bytes) slot.staging = new SharedArrayBuffer(Math.max(bytes, 2 * (slot.staging?.byteLength ?? 0)));
+        views = make(slot.staging);
+      }
+      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts, views, 0);
       if (slot.task !== task) return; // the worker died or the task was aborted meanwhile
-      settle(task, reply.ok ? reply.outputs : deserializeError(reply.error));
+      if (!reply.ok) return settle(task, deserializeError(reply.error));
+      // copy the chunk out of the staging buffer now, before this slot can take its next task
+      const parts = views ?? reply.outputs;
+      if (task.out && parts) for (const [key, a] of Object.entries(parts)) (task.out[key] as Float32Array).set(a as Float32Array, (task.base ?? 0) * task.layout![key][1]);
+      settle(task, task.out ? undefined : reply.outputs);
     } catch (e) {
       if (slot.task === task) settle(task, e instanceof Error ? e : new Error(String(e)));
     } finally {
@@ -184,9 +215,10 @@ export class WorkerPool {
   }
 }
 
-function settle(p: Pending, result: Outputs | undefined | Error): void {
+function settle(p: Pending, result: Outputs | undefined | Error | { value: unknown }): void {
   if (p.settled) return;
   p.settled = true;
   if (result instanceof Error) p.reject(result);
+  else if (p.call) p.resolve((result as { value: unknown }).value);
   else p.resolve(result);
 }

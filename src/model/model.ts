@@ -8,6 +8,7 @@ import { PIECEWISE_LINEAR, type Layer, type ModelJSON, type ModelSpec } from "./
 import { parseModelJSON, modelToJSON } from "./json.js";
 import { modelFromTfjs, type TfjsLayersModelLike } from "./tfjs.js";
 import { modelFromOnnx } from "./onnx.js";
+import { parseSimecText } from "./simecText.js";
 
 let nextId = 1;
 
@@ -96,6 +97,11 @@ export class Model implements ModelSpec {
   /** Import an ONNX model (the .onnx file's bytes); channels-first CNNs become NHWC models, see src/model/onnx.ts. */
   static fromOnnx(bytes: Uint8Array): Model {
     return new Model(modelFromOnnx(bytes));
+  }
+
+  /** Load the text weight format of the SiMEC-1D reference code (dense sigmoid/softplus layers), see src/model/simecText.ts. */
+  static fromSimecText(text: string): Model {
+    return new Model(parseSimecText(text));
   }
 
   toJSON(): ModelJSON {

@@ -3,7 +3,7 @@
 // tier's input forms and errors.
 import { describe, expect, it, beforeAll } from "vitest";
 import { Arena } from "../../src/engine/arena.js";
-import type { WasmVariant } from "../../src/engine/wasm.js";
+import { detectVariant, type WasmVariant } from "../../src/engine/wasm.js";
 import { eigh, eighIn, type Eigh } from "../../src/linalg/eigh.js";
 import { eigh as eighFromRoot } from "../../src/index.js";
 import { jacobiEigh } from "../../src/reference/eigh.js";
@@ -96,7 +96,9 @@ function expectValuesClose(got: ArrayLike<number>, want: ArrayLike<number>, tol:
   }
 }
 
-const variants: (WasmVariant | undefined)[] = ["debug", undefined];
+// The debug build (all bound checks), the default build, and the relaxed-SIMD build where this runtime
+// runs it (Node 20 needs --experimental-wasm-relaxed-simd, e.g. through NODE_OPTIONS).
+const variants: (WasmVariant | undefined)[] = ["debug", undefined, ...(detectVariant() === "relaxed" ? ["simd" as const] : [])];
 
 describe.each(variants)("symEigF64, variant %s", (variant) => {
   let arena: Arena;

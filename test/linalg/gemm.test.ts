@@ -3,7 +3,7 @@
 // rows (the padding must stay untouched), k = 0, and the benchmark shapes.
 import { describe, expect, it, beforeAll } from "vitest";
 import { Arena } from "../../src/engine/arena.js";
-import type { WasmVariant } from "../../src/engine/wasm.js";
+import { detectVariant, type WasmVariant } from "../../src/engine/wasm.js";
 import { matmul, matmulIn, type GemmKernels } from "../../src/linalg/gemm.js";
 import { gemmReference } from "../../src/reference/gemm.js";
 import { mulberry32 } from "../../src/random.js";
@@ -19,6 +19,8 @@ interface Case {
   /** Extra elements at the end of each row of A, B, C (strides = width + pad). */
   pad: number;
   accumulate: boolean;
+  /** Place A, B and C one element past a 16-byte boundary (unaligned v128 accesses). */
+  misalign?: boolean;
 }
 
 /**
@@ -43,7 +45,13 @@ function check(arena: Arena, precision: Precision, t: Case, seed: number): void 
   }
   const kernels = arena.kernels<GemmKernels>();
   const got = arena.scoped(() => {
-    const put = precision === "f32" ? (x: ArrayLike<number>) => arena.putF32(x) : (x: ArrayLike<number>) => arena.putF64(x);
+    const size = precision === "f32" ? 4 : 8;
+    const shift = t.misalign ? size : 0;
+    const put = (x: ArrayLike<number>): number => {
+      const p = arena.alloc((x.length + 1) * size) + shift; // arena blocks are 16-byte aligned
+      (precision === "f32" ? arena.f32(p, x.length) : arena.f64(p, x.length)).set(x);
+      return p;
+    };
     const pa = put(a), pb = put(b), pc = put(c0);
     (precision === "f32" ? kernels.gemmF32 : kernels.gemmF64)(m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate ? 1 : 0);
     return (precision === "f32" ? arena.f32(pc, m * ldc) : arena.f64(pc, m * ldc)).slice();
@@ -78,7 +86,9 @@ function edgeCases(): Case[] {
   return out;
 }
 
-const variants: (WasmVariant | undefined)[] = ["debug", undefined];
+// The debug build (all bound checks), the default build, and the relaxed-SIMD build where this runtime
+// runs it (Node 20 needs --experimental-wasm-relaxed-simd, e.g. through NODE_OPTIONS).
+const variants: (WasmVariant | undefined)[] = ["debug", undefined, ...(detectVariant() === "relaxed" ? ["simd" as const] : [])];
 
 describe.each(variants)("gemm kernels, variant %s", (variant) => {
   let arena: Arena;
@@ -92,6 +102,10 @@ describe.each(variants)("gemm kernels, variant %s", (variant) => {
     });
     it(`${precision}: every row and column remainder of the tiles`, () => {
       edgeCases().forEach((t, i) => check(arena, precision, t, 2000 + i));
+    });
+    it(`${precision}: operands not aligned to 16 bytes`, () => {
+      check(arena, precision, { m: 9, n: 21, k: 13, pad: 1, accumulate: true, misalign: true }, 8);
+      check(arena, precision, { m: 4, n: 8, k: 5, pad: 0, accumulate: false, misalign: true }, 9);
     });
     it(`${precision}: k = 0 clears C, or leaves it when accumulating`, () => {
       check(arena, precision, { m: 5, n: 9, k: 0, pad: 2, accumulate: false }, 3);

@@ -1,4 +1,4 @@
-// gemmRowsF32 (the product over gathered rows of B that skips inactive units) against the float64 triple
+// gemmRowsF32 (A given transposed, times gathered rows of B that skips inactive units) against the float64 triple
 // loop on the explicitly gathered matrix, on the debug and default builds: awkward shapes, repeated and
 // unordered rows, k = 0.
 import { describe, expect, it } from "vitest";
@@ -23,8 +23,10 @@ for (const variant of ["debug", "simd"] as WasmVariant[]) {
         const expected = new Float64Array(m * n);
         gemmReference(m, n, kk, a, kk, gathered, n, expected, n, false);
         const got = arena.scoped(() => {
-          const pa = arena.putF32(a), pb = arena.putF32(b), pr = arena.putI32(rows.map((r) => r * n * 4)), pc = arena.putF32(new Float32Array(m * n).fill(NaN));
-          k.gemmRowsF32(m, n, kk, pa, kk, pb, pr, pc, n);
+          const at = new Float32Array(kk * m); // kk×m: A transposed, as the kernel takes it
+          for (let i = 0; i < m; i++) for (let p = 0; p < kk; p++) at[p * m + i] = a[i * kk + p];
+          const pa = arena.putF32(at), pb = arena.putF32(b), pr = arena.putI32(rows.map((r) => r * n * 4)), pc = arena.putF32(new Float32Array(m * n).fill(NaN));
+          k.gemmRowsF32(m, n, kk, pa, m, pb, pr, pc, n);
           return arena.f32(pc, m * n).slice();
         });
         for (let i = 0; i < m * n; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThan(1e-5 * (kk + 1));

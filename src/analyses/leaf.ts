@@ -1,0 +1,281 @@
+/**
+ * engine.leaf: a path along a leaf of the data foliation (Im D, D the DIM), of the kernel foliation (ker D),
+ * or of ker g for a layer's pullback metric g. Everything runs in float64 (assembly/leaf.ts).
+ *
+ * Piecewise-linear networks: the path is exact. In a linear region J is constant, so the distribution is,
+ * and the path is a straight segment along the projected walking direction; it ends exactly where the first
+ * relu/leakyRelu pre-activation changes sign (every pre-activation is affine along the segment, so the
+ * crossing parameter is −z/dz in closed form), and continues with the direction projected onto the next
+ * region's distribution. Smooth networks: RK4 on the unit field x ↦ P_x(w)/‖P_x(w)‖ (w the walking
+ * direction at the step's start, or target − x), with step-doubling error control (see leafSmooth.ts).
+ *
+ * Engine integration: a job ("leaf") over start points; each point's path is independent, so many start
+ * points run as one batched call spread over the workers. Paths have variable length: each point owns a
+ * fixed block of `maxVertices` vertices and reports how many it used. Start points, directions and targets
+ * travel in float64 in the options (the batch X the engine sees carries only each point's index in its
+ * first coordinate, because engine batches are float32), and so do the float64 weights.
+ */
+import { OptionError, ShapeError } from "../errors.js";
+import type { Job, Layout } from "../engine/job.js";
+import type { Plan } from "../engine/plan.js";
+import { gaussian, mulberry32 } from "../random.js";
+import { denseNet64, netScratch, uploadNet64, type DenseNet64, type DistributionSpec, type LeafKernels } from "./leafNet.js";
+import { smoothLeaf } from "./leafSmooth.js";
+import type { Model } from "../model/model.js";
+
+export type LeafDistribution = "data" | "kernel" | { metric: "pullback"; layer: number };
+
+/**
+ * Why a path ended: its length was walked; the target (or the closest point of the current piece to it) was
+ * reached; it left the box; the walking direction is orthogonal to the distribution; it is trapped at a
+ * boundary it cannot cross; the vertex capacity is full; a value became non-finite; (geodesics) the metric
+ * degenerated — DIM geodesics reach the boundary of the probability simplex at finite length.
+ */
+export type LeafStopReason = "length" | "target" | "box" | "orthogonal" | "trapped" | "maxVertices" | "nonFinite" | "degenerate";
+export const STOP_REASONS: readonly LeafStopReason[] = ["length", "target", "box", "orthogonal", "trapped", "maxVertices", "nonFinite", "degenerate"];
+
+export interface LeafOptions {
+  /** "data" (Im D, default), "kernel" (ker D) or ker g of layer `layer`'s pullback metric. */
+  distribution?: LeafDistribution;
+  /** Walking direction (d values), projected onto the distribution; default: a random one from `seed`. */
+  direction?: ArrayLike<number>;
+  /** Walk towards this point (d values), re-projecting per region (per step for smooth networks). */
+  target?: ArrayLike<number>;
+  /** Arc length to walk (default 1). */
+  maxLength?: number;
+  /** Box [lo, hi], each a number or d values: the path stops where it leaves it. */
+  box?: [number | ArrayLike<number>, number | ArrayLike<number>];
+  seed?: number;
+  /** Vertex capacity per path (default 1024 exact, 4096 smooth); the path stops when it is full. */
+  maxVertices?: number;
+  /** Relative tolerance deciding the rank of D (or g) from the Jacobian's rows (default 1e-9). */
+  rankTol?: number;
+  /** Smooth networks: error tolerance per RK4 step (default 1e-9) and first step (default maxLength/64). */
+  tol?: number;
+  step?: number;
+}
+
+/** A path: k vertices. */
+export interface LeafPath {
+  d: number;
+  /** Width of the network's last layer (the logits of a classifier). */
+  m: number;
+  vertices: number;
+  /** k×d, row-major. */
+  points: Float64Array;
+  /** k×m: the last layer's output at each vertex. */
+  outputs: Float64Array;
+  /** Arc length at each vertex (k). */
+  params: Float64Array;
+  length: number;
+  /** Region (activation-pattern hash, as engine.forward) of the segment leaving each vertex. */
+  regionHash: BigUint64Array;
+  /** Rank of D (or g) in that region (k). */
+  rank: Int32Array;
+  /** Pattern bit of the unit whose boundary each vertex lies on (−1: none). */
+  crossedUnit: Int32Array;
+  stopReason: LeafStopReason;
+  /**
+   * Boundaries where the next region's projected direction headed back into the previous region (the
+   * distribution folds there): the walk reflected the direction across the boundary inside the
+   * distribution (see assembly/leaf.ts) and went on. Always 0 for smooth networks.
+   */
+  folds: number;
+  /** True for the exact piecewise-linear walk, false for RK4. */
+  exact: boolean;
+  /** Rank of the distribution's image at a generic point (C − 1 for the DIM). */
+  genericRank: number;
+}
+
+/** Resolve the distribution against the network. */
+export function resolveDistribution(net: DenseNet64, dist: unknown, C: number): DistributionSpec {
+  const last = net.layers.length - 1;
+  if (dist === undefined || dist === "data" || dist === "kernel")
+    return { target: last, centre: true, kernel: dist === "kernel", genericRank: Math.min(C - 1, net.d) };
+  if (typeof dist === "object" && dist !== null && (dist as { metric?: unknown }).metric === "pullback") {
+    const layer = (dist as { layer?: unknown }).layer;
+    const idx = layer === undefined ? net.layerIndex.length - 1 : layer;
+    if (!Number.isInteger(idx) || (idx as number) < 0 || (idx as number) >= net.layerIndex.length)
+      throw new OptionError(`distribution.layer must be a layer index in 0..${net.layerIndex.length - 1}, got ${String(layer)}`);
+    const target = net.layerIndex[idx as number];
+    if (target < 0) throw new OptionError(`distribution.layer ${String(idx)} has no dense layer at or before it`);
+    return { target, centre: false, kernel: true, genericRank: Math.min(net.layers[target].nOut, net.d) };
+  }
+  throw new OptionError(`distribution must be "data", "kernel" or { metric: "pullback", layer }, got ${JSON.stringify(dist)}`);
+}
+
+function positive(v: unknown, name: string, def: number): number {
+  if (v === undefined) return def;
+  if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new OptionError(`${name} must be a positive finite number, got ${String(v)}`);
+  return v;
+}
+
+export function vector(v: unknown, d: number, name: string): Float64Array {
+  if (!v || typeof v !== "object" || typeof (v as ArrayLike<number>).length !== "number") throw new ShapeError(`${name} must be an array of d = ${d} numbers`);
+  const a = Float64Array.from(v as ArrayLike<number>);
+  if (a.length !== d) throw new ShapeError(`${name} has ${a.length} values, expected d = ${d}`);
+  if (!a.every(Number.isFinite)) throw new ShapeError(`${name} has non-finite values`);
+  return a;
+}
+
+/** The job's options after validation (what travels to the workers). */
+export interface LeafJobOptions {
+  net: DenseNet64;
+  dist: DistributionSpec;
+  starts: Float64Array; // n×d
+  directions: Float64Array; // n×d
+  targets?: Float64Array; // n×d
+  lo?: Float64Array;
+  hi?: Float64Array;
+  maxLength: number;
+  maxVertices: number;
+  rankTol: number;
+  tol: number;
+  step: number;
+  maxFlips: number;
+}
+
+/** Validate the options for n start points X (n×d f64) and build the job options. */
+export function leafJobOptions(model: Model, X: Float64Array, opts: LeafOptions): LeafJobOptions {
+  const net = denseNet64(model);
+  const d = net.d;
+  if (X.length % d !== 0 || X.length === 0) throw new ShapeError(`start points: ${X.length} values, expected n×d with the model's input size d = ${d}`);
+  if (!X.every(Number.isFinite)) throw new ShapeError("start points have non-finite values");
+  const n = X.length / d;
+  const dist = resolveDistribution(net, opts.distribution, net.m);
+  const maxLength = positive(opts.maxLength, "maxLength", 1);
+  if (opts.direction !== undefined && opts.target !== undefined) throw new OptionError("give either direction or target, not both");
+  const directions = new Float64Array(n * d); // n×d
+  if (opts.direction !== undefined) {
+    const v = vector(opts.direction, d, "direction");
+    for (let i = 0; i < n; i++) directions.set(v, i * d);
+  } else {
+    const g = gaussian(mulberry32(opts.seed ?? 1));
+    for (let i = 0; i < directions.length; i++) directions[i] = g();
+  }
+  let targets: Float64Array | undefined;
+  if (opts.target !== undefined) {
+    const t = Float64Array.from(opts.target as ArrayLike<number>);
+    if (t.length === d) {
+      targets = new Float64Array(n * d);
+      for (let i = 0; i < n; i++) targets.set(t, i * d);
+    } else if (t.length === n * d) targets = t;
+    else throw new ShapeError(`target has ${t.length} values, expected d = ${d} (or n×d = ${n * d})`);
+    if (!targets.every(Number.isFinite)) throw new ShapeError("target has non-finite values");
+  }
+  let lo: Float64Array | undefined, hi: Float64Array | undefined;
+  if (opts.box !== undefined) {
+    if (!Array.isArray(opts.box) || opts.box.length !== 2) throw new OptionError("box must be [lo, hi] (numbers or arrays of d numbers)");
+    const side = (b: unknown, name: string) => (typeof b === "number" ? new Float64Array(d).fill(b) : vector(b, d, name));
+    lo = side(opts.box[0], "box[0]");
+    hi = side(opts.box[1], "box[1]");
+    for (let i = 0; i < d; i++) if (!(lo[i] <= hi[i])) throw new OptionError(`box: lo[${i}] = ${lo[i]} > hi[${i}] = ${hi[i]}`);
+  }
+  const maxVertices = opts.maxVertices ?? (net.piecewiseLinear ? 1024 : 4096);
+  if (!Number.isInteger(maxVertices) || maxVertices < 2 || maxVertices > 1 << 20) throw new OptionError(`maxVertices must be an integer in 2..2^20, got ${maxVertices}`);
+  const rankTol = positive(opts.rankTol, "rankTol", 1e-9);
+  return {
+    net, dist, starts: X, directions, targets, lo, hi, maxLength, maxVertices, rankTol,
+    tol: positive(opts.tol, "tol", 1e-9), step: positive(opts.step, "step", maxLength / 64), maxFlips: 8,
+  };
+}
+
+/** The per-point outputs: a block of maxVertices vertices each. */
+export function leafLayout(o: LeafJobOptions): Layout {
+  const V = o.maxVertices, d = o.net.d, m = o.net.m;
+  return {
+    points: ["f64", V * d], outputs: ["f64", V * m], params: ["f64", V], rank: ["i32", V], regionHash: ["u64", V],
+    crossedUnit: ["i32", V], vertices: ["i32", 1], stop: ["i32", 1], length: ["f64", 1], folds: ["i32", 1],
+  };
+}
+
+export const leafJob: Job = {
+  layout(_plan: Plan, opts) {
+    return leafLayout(opts as unknown as LeafJobOptions);
+  },
+  meta(_plan: Plan, opts) {
+    const o = opts as unknown as LeafJobOptions;
+    return { d: o.net.d, m: o.net.m, maxVertices: o.maxVertices, exact: o.net.piecewiseLinear };
+  },
+  run(arena, _plan, X, count, opts, out, base) {
+    const o = opts as unknown as LeafJobOptions;
+    const k = arena.kernels<LeafKernels>();
+    const { net, dist, maxVertices: V } = o;
+    const d = net.d, m = net.m;
+    const table = uploadNet64(arena, net);
+    const L = net.layers.length;
+    const x0 = arena.allocF64(d), dir = arena.allocF64(d), tgt = arena.allocF64(d);
+    const lo = o.lo ? arena.putF64(o.lo) : 0, hi = o.hi ? arena.putF64(o.hi) : 0;
+    const mt = net.layers[dist.target].nOut;
+    const points = arena.allocF64(V * d), outs = arena.allocF64(V * m), params = arena.allocF64(V);
+    const ranks = arena.allocI32(V), hashes = arena.alloc(V * 8), cross = arena.allocI32(V), status = arena.allocF64(3);
+    const work = arena.allocF64(k.leafWorkF64(d, net.units, mt, net.maxWidth) + net.words);
+    const scratch = net.piecewiseLinear ? undefined : netScratch(arena, net, mt);
+    for (let i = 0; i < count; i++) {
+      const p = X[i * d]; // the point's index (see the file comment)
+      const at = base + i;
+      arena.f64(x0, d).set(o.starts.subarray(p * d, (p + 1) * d));
+      arena.f64(dir, d).set(o.directions.subarray(p * d, (p + 1) * d));
+      if (o.targets) arena.f64(tgt, d).set(o.targets.subarray(p * d, (p + 1) * d));
+      let kv: number, stop: number, len: number, folds = 0;
+      if (net.piecewiseLinear) {
+        kv = k.leafExactF64(
+          table, L, d, dist.target, dist.kernel ? 1 : 0, dist.centre ? 1 : 0, o.rankTol,
+          x0, dir, o.targets ? tgt : 0, o.maxLength, lo, hi, o.maxFlips,
+          V, points, params, outs, ranks, hashes, cross, net.words, net.units, net.maxWidth, work, status,
+        );
+        const st = arena.f64(status, 3);
+        stop = st[0];
+        len = st[1];
+        folds = st[2];
+      } else {
+        const r = smoothLeaf(arena, k, table, net, dist, scratch!, o, x0, dir, o.targets ? tgt : 0, lo, hi, { points, params, outs, ranks, hashes, cross });
+        kv = r.vertices;
+        stop = r.stop;
+        len = r.length;
+      }
+      (out.points as Float64Array).set(arena.f64(points, kv * d), at * V * d);
+      (out.outputs as Float64Array).set(arena.f64(outs, kv * m), at * V * m);
+      (out.params as Float64Array).set(arena.f64(params, kv), at * V);
+      (out.rank as Int32Array).set(arena.i32(ranks, kv), at * V);
+      (out.crossedUnit as Int32Array).set(arena.i32(cross, kv), at * V);
+      (out.regionHash as BigUint64Array).set(new BigUint64Array(arena.memory.buffer, hashes, kv), at * V);
+      (out.vertices as Int32Array)[at] = kv;
+      (out.stop as Int32Array)[at] = stop;
+      (out.length as Float64Array)[at] = len;
+      (out.folds as Int32Array)[at] = folds;
+    }
+  },
+};
+
+/** Cut the engine's per-point blocks into paths. */
+export function splitPaths(out: Record<string, ArrayLike<number> | BigUint64Array>, o: LeafJobOptions, n: number): LeafPath[] {
+  const V = o.maxVertices, d = o.net.d, m = o.net.m;
+  const paths: LeafPath[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = (out.vertices as Int32Array)[i];
+    paths.push({
+      d, m, vertices: k,
+      points: (out.points as Float64Array).slice(i * V * d, i * V * d + k * d),
+      outputs: (out.outputs as Float64Array).slice(i * V * m, i * V * m + k * m),
+      params: (out.params as Float64Array).slice(i * V, i * V + k),
+      length: (out.length as Float64Array)[i],
+      regionHash: (out.regionHash as BigUint64Array).slice(i * V, i * V + k),
+      rank: (out.rank as Int32Array).slice(i * V, i * V + k),
+      crossedUnit: (out.crossedUnit as Int32Array).slice(i * V, i * V + k),
+      stopReason: STOP_REASONS[(out.stop as Int32Array)[i]],
+      folds: (out.folds as Int32Array)[i],
+      exact: o.net.piecewiseLinear,
+      genericRank: o.dist.genericRank,
+    });
+  }
+  return paths;
+}
+
+/** The engine batch for n start points: row i carries i in its first coordinate (f32-exact below 2^24). */
+export function indexBatch(n: number, d: number): Float32Array {
+  if (n >= 1 << 24) throw new OptionError(`at most 2^24 start points per call, got ${n}`);
+  const X = new Float32Array(n * d); // n×d, only column 0 used
+  for (let i = 0; i < n; i++) X[i * d] = i;
+  return X;
+}

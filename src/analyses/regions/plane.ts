@@ -1,0 +1,179 @@
+/**
+ * regionsInPlane: the exact partition of a 2D slice {origin + s·u + t·v : (s, t) in extent} into the
+ * network's linear regions, as convex polygons (SplineCam-style: start from the slice's rectangle and,
+ * layer by layer, split every polygon by each unit's zero line, which is a line in (s, t) on that polygon).
+ *
+ * What runs where: the slice is reparametrised to the unit square (so one relative tolerance fits every
+ * slice). Per layer, the affine forms of all polygons go through the layer's kernel in one gemmF64 (3 rows
+ * per polygon: ∂/∂σ, ∂/∂τ, constant); each unit's zero line then splits all polygons in one Wasm pass
+ * (splitPolygonsF64: evaluate the form at the vertices, Sutherland–Hodgman split, copy the pattern words);
+ * polygonActivateF64 applies the slopes. These are the loops that scale with regions × units. The host only
+ * manages buffer capacity and, at the end, areas, centroids and the decision boundary (decisionBoundary.ts),
+ * which cost O(regions · C²) on the polygons that need it.
+ */
+import type { Arena } from "../../engine/arena.js";
+import { NonFiniteError, OptionError, ShapeError, UnsupportedLayerError } from "../../errors.js";
+import type { Model } from "../../model/model.js";
+import { decisionBoundary } from "./decisionBoundary.js";
+import type { RegionKernels } from "./kernels.js";
+import { piecewiseLinearNet, pointArg, u64View } from "./network.js";
+
+/** [sMin, sMax, tMin, tMax]: the rectangle of slice coordinates. */
+export type PlaneExtent = readonly [number, number, number, number];
+
+export interface RegionsInPlaneResult {
+  /** Number of linear regions (polygons) in the slice. */
+  count: number;
+  /** count+1 offsets: polygon p has vertices vertexStart[p] ≤ i < vertexStart[p+1]. */
+  vertexStart: Int32Array;
+  /** 2·V (s, t) pairs, counter-clockwise per polygon. */
+  vertices: Float64Array;
+  /** count region hashes (== engine.forward(...).regionHash at points inside). */
+  patterns: BigUint64Array;
+  /** count×patternWords u32 pattern bitsets. */
+  bits: Uint32Array;
+  patternWords: number;
+  /** count polygon areas in (s, t) units (they sum to the slice's area). */
+  areas: Float64Array;
+  /** count argmax classes of the output at each polygon's centroid. */
+  predicted: Int32Array;
+  /** Output size C. */
+  outputSize: number;
+  /** count×C×3: on polygon p, output i = maps[(p·C+i)·3] · s + maps[(p·C+i)·3+1] · t + maps[(p·C+i)·3+2]. */
+  maps: Float64Array;
+  /** Decision boundary as segments×4 (s0, t0, s1, t1): where the top output changes. */
+  boundary: Float64Array;
+  /** The same segments chained into polylines, each a flat (s, t, s, t, …) array. */
+  boundaryPolylines: Float64Array[];
+  extent: PlaneExtent;
+}
+
+/** Relative tolerance (to the unit form's coefficient sum) under which a vertex counts as on a line. */
+const EPS = 1e-12;
+
+/** Growable pair of polygon buffers in the arena (bump allocation: outgrown buffers are freed with the call's scope). */
+interface PolySet { start: number; verts: number; parent: number; bits: number; capPoly: number; capVerts: number }
+
+function allocSet(arena: Arena, capPoly: number, capVerts: number, W: number): PolySet {
+  return {
+    start: arena.allocI32(capPoly + 1), verts: arena.allocF64(2 * capVerts), parent: arena.allocI32(capPoly),
+    bits: arena.alloc(capPoly * W * 4), capPoly, capVerts,
+  };
+}
+
+export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<number>, u: ArrayLike<number>, v: ArrayLike<number>, extent: PlaneExtent): RegionsInPlaneResult {
+  const net = piecewiseLinearNet(arena, model);
+  const pool = net.steps.find((s) => s.kind === "maxPool");
+  if (pool) throw new UnsupportedLayerError(`regionsInPlane: layer ${pool.layer} is maxPool2d; the plane partition supports dense, conv2d, avgPool2d and activation layers (regionsOnLine handles max-pooling)`);
+  const d = net.inputSize;
+  const o = pointArg("origin", origin, d), pu = pointArg("u", u, d), pv = pointArg("v", v, d);
+  if (!extent || extent.length !== 4) throw new ShapeError(`extent: expected [sMin, sMax, tMin, tMax], got ${extent?.length ?? typeof extent} values`);
+  const [s0, s1, t0, t1] = extent;
+  for (const e of extent) if (!Number.isFinite(e)) throw new NonFiniteError(`extent has ${e}`);
+  if (!(s1 > s0 && t1 > t0)) throw new OptionError(`extent: expected sMin < sMax and tMin < tMax, got [${extent.join(", ")}]`);
+  const S = s1 - s0, T = t1 - t0;
+  const k = arena.kernels<RegionKernels>();
+  const W = net.patternWords;
+  return arena.scoped(() => {
+    // Unit-square coordinates (σ, τ): x = (origin + s0·u + t0·v) + σ·(S·u) + τ·(T·v).
+    let x = arena.allocF64(3 * d); // npoly×3×size rows: ∂/∂σ, ∂/∂τ, constant
+    const x0 = arena.f64(x, 3 * d);
+    for (let i = 0; i < d; i++) {
+      x0[i] = S * pu[i];
+      x0[d + i] = T * pv[i];
+      x0[2 * d + i] = o[i] + s0 * pu[i] + t0 * pv[i];
+    }
+    let cur = allocSet(arena, 1, 4, W);
+    arena.i32(cur.start, 2).set([0, 4]);
+    arena.f64(cur.verts, 8).set([0, 0, 1, 0, 1, 1, 0, 1]);
+    arena.i32(cur.parent, 1)[0] = 0;
+    arena.u32(cur.bits, W).fill(0);
+    let np = 1, nv = 4;
+    let spare: PolySet | undefined;
+    for (const s of net.steps) {
+      const n = s.outSize;
+      let z = x;
+      if (s.kind === "dense") {
+        z = arena.allocF64(3 * np * n);
+        k.gemmF64(3 * np, n, s.inSize, x, s.inSize, s.kernel, n, z, n, 0);
+        k.biasRowsF64(np, n, s.bias, z + 2 * n * 8, n, 3);
+      }
+      if (s.act === "linear") {
+        x = z;
+        continue;
+      }
+      arena.i32(cur.parent, np).set(identity(np)); // z rows are indexed by polygon
+      for (let j = 0; j < n; j++) {
+        // Children: ≤ 2·np polygons, ≤ 2·nv + 4·np vertices (on-line vertices go to both sides, ≤ 2 new per side).
+        if (!spare || spare.capPoly < 2 * np || spare.capVerts < 2 * nv + 4 * np) spare = allocSet(arena, 4 * np, 4 * nv + 8 * np, W);
+        const out: PolySet = spare;
+        const np2 = k.splitPolygonsF64(np, cur.start, cur.verts, cur.parent, z, n, j, EPS, cur.bits, W, s.offset + j, out.start, out.verts, out.parent, out.bits);
+        nv = arena.i32(out.start + np2 * 4, 1)[0];
+        np = np2;
+        spare = cur;
+        cur = out;
+      }
+      const x2 = arena.allocF64(3 * np * n);
+      k.polygonActivateF64(np, n, z, cur.parent, cur.bits, W, s.offset, s.alpha, x2);
+      x = x2;
+    }
+    const hashes = arena.alloc(np * 8);
+    k.fnv64Rows(np, W, cur.bits, hashes);
+    const C = net.outputSize;
+    const rows = arena.f64(x, 3 * np * C).slice(); // np×3×C in (σ, τ)
+    const vertexStart = arena.i32(cur.start, np + 1).slice();
+    const vertices = arena.f64(cur.verts, 2 * nv).slice();
+    const patterns = u64View(arena, hashes, np).slice();
+    const bits = arena.u32(cur.bits, np * W).slice();
+    // Back to (s, t): σ = (s − s0)/S, τ = (t − t0)/T.
+    for (let i = 0; i < nv; i++) {
+      vertices[2 * i] = s0 + S * vertices[2 * i];
+      vertices[2 * i + 1] = t0 + T * vertices[2 * i + 1];
+    }
+    const maps = new Float64Array(np * C * 3);
+    for (let p = 0; p < np; p++) {
+      for (let i = 0; i < C; i++) {
+        const a = rows[3 * p * C + i] / S, b = rows[(3 * p + 1) * C + i] / T;
+        const m = (p * C + i) * 3;
+        maps[m] = a;
+        maps[m + 1] = b;
+        maps[m + 2] = rows[(3 * p + 2) * C + i] - a * s0 - b * t0;
+      }
+    }
+    const areas = new Float64Array(np);
+    const predicted = new Int32Array(np);
+    for (let p = 0; p < np; p++) {
+      let area = 0, cs = 0, ct = 0;
+      const i0 = vertexStart[p], i1 = vertexStart[p + 1];
+      for (let i = i0; i < i1; i++) {
+        const j = i + 1 < i1 ? i + 1 : i0;
+        area += vertices[2 * i] * vertices[2 * j + 1] - vertices[2 * j] * vertices[2 * i + 1];
+        cs += vertices[2 * i];
+        ct += vertices[2 * i + 1];
+      }
+      areas[p] = area / 2;
+      cs /= i1 - i0;
+      ct /= i1 - i0;
+      let best = -Infinity;
+      for (let i = 0; i < C; i++) {
+        const m = (p * C + i) * 3;
+        const val = maps[m] * cs + maps[m + 1] * ct + maps[m + 2];
+        if (val > best) {
+          best = val;
+          predicted[p] = i;
+        }
+      }
+    }
+    const { segments, polylines } = decisionBoundary(np, vertexStart, vertices, maps, C);
+    return {
+      count: np, vertexStart, vertices, patterns, bits, patternWords: W, areas, predicted, outputSize: C, maps,
+      boundary: segments, boundaryPolylines: polylines, extent: [s0, s1, t0, t1],
+    };
+  });
+}
+
+function identity(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}

@@ -1,0 +1,144 @@
+/**
+ * engine.singularPoints: where the rank of D (or of a layer's pullback metric g) drops below its generic
+ * value (min(C − 1, d) for the DIM, min(m, d) for g).
+ *
+ * - On a path (a LeafPath from engine.leaf): every vertex where the rank of the region before and the
+ *   region after differ or either is below the generic rank, with the exact arc-length parameter of the
+ *   vertex (for piecewise-linear nets vertices are exact boundary crossings) and the ranks before/after.
+ * - On points X (n×d): the rank at each point in the region its sign pattern selects; a point within
+ *   `boundaryTol` of an activation boundary also gets the rank of the region across that boundary
+ *   (`rankAfter`; else equal to `rankBefore`). Singular: min(rankBefore, rankAfter) < generic rank.
+ * The ranks come from the float64 Jacobian (assembly/leaf.ts) with a relative tolerance (`rankTol`).
+ */
+import { OptionError } from "../errors.js";
+import type { Job } from "../engine/job.js";
+import type { Model } from "../model/model.js";
+import { indexBatch, resolveDistribution, type LeafDistribution, type LeafPath } from "./leaf.js";
+import { denseNet64, uploadNet64, type DenseNet64, type DistributionSpec, type LeafKernels } from "./leafNet.js";
+
+export interface SingularPointsOptions {
+  /** "data" (default; the DIM) or { metric: "pullback", layer } (g). "kernel" is the same as "data". */
+  distribution?: LeafDistribution;
+  rankTol?: number;
+  /** A point is on a boundary when a relu pre-activation satisfies |z| ≤ boundaryTol (default 1e-9). */
+  boundaryTol?: number;
+}
+
+export interface SingularPoints {
+  d: number;
+  genericRank: number;
+  /** Number of singular points found. */
+  count: number;
+  /** count×d, row-major. */
+  points: Float64Array;
+  /** Index of each in X, or vertex index along the path. */
+  index: Int32Array;
+  /** Arc length along the path (NaN for points of X). */
+  params: Float64Array;
+  rankBefore: Int32Array;
+  rankAfter: Int32Array;
+}
+
+interface RankJobOptions {
+  net: DenseNet64;
+  dist: DistributionSpec;
+  X: Float64Array;
+  rankTol: number;
+  boundaryTol: number;
+}
+
+export const leafRankJob: Job = {
+  layout() {
+    return { rank: ["i32", 1], rankOther: ["i32", 1] };
+  },
+  meta(_plan, opts) {
+    return { genericRank: (opts as unknown as RankJobOptions).dist.genericRank };
+  },
+  run(arena, _plan, Xi, count, opts, out, base) {
+    const o = opts as unknown as RankJobOptions;
+    const k = arena.kernels<LeafKernels>();
+    const { net, dist } = o;
+    const d = net.d, L = net.layers.length, U = net.units, mt = net.layers[dist.target].nOut;
+    const table = uploadNet64(arena, net);
+    const x = arena.allocF64(d), z = arena.allocF64(U), a = arena.allocF64(U), s = arena.allocF64(U);
+    const g0 = arena.allocF64(mt * net.maxWidth), g1 = arena.allocF64(mt * net.maxWidth), Q = arena.allocF64(mt * d);
+    const bits = arena.allocI32(net.words);
+    const rankHere = () => k.leafBasisF64(mt, d, k.netJacobianF64(table, L, dist.target, s, g0, g1), dist.centre ? 1 : 0, o.rankTol, Q);
+    const plUnits: number[] = []; // offset in z of each pattern bit
+    let unit = 0;
+    for (const l of net.layers) {
+      if (l.act === 1 || l.act === 2) for (let j = 0; j < l.nOut; j++) plUnits.push(unit + j);
+      unit += l.nOut;
+    }
+    for (let i = 0; i < count; i++) {
+      const p = Xi[i * d];
+      arena.f64(x, d).set(o.X.subarray(p * d, (p + 1) * d));
+      k.netForwardF64(table, L, x, z, a, s, bits, net.words, 0);
+      const r = rankHere();
+      (out.rank as Int32Array)[base + i] = r;
+      // Units on a boundary: flip them all and take the rank across.
+      const zv = arena.f64(z, U);
+      const w = arena.u32(bits, net.words);
+      let flipped = false;
+      plUnits.forEach((off, b) => {
+        if (Math.abs(zv[off]) <= o.boundaryTol) {
+          w[b >>> 5] ^= 1 << (b & 31);
+          flipped = true;
+        }
+      });
+      if (flipped) {
+        k.netForwardF64(table, L, x, z, a, s, bits, net.words, 1);
+        (out.rankOther as Int32Array)[base + i] = rankHere();
+      } else (out.rankOther as Int32Array)[base + i] = r;
+    }
+  },
+};
+
+function isPath(v: unknown): v is LeafPath {
+  return typeof v === "object" && v !== null && "rank" in v && "params" in v && "points" in v && "vertices" in v;
+}
+
+/** Singular vertices of a path (no kernel work: the path carries the rank of every region). */
+export function pathSingularPoints(path: LeafPath): SingularPoints {
+  const hits: number[] = [];
+  for (let i = 0; i < path.vertices; i++) {
+    const before = path.rank[Math.max(0, i - 1)], after = path.rank[i];
+    if (before !== after || Math.min(before, after) < path.genericRank) hits.push(i);
+  }
+  const d = path.d;
+  const points = new Float64Array(hits.length * d); // count×d
+  hits.forEach((v, j) => points.set(path.points.subarray(v * d, (v + 1) * d), j * d));
+  return {
+    d, genericRank: path.genericRank, count: hits.length, points,
+    index: Int32Array.from(hits),
+    params: Float64Array.from(hits, (v) => path.params[v]),
+    rankBefore: Int32Array.from(hits, (v) => path.rank[Math.max(0, v - 1)]),
+    rankAfter: Int32Array.from(hits, (v) => path.rank[v]),
+  };
+}
+
+/** Validated options of the point-set form. */
+export function rankJobOptions(model: Model, X: Float64Array, opts: SingularPointsOptions): RankJobOptions {
+  const net = denseNet64(model);
+  if (X.length === 0 || X.length % net.d !== 0) throw new OptionError(`X has ${X.length} values, expected n×d with d = ${net.d}`);
+  const dist = resolveDistribution(net, opts.distribution === "kernel" ? "data" : opts.distribution, net.m);
+  const rankTol = opts.rankTol ?? 1e-9, boundaryTol = opts.boundaryTol ?? 1e-9;
+  if (!(rankTol > 0) || !(boundaryTol >= 0)) throw new OptionError(`rankTol must be > 0 and boundaryTol ≥ 0, got ${rankTol}, ${boundaryTol}`);
+  return { net, dist, X, rankTol, boundaryTol };
+}
+
+/** Collect the singular points from the per-point ranks. */
+export function pointSingularPoints(X: Float64Array, d: number, genericRank: number, rank: Int32Array, rankOther: Int32Array): SingularPoints {
+  const hits: number[] = [];
+  for (let i = 0; i < rank.length; i++) if (Math.min(rank[i], rankOther[i]) < genericRank) hits.push(i);
+  const points = new Float64Array(hits.length * d); // count×d
+  hits.forEach((v, j) => points.set(X.subarray(v * d, (v + 1) * d), j * d));
+  return {
+    d, genericRank, count: hits.length, points, index: Int32Array.from(hits),
+    params: new Float64Array(hits.length).fill(NaN),
+    rankBefore: Int32Array.from(hits, (v) => rank[v]),
+    rankAfter: Int32Array.from(hits, (v) => rankOther[v]),
+  };
+}
+
+export { isPath, indexBatch };

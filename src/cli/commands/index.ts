@@ -1,0 +1,22 @@
+/**
+ * The command registry: every `foliate` subcommand, in help order. A new analysis adds its command by adding
+ * a file next to this one that exports a CliCommand and one line here.
+ */
+import type { CliCommand } from "../command.js";
+import { infoCommand } from "./info.js";
+import { forwardCommand } from "./forward.js";
+import { jacobianCommand } from "./jacobian.js";
+import { dimCommand } from "./dim.js";
+import { reportCommand } from "./report.js";
+import { startCommand } from "./start.js";
+import { serveCommand } from "./serve.js";
+
+export const commands: CliCommand[] = [
+  infoCommand,
+  forwardCommand,
+  jacobianCommand,
+  dimCommand,
+  reportCommand,
+  startCommand,
+  serveCommand,
+];

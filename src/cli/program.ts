@@ -1,0 +1,79 @@
+/**
+ * Builds the `foliate` program from the command registry and applies the exit-code policy:
+ * 0 ok; 1 usage error (unknown command or option, missing argument: commander's message and a hint);
+ * 2 input error (any FoliateError: one line "foliate <command>: <message> [CODE]" on stderr);
+ * 3 internal error (a bug: the stack trace).
+ */
+import { Command, CommanderError } from "commander";
+import { FoliateError } from "../errors.js";
+import { UsageError, type CliCommand, type CliResult } from "./command.js";
+import { commands } from "./commands/index.js";
+import { Progress, type TextSink } from "./progress.js";
+
+export const EXIT = { ok: 0, usage: 1, input: 2, internal: 3 } as const;
+
+export interface CliStreams {
+  stdout: TextSink;
+  stderr: TextSink;
+}
+
+function defineCommand(program: Command, c: CliCommand, outcome: { result?: CliResult | void; json: boolean }, streams: CliStreams): void {
+  const sub = program.command(c.args ? `${c.name} ${c.args}` : c.name).description(c.summary);
+  c.options?.(sub);
+  sub.option("--json", "print the result as one JSON document on stdout");
+  sub.option("-q, --quiet", "no progress on stderr");
+  if (c.examples?.length) sub.addHelpText("after", `\nExamples:\n${c.examples.map((e) => `  $ ${e}`).join("\n")}`);
+  sub.action(async function (this: Command) {
+    const opts = this.opts();
+    outcome.json = !!opts.json;
+    const progress = new Progress(streams.stderr, !!opts.quiet);
+    outcome.result = await c.run(this.processedArgs as string[], opts, {
+      json: !!opts.json,
+      progress,
+      log: (line) => progress.line(line),
+    });
+  });
+}
+
+export function buildProgram(streams: CliStreams, outcome: { result?: CliResult | void; json: boolean }): Command {
+  const program = new Command("foliate")
+    .description("Riemannian geometry of ReLU networks: Jacobians, the data information matrix, linear regions, reports")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: (s) => streams.stdout.write(s), writeErr: (s) => streams.stderr.write(s) })
+    .exitOverride();
+  for (const c of commands) defineCommand(program, c, outcome, streams);
+  program.commands.forEach((s) => s.exitOverride().configureOutput({ writeOut: (s2) => streams.stdout.write(s2), writeErr: (s2) => streams.stderr.write(s2) }).showHelpAfterError("(run with --help for usage)"));
+  return program;
+}
+
+const VERSION = "0.1.0";
+
+/** Run the CLI on argv (process.argv form: node, script, ...args) and return the exit code. */
+export async function runCli(argv: string[], streams: CliStreams = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const outcome: { result?: CliResult | void; json: boolean } = { json: false };
+  const program = buildProgram(streams, outcome);
+  if (argv.length <= 2) {
+    program.outputHelp();
+    return EXIT.usage;
+  }
+  const name = argv[2];
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (e instanceof UsageError) {
+      streams.stderr.write(`foliate ${name}: ${e.message} (run "foliate ${name} --help" for usage)\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof FoliateError) {
+      streams.stderr.write(`foliate ${name}: ${e.message.split("\n")[0]} [${e.code}]\n`);
+      return EXIT.input;
+    }
+    streams.stderr.write(`foliate ${name}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT.internal;
+  }
+  const r = outcome.result;
+  if (r) streams.stdout.write(outcome.json ? `${JSON.stringify(r.data)}\n` : `${r.text ?? JSON.stringify(r.data, null, 2)}\n`);
+  return EXIT.ok;
+}

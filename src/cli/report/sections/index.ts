@@ -1,0 +1,12 @@
+/**
+ * The report's section registry, in report order. A new analysis adds one file next to this one exporting
+ * a ReportSection and one line here.
+ */
+import type { ReportSection } from "../section.js";
+import { modelsSection } from "./models.js";
+import { engineCoreSection } from "./engineCore.js";
+
+export const sections: ReportSection[] = [
+  modelsSection,
+  engineCoreSection,
+];

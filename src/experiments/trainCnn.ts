@@ -1,0 +1,108 @@
+/**
+ * The MNIST CNN of Tron & Fioresi (arXiv 2409.07412): Conv 32 3×3 – ReLU – Conv 64 3×3 – ReLU – MaxPool 2 –
+ * Flatten – Dense 128 – ReLU – Dense 10 (softmax head), valid padding, trained with tfjs on its wasm backend
+ * (plus the Conv2DBackpropFilter kernel that backend lacks, see tfjsWasmConvGrad.ts), Adam, cross-entropy,
+ * seeded: He-normal initialisers with fixed seeds, and a mulberry32 permutation of the training set each
+ * epoch. Widths and epochs are options (a reduced network is documented by the caller).
+ *
+ * Cache: with `cacheDir`, the trained model is written there as foliate-model JSON named by its
+ * configuration, and read back instead of training when present.
+ */
+import { Model } from "../model/model.js";
+import { mulberry32 } from "../random.js";
+import { registerWasmConv2dBackpropFilter } from "./tfjsWasmConvGrad.js";
+
+export interface CnnWidths {
+  conv1: number;
+  conv2: number;
+  dense: number;
+}
+
+export const PAPER_WIDTHS: CnnWidths = { conv1: 32, conv2: 64, dense: 128 };
+
+export interface TrainCnnOptions {
+  widths?: CnnWidths;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+  /** Folder of the trained-model cache (Node); none: always train. */
+  cacheDir?: string;
+  log?: (message: string) => void;
+}
+
+export interface TrainedCnn {
+  model: Model;
+  source: "trained" | "cache";
+  /** Seconds spent training (0 from the cache). */
+  seconds: number;
+  cacheFile?: string;
+}
+
+/** Cache file name of a configuration (the training-set size is part of it). */
+export function cnnCacheName(w: CnnWidths, epochs: number, batchSize: number, learningRate: number, seed: number, n: number): string {
+  return `mnist-cnn-c${w.conv1}-c${w.conv2}-d${w.dense}-e${epochs}-b${batchSize}-lr${learningRate}-s${seed}-n${n}.foliate.json`;
+}
+
+/** Train (or load from the cache) the CNN on images X (n×784 in [0, 1]) with labels 0..9. */
+export async function trainMnistCnn(X: Float32Array, labels: Uint8Array, opts: TrainCnnOptions = {}): Promise<TrainedCnn> {
+  const w = opts.widths ?? PAPER_WIDTHS;
+  const epochs = opts.epochs ?? 3, batchSize = opts.batchSize ?? 64, lr = opts.learningRate ?? 1e-3, seed = opts.seed ?? 1;
+  const n = labels.length;
+  const log = opts.log ?? (() => {});
+  let cacheFile: string | undefined;
+  if (opts.cacheDir) {
+    const { join } = await import("node:path");
+    const { existsSync } = await import("node:fs");
+    cacheFile = join(opts.cacheDir, cnnCacheName(w, epochs, batchSize, lr, seed, n));
+    if (existsSync(cacheFile)) {
+      log(`model from cache ${cacheFile}`);
+      return { model: await Model.load(cacheFile), source: "cache", seconds: 0, cacheFile };
+    }
+  }
+  const tf = await import("@tensorflow/tfjs");
+  await import("@tensorflow/tfjs-backend-wasm");
+  await tf.setBackend("wasm");
+  await tf.ready();
+  registerWasmConv2dBackpropFilter(tf);
+  const t0 = Date.now();
+  const he = (k: number) => tf.initializers.heNormal({ seed: seed * 100 + k });
+  const net = tf.sequential();
+  net.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: w.conv1, kernelSize: 3, activation: "relu", kernelInitializer: he(1) }));
+  net.add(tf.layers.conv2d({ filters: w.conv2, kernelSize: 3, activation: "relu", kernelInitializer: he(2) }));
+  net.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  net.add(tf.layers.flatten());
+  net.add(tf.layers.dense({ units: w.dense, activation: "relu", kernelInitializer: he(3) }));
+  net.add(tf.layers.dense({ units: 10, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 4 }) }));
+  net.compile({ optimizer: tf.train.adam(lr), loss: "categoricalCrossentropy" });
+  const rand = mulberry32(seed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let e = 0; e < epochs; e++) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const xs = new Float32Array(n * 784); // n×784, this epoch's order
+    const ys = new Int32Array(n);
+    order.forEach((src, dst) => {
+      xs.set(X.subarray(src * 784, (src + 1) * 784), dst * 784);
+      ys[dst] = labels[src];
+    });
+    const xt = tf.tensor4d(xs, [n, 28, 28, 1]);
+    const yt = tf.tidy(() => tf.oneHot(tf.tensor1d(ys, "int32"), 10));
+    const h = await net.fit(xt, yt, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
+    tf.dispose([xt, yt]);
+    log(`epoch ${e + 1}/${epochs}: loss ${Number(h.history.loss[0]).toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  const model = Model.fromTfjs(net as never);
+  net.dispose();
+  const seconds = (Date.now() - t0) / 1000;
+  if (cacheFile) {
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const { dirname } = await import("node:path");
+    await mkdir(dirname(cacheFile), { recursive: true });
+    await writeFile(cacheFile, JSON.stringify(model.toJSON()));
+    log(`model cached in ${cacheFile}`);
+  }
+  return { model, source: "trained", seconds, cacheFile };
+}

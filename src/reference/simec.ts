@@ -1,0 +1,248 @@
+/**
+ * Float64 plain-TypeScript twin of the SiMEC/SiMExp stepping kernel (assembly/simec.ts), for tests and
+ * benchmarks only: the same algorithm (forward pass, reverse masked-product Jacobian, B = Fᵀ J, metric,
+ * eigenpairs, direction, orientation, step, box, energy) with the cyclic Jacobi eigensolver of
+ * src/reference/eigh.ts (an independent algorithm) and the same mulberry32 stream for the random choices.
+ * One direction per call, like one chunk sequence of the kernel.
+ */
+import { denseNet64, activate64, type DenseNet64 } from "../engine/dense64.js";
+import type { ModelSpec } from "../model/types.js";
+import { gaussian, mulberry32 } from "../random.js";
+import { jacobiEigh } from "./eigh.js";
+
+export interface ReferenceWalkOptions {
+  mode: 0 | 1;
+  /** 0: d×d metric; 1: through the m×m side. */
+  route: 0 | 1;
+  select: 0 | 1;
+  orient: number;
+  sign: 1 | -1;
+  steps: number;
+  delta: number;
+  nullTol: number;
+  seed: number;
+  lo?: ArrayLike<number>;
+  hi?: ArrayLike<number>;
+  /** Stop once ‖y − y(x0)‖₂ ≥ target (0: never). */
+  target?: number;
+}
+
+export interface ReferenceWalk {
+  /** (taken+1)×d, x0 first. */
+  points: Float64Array;
+  /** (taken+1)×m. */
+  outputs: Float64Array;
+  taken: number;
+  energy: number;
+  length: number;
+  pseudoLength: number;
+  stop: "steps" | "target" | "boundary" | "noDirection" | "nonFinite";
+}
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>, n: number) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+};
+
+/**
+ * Eigen-decomposition with the kernel's sign convention (symEigF64): the first largest-magnitude component
+ * of each eigenvector is positive. The first step of a walk depends on it.
+ */
+function eigh(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const { values, vectors } = jacobiEigh(a, n);
+  for (let i = 0; i < n; i++) {
+    let big = 0, sign = 1;
+    for (let k = 0; k < n; k++) {
+      const x = vectors[i * n + k];
+      if (Math.abs(x) > big) {
+        big = Math.abs(x);
+        sign = x < 0 ? -1 : 1;
+      }
+    }
+    if (sign < 0) for (let k = 0; k < n; k++) vectors[i * n + k] = -vectors[i * n + k];
+  }
+  return { values, vectors };
+}
+
+/** Output y (probabilities for softmax), derivatives per layer, at x. */
+function forward(net: DenseNet64, x: Float64Array): { y: Float64Array; ders: Float64Array[] } {
+  let a = x;
+  const ders: Float64Array[] = [];
+  for (const l of net.layers) {
+    const z = Float64Array.from(l.bias);
+    for (let i = 0; i < l.nIn; i++) for (let j = 0; j < l.nOut; j++) z[j] += a[i] * l.kernel[i * l.nOut + j];
+    const s = new Float64Array(l.nOut);
+    for (let j = 0; j < l.nOut; j++) {
+      const v = z[j];
+      z[j] = activate64(l.act, l.alpha, v);
+      s[j] = l.act === 0 ? 1 : l.act === 1 ? (v > 0 ? 1 : 0) : l.act === 2 ? (v > 0 ? 1 : l.alpha) : l.act === 3 ? z[j] * (1 - z[j]) : l.act === 4 ? 1 - z[j] * z[j] : 1 / (1 + Math.exp(-v));
+    }
+    ders.push(s);
+    a = z;
+  }
+  if (!net.softmax) return { y: a, ders };
+  const mx = Math.max(...a);
+  const e = a.map((v) => Math.exp(v - mx));
+  const sum = e.reduce((p, q) => p + q, 0);
+  return { y: e.map((v) => v / sum), ders };
+}
+
+/** J (m×d) = D_L W_L ⋯ D_1 W_1, reverse order. */
+function jacobian(net: DenseNet64, ders: Float64Array[]): Float64Array {
+  const L = net.layers.length, m = net.m;
+  let nOut = m;
+  let R = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) R[i * m + i] = 1;
+  for (let l = L - 1; l >= 0; l--) {
+    const { nIn, kernel } = net.layers[l];
+    const s = ders[l];
+    const next = new Float64Array(m * nIn);
+    for (let i = 0; i < m; i++)
+      for (let k = 0; k < nOut; k++) {
+        const r = R[i * nOut + k] * s[k];
+        if (r !== 0) for (let j = 0; j < nIn; j++) next[i * nIn + j] += r * kernel[j * nOut + k];
+      }
+    R = next;
+    nOut = nIn;
+  }
+  return R;
+}
+
+/** Walk one direction from x0 in float64 plain TypeScript. */
+export function referenceSimecWalk(spec: ModelSpec, x0: ArrayLike<number>, o: ReferenceWalkOptions): ReferenceWalk {
+  const net = denseNet64(spec);
+  const { d, m } = net;
+  const rand = mulberry32(o.seed);
+  const normal = gaussian(rand);
+  let x = Float64Array.from(x0);
+  const pts: number[] = Array.from(x);
+  const start = forward(net, x);
+  const y0 = start.y;
+  const outs: number[] = Array.from(y0);
+  let cur = start;
+  let prev: Float64Array | undefined;
+  let energy = 0, length = 0, pseudoLength = 0, taken = 0;
+  let stop: ReferenceWalk["stop"] = "steps";
+  for (let k = 0; k < o.steps; k++) {
+    const J = jacobian(net, cur.ders);
+    const y = cur.y;
+    let B = J;
+    if (net.softmax) {
+      B = new Float64Array(m * d);
+      for (let a = 0; a < m; a++)
+        for (let c = 0; c < m; c++) {
+          const f = (a === c ? Math.sqrt(y[c]) : 0) - y[c] * Math.sqrt(y[a]);
+          for (let t = 0; t < d; t++) B[a * d + t] += f * J[c * d + t];
+        }
+    }
+    let v: Float64Array | undefined;
+    if (o.route === 0) {
+      const g = new Float64Array(d * d);
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) for (let r = 0; r < m; r++) g[i * d + j] += B[r * d + i] * B[r * d + j];
+      const { values: w, vectors } = eigh(g, d);
+      const tol = o.nullTol * Math.max(w[0], 0);
+      let pick = -1;
+      if (o.mode === 0) {
+        if (o.select === 0) pick = d - 1;
+        else {
+          let first = d;
+          while (first > 0 && w[first - 1] <= tol) first--;
+          if (first < d) pick = first + Math.min(Math.floor(rand() * (d - first)), d - first - 1);
+        }
+      } else if (w[0] > 0) {
+        if (o.select === 0) pick = 0;
+        else {
+          let count = 0;
+          while (count < d && w[count] > tol) count++;
+          pick = Math.min(Math.floor(rand() * count), count - 1);
+        }
+      }
+      if (pick >= 0) v = vectors.slice(pick * d, pick * d + d);
+    } else {
+      const K = new Float64Array(m * m);
+      for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) K[i * m + j] = dot(B.subarray(i * d), B.subarray(j * d), d);
+      const { values: w, vectors: W } = eigh(K, m);
+      const tol = o.nullTol * Math.max(w[0], 0);
+      let rank = 0;
+      while (rank < m && w[rank] > tol && w[rank] > 0) rank++;
+      const U: Float64Array[] = [];
+      for (let i = 0; i < rank; i++) {
+        const u = new Float64Array(d);
+        for (let r = 0; r < m; r++) for (let t = 0; t < d; t++) u[t] += W[i * m + r] * B[r * d + t];
+        U.push(u.map((z) => z / Math.sqrt(w[i])));
+      }
+      if (o.mode === 0 && rank < d) {
+        const r = Float64Array.from({ length: d }, () => normal());
+        for (let pass = 0; pass < 2; pass++)
+          for (const u of U) {
+            const c = dot(r, u, d);
+            for (let t = 0; t < d; t++) r[t] -= c * u[t];
+          }
+        const nv = Math.sqrt(dot(r, r, d));
+        if (nv > 0) v = r.map((z) => z / nv);
+      } else if (o.mode === 1 && rank > 0) {
+        v = U[o.select === 0 ? 0 : Math.min(Math.floor(rand() * rank), rank - 1)];
+      }
+    }
+    if (!v) {
+      stop = "noDirection";
+      break;
+    }
+    let flip: boolean;
+    if (o.mode === 1 && o.orient >= 0) {
+      let dy = 0;
+      for (let t = 0; t < d; t++) {
+        let gt = J[o.orient * d + t];
+        if (net.softmax) {
+          let mean = 0;
+          for (let c = 0; c < m; c++) mean += y[c] * J[c * d + t];
+          gt = y[o.orient] * (gt - mean);
+        }
+        dy += gt * v[t];
+      }
+      flip = dy * o.sign < 0;
+    } else flip = prev ? dot(v, prev, d) < 0 : o.sign < 0;
+    if (flip) v = v.map((z) => -z);
+    let quad = 0;
+    for (let r = 0; r < m; r++) quad += dot(B.subarray(r * d), v, d) ** 2;
+    const xn = new Float64Array(d);
+    let moved = 0, clamped = false;
+    for (let t = 0; t < d; t++) {
+      const free = x[t] + o.delta * v[t];
+      let z = free;
+      if (o.lo) z = Math.max(z, o.lo[t]);
+      if (o.hi) z = Math.min(z, o.hi[t]);
+      if (z !== free) clamped = true;
+      xn[t] = z;
+      moved += (z - x[t]) ** 2;
+    }
+    moved = Math.sqrt(moved);
+    if (!Number.isFinite(moved)) {
+      stop = "nonFinite";
+      break;
+    }
+    if (moved === 0) {
+      stop = "boundary";
+      break;
+    }
+    x = xn;
+    prev = v;
+    energy += o.delta * quad;
+    pseudoLength += o.delta * Math.sqrt(quad);
+    length += moved;
+    taken++;
+    cur = forward(net, x);
+    pts.push(...x);
+    outs.push(...cur.y);
+    if (clamped) {
+      stop = "boundary";
+      break;
+    }
+    if (o.target && Math.sqrt(cur.y.reduce((a, yi, i) => a + (yi - y0[i]) ** 2, 0)) >= o.target) {
+      stop = "target";
+      break;
+    }
+  }
+  return { points: Float64Array.from(pts), outputs: Float64Array.from(outs), taken, energy, length, pseudoLength, stop };
+}
