@@ -4,8 +4,10 @@
  * eigenvector v of the data information matrix D(x). The data leaf is the integral curve of v; the kernel leaf
  * is the integral curve of its orthogonal complement (in 2D, with rank D ≤ C − 1 = 1, a single direction v⊥).
  *
- * This is a stand-in for the engine's own `engine.leaf` (not yet on main): everything the lab knows about
- * leaves is in this one module, so swapping it for `engine.leaf` later changes nothing else.
+ * This is a stand-in for the engine's own `engine.leaf`: everything the lab knows about leaves is in this one
+ * module, so swapping it changes nothing else. Note for the swap: `engine.leaf` walks along one fixed direction
+ * w projected per region and stops ("orthogonal") where the leaf turns 90° or more away from w, so a closed
+ * kernel leaf (circles) needs a loop that restarts it from the last vertex along the last segment.
  *
  * Integration: Euler steps (one `engine.dim` call each) with the eigenvector's sign aligned to the previous
  * step. For a ReLU network the field is constant inside each linear region, so a step that stays in its region
