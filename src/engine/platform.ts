@@ -11,10 +11,9 @@ export interface SpawnedWorker {
 }
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
+const nodeWorkerPath = "../../dist/engine/worker.js";
 
 export async function spawnWorker(onDeath: (reason: string) => void): Promise<SpawnedWorker> {
-  // Both src/engine/platform.ts (tests) and dist/engine/platform.js resolve to the built worker.
-  const url = new URL("../../dist/engine/worker.js", import.meta.url);
   let ended = false;
   const die = (reason: string) => {
     if (!ended) {
@@ -25,7 +24,9 @@ export async function spawnWorker(onDeath: (reason: string) => void): Promise<Sp
   if (isNode) {
     const { Worker } = await import("node:worker_threads");
     const { default: nodeEndpoint } = await import("comlink/dist/esm/node-adapter.mjs");
-    const w = new Worker(url);
+    // Both src/engine/platform.ts (tests) and dist/engine/platform.js resolve to the built worker. The path is
+    // a variable here so that bundlers do not copy the unbundled file as an asset.
+    const w = new Worker(new URL(nodeWorkerPath, import.meta.url));
     w.on("error", (e) => die(`worker error: ${e.message}`));
     w.on("exit", (code) => die(`worker exited with code ${code}`));
     w.unref();
@@ -39,7 +40,9 @@ export async function spawnWorker(onDeath: (reason: string) => void): Promise<Sp
       },
     };
   }
-  const w = new Worker(url, { type: "module" });
+  // A literal URL inside `new Worker(new URL(...), { type: "module" })`: the pattern bundlers (Vite, webpack)
+  // recognize to bundle the worker entry as its own chunk.
+  const w = new Worker(new URL("../../dist/engine/worker.js", import.meta.url), { type: "module" });
   w.addEventListener("error", (e) => die(`worker error: ${(e as ErrorEvent).message}`));
   const remote = Comlink.wrap<WorkerApi>(w);
   return {

@@ -13,6 +13,14 @@ import type { WorkerApi } from "./worker.js";
 import type { WasmVariant } from "./wasm.js";
 import * as Comlink from "comlink";
 
+/**
+ * Workers can write into a SharedArrayBuffer: always in Node; in browsers only when the page is cross-origin
+ * isolated (COOP/COEP). Otherwise each worker returns its chunk (transferred) and the pool copies it.
+ */
+const canShare =
+  typeof SharedArrayBuffer !== "undefined" &&
+  ((typeof process !== "undefined" && !!process.versions?.node) || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
+
 /** A job over a chunk of points; or, with `call`, any function of a worker's remote API. */
 export interface Task {
   /** Run this instead of a job: it receives the worker's remote API (e.g. Ricci flow's kNN rows). */
@@ -153,7 +161,7 @@ export class WorkerPool {
         slot.models.add(task.modelId);
       }
       let views: Outputs | undefined;
-      if (task.out && task.layout) {
+      if (task.out && task.layout && canShare) {
         const { bytes, make } = stagingViews(task.layout, task.count);
         if (!slot.staging || slot.staging.byteLength < bytes) slot.staging = new SharedArrayBuffer(Math.max(bytes, 2 * (slot.staging?.byteLength ?? 0)));
         views = make(slot.staging);

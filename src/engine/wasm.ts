@@ -6,12 +6,6 @@
 
 export type WasmVariant = "simd" | "relaxed" | "debug";
 
-const files: Record<WasmVariant, string> = {
-  simd: "foliate.wasm",
-  relaxed: "foliate.relaxed.wasm",
-  debug: "foliate.debug.wasm",
-};
-
 /** (module (func (result v128) v128.const 0 v128.const 0 v128.const 0 f32x4.relaxed_madd)) */
 const relaxedProbe = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
@@ -38,8 +32,16 @@ const isNode = typeof process !== "undefined" && !!process.versions?.node;
 const compiled = new Map<WasmVariant, Promise<WebAssembly.Module>>();
 
 function wasmUrl(variant: WasmVariant): URL {
-  // src/engine/wasm.ts and dist/engine/wasm.js both sit two levels below the package root.
-  return new URL(`../../build/${files[variant]}`, import.meta.url);
+  // src/engine/wasm.ts and dist/engine/wasm.js both sit two levels below the package root. One literal
+  // `new URL("...", import.meta.url)` per variant: the asset pattern bundlers (Vite) rewrite to the emitted file.
+  switch (variant) {
+    case "relaxed":
+      return new URL("../../build/foliate.relaxed.wasm", import.meta.url);
+    case "debug":
+      return new URL("../../build/foliate.debug.wasm", import.meta.url);
+    default:
+      return new URL("../../build/foliate.wasm", import.meta.url);
+  }
 }
 
 async function compile(variant: WasmVariant): Promise<WebAssembly.Module> {
