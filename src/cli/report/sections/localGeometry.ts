@@ -27,7 +27,7 @@ export const localGeometrySection: ReportSection = {
       { what: "experiment 3: MMSE 6 → 2 → 4 against reduced-rank regression", ms: run.mmse.ms },
       { what: `regime sweeps (${run.sweep.local.length} × 2 trainings)`, ms: run.sweep.ms },
     );
-    const sweepRows = (["local", "far"] as const).flatMap((kind) => run.sweep[kind].map((r) => ({ regime: kind === "local" ? "local: (1−ε)·uniform + ε·random" : "far: (1−ε)·uniform + ε·peaked", ...r })));
+    const sweepRows = (["local", "far"] as const).flatMap((kind) => run.sweep[kind].map((r) => ({ regime: kind === "local" ? "local (A random)" : "far (A peaked)", ...r })));
     const enc = { x: { field: "epsilon", type: "quantitative", title: "ε (distance from independence)" }, color: { field: "regime", type: "nominal", title: "joint" } };
     figures.push({
       svg: await renderChart({
@@ -40,7 +40,7 @@ export const localGeometrySection: ReportSection = {
     });
     tables.push({
       caption: "Regime sweep", headers: ["joint", "ε", "σ₁ of B", "max principal angle", "H learned", "H SVD", "‖Ξ̃ − B_k‖/‖B_k‖"],
-      rows: sweepRows.map((r) => [r.regime.split(":")[0], r.epsilon, f3(r.sigma1), f3(r.maxAngle), f3(r.hLearned), f3(r.hTheory), f3(r.productError)]),
+      rows: sweepRows.map((r) => [r.regime, r.epsilon, f3(r.sigma1), f3(r.maxAngle), f3(r.hLearned), f3(r.hTheory), f3(r.productError)]),
     });
     tables.push({
       caption: "Experiments 1–3", headers: ["experiment", "max principal angle (rad)", "learned", "optimum", "relative error"],
