@@ -7,7 +7,8 @@
 import type { Figure, NumberRow, ReportSection, SectionResult, Table, Timing } from "../section.js";
 import { timed } from "../section.js";
 import { renderChart } from "../charts.js";
-import { ricciPopulation, reducedPopulationOptions, type PopulationOptions } from "../../../experiments/ricciPopulation.js";
+import { ricciPopulation, reducedPopulationOptions, ARCHITECTURES, type PopulationOptions } from "../../../experiments/ricciPopulation.js";
+import { imageTask, ricciPopulationOnTask } from "../../../experiments/ricciTasks.js";
 
 const PAPER = "Baptista et al., Deep learning as Ricci flow (Sci. Rep. 14:23383, 2024)";
 
@@ -71,6 +72,14 @@ export const ricciSection: ReportSection = {
       name: `fraction of well-trained networks with ρ_${k} < 0 (reduced run, ${pop.defined[i]} networks)`, value: f3(pop.fractionNegative[i]),
       published: { value: "most well-trained networks (ρ_k < 0); −ρ_k correlates positively with accuracy", source: PAPER },
     }));
+    if (!ctx.quick) {
+      // one network on a binary image task from the shipped data (MNIST 1 vs 7)
+      const [train, test] = await Promise.all([imageTask("mnist-1-7", "train", 400), imageTask("mnist-1-7", "test", 200)]);
+      const img = await timed(timings, "MNIST 1 vs 7: one 784-25×5-1 network trained (10 epochs, 400 images) and its Ricci sweep on 200 test images", () =>
+        ricciPopulationOnTask(train, test, { networks: [{ hidden: ARCHITECTURES["w25-d5"], seed: 1 }], epochs: 10, ks: opts.ks, mode: opts.mode }));
+      const n = img.networks[0];
+      tables.push({ caption: "MNIST 1 vs 7 (src/experiments/ricciTasks.ts): one network of the paper's width 25, depth 5", headers: ["test accuracy", ...pop.ks.map((k) => `ρ_${k}`), `Ric_l (k = ${pop.ks[kMid]})`, `g_l (k = ${pop.ks[kMid]})`], rows: [[f3(n.accuracy), ...Array.from(n.rho, f3), Array.from(n.ric[kMid], (x) => x.toFixed(0)).join(" "), Array.from(n.g[kMid], (x) => x.toExponential(2)).join(" ")]] });
+    }
     // engine.ricciFlow on the report's own models (their test sets, k = 10)
     const flows: (string | number)[][] = [];
     for (const s of ctx.subjects) {
