@@ -38,11 +38,11 @@ export async function localGeometryExperiments(quick: boolean, tick: () => void 
   const hidden = { maxAngle: maxOf(h.comparison.principalAngles), hLearned: h.comparison.hScore.learned, hTheory: h.comparison.hScore.theory, ms: performance.now() - t };
   tick();
   t = performance.now();
-  const m = await mmseExperiment(quick ? { n: 500, steps: 500 } : {});
+  const m = await mmseExperiment(quick ? { n: 400, steps: 300 } : {});
   const mmse = { maxAngle: maxOf(m.principalAngles), learnedMse: m.learnedMse, theoryMse: m.theoryMse, mapError: m.mapError, ms: performance.now() - t };
   tick();
   t = performance.now();
-  const epsilons = quick ? [0.02, 0.3, 1] : [0.02, 0.1, 0.3, 0.6, 1];
+  const epsilons = quick ? [0.02, 1] : [0.02, 0.1, 0.3, 1];
   const local = await regimeSweep({ kind: "local", epsilons, steps });
   const far = await regimeSweep({ kind: "far", epsilons, steps });
   tick();
@@ -68,7 +68,7 @@ export const localgeoCommand: CliCommand = {
   args: "[model]",
   summary: "local geometry of feature extraction: learned features vs the SVD optimum (experiments 1–3), H-score of a model's features (4)",
   options: (cmd) => {
-    cmd.option("--quick", "shorter training (600 steps, 3 regime values)");
+    cmd.option("--quick", "shorter training (600 steps, 2 regime values)");
     cmd.option("--skip-experiments", "only experiment 4 (needs a model and --data/--input with labels)");
     cmd.option("-d, --data <name>", "labelled data for experiment 4: a bundled dataset name[:split][:N]");
     cmd.option("-i, --input <file.json>", "labelled data for experiment 4: {X, labels}");

@@ -88,7 +88,7 @@ export const ricciSection: ReportSection = {
       const fl = await timed(timings, `${s.id}: engine.ricciFlow on ${n} points (k = 10)`, () => ctx.engine.ricciFlow(s.model, X, { k: 10, disconnected: "reachable" }), n);
       flows.push([s.id, n, fl.layers, Array.from(fl.ric, (x) => x.toFixed(0)).join(" "), Array.from(fl.g, (x) => x.toExponential(2)).join(" "), f3(fl.rho), fl.rhoReason ?? "", Array.from(fl.components).join(" ")]);
     }
-    tables.push({ caption: "engine.ricciFlow on the report's models (k = 10, directed, sums over reachable pairs when a graph is disconnected)", headers: ["model", "n", "L", "Ric_l", "g_l", "ρ", "why ρ is undefined", "components"], rows: flows });
+    tables.push({ caption: "engine.ricciFlow on the report's models (k = 10, directed, sums over reachable pairs when a graph is disconnected). With L = 2 layers ρ correlates two (Ric_l, η_l) pairs and is ±1 by construction: only its sign carries information", headers: ["model", "n", "L", "Ric_l", "g_l", "ρ", "why ρ is undefined", "components"], rows: flows });
     stage.done();
     const fr = pop.fractionNegative[kMid];
     return { figures, tables, numbers, timings, summary: `${pop.networks.length} networks, ${pop.wellTrained} well trained; fraction ρ_${pop.ks[kMid]} < 0: ${f3(fr)}` };
