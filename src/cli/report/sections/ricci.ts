@@ -47,13 +47,13 @@ export const ricciSection: ReportSection = {
       }),
       caption: `Ric_l and g_l per layer (k = ${pop.ks[kMid]}, ${opts.mode} kNN graphs, ${opts.nTest} test points of the nested-blobs set). A Ricci-flow-like network contracts the data (g_l falls) where the curvature is most negative.`,
     });
-    const scatter = pop.networks.flatMap((n) => Array.from(n.rho, (rho, i) => ({ network: name(n.hidden, n.seed), k: String(pop.ks[i]), rho, accuracy: n.accuracy }))).filter((p) => Number.isFinite(p.rho));
+    const scatter = pop.networks.flatMap((n) => Array.from(n.rho, (rho, i) => ({ network: name(n.hidden, n.seed), k: pop.ks[i], rho, accuracy: n.accuracy }))).filter((p) => Number.isFinite(p.rho));
     figures.push({
       svg: await renderChart({
         width: 320, height: 220, data: { values: scatter },
         layer: [
           { mark: { type: "rule", color: "#999", strokeDash: [3, 3] }, encoding: { y: { datum: 0 } } },
-          { mark: { type: "point", filled: true, size: 70 }, encoding: { x: { field: "accuracy", type: "quantitative", title: "test accuracy", scale: { zero: false } }, y: { field: "rho", type: "quantitative", title: "ρ_k" }, color: { field: "k", type: "ordinal", title: "k" }, shape: { field: "network", type: "nominal", title: "network" } } },
+          { mark: { type: "point", filled: true, size: 70 }, encoding: { x: { field: "accuracy", type: "quantitative", title: "test accuracy", scale: { zero: false, padding: 12 } }, y: { field: "rho", type: "quantitative", title: "ρ_k", scale: { domain: [-1, 1] } }, color: { field: "k", type: "ordinal", title: "k" }, shape: { field: "network", type: "nominal", title: "network" } } },
         ],
       }),
       caption: `ρ_k of each network against its test accuracy (networks above ${opts.accuracyThreshold} accuracy count as well trained). Undefined ρ_k (a disconnected graph) are left out.`,
