@@ -70,6 +70,16 @@ test("regions --plane: the exact count lies between the sampled lower bound and 
   expect(out.count).toBeLessThanOrEqual(Number(out.bounds.find((b: { name: string }) => b.name.startsWith("Serra")).value));
 });
 
+test("regions --count: the sampled lower bound ≤ the exact count, which equals the --plane partition's over the same box", async () => {
+  const c = await foliateInProcess(["regions", MODEL2D, "--count", "--lo", "-2", "--hi", "2", "--samples", "3000", "--json", "-q", "-w", "0"]);
+  expect(c.code).toBe(0);
+  const count = JSON.parse(c.stdout);
+  const p = JSON.parse((await foliateInProcess(["regions", MODEL2D, "--plane", "--extent", "-2,2,-2,2", "--json", "-q", "-w", "0"])).stdout);
+  expect(count.exact).toBe(p.count);
+  expect(count.distinct).toBeLessThanOrEqual(count.exact);
+  expect(count.samples).toBe(3000);
+});
+
 test("reproduce-spiral: a tiny run's pieces stay within the architecture's bound", async () => {
   const r = await foliateInProcess(["reproduce-spiral", "--arch", "3,3", "--turns", "0.5", "--epochs", "30", "--json", "-q", "-w", "0"]);
   expect(r.code).toBe(0);

@@ -6,6 +6,7 @@
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine } from "../engineSession.js";
+import { writeFile } from "node:fs/promises";
 import { loadModelFile, writeArraysJson } from "../files.js";
 import { workersOption } from "../engineSession.js";
 import { numberList } from "../listOption.js";
@@ -43,7 +44,7 @@ export function boundRows(b: ComplexityBounds): [string, string, string][] {
 export const regionsCommand: CliCommand = {
   name: "regions",
   args: "<model>",
-  summary: "exact linear regions along a segment (--from/--to) or in a 2-D slice (--plane), with complexity bounds",
+  summary: "exact linear regions along a segment (--from/--to) or in a 2-D slice (--plane), or counted in a box (--count), with complexity bounds",
   options: (cmd) => {
     cmd.option("--from <point>", "segment start a (comma-separated, d values)");
     cmd.option("--to <point>", "segment end b (comma-separated, d values)");
@@ -52,16 +53,21 @@ export const regionsCommand: CliCommand = {
     cmd.option("--u <vector>", "first slice direction (default e₁)");
     cmd.option("--v <vector>", "second slice direction (default e₂)");
     cmd.option("--extent <s0,s1,t0,t1>", "slice rectangle in (s, t)", "-2,2,-2,2");
+    cmd.option("--count", "count the regions met by uniform samples of the box --lo/--hi (any dimension; exact too in 2-D)");
+    cmd.option("--lo <point>", "box lower corner for --count (a single value applies to every coordinate)", "-1");
+    cmd.option("--hi <point>", "box upper corner for --count", "1");
+    cmd.option("--samples <n>", "samples for --count", "10000");
     cmd.option("-o, --out <file.json>", "write breakpoints and patterns (line) or polygons, classes, areas and boundary (plane)");
     workersOption(cmd);
   },
   examples: [
     "foliate regions model.json --from -2,0 --to 2,0",
     "foliate regions model.json --plane --extent -3,3,-3,3 --out partition.json",
+    "foliate regions mnist-mlp.json --count --lo 0 --hi 1 --samples 20000",
   ],
   async run([path], opts, ctx) {
     const line = opts.from !== undefined || opts.to !== undefined;
-    if (line === !!opts.plane) throw new UsageError("give either --from <a> --to <b> (a segment) or --plane (a 2-D slice)");
+    if ([line, !!opts.plane, !!opts.count].filter(Boolean).length !== 1) throw new UsageError("give one of --from <a> --to <b> (a segment), --plane (a 2-D slice) or --count (a box)");
     const model = await loadModelFile(path);
     const d = model.inputSize;
     const arch = denseArchitecture(model);
@@ -69,6 +75,22 @@ export const regionsCommand: CliCommand = {
     const boundsData = bounds ? boundRows(bounds).map(([name, value, formula]) => ({ name, value, formula })) : null;
     const boundsText = bounds ? ["bounds on the regions of [" + arch!.join(", ") + "] in all of input space:", ...boundRows(bounds).map(([n, v]) => `  ${n}: ${v}`)] : ["(complexity bounds need a dense ReLU network)"];
     const out = opts.out as string | undefined;
+    if (opts.count) {
+      const corner = (name: string, v: unknown) => {
+        const xs = numberList(name, v);
+        return xs.length === 1 ? new Array(d).fill(xs[0]) : xs;
+      };
+      const lo = corner("--lo", opts.lo), hi = corner("--hi", opts.hi);
+      const samples = numberList("--samples", opts.samples, { integer: true, min: 2, length: 1 })[0];
+      const t0 = performance.now();
+      const r = await withEngine(opts, (engine) => engine.countRegions(model, { box: { lo, hi }, samples }));
+      const ms = performance.now() - t0;
+      if (out) await writeFile(out, JSON.stringify({ ...r, lo, hi }));
+      return {
+        data: { kind: "count", ...r, ms, bounds: boundsData, ...(out ? { out } : {}) },
+        text: [`${r.distinct} distinct regions among ${r.samples} samples of the box (capture–recapture estimate ${r.captureRecapture.toFixed(0)}, Chao1 ${r.chao1.toFixed(0)}${r.exact !== undefined ? `, exact ${r.exact}` : ""})${out ? `; wrote ${out}` : ""}`, ...boundsText].join("\n"),
+      };
+    }
     if (line) {
       const a = numberList("--from", opts.from), b = numberList("--to", opts.to);
       const t0 = performance.now();
