@@ -10,6 +10,11 @@ import { dimCommand } from "./dim.js";
 import { reportCommand } from "./report.js";
 import { startCommand } from "./start.js";
 import { serveCommand } from "./serve.js";
+import { ricciCommand } from "./ricci.js";
+import { reproduceRicciCommand } from "./reproduceRicci.js";
+import { regionsCommand } from "./regions.js";
+import { reproduceSpiralCommand } from "./reproduceSpiral.js";
+import { localgeoCommand } from "./localgeo.js";
 
 export const commands: CliCommand[] = [
   infoCommand,
@@ -19,4 +24,5 @@ export const commands: CliCommand[] = [
   reportCommand,
   startCommand,
   serveCommand,
+  ricciCommand, reproduceRicciCommand, regionsCommand, reproduceSpiralCommand, localgeoCommand,
 ];

@@ -5,8 +5,12 @@
 import type { ReportSection } from "../section.js";
 import { modelsSection } from "./models.js";
 import { engineCoreSection } from "./engineCore.js";
+import { ricciSection } from "./ricci.js";
+import { regionsSection } from "./regions.js";
+import { localGeometrySection } from "./localGeometry.js";
 
 export const sections: ReportSection[] = [
   modelsSection,
   engineCoreSection,
+  ricciSection, regionsSection, localGeometrySection,
 ];
