@@ -5,8 +5,14 @@
 import type { ReportSection } from "../section.js";
 import { modelsSection } from "./models.js";
 import { engineCoreSection } from "./engineCore.js";
+import { equivalenceClassesSection } from "./equivalenceClasses.js";
+import { leavesSection } from "./leaves.js";
+import { dimSpectraSection } from "./dimSpectra.js";
 
 export const sections: ReportSection[] = [
   modelsSection,
   engineCoreSection,
+  leavesSection,
+  equivalenceClassesSection,
+  dimSpectraSection,
 ];
