@@ -34,6 +34,13 @@ export function parsePositive(text: unknown, name: string, integer = false): num
   return x;
 }
 
+/** An integer seed. */
+export function parseSeed(text: unknown): number {
+  const x = Number(text);
+  if (!Number.isSafeInteger(x)) throw new OptionError(`--seed must be an integer, got "${String(text)}"`);
+  return x;
+}
+
 /** `lo:hi`, each side one number (every coordinate) or d comma-separated numbers. */
 export function parseBox(text: unknown, d: number): [number | Float64Array, number | Float64Array] {
   const sides = String(text).split(":");

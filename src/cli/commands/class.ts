@@ -8,7 +8,7 @@ import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine, workersOption } from "../engineSession.js";
 import { loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
-import { parseBox, parsePositive, readStart, startOptions } from "../pointOptions.js";
+import { parseBox, parsePositive, parseSeed, readStart, startOptions } from "../pointOptions.js";
 import { ModelLoadError } from "../../errors.js";
 import { Model } from "../../model/model.js";
 import type { PathOptions } from "../../analyses/equivalenceClass.js";
@@ -52,7 +52,7 @@ export const classCommand: CliCommand = {
     const d = x0.length;
     const steps = parsePositive(opts.steps, "--steps", true);
     const o: PathOptions = {
-      delta: parsePositive(opts.delta, "--delta"), steps, nullTol: parsePositive(opts.nullTol, "--null-tol"), seed: Number(opts.seed),
+      delta: parsePositive(opts.delta, "--delta"), steps, nullTol: parsePositive(opts.nullTol, "--null-tol"), seed: parseSeed(opts.seed),
       ...(opts.box !== undefined ? { box: parseBox(opts.box, d) } : {}), ...(opts.oneWay ? { bothDirections: false } : {}),
     };
     const stage = ctx.progress.stage("class", 100);

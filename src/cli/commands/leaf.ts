@@ -3,7 +3,7 @@ import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine, workersOption } from "../engineSession.js";
 import { loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
-import { parseBox, parsePositive, parseVector, readStart, startOptions } from "../pointOptions.js";
+import { parseBox, parsePositive, parseSeed, parseVector, readStart, startOptions } from "../pointOptions.js";
 import type { LeafOptions } from "../../analyses/leaf.js";
 
 /** Largest change of the softmax of each row of `outputs` (k×m) from row 0's. */
@@ -48,7 +48,7 @@ export const leafCommand: CliCommand = {
     const distribution = String(opts.distribution);
     if (distribution !== "data" && distribution !== "kernel") throw new UsageError(`--distribution must be data or kernel, got "${distribution}"`);
     if (opts.direction !== undefined && opts.target !== undefined) throw new UsageError("give either --direction or --target, not both");
-    const o: LeafOptions = { distribution, maxLength: parsePositive(opts.maxLength, "--max-length"), seed: Number(opts.seed) };
+    const o: LeafOptions = { distribution, maxLength: parsePositive(opts.maxLength, "--max-length"), seed: parseSeed(opts.seed) };
     if (opts.direction !== undefined) o.direction = parseVector(opts.direction, d, "--direction");
     if (opts.target !== undefined) o.target = parseVector(opts.target, d, "--target");
     if (opts.box !== undefined) o.box = parseBox(opts.box, d);

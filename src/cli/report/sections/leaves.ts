@@ -42,16 +42,16 @@ async function leafChart(fig: LeafFigure): Promise<string> {
   const add = (ls: Float64Array[], kind: string) => ls.forEach((l, n) => { for (let k = 0; k < l.length / 2; k++) lines.push({ x: l[2 * k], y: l[2 * k + 1], leaf: `${kind}${n}`, kind, order: k }); });
   add(fig.dataLeaves, "data leaf");
   add(fig.kernelLeaves, "kernel leaf");
-  const pts = Array.from({ length: fig.data.y.length / 2 }, (_, h) => ({ x: fig.data.X[4 * h], y: fig.data.X[4 * h + 1], cls: String(fig.data.y[2 * h]) }));
+  const pts = Array.from({ length: fig.data.y.length }, (_, h) => ({ x: fig.data.X[2 * h], y: fig.data.X[2 * h + 1], cls: String(fig.data.y[h]) }));
   const sx = { domain: [x0, x1], nice: false }, sy = { domain: [y0, y1], nice: false };
   const X = { field: "x", type: "quantitative", scale: sx, title: "x₁" }, Y = { field: "y", type: "quantitative", scale: sy, title: "x₂" };
   return renderChart({
     width: 340, height: Math.round((340 * (y1 - y0)) / (x1 - x0)),
     resolve: { scale: { color: "independent" } },
     layer: [
-      { data: { values: cells }, mark: { type: "rect" }, encoding: { x: X, x2: { field: "x2" }, y: Y, y2: { field: "y2" }, color: { field: "p1", type: "quantitative", title: "p(class 1)", scale: { scheme: "blueorange", domain: [0, 1] } } } },
-      { data: { values: pts }, mark: { type: "point", size: 8, filled: true, opacity: 0.6 }, encoding: { x: X, y: Y, shape: { field: "cls", type: "nominal", title: "training class" }, color: { value: "#333" } } },
-      { data: { values: lines }, mark: { type: "line", strokeWidth: 1.4 }, encoding: { x: X, y: Y, detail: { field: "leaf" }, order: { field: "order", type: "quantitative" }, color: { field: "kind", type: "nominal", title: "", scale: { domain: ["data leaf", "kernel leaf"], range: ["#1f3b73", "#c0392b"] } } } },
+      { data: { values: cells }, mark: { type: "rect", clip: true }, encoding: { x: X, x2: { field: "x2" }, y: Y, y2: { field: "y2" }, color: { field: "p1", type: "quantitative", title: "p(class 1)", scale: { scheme: "blueorange", domain: [0, 1] } } } },
+      { data: { values: pts }, mark: { type: "point", size: 8, filled: true, opacity: 0.5, clip: true }, encoding: { x: X, y: Y, shape: { field: "cls", type: "nominal", title: "training class" }, color: { value: "#333" } } },
+      { data: { values: lines }, mark: { type: "line", strokeWidth: 1.4, clip: true }, encoding: { x: X, y: Y, detail: { field: "leaf" }, order: { field: "order", type: "quantitative" }, color: { field: "kind", type: "nominal", title: "", scale: { domain: ["data leaf", "kernel leaf"], range: ["#1f3b73", "#c0392b"] } } } },
     ],
   });
 }
