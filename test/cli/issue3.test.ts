@@ -3,7 +3,7 @@
  * sections "leaves", "equivalence-classes", "dim-spectra". Numbers are checked against independent float64
  * references (referenceForward, finite-difference Jacobians with a dense DIM, a direct W1 of sorted samples).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -182,7 +182,7 @@ describe("report sections", () => {
   });
   afterAll(() => engine.close());
 
-  test("leaves, equivalence-classes and dim-spectra render in a reduced report (the CNN from the cache above)", async () => {
+  test("leaves, equivalence-classes and dim-spectra render in a reduced report, caching their models in the context's cacheDir", async () => {
     const model = Model.fromJSON(readFileSync(FIXTURE_2D3, "utf8"));
     const data = toy2d("circles", 60, 4);
     const progress = new Progress({ write: () => {} }, true);
@@ -198,7 +198,15 @@ describe("report sections", () => {
     const classes = report.rendered.find((r) => r.section.id === "equivalence-classes")!.result!;
     const drift = classes.numbers.find((n) => n.name.startsWith("surface 1: drift"))!;
     expect(Number(drift.value)).toBeLessThan(7.2e-4);
-    expect(report.rendered.find((r) => r.section.id === "leaves")!.result!.tables.some((t) => t.caption.startsWith("DIM geodesics"))).toBe(true);
-    expect(report.rendered.find((r) => r.section.id === "dim-spectra")!.result!.notes!.join(" ")).toContain("loaded from");
+    const leaves = report.rendered.find((r) => r.section.id === "leaves")!.result!;
+    expect(leaves.tables.some((t) => t.caption.startsWith("DIM geodesics"))).toBe(true);
+    // the bottleneck's data leaf from (0.6, 0.4) heads straight for (−0.7, −0.5) while the rank is 2, meets x₂ = 0
+    // at x₁ = 0.6 − 1.3·(0.4/0.9) (rank 2 → 1), then runs along −x₁ to the origin (rank 1 → 0): hand-computed
+    const t1 = (0.4 / 0.9) * Math.hypot(1.3, 0.9), t2 = t1 + (0.6 - (1.3 * 0.4) / 0.9);
+    const rows = leaves.tables.find((t) => t.caption.startsWith("Singular points"))!.rows.filter((r) => String(r[0]).startsWith("bottleneck"));
+    expect(rows.map((r) => [Number(r[2]), r[3], r[4]])).toEqual([[Number(t1.toFixed(4)), 2, 1], [Number(t2.toFixed(4)), 1, 0]]);
+    expect(report.rendered.find((r) => r.section.id === "dim-spectra")!.result!.notes!.join(" ")).toContain(cacheDir);
+    expect(readdirSync(cacheDir).filter((f) => f.startsWith("mnist-cnn-"))).toHaveLength(1); // the CNN of `reproduce spectra --quick`, reused
+    expect(readdirSync(cacheDir).filter((f) => f.startsWith("leaves2d-"))).toHaveLength(2);
   }, 90_000);
 });

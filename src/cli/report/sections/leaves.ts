@@ -56,6 +56,19 @@ async function leafChart(fig: LeafFigure): Promise<string> {
   });
 }
 
+/**
+ * A constructed bottleneck: h = relu(x) (2 units), logits (h₁, h₂, −h₁ − h₂). D has its generic rank
+ * C − 1 = 2 only where x₁, x₂ > 0; it drops to 1 across each axis and to 0 in the third quadrant.
+ */
+const BOTTLENECK = Model.fromJSON({
+  format: "foliate-model", version: 1, inputShape: [2],
+  layers: [
+    { type: "dense", units: 2, activation: "relu", kernel: [1, 0, 0, 1], bias: [0, 0] },
+    { type: "dense", units: 3, activation: "linear", kernel: [1, 0, -1, 0, 1, -1], bias: [0, 0, 0] },
+    { type: "softmax" },
+  ],
+});
+
 /** Dense-only classifiers with C ≥ 3 (geodesics of the data leaf need r = C − 1 ≥ 2 to differ from the leaf). */
 const geodesicSubjects = (ctx: ReportContext): Subject[] =>
   ctx.subjects.filter((s) => s.model.outputSize >= 3 && s.model.layers.every((l) => l.type === "dense" || l.type === "activation"));
@@ -96,7 +109,7 @@ export const leavesSection: ReportSection = {
     const cacheDir = (ctx as ReportContext & { cacheDir?: string }).cacheDir ?? "cache";
     const toys: Toy[] = ["xor", "arcs"];
     const stage = ctx.stage("leaves", toys.length + 1);
-    const singular: Table = { caption: "Singular points along data leaves (vertices where the rank of D differs from C − 1 = 1 on either side)", headers: ["toy", "leaf", "arc length", "rank before", "rank after"], rows: [] };
+    const singular: Table = { caption: "Singular points along data leaves: vertices where the rank of D is below C − 1 on either side (none is expected on the trained toys, whose singular set has measure zero; the constructed bottleneck shows the detection)", headers: ["network", "leaf / point", "arc length", "rank before", "rank after"], rows: [] };
     for (const toy of toys) {
       const t0 = performance.now();
       const trained = await cachedToy(toy, ctx.quick ? 150 : 400, cacheDir);
@@ -119,12 +132,17 @@ export const leavesSection: ReportSection = {
           const path = await ctx.engine.leaf(trained.model, x0, { distribution: "data", maxLength: 3, seed: ctx.seed + i, box: [[fig.box[0], fig.box[2]], [fig.box[1], fig.box[3]]] });
           const sp = await ctx.engine.singularPoints(trained.model, path);
           found += sp.count;
-          for (let k = 0; k < sp.count && singular.rows.length < 12; k++) singular.rows.push([toy, i, sp.params[k].toFixed(4), sp.rankBefore[k], sp.rankAfter[k]]);
+          for (let k = 0; k < sp.count && singular.rows.length < 12; k++) singular.rows.push([toy, `leaf ${i}`, sp.params[k].toFixed(4), sp.rankBefore[k], sp.rankAfter[k]]);
         }
       });
       numbers.push({ name: `${toy}: singular points found along ${nLeaves} data leaves`, value: found, published: { value: "a measure-zero set (activation boundaries where J loses rank)", source: "Tron & Fioresi (arXiv 2409.07412)" } });
       stage.tick();
     }
+    // the constructed bottleneck: a data leaf from the positive quadrant towards the third one
+    const path = await timed(timings, "bottleneck 2-2-3: data leaf towards (−0.7, −0.5) and its singular points", () => ctx.engine.leaf(BOTTLENECK, [0.6, 0.4], { distribution: "data", target: [-0.7, -0.5], maxLength: 3 }));
+    const sp = await ctx.engine.singularPoints(BOTTLENECK, path);
+    for (let k = 0; k < sp.count; k++) singular.rows.push(["bottleneck 2-2-3", `(${sp.points[2 * k].toFixed(4)}, ${sp.points[2 * k + 1].toFixed(4)})`, sp.params[k].toFixed(4), sp.rankBefore[k], sp.rankAfter[k]]);
+    numbers.push({ name: "bottleneck 2-2-3: singular points on the data leaf from (0.6, 0.4) towards (−0.7, −0.5)", value: sp.count, published: { value: "where the leaf meets x₂ = 0 or x₁ = 0 (rank 2 → 1 → 0, by construction)", source: "constructed network" } });
     tables.push(singular);
     const geo = await geodesicTable(ctx, timings, numbers);
     if (geo) tables.push(geo);
@@ -132,7 +150,7 @@ export const leavesSection: ReportSection = {
     return {
       figures, tables, numbers, timings,
       notes: geo ? [] : ["No dense classifier with C ≥ 3 among the subjects: the geodesic table needs one (with C = 2 the data leaf is a curve and the geodesic is the leaf itself)."],
-      summary: `${figures.length} leaf figures; ${singular.rows.length} singular points listed${geo ? `; ${geo.rows.length} geodesics` : ""}`,
+      summary: `${figures.length} leaf figures; ${singular.rows.length} singular points (bottleneck: ${sp.count})${geo ? `; ${geo.rows.length} geodesics` : ""}`,
     };
   },
 };
