@@ -35,7 +35,7 @@ export async function runMainJob(o: MainJobOptions): Promise<ReportRun & { summa
   const engine = await createEngine({ workers: o.workers });
   try {
     const run = await runReport(
-      { engine, subjects, quick: o.quick, seed: o.seed ?? 1, stage: (name, total) => o.progress.stage(name, total) },
+      { engine, subjects, quick: o.quick, seed: o.seed ?? 1, cacheDir: o.cacheDir, stage: (name, total) => o.progress.stage(name, total) },
       sections,
       { outDir: o.outDir, title: "Foliate report", progress: o.progress, startedAt: t0 },
     );

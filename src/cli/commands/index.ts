@@ -7,6 +7,11 @@ import { infoCommand } from "./info.js";
 import { forwardCommand } from "./forward.js";
 import { jacobianCommand } from "./jacobian.js";
 import { dimCommand } from "./dim.js";
+import { leafCommand } from "./leaf.js";
+import { classCommand } from "./class.js";
+import { spectrumCommand } from "./spectrum.js";
+import { distancesCommand } from "./distances.js";
+import { reproduceCommand } from "./reproduce.js";
 import { reportCommand } from "./report.js";
 import { startCommand } from "./start.js";
 import { serveCommand } from "./serve.js";
@@ -21,6 +26,11 @@ export const commands: CliCommand[] = [
   forwardCommand,
   jacobianCommand,
   dimCommand,
+  leafCommand,
+  classCommand,
+  spectrumCommand,
+  distancesCommand,
+  reproduceCommand,
   reportCommand,
   startCommand,
   serveCommand,

@@ -29,6 +29,8 @@ export interface ReportContext {
   quick: boolean;
   /** Seed for every random choice a section makes. */
   seed: number;
+  /** Folder for trained models that sections cache (`foliate start --cache`); default `cache/`. */
+  cacheDir?: string;
   /** A progress stage (bar on a TTY, lines otherwise). */
   stage(name: string, total: number): Stage;
 }

@@ -5,6 +5,9 @@
 import type { ReportSection } from "../section.js";
 import { modelsSection } from "./models.js";
 import { engineCoreSection } from "./engineCore.js";
+import { equivalenceClassesSection } from "./equivalenceClasses.js";
+import { leavesSection } from "./leaves.js";
+import { dimSpectraSection } from "./dimSpectra.js";
 import { ricciSection } from "./ricci.js";
 import { regionsSection } from "./regions.js";
 import { localGeometrySection } from "./localGeometry.js";
@@ -12,5 +15,8 @@ import { localGeometrySection } from "./localGeometry.js";
 export const sections: ReportSection[] = [
   modelsSection,
   engineCoreSection,
+  leavesSection,
+  equivalenceClassesSection,
+  dimSpectraSection,
   ricciSection, regionsSection, localGeometrySection,
 ];
