@@ -68,44 +68,47 @@ interface Strip {
   probs: number[];
 }
 
-/** The strips as one faceted Vega-Lite chart: a row per walk, a column per frame, a `rect` per pixel. */
+/**
+ * The strips as one Vega-Lite chart: a titled row per walk (vconcat), a column per frame (facet), a `rect`
+ * per pixel at 2 px a pixel (integer coordinates keep the SVG small), the prediction as text above each frame.
+ */
 async function stripsChart(strips: Strip[], F: number): Promise<string> {
-  const px: { strip: string; frame: number; r: number; c: number; v: number }[] = [];
-  const labels: { strip: string; frame: number; label: string }[] = [];
-  for (const st of strips)
-    for (let f = 0; f < F; f++) {
-      labels.push({ strip: st.name, frame: f, label: `${st.classes[f]} · ${Math.round(100 * st.probs[f])} %` });
-      for (let p = 0; p < PIXELS; p++) {
-        const v = Math.min(1, Math.max(0, st.frames[f * PIXELS + p])); // clipped to [0, 1] for display
-        if (v >= 0.02) px.push({ strip: st.name, frame: f, r: Math.floor(p / SIDE), c: p % SIDE, v: Math.round(v * 100) / 100 }); // white pixels are the background
-      }
-    }
-  const frameW = 48, top = 6; // label band above each 28×28 frame, in pixel units
+  const top = 6, scale = 2; // label band above each 28×28 frame, in pixel units; screen px per image pixel
   const x = { type: "quantitative", scale: { domain: [0, SIDE], nice: false, zero: false }, axis: null };
   const y = { type: "quantitative", scale: { domain: [-top, SIDE], nice: false, zero: false, reverse: true }, axis: null };
-  return renderChart({
-    data: { values: [...px.map((d) => ({ ...d, kind: "px" })), ...labels.map((d) => ({ ...d, kind: "label" }))] },
-    facet: {
-      row: { field: "strip", type: "nominal", sort: strips.map((s) => s.name), header: { title: null, labelAngle: 0, labelOrient: "top", labelAlign: "left", labelAnchor: "start", labelFontSize: 11, labelPadding: 2 } },
-      column: { field: "frame", type: "ordinal", header: { title: `frame t (arc length s = t·L/${F - 1}); above each: predicted class · probability`, titleFontSize: 11, titleFontWeight: "normal", labelFontSize: 9 } },
-    },
-    spacing: { row: 6, column: 4 },
-    spec: {
-      width: frameW, height: Math.round((frameW * (SIDE + top)) / SIDE),
-      layer: [
-        { transform: [{ filter: "datum.kind === 'label'" }], mark: { type: "rect", filled: false, stroke: "#bbb", strokeWidth: 0.6 }, encoding: { x: { datum: 0, ...x }, x2: { datum: SIDE }, y: { datum: 0, ...y }, y2: { datum: SIDE } } },
-        { transform: [{ filter: "datum.kind === 'px'" }, { calculate: "datum.c + 1", as: "c1" }, { calculate: "datum.r + 1", as: "r1" }], mark: { type: "rect" }, encoding: { x: { field: "c", ...x }, x2: { field: "c1" }, y: { field: "r", ...y }, y2: { field: "r1" }, color: { field: "v", type: "quantitative", scale: { scheme: "greys", domain: [0, 1] }, legend: null } } },
-        { transform: [{ filter: "datum.kind === 'label'" }], mark: { type: "text", fontSize: 9, baseline: "middle" }, encoding: { x: { datum: SIDE / 2, ...x }, y: { datum: -top / 2, ...y }, text: { field: "label" } } },
-      ],
-    },
-  });
+  const row = (st: Strip) => {
+    const values: Record<string, number | string>[] = [];
+    for (let f = 0; f < F; f++) {
+      values.push({ kind: "label", frame: f, label: `${st.classes[f]} · ${Math.round(100 * st.probs[f])} %` });
+      for (let p = 0; p < PIXELS; p++) {
+        const v = Math.min(1, Math.max(0, st.frames[f * PIXELS + p])); // clipped to [0, 1] for display
+        if (v >= 0.03) values.push({ kind: "px", frame: f, r: Math.floor(p / SIDE), c: p % SIDE, v: Math.round(v * 100) / 100 }); // lighter pixels: the white background
+      }
+    }
+    return {
+      data: { values },
+      title: { text: st.name, anchor: "start", fontSize: 11, fontWeight: "normal", offset: 2 },
+      facet: { column: { field: "frame", type: "ordinal", header: null } },
+      spacing: 4,
+      bounds: "flush", // a label wider than its frame does not widen the column
+      spec: {
+        width: scale * SIDE, height: scale * (SIDE + top),
+        layer: [
+          { transform: [{ filter: "datum.kind === 'label'" }], mark: { type: "rect", filled: false, stroke: "#bbb", strokeWidth: 0.6 }, encoding: { x: { datum: 0, ...x }, x2: { datum: SIDE }, y: { datum: 0, ...y }, y2: { datum: SIDE } } },
+          { transform: [{ filter: "datum.kind === 'px'" }, { calculate: "datum.c + 1", as: "c1" }, { calculate: "datum.r + 1", as: "r1" }], mark: { type: "rect" }, encoding: { x: { field: "c", ...x }, x2: { field: "c1" }, y: { field: "r", ...y }, y2: { field: "r1" }, color: { field: "v", type: "quantitative", scale: { scheme: "greys", domain: [0, 1] }, legend: null } } },
+          { transform: [{ filter: "datum.kind === 'label'" }], mark: { type: "text", fontSize: 9, baseline: "middle" }, encoding: { x: { datum: SIDE / 2, ...x }, y: { datum: -top / 2, ...y }, text: { field: "label" } } },
+        ],
+      },
+    };
+  };
+  return renderChart({ vconcat: strips.map(row), spacing: 8 });
 }
 
 export const mnistLeafWalksSection: ReportSection = {
   id: "mnist-leaf-walks",
   title: "MNIST images along a data leaf and a kernel leaf",
   about:
-    "Walking from a test digit along its data leaf (tangent to Im D) towards a digit of another class changes the network's prediction, while walking the same arc length along its kernel leaf (tangent to ker D) keeps the prediction and its probability exactly, even as the image dissolves into noise. " +
+    "Walking from a test digit along its data leaf (tangent to Im D) towards a digit of another class changes the network's prediction, while walking the same arc length along its kernel leaf (tangent to ker D) keeps the prediction and its probability exactly while noise accumulates in the image. " +
     "Data leaves through training images also pass closer to held-out images than leaves through noise images do: the data is correlated with the leaves.",
   async run(ctx): Promise<SectionResult> {
     const tables: Table[] = [], numbers: NumberRow[] = [], timings: Timing[] = [];
