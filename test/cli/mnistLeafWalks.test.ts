@@ -56,8 +56,14 @@ test("the section in a quick report: data walks change the prediction, kernel wa
   // the figure: 4 strips × 8 frames, each with its "class · probability %" label, drawn from pixel rects
   const svg = r.figures[0].svg;
   expect(html).toContain(svg.slice(0, 200));
-  const labels = svg.match(/>\d · \d+ %</g) ?? [];
+  const labels = [...svg.matchAll(/>(\d) · (\d+) %</g)].map((m) => Number(m[1]));
   expect(labels).toHaveLength(32);
+  // frame 0 is the start and frame 7 the end of each path: their classes (float32 forward of the sampled
+  // points) agree with the table's (float64 outputs at the path's first and last vertices)
+  walks.forEach((w, k) => {
+    expect(labels[8 * k], `strip ${k} start`).toBe(Number(String(w[2]).split(" ")[0]));
+    expect(labels[8 * k + 7], `strip ${k} end`).toBe(Number(String(w[3]).split(" ")[0]));
+  });
   expect((svg.match(/<path /g) ?? []).length).toBeGreaterThan(32 * 50); // ≥ 50 dark pixels a frame, on average
   expect(svg).not.toMatch(/https?:/);
   // the trained model was cached in the context's cacheDir, as foliate-model JSON
