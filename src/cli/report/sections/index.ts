@@ -7,6 +7,7 @@ import { modelsSection } from "./models.js";
 import { engineCoreSection } from "./engineCore.js";
 import { equivalenceClassesSection } from "./equivalenceClasses.js";
 import { leavesSection } from "./leaves.js";
+import { mnistLeafWalksSection } from "./mnistLeafWalks.js";
 import { dimSpectraSection } from "./dimSpectra.js";
 import { ricciSection } from "./ricci.js";
 import { regionsSection } from "./regions.js";
@@ -16,6 +17,7 @@ export const sections: ReportSection[] = [
   modelsSection,
   engineCoreSection,
   leavesSection,
+  mnistLeafWalksSection,
   equivalenceClassesSection,
   dimSpectraSection,
   ricciSection, regionsSection, localGeometrySection,
