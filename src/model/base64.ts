@@ -6,8 +6,13 @@
 import { ModelFormatError } from "../errors.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const DECODE = new Int16Array(128).fill(-1); // char code -> 6-bit value, -1 when not in the alphabet
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+const ENCODE = new Uint8Array(64); // 6-bit value -> ASCII code
+const DECODE = new Int16Array(128).fill(-1); // ASCII code -> 6-bit value, -1 when not in the alphabet
+for (let i = 0; i < ALPHABET.length; i++) {
+  ENCODE[i] = ALPHABET.charCodeAt(i);
+  DECODE[ALPHABET.charCodeAt(i)] = i;
+}
+const PAD = 61; // "="
 
 /** Length of the base64 text of `count` float32 values (4·count bytes, padded to a multiple of 4 chars). */
 export function base64LengthForFloat32(count: number): number {
@@ -23,22 +28,19 @@ export function encodeFloat32Base64(values: ArrayLike<number>): string {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
-  const parts: string[] = [];
-  let chunk = "";
-  for (let i = 0; i < bytes.length; i += 3) {
+  const text = new Uint8Array(base64LengthForFloat32(values.length)); // ASCII codes of the output
+  const n = bytes.length;
+  let o = 0;
+  for (let i = 0; i < n; i += 3) {
     const b0 = bytes[i];
-    const b1 = i + 1 < bytes.length ? bytes[i + 1] : 0;
-    const b2 = i + 2 < bytes.length ? bytes[i + 2] : 0;
-    chunk += ALPHABET[b0 >> 2] + ALPHABET[((b0 & 3) << 4) | (b1 >> 4)];
-    chunk += i + 1 < bytes.length ? ALPHABET[((b1 & 15) << 2) | (b2 >> 6)] : "=";
-    chunk += i + 2 < bytes.length ? ALPHABET[b2 & 63] : "=";
-    if (chunk.length >= 8192) {
-      parts.push(chunk);
-      chunk = "";
-    }
+    const b1 = i + 1 < n ? bytes[i + 1] : 0;
+    const b2 = i + 2 < n ? bytes[i + 2] : 0;
+    text[o++] = ENCODE[b0 >> 2];
+    text[o++] = ENCODE[((b0 & 3) << 4) | (b1 >> 4)];
+    text[o++] = i + 1 < n ? ENCODE[((b1 & 15) << 2) | (b2 >> 6)] : PAD;
+    text[o++] = i + 2 < n ? ENCODE[b2 & 63] : PAD;
   }
-  parts.push(chunk);
-  return parts.join("");
+  return new TextDecoder("latin1").decode(text);
 }
 
 /**
