@@ -33,19 +33,26 @@ describe("worker pool failures", () => {
 
   test("a worker killed mid-job rejects that job with WorkerCrashError; the next call succeeds", async () => {
     const model = randomMlp([784, 256, 256, 10], 1);
-    const X = randomPoints(400, 784, 5);
-    const job = engine.jacobian(model, X);
-    await new Promise((r) => setTimeout(r, 150));
-    expect(engine.workerPool!.killBusy()).toBe(true);
+    const X = randomPoints(2000, 784, 5);
+    // kill a busy worker as soon as the first chunk is done (many chunks are still queued or running then)
+    let killed: boolean | undefined;
+    const job = engine.jacobian(model, X, {
+      onProgress: () => {
+        if (killed === undefined) killed = engine.workerPool!.killBusy();
+      },
+    });
     await expect(job).rejects.toBeInstanceOf(WorkerCrashError);
+    expect(killed).toBe(true);
     const ok = await engine.jacobian(model, X.subarray(0, 784 * 3));
     expect(ok.shape).toEqual([3, 10, 784]);
     expect(engine.workerPool!.replaced).toBeGreaterThanOrEqual(1);
   });
 
   test("a worker that crashes by itself is replaced and the engine keeps serving", async () => {
+    const before = engine.workerPool!.replaced;
     await engine.workerPool!.crashOne();
-    await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 500 && engine.workerPool!.replaced === before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(engine.workerPool!.replaced).toBe(before + 1);
     const model = randomMlp([4, 8, 3], 2);
     const res = await engine.forward(model, randomPoints(50, 4, 1));
     expect(res.n).toBe(50);
@@ -54,8 +61,8 @@ describe("worker pool failures", () => {
   test("AbortSignal rejects with AbortError and the pool serves the next call", async () => {
     const model = randomMlp([784, 256, 256, 10], 1);
     const ctl = new AbortController();
-    const job = engine.jacobian(model, randomPoints(600, 784, 6), { signal: ctl.signal });
-    setTimeout(() => ctl.abort(), 100);
+    // abort once the first chunk is done: the rest is queued or running
+    const job = engine.jacobian(model, randomPoints(2000, 784, 6), { signal: ctl.signal, onProgress: () => ctl.abort() });
     await expect(job).rejects.toBeInstanceOf(AbortError);
     const ok = await engine.dim(model, randomPoints(4, 784, 7));
     expect(ok.n).toBe(4);
