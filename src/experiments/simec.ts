@@ -6,7 +6,7 @@
  * 2-5-10-10-5-1, the classifier y > 0.5 sin x over (−3.14, 3.14) × (−2, 2) with 2-5-5-5-1 (MSE on 0/1
  * labels) — then traces each class from (0.25, 0.25) with δ = 1e-3, 5 000 steps each way (projected onto
  * the task's input box, stopping at its boundary), and does the same on the authors' own trained weights
- * (test/fixtures/simec-1d, MIT). Returns plain data for the report: per run the numbers (drift, energy,
+ * (data/simec-1d, MIT). Returns plain data for the report: per run the numbers (drift, energy,
  * length), the polyline and a grid of the network's output to draw it on; and the interval preimage
  * (ε = 0.005) of surface 1 for both networks.
  *
@@ -90,7 +90,7 @@ export interface SimecExperimentOptions {
   tasks?: SimecTask["name"][];
   /** Interval preimage of surface 1 (default true). */
   preimage?: boolean;
-  /** Where the authors' weight files are (default: the package's test/fixtures/simec-1d/). */
+  /** Where the authors' weight files are (default: the package's data/simec-1d/). */
   weightsDir?: string | URL;
   /** Output grid resolution for the background heatmaps (default 41). */
   grid?: number;
@@ -193,7 +193,7 @@ export async function simecReproduction(opts: SimecExperimentOptions = {}): Prom
   const trainSteps = opts.trainSteps ?? (opts.reduced ? 600 : 3000);
   const samples = opts.samples ?? 1000, learningRate = opts.learningRate ?? 0.02, seed = opts.seed ?? 1;
   const steps = opts.steps ?? 5000, delta = opts.delta ?? 1e-3, gridN = opts.grid ?? 41;
-  const dir = String(opts.weightsDir ?? new URL("../../test/fixtures/simec-1d/", import.meta.url));
+  const dir = String(opts.weightsDir ?? new URL("../../data/simec-1d/", import.meta.url));
   const base = dir.endsWith("/") ? dir : `${dir}/`;
   const { readFile } = await import("node:fs/promises");
   const read = (file: string) => readFile(base.startsWith("file:") ? new URL(file, base) : `${base}${file}`, "utf8");
