@@ -131,11 +131,21 @@ export interface PopulationResult {
 export async function ricciPopulation(opts: PopulationOptions): Promise<PopulationResult> {
   const make = DATASETS[opts.dataset];
   if (!make) throw new OptionError(`dataset must be one of ${Object.keys(DATASETS).join(", ")}, got ${JSON.stringify(opts.dataset)}`);
-  if (!opts.networks.length) throw new OptionError("networks must list at least one network");
-  const threshold = opts.accuracyThreshold ?? 0.9;
   const dataSeed = opts.dataSeed ?? 1;
-  const train = make(opts.nTrain, dataSeed);
-  const test = make(opts.nTest, dataSeed + 1);
+  return populationOn(make(opts.nTrain, dataSeed), make(opts.nTest, dataSeed + 1), opts);
+}
+
+/** PopulationOptions without the synthetic dataset's name and sizes (for given training and test sets). */
+export type PopulationOnOptions = Omit<PopulationOptions, "dataset" | "nTrain" | "nTest" | "dataSeed">;
+
+/**
+ * The population experiment on given training and test sets (any input dimension: the classifiers read X, y,
+ * n and dim only): train each network, sweep ρ_k, summarize over the well-trained ones.
+ */
+export async function populationOn(train: LabelledPoints, test: LabelledPoints, opts: PopulationOnOptions): Promise<PopulationResult> {
+  if (!opts.networks.length) throw new OptionError("networks must list at least one network");
+  if (train.dim !== test.dim) throw new OptionError(`train and test points differ in dimension: ${train.dim} vs ${test.dim}`);
+  const threshold = opts.accuracyThreshold ?? 0.9;
   const activations = opts.activations ?? tfjsActivations;
   const networks: NetworkResult[] = [];
   for (const spec of opts.networks) {

@@ -11,13 +11,8 @@
  */
 import { OptionError } from "../errors.js";
 import { loadDataset, type LoadDatasetOptions } from "../data/datasets.js";
-import { ricciSweepFromActivations } from "../analyses/ricci/ricciFlow.js";
-import { pearson } from "../analyses/ricci/statistics.js";
 import type { LabelledPoints } from "../analyses/ricci/datasets.js";
-import {
-  buildClassifier, testAccuracy, tfjsActivations, trainClassifier,
-  type NetworkResult, type PopulationOptions, type PopulationResult,
-} from "./ricciPopulation.js";
+import { populationOn, type PopulationOnOptions, type PopulationResult } from "./ricciPopulation.js";
 
 /** A binary task: class0 → label 0, class1 → label 1. */
 export interface ImageTask {
@@ -76,41 +71,9 @@ export async function imageTask(name: ImageTaskName, split: "train" | "test", n:
 }
 
 /** PopulationOptions without the synthetic dataset's name and sizes (the data are given). */
-export type TaskPopulationOptions = Omit<PopulationOptions, "dataset" | "nTrain" | "nTest" | "dataSeed">;
+export type TaskPopulationOptions = PopulationOnOptions;
 
 /** The population experiment (see ricciPopulation) on a given training and test set. */
-export async function ricciPopulationOnTask(train: BinaryPoints, test: BinaryPoints, opts: TaskPopulationOptions): Promise<PopulationResult> {
-  if (!opts.networks.length) throw new OptionError("networks must list at least one network");
-  if (train.dim !== test.dim) throw new OptionError(`train and test points differ in dimension: ${train.dim} vs ${test.dim}`);
-  const threshold = opts.accuracyThreshold ?? 0.9;
-  const activations = opts.activations ?? tfjsActivations;
-  // buildClassifier/trainClassifier/testAccuracy read X, y, n and dim only: any dimension works.
-  const asPoints = (p: BinaryPoints) => p as unknown as LabelledPoints;
-  const networks: NetworkResult[] = [];
-  for (const spec of opts.networks) {
-    const model = buildClassifier(train.dim, spec.hidden, spec.seed);
-    try {
-      const finalLoss = await trainClassifier(model, asPoints(train), opts.epochs);
-      const accuracy = testAccuracy(model, asPoints(test));
-      const clouds = await activations(model, test.X, test.n);
-      const sweep = await ricciSweepFromActivations(clouds, opts.ks, opts.mode ?? "directed", { skipInput: opts.skipInput });
-      networks.push({
-        hidden: [...spec.hidden], seed: spec.seed, accuracy, finalLoss, rho: sweep.rho,
-        reasons: sweep.flows.map((f) => f.rhoReason), ric: sweep.flows.map((f) => f.ric), g: sweep.flows.map((f) => f.g),
-      });
-    } finally {
-      model.dispose();
-    }
-  }
-  const good = networks.filter((r) => r.accuracy > threshold);
-  const fractionNegative = new Float64Array(opts.ks.length);
-  const correlation = new Float64Array(opts.ks.length);
-  const defined = new Int32Array(opts.ks.length);
-  opts.ks.forEach((_, i) => {
-    const ok = good.filter((r) => !Number.isNaN(r.rho[i]));
-    defined[i] = ok.length;
-    fractionNegative[i] = ok.length ? ok.filter((r) => r.rho[i] < 0).length / ok.length : NaN;
-    correlation[i] = pearson(ok.map((r) => -r.rho[i]), ok.map((r) => r.accuracy));
-  });
-  return { ks: [...opts.ks], networks, wellTrained: good.length, fractionNegative, correlation, defined };
+export function ricciPopulationOnTask(train: BinaryPoints, test: BinaryPoints, opts: TaskPopulationOptions): Promise<PopulationResult> {
+  return populationOn(train as unknown as LabelledPoints, test as unknown as LabelledPoints, opts);
 }
