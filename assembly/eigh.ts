@@ -10,39 +10,14 @@
 // All work happens in V (n×n, stride ldv) and in `work` (3n f64: diagonal, off-diagonal, one vector).
 // A is scaled by a power of two near 1/max|a_ij| on the way in (no overflow or underflow in the norms) and Λ scaled back.
 
+import { axpyF64 as axpy, dotF64 as dot } from "./vector64";
+
 /** Unit roundoff of float64 (2⁻⁵²). */
 const EPS: f64 = 2.220446049250313e-16;
 /** Most QL iterations allowed for one eigenvalue (typically 1–3 are needed). */
 const MAX_ITER: i32 = 60;
 
 // ---- row operations on contiguous f64 vectors (byte pointers, `len` elements, f64x2 plus a scalar tail) ----
-
-/** Σ x_k y_k. */
-function dot(x: usize, y: usize, len: i32): f64 {
-  let acc = f64x2.splat(0);
-  let k = 0;
-  for (; k + 2 <= len; k += 2) {
-    const o = <usize>k << 3;
-    acc = f64x2.add(acc, f64x2.mul(v128.load(x + o), v128.load(y + o)));
-  }
-  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  if (k < len) s += load<f64>(x + (<usize>k << 3)) * load<f64>(y + (<usize>k << 3));
-  return s;
-}
-
-/** y += α x. */
-function axpy(alpha: f64, x: usize, y: usize, len: i32): void {
-  const va = f64x2.splat(alpha);
-  let k = 0;
-  for (; k + 2 <= len; k += 2) {
-    const o = <usize>k << 3;
-    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(va, v128.load(x + o))));
-  }
-  if (k < len) {
-    const o = <usize>k << 3;
-    store<f64>(y + o, load<f64>(y + o) + alpha * load<f64>(x + o));
-  }
-}
 
 /** y −= α x + β z (the symmetric rank-2 update of one row). */
 function rank2Row(alpha: f64, x: usize, beta: f64, z: usize, y: usize, len: i32): void {

@@ -8,7 +8,8 @@
 // tolerance); r is the rank of D (or g). Data distribution: QᵀQ; kernel: I − QᵀQ.
 
 import { fnv64 } from "./pattern";
-import { axpyF64, bitOf, dotF64, flipBit, lf, netApplyPatternF64, netForwardF64, netJacobianF64, netTangentF64, netUnitGradientF64 } from "./leafNet64";
+import { axpyF64, dotF64 } from "./vector64";
+import { bitOf, flipBit, lf, netApplyPatternF64, netForwardF64, netJacobianF64, netTangentF64, netUnitGradientF64 } from "./leafNet64";
 
 /**
  * Orthonormal basis Q (r×d f64, rows) of the row space of J (m×d f64; rows centred first when `centre`,

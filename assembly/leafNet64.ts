@@ -1,11 +1,13 @@
 // A dense network in float64 for the leaf walks (assembly/leaf.ts): forward pass with the activation
-// pattern, tangents, Jacobian and single-unit gradients at one point, plus the f64 vector helpers.
+// pattern, tangents, Jacobian and single-unit gradients at one point.
 //
 // Network table (`net`, L rows of 6 f64): nIn, nOut, activation code (0 linear, 1 relu, 2 leakyRelu,
 // 3 sigmoid, 4 tanh, 5 softplus), byte pointer of W (nOut×nIn f64, row-major: row j = weights into unit j),
 // byte pointer of the bias (nOut f64), alpha (leakyRelu slope). Unit values of all layers are stored
 // concatenated (U = Σ nOut): z (pre-activations), a (outputs), s (activation derivatives).
 // Pattern bits: one per relu/leakyRelu unit, in layer order, bit set = the unit is on (engine convention).
+
+import { axpyF64, dotF64 } from "./vector64";
 
 const ROW: usize = 6 * 8;
 
@@ -22,32 +24,6 @@ const ROW: usize = 6 * 8;
   store<u32>(w, load<u32>(w) ^ (1 << (b & 31)));
 }
 
-/** Σ x_k y_k over `len` f64. */
-export function dotF64(x: usize, y: usize, len: i32): f64 {
-  let acc = f64x2.splat(0);
-  let k = 0;
-  for (; k + 2 <= len; k += 2) {
-    const o = <usize>k << 3;
-    acc = f64x2.add(acc, f64x2.mul(v128.load(x + o), v128.load(y + o)));
-  }
-  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  if (k < len) s += load<f64>(x + (<usize>k << 3)) * load<f64>(y + (<usize>k << 3));
-  return s;
-}
-
-/** y += α x over `len` f64. */
-export function axpyF64(alpha: f64, x: usize, y: usize, len: i32): void {
-  const va = f64x2.splat(alpha);
-  let k = 0;
-  for (; k + 2 <= len; k += 2) {
-    const o = <usize>k << 3;
-    v128.store(y + o, f64x2.add(v128.load(y + o), f64x2.mul(va, v128.load(x + o))));
-  }
-  if (k < len) {
-    const o = <usize>k << 3;
-    store<f64>(y + o, load<f64>(y + o) + alpha * load<f64>(x + o));
-  }
-}
 
 /**
  * Forward pass at x (d f64). Writes z, a, s (U f64 each). With `frozen` = 0 the pattern bits (zeroed here)

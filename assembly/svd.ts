@@ -23,6 +23,8 @@
 // outputs then hold the last iterate, still with orthonormal short-side vectors).
 // Input scale: squared norms must not overflow (|a_ij| ≲ 1e150); the TS high tier rescales by max |a_ij|.
 
+import { dotF64 } from "./vector64";
+
 const EPS: f64 = 2.220446049250313e-16;
 
 /** Bytes of scratch `svdJacobiF64` needs for an m×n input. */
@@ -30,21 +32,6 @@ export function svdJacobiF64WorkBytes(m: i32, n: i32): i32 {
   const p = min(m, n);
   const l = max(m, n);
   return 8 * (p * l + p * p);
-}
-
-/** Dot product of two length-len f64 vectors at x, y (two lanes at a time). */
-// @ts-ignore: decorator
-@inline
-function dotF64(x: usize, y: usize, len: i32): f64 {
-  let acc = f64x2.splat(0);
-  let i = 0;
-  for (; i + 2 <= len; i += 2) {
-    const o = (<usize>i) << 3;
-    acc = f64x2.add(acc, f64x2.mul(v128.load(x + o), v128.load(y + o)));
-  }
-  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  if (i < len) sum += load<f64>(x + ((<usize>i) << 3)) * load<f64>(y + ((<usize>i) << 3));
-  return sum;
 }
 
 /** In place: x ← c·x − s·y, y ← s·x + c·y over len f64 entries. */
