@@ -5,53 +5,14 @@
  * Squaring halves the accuracy of small singular values (absolute error ≈ sqrt(ε)·σ_max for σ ≈ 0): compare
  * against it with tolerances relative to σ_max. Same output layout and sign convention as the kernel.
  */
+import { jacobiEigh } from "./eigh.js";
 
-/** Eigen-decomposition of a symmetric n×n matrix (row-major, not modified) by cyclic Jacobi rotations. */
+/** jacobiEigh's eigenpairs with the eigenvectors as COLUMNS (n×n row-major, column j = eigenvector j). */
 export function symEigJacobiReference(a: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
-  const s = Float64Array.from(a as ArrayLike<number>); // n×n, row-major, overwritten towards diagonal
-  const q = new Float64Array(n * n); // n×n, row-major, column j = eigenvector j
-  for (let i = 0; i < n; i++) q[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let i = 0; i < n; i++) {
-      diag += s[i * n + i] ** 2;
-      for (let j = i + 1; j < n; j++) off += s[i * n + j] ** 2;
-    }
-    if (off <= 1e-32 * diag || off === 0) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let r = p + 1; r < n; r++) {
-        const apr = s[p * n + r];
-        if (apr === 0) continue;
-        const theta = (s[r * n + r] - s[p * n + p]) / (2 * apr);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.hypot(1, theta));
-        const c = 1 / Math.hypot(1, t);
-        const sn = t * c;
-        // S ← Jᵀ S J on rows/columns p, r
-        for (let k = 0; k < n; k++) {
-          const skp = s[k * n + p];
-          const skr = s[k * n + r];
-          s[k * n + p] = c * skp - sn * skr;
-          s[k * n + r] = sn * skp + c * skr;
-        }
-        for (let k = 0; k < n; k++) {
-          const spk = s[p * n + k];
-          const srk = s[r * n + k];
-          s[p * n + k] = c * spk - sn * srk;
-          s[r * n + k] = sn * spk + c * srk;
-        }
-        for (let k = 0; k < n; k++) {
-          const qkp = q[k * n + p];
-          const qkr = q[k * n + r];
-          q[k * n + p] = c * qkp - sn * qkr;
-          q[k * n + r] = sn * qkp + c * qkr;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = s[i * n + i];
-  return { values, vectors: q };
+  const { values, vectors: rows } = jacobiEigh(a, n);
+  const vectors = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) vectors[i * n + j] = rows[j * n + i];
+  return { values, vectors };
 }
 
 /** Thin SVD of A (m×n, row-major): s (r, descending), u (m×r), v (n×r), r = min(m, n), both row-major. */
