@@ -92,11 +92,11 @@ export const dimJob: Job = {
       k.softmaxF32(n, C, st.out[target], pr);
       for (let i = 0; i < n; i++) {
         const at = base + start + i;
-        pointJacobian(arena, plan, st, i, ws, J);
+        const Ji = pointJacobian(arena, plan, st, i, ws, J);
         k.fisherFactorF64(C, st.out[target] + i * C * 4, p, F);
-        if (g) k.denseMetricF32(C, d, J, F, g, gWork);
+        if (g) k.denseMetricF32(C, d, Ji, F, g, gWork);
         if (matrix) matrix.set(arena.f64(g, d * d), at * d * d);
-        const rk = route === "dense" ? k.denseEigF64(d, g, rankTol, vals, vecs, gWork) : k.lowRankEigF32(C, d, J, F, r, rankTol, vals, vecs, work);
+        const rk = route === "dense" ? k.denseEigF64(d, g, rankTol, vals, vecs, gWork) : k.lowRankEigF32(C, d, Ji, F, r, rankTol, vals, vecs, work);
         rank[at] = Math.min(rk, r);
         eigenvalues.set(arena.f64(vals, r), at * r);
         eigenvectors.set(arena.f32(vecs, r * d), at * r * d);

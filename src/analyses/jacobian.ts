@@ -57,19 +57,18 @@ export const jacobianJob: Job = {
     overSubchunks(arena, X, count, d, (start, n, input) => {
       const st = forwardPass(arena, plan, input, n);
       const ws = jacobianWorkspace(arena, plan, target);
-      const J = arena.allocF32(n * m * d);
+      const J = arena.allocF32(m * d); // m×d, for forward mode
       const p = arena.allocF64(m);
       const f = arena.allocF64(m * m);
       const work = arena.allocF64(d);
       for (let i = 0; i < n; i++) {
-        const ji = J + i * m * d * 4;
-        pointJacobian(arena, plan, st, i, ws, ji);
+        const ji = pointJacobian(arena, plan, st, i, ws, J);
         if (transform) {
           k.fisherFactorF64(m, st.out[target] + i * m * 4, p, f);
           k.softmaxJacobianF32(m, d, ji, p, transform, work);
         }
+        data.set(arena.f32(ji, m * d), (base + start + i) * m * d);
       }
-      data.set(arena.f32(J, n * m * d), (base + start) * m * d);
     });
   },
 };

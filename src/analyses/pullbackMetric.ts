@@ -72,13 +72,13 @@ export const pullbackMetricJob: Job = {
       const g = route === "dense" ? arena.allocF64(d * d) : 0;
       for (let i = 0; i < n; i++) {
         const at = base + start + i;
-        pointJacobian(arena, plan, st, i, ws, J);
+        const Ji = pointJacobian(arena, plan, st, i, ws, J);
         let rk: number;
         if (route === "dense") {
-          k.denseMetricF32(m, d, J, 0, g, work);
+          k.denseMetricF32(m, d, Ji, 0, g, work);
           rk = k.denseEigF64(d, g, rankTol, vals, vecs, work);
         } else {
-          rk = k.lowRankEigF32(m, d, J, 0, r, rankTol, vals, vecs, work);
+          rk = k.lowRankEigF32(m, d, Ji, 0, r, rankTol, vals, vecs, work);
         }
         rank[at] = rk;
         kernelDim[at] = d - rk;

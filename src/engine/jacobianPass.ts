@@ -37,17 +37,20 @@ export function jacobianWorkspace(arena: Arena, plan: Plan, target: number): Jac
   return { target, m, d, mode, bufA, bufB, work, ones };
 }
 
-/** Write J (m×d f32 row-major) of point p (index within the forward state's chunk) to `out`. */
-export function pointJacobian(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: JacobianWorkspace, out: number): void {
-  if (ws.mode === "reverse") reverse(arena, plan, st, p, ws, out);
-  else forward(arena, plan, st, p, ws, out);
+/**
+ * J (m×d f32 row-major) of point p (index within the forward state's chunk). Returns where it is: one of the
+ * workspace's buffers (reverse mode: no copy) or `out` (forward mode transposes into it). The result stays
+ * valid until the next call with the same workspace; callers may modify it in place.
+ */
+export function pointJacobian(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: JacobianWorkspace, out: number): number {
+  return ws.mode === "reverse" ? reverse(arena, plan, st, p, ws) : forward(arena, plan, st, p, ws, out);
 }
 
 function derivAt(st: ForwardState, plan: Plan, l: number, p: number): number {
   return st.deriv[l] ? st.deriv[l] + p * plan.ops[l].outSize * 4 : 0;
 }
 
-function reverse(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: JacobianWorkspace, out: number): void {
+function reverse(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: JacobianWorkspace): number {
   const k = arena.kernels<CoreKernels>();
   const m = ws.m;
   let g = 0; // current cotangents (m×outSize of op l); 0 = identity, not yet materialized
@@ -82,10 +85,10 @@ function reverse(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: Jaco
     spare = g;
     g = dst;
   }
-  arena.u8(out, m * ws.d * 4).set(arena.u8(g, m * ws.d * 4));
+  return g;
 }
 
-function forward(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: JacobianWorkspace, out: number): void {
+function forward(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: JacobianWorkspace, out: number): number {
   const k = arena.kernels<CoreKernels>();
   const d = ws.d;
   let t = ws.bufA; // d tangents as rows: d×size of the current layer
@@ -119,4 +122,5 @@ function forward(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: Jaco
     if (s) k.scaleColumnsF32(d, op.outSize, t, op.outSize, s);
   }
   k.transposeF32(d, ws.m, t, out);
+  return out;
 }
