@@ -16,6 +16,8 @@
  * - Lower bounds on the maximal count, attained by constructions: Montúfar et al. (2014), for n_l ≥ n_0:
  *   Π_{l=1..L−1} ⌊n_l/n_0⌋^{n_0} · Σ_{j=0..n_0} binom(n_L, j); Serra et al. (2018) improve the factor to
  *   (⌊n_l/n_0⌋ + 1)^{n_0} (their construction asks for n_l ≥ 3·n_0; reported as null otherwise).
+ *   Check (tested): for n_0 = 1 Serra et al.'s lower and upper bounds coincide, Π_l (n_l + 1), as their paper
+ *   states ("exact for inputs of dimension one").
  * - The trivial bound 2^(number of ReLUs).
  *
  * @example

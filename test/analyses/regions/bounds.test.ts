@@ -40,6 +40,23 @@ describe("complexityBounds", () => {
     expect(d.serra2018Lower).toBeNull();
   });
 
+  it("Serra et al.'s lower bound meets their upper bound for one-dimensional inputs (their abstract: exact for n_0 = 1)", () => {
+    // Independent of how either formula was written: for n_0 = 1 the upper bound's DP keeps d = 1 at every layer
+    // (Π_l (n_l + 1)), and the lower bound is Π_{l<L} (n_l + 1) · (n_L + 1); the two must coincide.
+    for (const widths of [[1, 3, 1], [1, 3, 4, 1], [1, 5, 3, 7, 2], [1, 8, 8, 8, 8, 10]]) {
+      const b = complexityBounds(widths);
+      const hidden = widths.slice(1, -1);
+      const product = hidden.reduce((p, n) => p * BigInt(n + 1), 1n);
+      expect(b.serra2018.value).toBe(product);
+      expect(b.serra2018Lower!.value).toBe(product);
+      expect(b.montufar2014Lower!.value <= product).toBe(true);
+    }
+    // For n_0 ≥ 2 the lower bound stays strictly below the upper one on these widths.
+    const b = complexityBounds([2, 6, 6, 6, 1]);
+    expect(b.serra2018Lower!.value).toBe(4n ** 2n * 4n ** 2n * (1n + 6n + 15n));
+    expect(b.serra2018Lower!.value < b.serra2018.value).toBe(true);
+  });
+
   it("large architectures stay exact (BigInt) with a log10", () => {
     const b = complexityBounds([784, 256, 256, 10]);
     expect(b.trivial.log10).toBeCloseTo(512 * Math.log10(2), 6);
