@@ -7,7 +7,7 @@
  * relu/leakyRelu pre-activation changes sign (every pre-activation is affine along the segment, so the
  * crossing parameter is −z/dz in closed form), and continues with the direction projected onto the next
  * region's distribution. Smooth networks: RK4 on the unit field x ↦ P_x(w)/‖P_x(w)‖ (w the walking
- * direction at the step's start, or target − x), with step-doubling error control (see leafSmooth.ts).
+ * direction at the step's start, or target − x), with step-doubling error control (assembly/leafSmooth.ts).
  *
  * Engine integration: a job ("leaf") over start points; each point's path is independent, so many start
  * points run as one batched call spread over the workers. Paths have variable length: each point owns a
@@ -19,8 +19,7 @@ import { OptionError, ShapeError } from "../errors.js";
 import type { Job, Layout } from "../engine/job.js";
 import type { Plan } from "../engine/plan.js";
 import { gaussian, mulberry32 } from "../random.js";
-import { denseNet64, netScratch, uploadNet64, type DenseNet64, type DistributionSpec, type LeafKernels } from "./leafNet.js";
-import { smoothLeaf } from "./leafSmooth.js";
+import { denseNet64, uploadNet64, type DenseNet64, type DistributionSpec, type LeafKernels } from "./leafNet.js";
 import type { Model } from "../model/model.js";
 
 export type LeafDistribution = "data" | "kernel" | { metric: "pullback"; layer: number };
@@ -209,31 +208,27 @@ export const leafJob: Job = {
     const mt = net.layers[dist.target].nOut;
     const points = arena.allocF64(V * d), outs = arena.allocF64(V * m), params = arena.allocF64(V);
     const ranks = arena.allocI32(V), hashes = arena.alloc(V * 8), cross = arena.allocI32(V), status = arena.allocF64(3);
-    const work = arena.allocF64(k.leafWorkF64(d, net.units, mt, net.maxWidth) + net.words);
-    const scratch = net.piecewiseLinear ? undefined : netScratch(arena, net, mt);
+    const workF64 = net.piecewiseLinear ? k.leafWorkF64(d, net.units, mt, net.maxWidth) : k.leafSmoothWorkF64(d, net.units, mt, net.maxWidth);
+    const work = arena.allocF64(workF64 + net.words);
     for (let i = 0; i < count; i++) {
       const p = X[i * d]; // the point's index (see the file comment)
       const at = base + i;
       arena.f64(x0, d).set(o.starts.subarray(p * d, (p + 1) * d));
       arena.f64(dir, d).set(o.directions.subarray(p * d, (p + 1) * d));
       if (o.targets) arena.f64(tgt, d).set(o.targets.subarray(p * d, (p + 1) * d));
-      let kv: number, stop: number, len: number, folds = 0;
-      if (net.piecewiseLinear) {
-        kv = k.leafExactF64(
+      const kv = net.piecewiseLinear
+        ? k.leafExactF64(
           table, L, d, dist.target, dist.kernel ? 1 : 0, dist.centre ? 1 : 0, o.rankTol,
           x0, dir, o.targets ? tgt : 0, o.maxLength, lo, hi, o.maxFlips,
           V, points, params, outs, ranks, hashes, cross, net.words, net.units, net.maxWidth, work, status,
+        )
+        : k.leafSmoothF64(
+          table, L, d, dist.target, dist.kernel ? 1 : 0, dist.centre ? 1 : 0, o.rankTol,
+          x0, dir, o.targets ? tgt : 0, o.maxLength, o.step, o.tol, lo, hi,
+          V, points, params, outs, ranks, hashes, cross, net.words, net.units, net.maxWidth, work, status,
         );
-        const st = arena.f64(status, 3);
-        stop = st[0];
-        len = st[1];
-        folds = st[2];
-      } else {
-        const r = smoothLeaf(arena, k, table, net, dist, scratch!, o, x0, dir, o.targets ? tgt : 0, lo, hi, { points, params, outs, ranks, hashes, cross });
-        kv = r.vertices;
-        stop = r.stop;
-        len = r.length;
-      }
+      const st = arena.f64(status, 3);
+      const stop = st[0], len = st[1], folds = st[2];
       (out.points as Float64Array).set(arena.f64(points, kv * d), at * V * d);
       (out.outputs as Float64Array).set(arena.f64(outs, kv * m), at * V * m);
       (out.params as Float64Array).set(arena.f64(params, kv), at * V);

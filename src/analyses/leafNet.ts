@@ -55,6 +55,13 @@ export interface LeafKernels {
     maxVertices: number, points: number, params: number, outs: number, ranks: number, hashes: number, cross: number,
     words: number, units: number, maxWidth: number, work: number, status: number,
   ): number;
+  leafSmoothWorkF64(d: number, units: number, m: number, maxWidth: number): number;
+  leafSmoothF64(
+    net: number, layers: number, d: number, target: number, kernelMode: number, centre: number, rankTol: number,
+    x0: number, dir: number, tgt: number, maxLength: number, step: number, tol: number, lo: number, hi: number,
+    maxVertices: number, points: number, params: number, outs: number, ranks: number, hashes: number, cross: number,
+    words: number, units: number, maxWidth: number, work: number, status: number,
+  ): number;
   fnv64(words: number, count: number, h: bigint): bigint;
 }
 
@@ -122,21 +129,6 @@ function buildDenseNet64(spec: ModelSpec): DenseNet64 {
 export function uploadNet64(arena: Arena, net: DenseNet64): number {
   const rows = net.layers.map((l) => [l.nIn, l.nOut, l.act, arena.putF64(l.W), arena.putF64(l.bias), l.alpha]);
   return arena.putF64(rows.flat());
-}
-
-/** Per-point scratch of one walk: pointers into the arena (allocate once per call, reuse per point). */
-export interface NetScratch {
-  z: number; a: number; s: number; dz: number; da: number; g0: number; g1: number; Q: number; bits: number;
-  x: number; w: number; out: number;
-}
-
-export function netScratch(arena: Arena, net: DenseNet64, m: number): NetScratch {
-  const U = net.units;
-  return {
-    z: arena.allocF64(U), a: arena.allocF64(U), s: arena.allocF64(U), dz: arena.allocF64(U), da: arena.allocF64(U),
-    g0: arena.allocF64(m * net.maxWidth), g1: arena.allocF64(m * net.maxWidth), Q: arena.allocF64(m * net.d),
-    bits: arena.allocI32(net.words), x: arena.allocF64(net.d), w: arena.allocF64(net.d), out: arena.allocF64(net.d),
-  };
 }
 
 /** Which layer's Jacobian defines the distribution, and whether its rows are centred (the DIM). */
