@@ -37,7 +37,7 @@ export class Arena {
   /** Reserve `bytes` (16-byte aligned), growing memory if needed; returns the byte offset. */
   alloc(bytes: number): number {
     if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`arena: bad allocation size ${bytes}`);
-    const ptr = (this.top + 15) & ~15;
+    const ptr = Math.ceil(this.top / 16) * 16; // not `& ~15`: 32-bit signed, wrong above 2 GiB
     const end = ptr + bytes;
     if (end > 4 * 1024 * 1024 * 1024 - PAGE) throw new RangeError(`arena: ${end} bytes exceed the 4 GiB Wasm address space`);
     const have = this.memory.buffer.byteLength;
