@@ -15,7 +15,7 @@ export type { RegionsInPlaneResult, PlaneExtent } from "./analyses/regions/plane
 export type { CountRegionsOptions, CountRegionsResult } from "./analyses/regions/count.js";
 export { complexityBounds, hyperplaneRegions, type ComplexityBounds, type Bound } from "./analyses/regions/bounds.js";
 export { semiDiscreteOT, type SemiDiscreteOT, type SemiDiscreteOTOptions } from "./analyses/ot/semiDiscreteOT.js";
-export { ScrambledHalton } from "./analyses/ot/halton.js";
+export { SobolSequence, SOBOL_MAX_DIMENSION, type SobolOptions } from "./analyses/ot/sobol.js";
 export { dimSpectrum, dimSpectrumSignature, type DimSpectrumOptions, type DimSpectrumResult, type DimSpectrumSignature } from "./analyses/spectrum/dimSpectrum.js";
 export { dimSpectrumDistance, datasetDistances, wasserstein1Sorted, type DatasetDistances } from "./analyses/spectrum/spectrumDistance.js";
 export { loadDataset, DATASET_NAMES, DatasetError, type Dataset, type DatasetName, type LoadDatasetOptions } from "./data/datasets.js";

@@ -4,12 +4,13 @@
  * potential is u_h(x) = max_i ⟨x, y_i⟩ + h_i; the heights h minimise the convex energy
  * E(h) = ∫ u_h dμ − Σ h_i/N, whose gradient is ∇E_i = μ(W_i(h)) − 1/N, W_i the power cell where term i wins.
  *
- * Cell measures come from scrambled Halton samples (halton.ts); h follows Adam on ∇E, is re-centred
- * (E is invariant to adding a constant), and when the worst relative cell error has not improved for
- * `patience` steps the sample set doubles (next Halton indices) and the step halves. Each step is, per block
- * of samples, a GEMM S = X·Yᵀ (gemmF64) and a row argmax of S + h with cell counts (argmaxRowsF64), both in
- * Wasm; when the scores of all samples fit in `cacheBytes` they are computed once per sample set and each
- * step is the argmax alone.
+ * Cell measures come from scrambled Sobol' samples (sobol.ts: Joe–Kuo directions, linear matrix scramble +
+ * digital shift seeded by `seed`; dimensions up to SOBOL_MAX_DIMENSION = 1024); h follows Adam on ∇E, is
+ * re-centred (E is invariant to adding a constant), and when the worst relative cell error has not improved
+ * for `patience` steps the sample set doubles (the next Sobol' indices: started from a power of two, every
+ * set is again a net) and the step halves. Each step is, per block of samples, a GEMM S = X·Yᵀ (gemmF64) and
+ * a row argmax of S + h with cell counts (argmaxRowsF64), both in Wasm; when the scores of all samples fit in
+ * `cacheBytes` they are computed once per sample set and each step is the argmax alone.
  *
  * @example
  * const ot = await semiDiscreteOT([[0.25], [0.75]], { seed: 1 });
@@ -19,12 +20,13 @@ import { Arena } from "../../engine/arena.js";
 import { NonFiniteError, OptionError, ShapeError } from "../../errors.js";
 import { mulberry32 } from "../../random.js";
 import type { RegionKernels } from "../regions/kernels.js";
-import { ScrambledHalton } from "./halton.js";
+import { SobolSequence } from "./sobol.js";
 
 export interface SemiDiscreteOTOptions {
   /** Dimension (needed when targets is a flat Float64Array). */
   dim?: number;
-  /** Initial quasi-random samples (default 10 000); doubled on stalls up to maxSamples. */
+  /** Initial quasi-random samples (default 8192); doubled on stalls up to maxSamples. Powers of two keep the
+   * Sobol' balance: 2^m samples form a (t, m, dim)-net. */
   samples?: number;
   maxSamples?: number;
   /** Adam step size (default 0.01 × the box diameter × the targets' spread, see below). */
@@ -80,7 +82,7 @@ export async function semiDiscreteOT(targets: Float64Array | readonly (readonly 
   const lo = Float64Array.from(opts.box?.lo ?? new Array(d).fill(0)), hi = Float64Array.from(opts.box?.hi ?? new Array(d).fill(1));
   if (lo.length !== d || hi.length !== d) throw new ShapeError(`semiDiscreteOT: box needs ${d} bounds per side`);
   for (let k = 0; k < d; k++) if (!(hi[k] > lo[k])) throw new OptionError(`semiDiscreteOT: box dimension ${k} must have lo < hi`);
-  let B = opts.samples ?? 10000;
+  let B = opts.samples ?? 8192;
   const maxSamples = opts.maxSamples ?? 16 * B;
   const tol = opts.tol ?? 0.02;
   const maxIterations = opts.maxIterations ?? 2000;
@@ -100,9 +102,9 @@ export async function semiDiscreteOT(targets: Float64Array | readonly (readonly 
     spread += (hi[k] - lo[k]) * Math.max(mx - mn, 1e-12);
   }
   let lr = opts.lr ?? 0.01 * spread;
+  const sobol = new SobolSequence(d, opts.seed ?? 1); // before the arena: a dimension past the table throws first
   const arena = opts.arena ?? (await Arena.create());
   const k = arena.kernels<RegionKernels>();
-  const halton = new ScrambledHalton(d, opts.seed ?? 1);
 
   // Persistent buffers for the life of the solver: Yᵀ (d×N) and h (N).
   const yt = arena.allocF64(d * N);
@@ -117,7 +119,7 @@ export async function semiDiscreteOT(targets: Float64Array | readonly (readonly 
   let samplesPtr = 0, scoresPtr = 0, cached = false;
   const setSamples = (count: number) => {
     arena.release(base);
-    const x = halton.fill(0, count); // count×d in [0,1)
+    const x = sobol.fill(0, count); // count×d in [0,1)
     for (let r = 0; r < count; r++) for (let c = 0; c < d; c++) x[r * d + c] = lo[c] + (hi[c] - lo[c]) * x[r * d + c];
     samplesPtr = arena.putF64(x);
     cached = count * N * 8 <= cacheBytes;
