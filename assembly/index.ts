@@ -25,3 +25,4 @@ export { simecStepsF64, simecWorkSize } from "./simec";
 export { netForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64 } from "./leafNet64";
 export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";
 export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
+export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";

@@ -30,7 +30,7 @@ export interface CountRegionsResult {
   captureRecapture: number;
   /** Chao1 estimate from the singletons and doubletons. */
   chao1: number;
-  /** Exact count in the box (2-input models without max-pooling only). */
+  /** Exact count in the box (2-input models only; max-pool argmax cells count as regions, as in the hash). */
   exact?: number;
 }
 
@@ -69,7 +69,7 @@ export async function countRegions(engine: Engine, model: Model, opts: CountRegi
     captureRecapture: ((first.size + 1) * (second.size + 1)) / (both + 1) - 1,
     chao1: f2 > 0 ? S + (f1 * f1) / (2 * f2) : S + (f1 * (f1 - 1)) / 2,
   };
-  if (d === 2 && opts.exact !== false && !model.layers.some((l) => l.type === "maxPool2d")) {
+  if (d === 2 && opts.exact !== false) {
     const plane = regionsInPlane(await engine.arena(), model, [0, 0], [1, 0], [0, 1], [box.lo[0], box.hi[0], box.lo[1], box.hi[1]]);
     result.exact = plane.count;
   }

@@ -1,4 +1,4 @@
-/** Signatures of the Wasm kernels the linear-region analyses and optimal transport call (assembly/regionsLine.ts, regionsPlane.ts, argmax.ts, gemm.ts). */
+/** Signatures of the Wasm kernels the linear-region analyses and optimal transport call (assembly/regionsLine.ts, regionsPlane.ts, regionsPool.ts, regionsPlanePool.ts, argmax.ts, gemm.ts). */
 export interface RegionKernels {
   gemmF64(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   biasRowsF64(count: number, n: number, bias: number, z: number, ldz: number, stride: number): void;
@@ -15,5 +15,11 @@ export interface RegionKernels {
     m: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number,
     x: number, parent: number, t: number, out: number, srcRows: number, dstRows: number, words: number, argOffset: number,
   ): void;
+  splitPolygonsMaxPoolF64(
+    npoly: number, start: number, verts: number, parent: number, x: number, inSize: number, cells: number, k: number, eps: number,
+    rows: number, words: number, argWord: number,
+    outStart: number, outVerts: number, outParent: number, outRows: number, capPoly: number, capVerts: number, scratch: number, capScratch: number,
+  ): number;
+  polygonMaxPoolActivateF64(npoly: number, inSize: number, outSize: number, x: number, parent: number, rows: number, words: number, argOffset: number, out: number): void;
   argmaxRowsF64(m: number, n: number, s: number, lds: number, h: number, idx: number, counts: number): void;
 }

@@ -31,6 +31,11 @@ export interface PwlStep {
   /** maxPool: window geometry (as src/engine/plan.ts) and the first row word of its argmax indices. */
   geo?: WindowGeometry;
   argOffset: number;
+  /**
+   * maxPool: the window table in the arena, outSize×(kh·kw + 1) i32 row-major: per output its cell count,
+   * then its input indices in scan order (padded cells left out); 0 for other steps.
+   */
+  windows: number;
 }
 
 export interface PwlNet {
@@ -41,7 +46,7 @@ export interface PwlNet {
   patternWords: number;
   /** Words per region row: the pattern words, then one i32 argmax per max-pool output (the hashed row). */
   rowWords: number;
-  /** Whether any step is a max-pool (the plane partition does not handle those). */
+  /** Whether any step is a max-pool. */
   hasMaxPool: boolean;
 }
 
@@ -75,12 +80,13 @@ export function piecewiseLinearNet(arena: Arena, model: Model): PwlNet {
       const geo = windowGeometry(shape, layer.poolSize, layer.strides, layer.padding, shape[2]);
       const outSize = geo.oh * geo.ow * geo.c;
       if (layer.type === "maxPool2d") {
-        const step: PwlStep = { layer: i, kind: "maxPool", inSize: size, outSize, kernel: 0, bias: 0, act: "linear", alpha: 1, offset: bits, geo, argOffset: 0 };
+        const windows = arena.putI32(windowTable(geo));
+        const step: PwlStep = { layer: i, kind: "maxPool", inSize: size, outSize, kernel: 0, bias: 0, act: "linear", alpha: 1, offset: bits, geo, argOffset: 0, windows };
         steps.push(step);
         pools.push(step);
       } else {
         const k = unrollAvgPool(geo, i);
-        steps.push({ layer: i, kind: "dense", inSize: size, outSize, kernel: arena.putF64(k), bias: arena.putF64(new Float64Array(outSize)), act: "linear", alpha: 1, offset: bits, argOffset: 0 });
+        steps.push({ layer: i, kind: "dense", inSize: size, outSize, kernel: arena.putF64(k), bias: arena.putF64(new Float64Array(outSize)), act: "linear", alpha: 1, offset: bits, argOffset: 0, windows: 0 });
       }
       shape = [geo.oh, geo.ow, geo.c];
       size = outSize;
@@ -106,7 +112,7 @@ export function piecewiseLinearNet(arena: Arena, model: Model): PwlNet {
       bias = arena.putF64(b);
       shape = [geo.oh, geo.ow, geo.oc];
     }
-    steps.push({ layer: i, kind: layer.type === "activation" ? "act" : "dense", inSize: size, outSize, kernel, bias, act, alpha, offset: bits, argOffset: 0 });
+    steps.push({ layer: i, kind: layer.type === "activation" ? "act" : "dense", inSize: size, outSize, kernel, bias, act, alpha, offset: bits, argOffset: 0, windows: 0 });
     if (act !== "linear") bits += outSize;
     size = outSize;
   });
@@ -139,6 +145,22 @@ function windowGeometry(shape: number[], win: [number, number], strides: [number
   const [h, w, c] = shape;
   const y = windowAxis(h, win[0], strides[0], padding), x = windowAxis(w, win[1], strides[1], padding);
   return { h, w, c, kh: win[0], kw: win[1], sh: strides[0], sw: strides[1], padT: y.padBefore, padL: x.padBefore, oh: y.out, ow: x.out, oc };
+}
+
+/** Each max-pool output's window: outSize×(kh·kw + 1) i32, its cell count then its NHWC input indices in scan order. */
+function windowTable(g: WindowGeometry): Int32Array {
+  const K = g.kh * g.kw;
+  const table = new Int32Array(g.oh * g.ow * g.c * (K + 1)); // outSize×(K+1), row-major
+  for (let oy = 0; oy < g.oh; oy++) for (let ox = 0; ox < g.ow; ox++) for (let ch = 0; ch < g.c; ch++) {
+    const row = ((oy * g.ow + ox) * g.c + ch) * (K + 1);
+    let n = 0;
+    for (let dy = 0; dy < g.kh; dy++) for (let dx = 0; dx < g.kw; dx++) {
+      const iy = oy * g.sh + dy - g.padT, ix = ox * g.sw + dx - g.padL;
+      if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) table[row + 1 + n++] = (iy * g.w + ix) * g.c + ch;
+    }
+    table[row] = n;
+  }
+  return table;
 }
 
 function checkUnroll(inSize: number, outSize: number, i: number, type: string): void {

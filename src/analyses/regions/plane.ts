@@ -7,16 +7,20 @@
  * slice). Per layer, the affine forms of all polygons go through the layer's kernel in one gemmF64 (3 rows
  * per polygon: ∂/∂σ, ∂/∂τ, constant); each unit's zero line then splits all polygons in one Wasm pass
  * (splitPolygonsF64: evaluate the form at the vertices, Sutherland–Hodgman split, copy the pattern words);
- * polygonActivateF64 applies the slopes. These are the loops that scale with regions × units. The host only
- * manages buffer capacity and, at the end, areas, centroids and the decision boundary (decisionBoundary.ts),
- * which cost O(regions · C²) on the polygons that need it.
+ * polygonActivateF64 applies the slopes. These are the loops that scale with regions × units. conv2d and
+ * avgPool2d layers run as unrolled dense matrices. At a max-pool, each window's argmax splits every polygon
+ * into the convex cells where one input is the largest (splitPolygonsMaxPoolF64, one Wasm pass per window),
+ * the argmax joins the region's row (hashed as engine.forward hashes it) and the pooled rows are the
+ * winners' (polygonMaxPoolActivateF64). The host only manages buffer capacity and, at the end, areas,
+ * centroids and the decision boundary (decisionBoundary.ts), which cost O(regions · C²) on the polygons that
+ * need it.
  */
 import type { Arena } from "../../engine/arena.js";
-import { NonFiniteError, OptionError, ShapeError, UnsupportedLayerError } from "../../errors.js";
+import { NonFiniteError, OptionError, ShapeError } from "../../errors.js";
 import type { Model } from "../../model/model.js";
 import { decisionBoundary } from "./decisionBoundary.js";
 import type { RegionKernels } from "./kernels.js";
-import { piecewiseLinearNet, pointArg, u64View } from "./network.js";
+import { piecewiseLinearNet, pointArg, u64View, type PwlStep } from "./network.js";
 
 /** [sMin, sMax, tMin, tMax]: the rectangle of slice coordinates. */
 export type PlaneExtent = readonly [number, number, number, number];
@@ -28,7 +32,7 @@ export interface RegionsInPlaneResult {
   vertexStart: Int32Array;
   /** 2·V (s, t) pairs, counter-clockwise per polygon. */
   vertices: Float64Array;
-  /** count region hashes (== engine.forward(...).regionHash at points inside). */
+  /** count region hashes (== engine.forward(...).regionHash at points inside; max-pool argmax included). */
   patterns: BigUint64Array;
   /** count×patternWords u32 pattern bitsets. */
   bits: Uint32Array;
@@ -51,20 +55,24 @@ export interface RegionsInPlaneResult {
 /** Relative tolerance (to the unit form's coefficient sum) under which a vertex counts as on a line. */
 const EPS = 1e-12;
 
-/** Growable pair of polygon buffers in the arena (bump allocation: outgrown buffers are freed with the call's scope). */
+/**
+ * Growable pair of polygon buffers in the arena (bump allocation: outgrown buffers are freed with the call's
+ * scope). `bits` holds R = net.rowWords u32 per polygon: the pattern words, then the max-pool argmax words.
+ */
 interface PolySet { start: number; verts: number; parent: number; bits: number; capPoly: number; capVerts: number }
 
-function allocSet(arena: Arena, capPoly: number, capVerts: number, W: number): PolySet {
+function allocSet(arena: Arena, capPoly: number, capVerts: number, R: number): PolySet {
   return {
     start: arena.allocI32(capPoly + 1), verts: arena.allocF64(2 * capVerts), parent: arena.allocI32(capPoly),
-    bits: arena.alloc(capPoly * W * 4), capPoly, capVerts,
+    bits: arena.alloc(capPoly * R * 4), capPoly, capVerts,
   };
 }
 
+/** The polygons (cur), a spare set for the next split, and their polygon and vertex counts. */
+interface Partition { cur: PolySet; spare?: PolySet; np: number; nv: number }
+
 export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<number>, u: ArrayLike<number>, v: ArrayLike<number>, extent: PlaneExtent): RegionsInPlaneResult {
   const net = piecewiseLinearNet(arena, model);
-  const pool = net.steps.find((s) => s.kind === "maxPool");
-  if (pool) throw new UnsupportedLayerError(`regionsInPlane: layer ${pool.layer} is maxPool2d; the plane partition supports dense, conv2d, avgPool2d and activation layers (regionsOnLine handles max-pooling)`);
   const d = net.inputSize;
   const o = pointArg("origin", origin, d), pu = pointArg("u", u, d), pv = pointArg("v", v, d);
   if (!extent || extent.length !== 4) throw new ShapeError(`extent: expected [sMin, sMax, tMin, tMax], got ${extent?.length ?? typeof extent} values`);
@@ -74,6 +82,7 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
   const S = s1 - s0, T = t1 - t0;
   const k = arena.kernels<RegionKernels>();
   const W = net.patternWords;
+  const R = net.rowWords; // row words per polygon: pattern bits, then max-pool argmax indices (all hashed)
   return arena.scoped(() => {
     // Unit-square coordinates (σ, τ): x = (origin + s0·u + t0·v) + σ·(S·u) + τ·(T·v).
     let x = arena.allocF64(3 * d); // npoly×3×size rows: ∂/∂σ, ∂/∂τ, constant
@@ -83,48 +92,53 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
       x0[d + i] = T * pv[i];
       x0[2 * d + i] = o[i] + s0 * pu[i] + t0 * pv[i];
     }
-    let cur = allocSet(arena, 1, 4, W);
-    arena.i32(cur.start, 2).set([0, 4]);
-    arena.f64(cur.verts, 8).set([0, 0, 1, 0, 1, 1, 0, 1]);
-    arena.i32(cur.parent, 1)[0] = 0;
-    arena.u32(cur.bits, W).fill(0);
-    let np = 1, nv = 4;
-    let spare: PolySet | undefined;
+    const part: Partition = { cur: allocSet(arena, 1, 4, R), np: 1, nv: 4 };
+    arena.i32(part.cur.start, 2).set([0, 4]);
+    arena.f64(part.cur.verts, 8).set([0, 0, 1, 0, 1, 1, 0, 1]);
+    arena.i32(part.cur.parent, 1)[0] = 0;
+    arena.u32(part.cur.bits, R).fill(0);
     for (const s of net.steps) {
       const n = s.outSize;
+      if (s.kind === "maxPool") {
+        x = maxPoolStep(arena, k, part, s, x, R);
+        continue;
+      }
       let z = x;
       if (s.kind === "dense") {
-        z = arena.allocF64(3 * np * n);
-        k.gemmF64(3 * np, n, s.inSize, x, s.inSize, s.kernel, n, z, n, 0);
-        k.biasRowsF64(np, n, s.bias, z + 2 * n * 8, n, 3);
+        z = arena.allocF64(3 * part.np * n);
+        k.gemmF64(3 * part.np, n, s.inSize, x, s.inSize, s.kernel, n, z, n, 0);
+        k.biasRowsF64(part.np, n, s.bias, z + 2 * n * 8, n, 3);
       }
       if (s.act === "linear") {
         x = z;
         continue;
       }
-      arena.i32(cur.parent, np).set(identity(np)); // z rows are indexed by polygon
+      arena.i32(part.cur.parent, part.np).set(identity(part.np)); // z rows are indexed by polygon
       for (let j = 0; j < n; j++) {
         // Children: ≤ 2·np polygons, ≤ 2·nv + 4·np vertices (on-line vertices go to both sides, ≤ 2 new per side).
-        if (!spare || spare.capPoly < 2 * np || spare.capVerts < 2 * nv + 4 * np) spare = allocSet(arena, 4 * np, 4 * nv + 8 * np, W);
-        const out: PolySet = spare;
-        const np2 = k.splitPolygonsF64(np, cur.start, cur.verts, cur.parent, z, n, j, EPS, cur.bits, W, s.offset + j, out.start, out.verts, out.parent, out.bits);
-        nv = arena.i32(out.start + np2 * 4, 1)[0];
-        np = np2;
-        spare = cur;
-        cur = out;
+        const { np, nv } = part;
+        if (!part.spare || part.spare.capPoly < 2 * np || part.spare.capVerts < 2 * nv + 4 * np) part.spare = allocSet(arena, 4 * np, 4 * nv + 8 * np, R);
+        const out = part.spare, cur = part.cur;
+        part.np = k.splitPolygonsF64(np, cur.start, cur.verts, cur.parent, z, n, j, EPS, cur.bits, R, s.offset + j, out.start, out.verts, out.parent, out.bits);
+        part.nv = arena.i32(out.start + part.np * 4, 1)[0];
+        part.spare = cur;
+        part.cur = out;
       }
-      const x2 = arena.allocF64(3 * np * n);
-      k.polygonActivateF64(np, n, z, cur.parent, cur.bits, W, s.offset, s.alpha, x2);
+      const x2 = arena.allocF64(3 * part.np * n);
+      k.polygonActivateF64(part.np, n, z, part.cur.parent, part.cur.bits, R, s.offset, s.alpha, x2);
       x = x2;
     }
+    const { cur, np, nv } = part;
     const hashes = arena.alloc(np * 8);
-    k.fnv64Rows(np, W, cur.bits, hashes);
+    k.fnv64Rows(np, R, cur.bits, hashes);
     const C = net.outputSize;
     const rows = arena.f64(x, 3 * np * C).slice(); // np×3×C in (σ, τ)
     const vertexStart = arena.i32(cur.start, np + 1).slice();
     const vertices = arena.f64(cur.verts, 2 * nv).slice();
     const patterns = u64View(arena, hashes, np).slice();
-    const bits = arena.u32(cur.bits, np * W).slice();
+    const rowsView = arena.u32(cur.bits, np * R);
+    const bits = new Uint32Array(np * W); // np×W pattern words (the argmax words are only hashed)
+    for (let p = 0; p < np; p++) bits.set(rowsView.subarray(p * R, p * R + W), p * W);
     // Back to (s, t): σ = (s − s0)/S, τ = (t − t0)/T.
     for (let i = 0; i < nv; i++) {
       vertices[2 * i] = s0 + S * vertices[2 * i];
@@ -170,6 +184,48 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
       boundary: segments, boundaryPolylines: polylines, extent: [s0, s1, t0, t1],
     };
   });
+}
+
+/**
+ * A max-pool step: one splitPolygonsMaxPoolF64 pass per window (each polygon → the non-empty cells of the
+ * window's argmax), then the pooled rows. Buffers that turn out too small (the kernel says so) are regrown
+ * and the pass repeated. Returns the next layer's input rows (np×3×outSize f64).
+ */
+function maxPoolStep(arena: Arena, k: RegionKernels, part: Partition, s: PwlStep, x: number, R: number): number {
+  const K = s.geo!.kh * s.geo!.kw;
+  const table = arena.i32(s.windows, s.outSize * (K + 1)).slice(); // outSize×(K+1): count, then cells
+  let capScratch = 64;
+  let scratch = arena.allocF64(4 * capScratch); // two buffers of capScratch (s, t) pairs
+  arena.i32(part.cur.parent, part.np).set(identity(part.np)); // x rows are indexed by polygon
+  for (let o = 0; o < s.outSize; o++) {
+    const cells = s.windows + o * (K + 1) * 4 + 4;
+    for (;;) {
+      const { np, nv, cur } = part;
+      if (!part.spare || part.spare.capPoly < 2 * np + K || part.spare.capVerts < 2 * nv + 4 * np + 4 * K) part.spare = allocSet(arena, 4 * np + K, 4 * nv + 8 * np + 4 * K, R);
+      const out = part.spare;
+      const got = k.splitPolygonsMaxPoolF64(
+        np, cur.start, cur.verts, cur.parent, x, s.inSize, cells, table[o * (K + 1)], EPS, cur.bits, R, s.argOffset + o,
+        out.start, out.verts, out.parent, out.bits, out.capPoly, out.capVerts, scratch, capScratch,
+      );
+      if (got === -1) {
+        part.spare = allocSet(arena, 2 * out.capPoly, 2 * out.capVerts, R);
+        continue;
+      }
+      if (got === -2) {
+        capScratch *= 2;
+        scratch = arena.allocF64(4 * capScratch);
+        continue;
+      }
+      part.np = got;
+      part.nv = arena.i32(out.start + got * 4, 1)[0];
+      part.spare = cur;
+      part.cur = out;
+      break;
+    }
+  }
+  const x2 = arena.allocF64(3 * part.np * s.outSize);
+  k.polygonMaxPoolActivateF64(part.np, s.inSize, s.outSize, x, part.cur.parent, part.cur.bits, R, s.argOffset, x2);
+  return x2;
 }
 
 function identity(n: number): Int32Array {

@@ -141,11 +141,11 @@ describe("regionsOnLine", () => {
     which.forEach((k, i) => expect(f.regionHash[i]).toBe(r.patterns[k]));
   });
 
-  it("rejects smooth activations and max-pool planes with UnsupportedLayerError naming the layer, and wrong point sizes", async () => {
+  it("rejects smooth activations (on lines and planes) with UnsupportedLayerError naming the layer, and wrong point sizes", async () => {
     const tanh = randomMlp([3, 4, 2], 1, "tanh");
     await expect(engine.regionsOnLine(tanh, [0, 0, 0], [1, 1, 1])).rejects.toThrow(UnsupportedLayerError);
     await expect(engine.regionsOnLine(tanh, [0, 0, 0], [1, 1, 1])).rejects.toThrow(/layer 0 has activation tanh/);
-    await expect(engine.regionsInPlane(randomCnn(8, 8, 1, 3), new Float64Array(64), new Float64Array(64), new Float64Array(64), [0, 1, 0, 1])).rejects.toThrow(/layer 1 is maxPool2d/);
+    await expect(engine.regionsInPlane(tanh, [0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0, 1])).rejects.toThrow(/layer 0 has activation tanh/);
     await expect(engine.regionsOnLine(randomMlp([3, 4, 2]), [1, 2], [1, 2, 3])).rejects.toThrow(ShapeError);
   });
 });
