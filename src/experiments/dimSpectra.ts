@@ -73,7 +73,7 @@ export interface SpectraRow {
 export interface DimSpectraResult {
   config: { widths: CnnWidths; epochs: number; trainImages: number; points: number; seed: number; adversarial: AdversarialOptions; floor: number };
   model: Model;
-  modelSource: "trained" | "cache";
+  modelSource: "trained" | "cache" | "shipped";
   trainSeconds: number;
   /** MNIST test accuracy of the imported model (computed by the engine). */
   accuracy: number;

@@ -6,7 +6,10 @@
  * epoch. Widths and epochs are options (a reduced network is documented by the caller).
  *
  * Cache: with `cacheDir`, the trained model is written there as foliate-model JSON named by its
- * configuration, and read back instead of training when present.
+ * configuration, and read back instead of training when present. Shipped models: the package's
+ * `data/models/<cache name>.gz` (gzip'd foliate-model JSON, made by this function with the same seed and
+ * configuration; see data/README.md) is used first when present, so a configuration trained once for the
+ * report is not retrained on every clone.
  */
 import { Model } from "../model/model.js";
 import { mulberry32 } from "../random.js";
@@ -33,7 +36,7 @@ export interface TrainCnnOptions {
 
 export interface TrainedCnn {
   model: Model;
-  source: "trained" | "cache";
+  source: "trained" | "cache" | "shipped";
   /** Seconds spent training (0 from the cache). */
   seconds: number;
   cacheFile?: string;
@@ -44,6 +47,17 @@ export function cnnCacheName(w: CnnWidths, epochs: number, batchSize: number, le
   return `mnist-cnn-c${w.conv1}-c${w.conv2}-d${w.dense}-e${epochs}-b${batchSize}-lr${learningRate}-s${seed}-n${n}.foliate.json`;
 }
 
+/** The package's data/models/<name>.gz, when it exists (Node only; undefined elsewhere). */
+async function shippedModel(name: string): Promise<{ model: Model; file: string } | undefined> {
+  if (typeof process === "undefined" || !process.versions?.node) return undefined;
+  const { existsSync, readFileSync } = await import("node:fs");
+  const { fileURLToPath } = await import("node:url");
+  const { gunzipSync } = await import("node:zlib");
+  const file = fileURLToPath(new URL(`../../data/models/${name}.gz`, import.meta.url));
+  if (!existsSync(file)) return undefined;
+  return { model: Model.fromJSON(JSON.parse(gunzipSync(readFileSync(file)).toString("utf8"))), file };
+}
+
 /** Train (or load from the cache) the CNN on images X (n×784 in [0, 1]) with labels 0..9. */
 export async function trainMnistCnn(X: Float32Array, labels: Uint8Array, opts: TrainCnnOptions = {}): Promise<TrainedCnn> {
   const w = opts.widths ?? PAPER_WIDTHS;
@@ -51,6 +65,11 @@ export async function trainMnistCnn(X: Float32Array, labels: Uint8Array, opts: T
   const n = labels.length;
   const log = opts.log ?? (() => {});
   let cacheFile: string | undefined;
+  const shipped = await shippedModel(cnnCacheName(w, epochs, batchSize, lr, seed, n));
+  if (shipped) {
+    log(`model shipped with the package: ${shipped.file}`);
+    return { model: shipped.model, source: "shipped", seconds: 0, cacheFile: shipped.file };
+  }
   if (opts.cacheDir) {
     const { join } = await import("node:path");
     const { existsSync } = await import("node:fs");
