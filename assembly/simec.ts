@@ -111,8 +111,10 @@ export function simecWorkSize(d: i32, m: i32, maxWidth: i32, sumOut: i32, n: i32
  *   eigenvector among those ≤ nullTol·λmax (SiMEC) or above it (SiMExp).
  * - orient ≥ 0 (SiMExp): every step is oriented so that output `orient` moves in the direction of the state's
  *   sign; orient < 0: the first step takes the state's sign, later steps stay continuous with the previous one.
- * - lo/hi: box bounds (d f64 each) or 0 for none: a step leaving the box is projected onto it, recorded, and
- *   the walk stops there (stopReason 2, boundary); target > 0: stop once ‖y − y0‖₂ ≥ target (y0: m f64).
+ * - lo/hi: box bounds (d f64 each) or 0 for none: a step leaving the box is projected onto it and recorded;
+ *   boxStop != 0: the walk stops there (stopReason 2, boundary); boxStop == 0: it continues from the
+ *   projected point (a step that cannot move at all still stops). target > 0: stop once ‖y − y0‖₂ ≥ target
+ *   (y0: m f64).
  * - state: x (d f64), previous direction (d f64), then energy, length, pseudo-length, rng, hasPrev,
  *   stopReason, sign, spare (SIMEC_STATE_EXTRA f64); read and updated.
  * - pts (steps×d f64) and outs (steps×m f64) receive the points after each step and their outputs.
@@ -123,7 +125,7 @@ export function simecStepsF64(
   net: usize, alphas: usize, layers: i32, softmax: i32,
   mode: i32, route: i32, select: i32, orient: i32,
   steps: i32, delta: f64, nullTol: f64,
-  lo: usize, hi: usize, target: f64, y0: usize,
+  lo: usize, hi: usize, boxStop: i32, target: f64, y0: usize,
   state: usize, pts: usize, outs: usize, work: usize,
 ): i32 {
   const d = load<i32>(net);
@@ -316,7 +318,7 @@ export function simecStepsF64(
     st(sc, S_LENGTH, ld(sc, S_LENGTH) + moved);
     memory.copy(pts + (<usize>(k * d) << 3), x, <usize>d << 3);
     taken = k + 1;
-    if (clamped) {
+    if (clamped && boxStop != 0) {
       // The path reached the box boundary: record the projected point's output and stop there.
       const at = denseForwardF64(net, alphas, layers, x, acts, ders);
       outputOf(at, m, softmax, p, outs + (<usize>(k * m) << 3));

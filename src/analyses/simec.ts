@@ -17,7 +17,7 @@ export interface SimecKernels {
     net: number, alphas: number, layers: number, softmax: number,
     mode: number, route: number, select: number, orient: number,
     steps: number, delta: number, nullTol: number,
-    lo: number, hi: number, target: number, y0: number,
+    lo: number, hi: number, boxStop: number, target: number, y0: number,
     state: number, pts: number, outs: number, work: number,
   ): number;
 }
@@ -41,6 +41,8 @@ export interface SimecChunkOptions {
   nullTol: number;
   lo?: number[];
   hi?: number[];
+  /** 1: stop where a step leaves the box (projected there); 0: continue from the projected point. */
+  boxStop: 0 | 1;
   target: number;
   y0: number[];
   /** x (d), previous direction (d), STATE_EXTRA scalars. */
@@ -85,7 +87,7 @@ export const simecJob: Job = {
     const taken = k.simecStepsF64(
       table, alphas, net.layers.length, net.softmax ? 1 : 0,
       o.mode, o.route, o.select, o.orient,
-      steps, o.delta, o.nullTol, lo, hi, o.target, y0, state, pts, outs, work,
+      steps, o.delta, o.nullTol, lo, hi, o.boxStop, o.target, y0, state, pts, outs, work,
     );
     (out.points as Float64Array).set(arena.f64(pts, taken * d), base * steps * d);
     (out.outputs as Float64Array).set(arena.f64(outs, taken * m), base * steps * m);

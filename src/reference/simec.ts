@@ -23,6 +23,8 @@ export interface ReferenceWalkOptions {
   seed: number;
   lo?: ArrayLike<number>;
   hi?: ArrayLike<number>;
+  /** Where a step leaves the box: "stop" there (default) or "clamp" and continue from the projected point. */
+  boxMode?: "stop" | "clamp";
   /** Stop once ‖y − y(x0)‖₂ ≥ target (0: never). */
   target?: number;
 }
@@ -235,7 +237,7 @@ export function referenceSimecWalk(spec: ModelSpec, x0: ArrayLike<number>, o: Re
     cur = forward(net, x);
     pts.push(...x);
     outs.push(...cur.y);
-    if (clamped) {
+    if (clamped && o.boxMode !== "clamp") {
       stop = "boundary";
       break;
     }

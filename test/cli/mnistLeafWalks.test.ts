@@ -47,9 +47,16 @@ test("the section in a quick report: data walks change the prediction, kernel wa
   expect(value("data walks that changed")).toBe("2 / 2");
   expect(value("kernel walks that kept")).toBe("2 / 2");
   expect(Number(value("max probability drift"))).toBeLessThan(1e-9); // p is constant on kernel leaves
-  const [dataMedian, noiseMedian] = value("median remaining relative distance").split(" vs ").map(Number);
-  expect(dataMedian).toBeGreaterThan(0);
-  expect(noiseMedian).toBeGreaterThan(0);
+  const [dataMean, noiseMean] = value("mean remaining relative distance").split(" vs ").map(Number);
+  expect(dataMean).toBeGreaterThan(0);
+  expect(noiseMean).toBeGreaterThan(0);
+  // the leaf-distance test: U and p as the table's caption states them, p a probability
+  const test = value("one-sided Mann–Whitney").match(/^U = ([\d.]+) of 36, p = (\S+)$/)!;
+  expect(test, value("one-sided Mann–Whitney")).not.toBeNull();
+  expect(r.tables[1].caption).toContain(`U = ${test[1]} of 36, p = ${test[2]} (exact)`);
+  expect(Number(test[2])).toBeGreaterThan(0);
+  expect(Number(test[2])).toBeLessThanOrEqual(1);
+  console.log(`quick report: leaf distances ${dataMean} vs ${noiseMean}, ${value("one-sided Mann–Whitney")}`);
   // per walk: the table's end-of-path predictions agree with the numbers
   const walks = r.tables[0].rows;
   expect(walks.map((w) => [w[0], w[4]])).toEqual([["data leaf", "changed"], ["kernel leaf", "kept"], ["data leaf", "changed"], ["kernel leaf", "kept"]]);

@@ -1,8 +1,7 @@
 /**
  * DIM spectra: per point the r = C − 1 eigenvalues of the data information matrix D(x) (log10, descending,
  * clipped below at a floor) and its trace; per dataset a signature summarising their distributions. Tron &
- * Fioresi (arXiv 2409.07412) compare datasets through the spectrum of D under one trained classifier; the
- * signature's "mean spread" is our definition (below), not necessarily theirs.
+ * Fioresi (arXiv 2409.07412) compare datasets through the spectrum of D under one trained classifier.
  *
  * Built on `engine.dim` (the C×C low-rank route), so the eigenvalues are exactly the engine's. Since
  * rank D ≤ C − 1 = r, the r eigenvalues hold the whole trace: trace D = Σ_j λ_j.
@@ -13,8 +12,19 @@
  *
  * Signature (per dataset): for each eigen-position j (1 = largest) the median and the 10 % / 90 % quantiles of
  * log10 λ_j over the points (linear interpolation between order statistics, numpy's default), the median of
- * log10 trace, and the mean spread = mean over points of (log10 λ_1 − log10 λ_r), clipped values. The
- * sorted per-position samples are kept so that distances between signatures are exact (see
+ * log10 trace, and two spreads of the spectrum (clipped values):
+ * - `medianSpread` = median log10 λ_1 − median log10 λ_r: the span of the curve of per-position medians, the
+ *   flatness of the spectrum as the authors show it. Their reference code (github.com/eliot-tron/SingFolDIM,
+ *   experiment.py, `Experiment.plot_FIM_eigenvalues`) defines no scalar spread: per dataset it takes the top
+ *   eigenvalues of D (absolute values, sorted descending, clipped below at 1e-23, log10) and draws one box
+ *   plot per eigen-position; the spread of a dataset's spectrum in their comparison figure is the distance
+ *   between the medians of the first and last boxes, which is this number. (Their boxes also include the
+ *   C-th, null eigenvalue; a span including it would be ≈ 16–23 decades, not the 1.7–4.9 they report, so the
+ *   span runs over the r = C − 1 non-null positions, as here.)
+ * - `meanSpread` = mean over points of (log10 λ_1 − log10 λ_r): our own per-point statistic (the mean of
+ *   `DimSpectrumResult.spread`); a dataset whose points each have a wide spectrum at different heights has a
+ *   large meanSpread but can still have a flat median curve.
+ * The sorted per-position samples are kept so that distances between signatures are exact (see
  * spectrumDistance.ts).
  */
 import { EmptyBatchError, OptionError, ShapeError } from "../../errors.js";
@@ -41,7 +51,9 @@ export interface DimSpectrumSignature {
   q90: Float64Array;
   /** Median over points of log10 trace D. */
   medianLogTrace: number;
-  /** Mean over points of log10 λ_1 − log10 λ_r. */
+  /** median[0] − median[r − 1]: the span of the per-position median curve (the authors' figure; see above). */
+  medianSpread: number;
+  /** Mean over points of log10 λ_1 − log10 λ_r (our per-point statistic; see above). */
   meanSpread: number;
   /** r×n row-major: row j holds the n values of log10 λ_j, sorted ascending (the empirical distribution). */
   samples: Float64Array;
@@ -99,7 +111,7 @@ export function dimSpectrumSignature(logEigenvalues: Float64Array, r: number, lo
   let spread = 0;
   for (let i = 0; i < n; i++) spread += logEigenvalues[i * r] - logEigenvalues[i * r + r - 1];
   const traces = Float64Array.from(logTrace).sort();
-  return { n, r, floor, median, q10, q90, medianLogTrace: sortedQuantile(traces, 0.5), meanSpread: spread / n, samples };
+  return { n, r, floor, median, q10, q90, medianLogTrace: sortedQuantile(traces, 0.5), medianSpread: median[0] - median[r - 1], meanSpread: spread / n, samples };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * `foliate reproduce simec|spectra`: the full reproductions of issue 3 — SiMEC/SiMExp on the R² → R
- * networks of Benfenati & Marta II (src/experiments/simec.ts) and the DIM spectra across datasets of Tron &
- * Fioresi (src/experiments/dimSpectra.ts) — with `--quick` for their reduced forms.
+ * `foliate reproduce simec|spectra|classes`: the full reproductions of issue 3 — SiMEC/SiMExp on the R² → R
+ * networks of Benfenati & Marta II (src/experiments/simec.ts), the DIM spectra across datasets of Tron &
+ * Fioresi (src/experiments/dimSpectra.ts), and SiMEC random walks in the equivalence classes of a trained MNIST
+ * MLP (reproduction 5, src/experiments/mnistClasses.ts) — with `--quick` for their reduced forms.
  */
 import { writeFile } from "node:fs/promises";
 import type { CliCommand } from "../command.js";
@@ -62,25 +63,59 @@ async function reproduceSpectra(opts: Record<string, unknown>, log: (l: string) 
   return { data, text: `${r.table}\n${seconds.toFixed(1)} s`, failed: false };
 }
 
+async function reproduceClasses(opts: Record<string, unknown>, log: (l: string) => void) {
+  const { MNIST_CLASSES_RECIPE, classWalksTable, mnistClassWalks } = await import("../../experiments/mnistClasses.js");
+  const { subjectFor } = await import("../models/train.js");
+  const quick = !!opts.quick;
+  const t0 = performance.now();
+  const subject = await subjectFor(MNIST_CLASSES_RECIPE, { quick, cacheDir: String(opts.cache) });
+  const tr = subject.training!;
+  log(`${MNIST_CLASSES_RECIPE.title}: ${tr.cached ? "from cache" : `trained, ${tr.epochs} epochs`}, test accuracy ${(100 * tr.testAccuracy).toFixed(1)} %`);
+  const engine = await createEngine({ workers: parseWorkers(opts.workers) ?? 0 });
+  try {
+    const walkOpts = {
+      starts: quick ? 3 : 10, steps: opts.steps !== undefined ? parsePositive(opts.steps, "--steps", true) : quick ? 200 : 1000, delta: 1e-2,
+    };
+    const clamped = await mnistClassWalks(engine, subject.model, subject.test.X, subject.test.labels, { ...walkOpts, box: "clamp" });
+    const free = await mnistClassWalks(engine, subject.model, subject.test.X, subject.test.labels, { ...walkOpts, box: "none" });
+    const seconds = (performance.now() - t0) / 1000;
+    const plain = (r: typeof clamped) => ({ ...r, walks: r.walks.map(({ endPoint: _, ...w }) => w) });
+    const summary = (r: typeof clamped) =>
+      `class kept on ${Math.round(r.kept * r.walks.length)} of ${r.walks.length} walks; max |Δp_c| ${r.maxProbabilityDrift.toExponential(2)} (random-direction control walks of the same steps: max ${r.maxControlDrift.toExponential(2)})`;
+    const text = [
+      `${MNIST_CLASSES_RECIPE.title} (${tr.epochs} epochs, test accuracy ${(100 * tr.testAccuracy).toFixed(1)} %); SiMEC random walks in ker g of the probabilities, δ = ${walkOpts.delta}, ${walkOpts.steps} steps from ${walkOpts.starts} test images`,
+      `projected to [0, 1] (each step clamped, the walk continues; the authors' method): ${summary(clamped)}`,
+      classWalksTable(clamped),
+      `without the box: ${summary(free)}`,
+      classWalksTable(free),
+      `${seconds.toFixed(1)} s`,
+    ].join("\n");
+    const data = { experiment: "classes", quick, model: MNIST_CLASSES_RECIPE.title, training: tr, clamped: plain(clamped), free: plain(free), seconds };
+    return { data, text, failed: clamped.kept < 1 };
+  } finally {
+    await engine.close();
+  }
+}
+
 export const reproduceCommand: CliCommand = {
   name: "reproduce",
   args: "<experiment>",
-  summary: "run a paper reproduction: simec (SiMEC/SiMExp on R²→R networks) or spectra (DIM spectra across datasets)",
+  summary: "run a paper reproduction: simec (SiMEC/SiMExp on R²→R networks), spectra (DIM spectra across datasets) or classes (SiMEC walks on a trained MNIST MLP)",
   options: (cmd) => {
     cmd
-      .option("--quick", "the reduced form (simec: 600 training steps; spectra: a 4/8/32 CNN, 2 epochs, 40 points per dataset)")
+      .option("--quick", "the reduced form (simec: 600 training steps; spectra: a 4/8/32 CNN, 2 epochs, 40 points per dataset; classes: 2 epochs, 3 walks of 200 steps)")
       .option("--tasks <names>", `simec: comma-separated tasks (${SIMEC_TASK_NAMES.join(", ")}; default all)`)
-      .option("--steps <n>", "simec: SiMEC steps each way (default 5000)")
+      .option("--steps <n>", "simec: SiMEC steps each way (default 5000); classes: steps per walk (default 1000, quick 200)")
       .option("--points <n>", "spectra: points per dataset (default 250, quick 40)")
-      .option("--cache <dir>", "spectra: trained-CNN cache folder", "cache")
+      .option("--cache <dir>", "spectra, classes: trained-model cache folder", "cache")
       .option("-o, --out <file.json>", "write the results as JSON");
     workersOption(cmd);
   },
-  examples: ["foliate reproduce simec --quick --tasks surface1", "foliate reproduce spectra --quick --cache cache"],
+  examples: ["foliate reproduce simec --quick --tasks surface1", "foliate reproduce spectra --quick --cache cache", "foliate reproduce classes --quick"],
   async run([experiment], opts, ctx) {
-    if (experiment !== "simec" && experiment !== "spectra") throw new UsageError(`unknown experiment "${experiment}": expected simec or spectra`);
+    if (experiment !== "simec" && experiment !== "spectra" && experiment !== "classes") throw new UsageError(`unknown experiment "${experiment}": expected simec, spectra or classes`);
     const stage = ctx.progress.stage(`reproduce ${experiment}`, 1);
-    const r = experiment === "simec" ? await reproduceSimec(opts, ctx.log) : await reproduceSpectra(opts, ctx.log);
+    const r = experiment === "simec" ? await reproduceSimec(opts, ctx.log) : experiment === "spectra" ? await reproduceSpectra(opts, ctx.log) : await reproduceClasses(opts, ctx.log);
     stage.done();
     if (typeof opts.out === "string") await writeFile(opts.out, JSON.stringify(r.data, null, 1));
     if (r.failed) ctx.log("some runs missed the paper's criteria (see the table)");

@@ -13,7 +13,7 @@ export function parseFloor(v: unknown): number {
 }
 
 export function signatureJson(s: DimSpectrumSignature) {
-  return { n: s.n, r: s.r, floor: s.floor, median: Array.from(s.median), q10: Array.from(s.q10), q90: Array.from(s.q90), medianLogTrace: s.medianLogTrace, meanSpread: s.meanSpread };
+  return { n: s.n, r: s.r, floor: s.floor, median: Array.from(s.median), q10: Array.from(s.q10), q90: Array.from(s.q90), medianLogTrace: s.medianLogTrace, medianSpread: s.medianSpread, meanSpread: s.meanSpread };
 }
 
 export const spectrumCommand: CliCommand = {
@@ -46,7 +46,7 @@ export const spectrumCommand: CliCommand = {
     const summary = { source: batch.source, n: s.n, r: s.r, signature: signatureJson(sig), ...(out ? { out } : {}) };
     return {
       data: out ? summary : { ...summary, logEigenvalues: nest(s.logEigenvalues, [s.n, s.r]), trace: Array.from(s.trace) },
-      text: `DIM spectrum of ${s.n} points of ${batch.source} (r = ${s.r}, floor ${sig.floor})\n${table}\nmedian log10 trace ${sig.medianLogTrace.toFixed(3)}, mean spread ${sig.meanSpread.toFixed(3)} decades${out ? `\nwrote ${out}` : ""}`,
+      text: `DIM spectrum of ${s.n} points of ${batch.source} (r = ${s.r}, floor ${sig.floor})\n${table}\nmedian log10 trace ${sig.medianLogTrace.toFixed(3)}, spread of medians (λ1 to λ${sig.r}) ${sig.medianSpread.toFixed(3)} decades, mean spread per point ${sig.meanSpread.toFixed(3)} decades${out ? `\nwrote ${out}` : ""}`,
     };
   },
 };

@@ -232,6 +232,7 @@ describe("engine integration", () => {
     await expect(engine.equivalenceClass(model, [0.1, 0.1], { steps: 1.5 })).rejects.toThrow(OptionError);
     await expect(engine.equivalenceClass(model, [0.1, 0.1], { nullTol: 2 })).rejects.toThrow(OptionError);
     await expect(engine.equivalenceClass(model, [0.1, 0.1], { box: [[0, 0, 0], 1] })).rejects.toThrow(ShapeError);
+    await expect(engine.equivalenceClass(model, [0.1, 0.1], { box: [0, 1], boxMode: "slide" as never })).rejects.toThrow(OptionError);
     await expect(engine.explore(model, [0.1, 0.1], { epsilon: -1 })).rejects.toThrow(OptionError);
     await expect(engine.equivalenceClass(randomCnn(8, 8, 1, 3), new Array(64).fill(0))).rejects.toThrow(UnsupportedLayerError);
     await expect(engine.intervalPreimage(randomMlp([3, 4, 1], 1, "tanh", "none"), [0, 0, 0], { epsilon: 0.1 })).rejects.toThrow(ShapeError);

@@ -42,7 +42,7 @@ function kernelWalk(arena: Arena, model: Model, x0: number[], o: ReferenceWalkOp
     const pts = arena.allocF64(o.steps * d);
     const outs = arena.allocF64(o.steps * m);
     const work = arena.allocF64(k.simecWorkSize(d, m, net.maxWidth, net.sumOut, o.route === 0 ? d : m));
-    const taken = k.simecStepsF64(table, alphas, net.layers.length, net.softmax ? 1 : 0, o.mode, o.route, o.select, o.orient, o.steps, o.delta, o.nullTol, lo, hi, 0, y0, state, pts, outs, work);
+    const taken = k.simecStepsF64(table, alphas, net.layers.length, net.softmax ? 1 : 0, o.mode, o.route, o.select, o.orient, o.steps, o.delta, o.nullTol, lo, hi, o.boxMode === "clamp" ? 0 : 1, 0, y0, state, pts, outs, work);
     const s = arena.f64(state, 2 * d + STATE_EXTRA);
     return {
       taken,
@@ -97,6 +97,8 @@ for (const variant of ["debug", undefined] as const) {
         // 100 → 10 softmax classifier through the m×m side: random null directions from the same seeded stream.
         [randomMlp([100, 32, 10], 9, "tanh"), Array.from({ length: 100 }, (_, i) => Math.cos(i)), { ...base, mode: 0, route: 1, select: 1, steps: 40 }],
         [randomMlp([100, 32, 10], 9, "tanh"), Array.from({ length: 100 }, (_, i) => Math.cos(i)), { ...base, mode: 1, route: 1, select: 1, steps: 40 }],
+        // an image-like start (most coordinates on the faces of [0, 1]) with the box clamped and the walk continued
+        [randomMlp([100, 32, 10], 9, "relu"), Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? 0.5 + 0.4 * Math.sin(i) : i % 3 === 1 ? 0 : 1)), { ...base, mode: 0, route: 1, select: 1, steps: 40, delta: 1e-2, lo: new Array(100).fill(0), hi: new Array(100).fill(1), boxMode: "clamp" }],
       ];
       for (const [model, x0, o, stop] of cases) {
         const ker = kernelWalk(arena, model, x0, o);
@@ -108,6 +110,15 @@ for (const variant of ["debug", undefined] as const) {
         expect(maxAbs(ker.outputs, ref.outputs.subarray(ref.outputs.length / (ref.taken + 1)))).toBeLessThan(1e-9);
         expect(Math.abs(ker.length - ref.length)).toBeLessThan(1e-9);
         expect(Math.abs(ker.energy - ref.energy)).toBeLessThan(1e-9 * Math.max(1, ref.energy));
+        if (o.boxMode === "clamp") {
+          // every step was projected (a random direction leaves the box at some face coordinate) and went on
+          for (let k = 0; k < ker.taken; k++) {
+            const pk = ker.points.subarray(k * x0.length, (k + 1) * x0.length);
+            expect(Math.min(...pk)).toBe(0);
+            expect(Math.max(...pk)).toBe(1);
+          }
+          expect(ker.length).toBeGreaterThan(0.5 * o.steps * o.delta);
+        }
       }
     });
   });

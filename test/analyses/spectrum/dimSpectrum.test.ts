@@ -60,6 +60,8 @@ describe("engine.dimSpectrum", () => {
     }
     expect(sig.medianLogTrace).toBeCloseTo(bruteQuantile(Array.from(spec.logTrace), 0.5), 12);
     expect(sig.meanSpread).toBeCloseTo(Array.from(spec.spread).reduce((a, b) => a + b, 0) / spec.n, 12);
+    const col = (j: number) => Array.from({ length: spec.n }, (_, i) => spec.logEigenvalues[i * 4 + j]);
+    expect(sig.medianSpread).toBeCloseTo(bruteQuantile(col(0), 0.5) - bruteQuantile(col(3), 0.5), 12);
   });
 
   test("quantiles on a hand-computed case; a rank-deficient DIM sits at the floor", async () => {
@@ -70,6 +72,12 @@ describe("engine.dimSpectrum", () => {
     expect(Array.from(sig.median)).toEqual([2, 1]);
     expect(sig.medianLogTrace).toBe(3);
     expect(sig.meanSpread).toBe(1);
+    expect(sig.medianSpread).toBe(1);
+    // the two spreads differ when points sit at different heights: per-point spreads 6, 6, 0 (mean 4), while the
+    // medians of the positions are 3 (of 0, 6, 3) and 0 (of −6, 0, 3), 3 decades apart
+    const shifted = dimSpectrumSignature(Float64Array.of(0, -6, 6, 0, 3, 3), 2, Float64Array.of(0, 0, 0), -20);
+    expect(shifted.meanSpread).toBe(4);
+    expect(shifted.medianSpread).toBe(3);
     // width-2 bottleneck: rank ≤ 2 < C − 1 = 5, so λ_4, λ_5 are 0 (or rounding) and clip at the floor
     const bottleneck = randomMlp([6, 2, 8, 6], 8, "leakyRelu", "softmax", 0.2);
     const s = await engine.dimSpectrum(bottleneck, randomPoints(5, 6, 2), { floor: -8 });
