@@ -92,11 +92,68 @@ function symEig2(g: usize, w: usize, v: usize): void {
 }
 
 /**
+ * Box sliding for one SiMEC step (boxMode 2). v (d, unit) is a direction in ker B (B: m×d rows); coordinates
+ * that a step of length delta along v would carry out of [lo, hi] are held at their value (held[t] = 1) and
+ * v is re-projected onto {w ∈ ker B : w_t = 0 for held t} (Gram–Schmidt of B's rows with the held columns
+ * zeroed, twice, into `rows` (m×d scratch)) and renormalised, until the whole step stays in the box (held
+ * coordinates only accumulate, so this ends within d rounds). Returns delta, or −1 when no direction is left.
+ */
+function slideOnBox(d: i32, m: i32, x: usize, v: usize, bmat: usize, rows: usize, held: usize, lo: usize, hi: usize, delta: f64): f64 {
+  for (let t = 0; t < d; t++) st(held, t, 0);
+  for (let iter = 0; iter <= d; iter++) {
+    let grew = false;
+    for (let t = 0; t < d; t++) {
+      if (ld(held, t) != 0) continue;
+      const to = ld(x, t) + delta * ld(v, t);
+      if (to < ld(lo, t) || to > ld(hi, t)) {
+        st(held, t, 1);
+        grew = true;
+      }
+    }
+    if (!grew) break;
+    // Orthonormal rows spanning B restricted to the free coordinates, then v ⟂ them with held entries 0.
+    let maxNorm = 0.0;
+    for (let r = 0; r < m; r++) {
+      const q = rows + (<usize>(r * d) << 3);
+      for (let t = 0; t < d; t++) st(q, t, ld(held, t) != 0 ? 0 : ld(bmat, r * d + t));
+      maxNorm = Math.max(maxNorm, Math.sqrt(dot(q, q, d)));
+    }
+    let k = 0;
+    for (let r = 0; r < m; r++) {
+      const q = rows + (<usize>(k * d) << 3);
+      if (k != r) memory.copy(q, rows + (<usize>(r * d) << 3), <usize>d << 3);
+      for (let pass = 0; pass < 2; pass++)
+        for (let j = 0; j < k; j++) {
+          const qj = rows + (<usize>(j * d) << 3);
+          const c = dot(qj, q, d);
+          for (let t = 0; t < d; t++) st(q, t, ld(q, t) - c * ld(qj, t));
+        }
+      const nq = Math.sqrt(dot(q, q, d));
+      if (nq > 1e-12 * maxNorm) {
+        for (let t = 0; t < d; t++) st(q, t, ld(q, t) / nq);
+        k++;
+      }
+    }
+    for (let t = 0; t < d; t++) if (ld(held, t) != 0) st(v, t, 0);
+    for (let pass = 0; pass < 2; pass++)
+      for (let j = 0; j < k; j++) {
+        const qj = rows + (<usize>(j * d) << 3);
+        const c = dot(qj, v, d);
+        for (let t = 0; t < d; t++) st(v, t, ld(v, t) - c * ld(qj, t));
+      }
+    const nv = Math.sqrt(dot(v, v, d));
+    if (!(nv > 1e-12)) return -1;
+    for (let t = 0; t < d; t++) st(v, t, ld(held, t) != 0 ? 0 : ld(v, t) / nv);
+  }
+  return delta;
+}
+
+/**
  * f64 values of scratch `simecStepsF64` needs: d = input size, m = output size, maxWidth = widest layer
  * input or output, sumOut = Σ layer outputs, n = d for the dense route, m for the low-rank route.
  */
 export function simecWorkSize(d: i32, m: i32, maxWidth: i32, sumOut: i32, n: i32): i32 {
-  return 2 * sumOut + 2 * m * maxWidth + 2 * m * d + m * m + 2 * m + n * n + n + n * n + 3 * n + m * d + 3 * d;
+  return 2 * sumOut + 2 * m * maxWidth + 2 * m * d + m * m + 2 * m + n * n + n + n * n + 3 * n + m * d + 4 * d;
 }
 
 /**
@@ -111,10 +168,13 @@ export function simecWorkSize(d: i32, m: i32, maxWidth: i32, sumOut: i32, n: i32
  *   eigenvector among those ≤ nullTol·λmax (SiMEC) or above it (SiMExp).
  * - orient ≥ 0 (SiMExp): every step is oriented so that output `orient` moves in the direction of the state's
  *   sign; orient < 0: the first step takes the state's sign, later steps stay continuous with the previous one.
- * - lo/hi: box bounds (d f64 each) or 0 for none: a step leaving the box is projected onto it and recorded;
- *   boxStop != 0: the walk stops there (stopReason 2, boundary); boxStop == 0: it continues from the
- *   projected point (a step that cannot move at all still stops). target > 0: stop once ‖y − y0‖₂ ≥ target
- *   (y0: m f64).
+ * - lo/hi: box bounds (d f64 each) or 0 for none. boxMode 1 (stop): a step leaving the box is projected onto
+ *   it, recorded, and the walk stops there (stopReason 2, boundary); 0 (clamp): it continues from the
+ *   projected point; 2 (slide, SiMEC only; SiMExp clamps): coordinates the step would carry out of the box
+ *   are held at their value and the direction is re-projected onto ker B restricted to the other coordinates
+ *   (repeated until the step fits), so every step stays in the box and in the null space. A step that
+ *   cannot move at all stops (boundary).
+ *   target > 0: stop once ‖y − y0‖₂ ≥ target (y0: m f64).
  * - state: x (d f64), previous direction (d f64), then energy, length, pseudo-length, rng, hasPrev,
  *   stopReason, sign, spare (SIMEC_STATE_EXTRA f64); read and updated.
  * - pts (steps×d f64) and outs (steps×m f64) receive the points after each step and their outputs.
@@ -125,7 +185,7 @@ export function simecStepsF64(
   net: usize, alphas: usize, layers: i32, softmax: i32,
   mode: i32, route: i32, select: i32, orient: i32,
   steps: i32, delta: f64, nullTol: f64,
-  lo: usize, hi: usize, boxStop: i32, target: f64, y0: usize,
+  lo: usize, hi: usize, boxMode: i32, target: f64, y0: usize,
   state: usize, pts: usize, outs: usize, work: usize,
 ): i32 {
   const d = load<i32>(net);
@@ -153,6 +213,7 @@ export function simecStepsF64(
   const u = ework + (<usize>(3 * n) << 3); // m×d non-null directions (low-rank route)
   const v = u + (<usize>(m * d) << 3); // d
   const xn = v + (<usize>d << 3); // d
+  const held = xn + (<usize>d << 3); // d: 1 = coordinate held on its face (boxMode 2)
   const x = state;
   const prev = state + (<usize>d << 3);
   const sc = state + (<usize>(2 * d) << 3);
@@ -287,6 +348,11 @@ export function simecStepsF64(
       flip = sign < 0;
     }
     if (flip) for (let t = 0; t < d; t++) st(v, t, -ld(v, t));
+    let step = delta;
+    if (boxMode == 2 && mode == 0 && lo) {
+      step = slideOnBox(d, m, x, v, bmat, u, held, lo, hi, delta);
+      if (step < 0) { st(sc, S_STOP, STOP_BOUNDARY); break; }
+    }
 
     // vᵀ g v = ‖B v‖², at x.
     let quad = 0.0;
@@ -298,7 +364,7 @@ export function simecStepsF64(
     let moved = 0.0;
     let clamped = false;
     for (let t = 0; t < d; t++) {
-      const free = ld(x, t) + delta * ld(v, t);
+      const free = ld(x, t) + step * ld(v, t);
       let z = free;
       if (lo) z = Math.max(z, ld(lo, t));
       if (hi) z = Math.min(z, ld(hi, t));
@@ -313,12 +379,12 @@ export function simecStepsF64(
     memory.copy(x, xn, <usize>d << 3);
     memory.copy(prev, v, <usize>d << 3);
     st(sc, S_HASPREV, 1);
-    st(sc, S_ENERGY, ld(sc, S_ENERGY) + delta * quad);
-    st(sc, S_PSEUDO, ld(sc, S_PSEUDO) + delta * Math.sqrt(quad));
+    st(sc, S_ENERGY, ld(sc, S_ENERGY) + step * quad);
+    st(sc, S_PSEUDO, ld(sc, S_PSEUDO) + step * Math.sqrt(quad));
     st(sc, S_LENGTH, ld(sc, S_LENGTH) + moved);
     memory.copy(pts + (<usize>(k * d) << 3), x, <usize>d << 3);
     taken = k + 1;
-    if (clamped && boxStop != 0) {
+    if (clamped && boxMode == 1) {
       // The path reached the box boundary: record the projected point's output and stop there.
       const at = denseForwardF64(net, alphas, layers, x, acts, ders);
       outputOf(at, m, softmax, p, outs + (<usize>(k * m) << 3));

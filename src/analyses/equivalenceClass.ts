@@ -19,7 +19,7 @@ import { NonFiniteError, OptionError, ShapeError } from "../errors.js";
 import type { CallOptions, Engine } from "../engine/engine.js";
 import { denseNet64, denseOutput64 } from "../engine/dense64.js";
 import type { Model } from "../model/model.js";
-import { STATE, STATE_EXTRA, STOP_REASONS, type SimecChunkOptions, type StopReason } from "./simec.js";
+import { BOX_MODES, STATE, STATE_EXTRA, STOP_REASONS, type SimecChunkOptions, type StopReason } from "./simec.js";
 
 /** Options shared by SiMEC and SiMExp. */
 export interface PathOptions extends CallOptions {
@@ -34,9 +34,13 @@ export interface PathOptions extends CallOptions {
   /**
    * What a step that leaves the box does: "stop" (default) — the path ends at the projected point
    * (stopReason "boundary"); "clamp" — the path continues from the projected point, as the SiMEC authors
-   * clamp their MNIST walks to the data range (a step that cannot move at all still stops).
+   * clamp their MNIST walks to the data range (a step that cannot move at all still stops); "slide"
+   * (SiMEC only; SiMExp clamps) — coordinates a step would carry out of the box are held at their value and
+   * the direction is re-projected onto the null space over the remaining coordinates: the path stays in the
+   * box and in ker g (the class and its output are kept, unlike "clamp", whose projection moves points off
+   * ker g).
    */
-  boxMode?: "stop" | "clamp";
+  boxMode?: "stop" | "clamp" | "slide";
   /** Trace both directions from x0 and join them (default: true for curves, i.e. a 1-D kernel / 1 output). */
   bothDirections?: boolean;
   /** Seed of the random direction choices (default 0). */
@@ -115,7 +119,7 @@ function setup(model: Model, x0: ArrayLike<number>, opts: PathOptions) {
   if (lo && hi && lo.some((l, i) => l > hi[i])) throw new OptionError(`box: lo must be ≤ hi in every coordinate`);
   if (lo && hi) for (let i = 0; i < d; i++) x[i] = Math.min(Math.max(x[i], lo[i]), hi[i]);
   const boxMode = opts.boxMode ?? "stop";
-  if (boxMode !== "stop" && boxMode !== "clamp") throw new OptionError(`boxMode must be "stop" or "clamp", got ${String(opts.boxMode)}`);
+  if (boxMode !== "stop" && boxMode !== "clamp" && boxMode !== "slide") throw new OptionError(`boxMode must be "stop", "clamp" or "slide", got ${String(opts.boxMode)}`);
   const direction = opts.direction ?? 1;
   if (direction !== 1 && direction !== -1) throw new OptionError(`direction must be 1 or -1, got ${opts.direction}`);
   const seed = opts.seed ?? 0;
@@ -127,7 +131,7 @@ function setup(model: Model, x0: ArrayLike<number>, opts: PathOptions) {
   const perStep = params * (m + 2) + (route === 0 ? 7 * d * d * d : 7 * m * m * m + 2 * m * d * Math.min(d, m));
   const chunkSteps = opts.chunkSteps ?? Math.max(16, Math.min(20000, Math.floor(1e8 / perStep)));
   if (!Number.isInteger(chunkSteps) || chunkSteps < 1) throw new OptionError(`chunkSteps must be a positive integer, got ${opts.chunkSteps}`);
-  return { net, d, m, mEff, x, delta, steps, nullTol, lo, hi, boxStop: (boxMode === "stop" ? 1 : 0) as 0 | 1, direction, seed, route, chunkSteps };
+  return { net, d, m, mEff, x, delta, steps, nullTol, lo, hi, boxMode: BOX_MODES[boxMode], direction, seed, route, chunkSteps };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -203,7 +207,7 @@ async function run(engine: Engine, model: Model, x0: ArrayLike<number>, opts: Pa
   const select: 0 | 1 = curve ? 0 : 1;
   const orient = mode === 1 && s.mEff === 1 ? output : -1;
   if (!Number.isInteger(output) || output < 0 || output >= s.m) throw new OptionError(`output must be an integer in 0..${s.m - 1}, got ${output}`);
-  const chunk = { mode, route: s.route, select, orient, delta: s.delta, nullTol: s.nullTol, lo: s.lo, hi: s.hi, boxStop: s.boxStop, target: epsilon, y0: Array.from(y0) };
+  const chunk = { mode, route: s.route, select, orient, delta: s.delta, nullTol: s.nullTol, lo: s.lo, hi: s.hi, boxMode: s.boxMode, target: epsilon, y0: Array.from(y0) };
   const total = s.steps * (both ? 2 : 1);
   let done = 0;
   const progress = (n: number) => {

@@ -17,7 +17,7 @@ export interface SimecKernels {
     net: number, alphas: number, layers: number, softmax: number,
     mode: number, route: number, select: number, orient: number,
     steps: number, delta: number, nullTol: number,
-    lo: number, hi: number, boxStop: number, target: number, y0: number,
+    lo: number, hi: number, boxMode: number, target: number, y0: number,
     state: number, pts: number, outs: number, work: number,
   ): number;
 }
@@ -29,6 +29,8 @@ export type StopReason = (typeof STOP_REASONS)[number];
 /** Slots of the state block after x and the previous direction (assembly/simec.ts). */
 export const STATE = { energy: 0, length: 1, pseudoLength: 2, rng: 3, hasPrev: 4, stop: 5, sign: 6 } as const;
 export const STATE_EXTRA = 8;
+/** The kernel's boxMode codes (assembly/simec.ts). */
+export const BOX_MODES = { clamp: 0, stop: 1, slide: 2 } as const;
 
 /** Options of one chunk, as the job receives them (validated by the driver). */
 export interface SimecChunkOptions {
@@ -41,8 +43,8 @@ export interface SimecChunkOptions {
   nullTol: number;
   lo?: number[];
   hi?: number[];
-  /** 1: stop where a step leaves the box (projected there); 0: continue from the projected point. */
-  boxStop: 0 | 1;
+  /** BOX_MODES: 1 stop where a step leaves the box (projected there); 0 continue from the projected point; 2 slide. */
+  boxMode: 0 | 1 | 2;
   target: number;
   y0: number[];
   /** x (d), previous direction (d), STATE_EXTRA scalars. */
@@ -87,7 +89,7 @@ export const simecJob: Job = {
     const taken = k.simecStepsF64(
       table, alphas, net.layers.length, net.softmax ? 1 : 0,
       o.mode, o.route, o.select, o.orient,
-      steps, o.delta, o.nullTol, lo, hi, o.boxStop, o.target, y0, state, pts, outs, work,
+      steps, o.delta, o.nullTol, lo, hi, o.boxMode, o.target, y0, state, pts, outs, work,
     );
     (out.points as Float64Array).set(arena.f64(pts, taken * d), base * steps * d);
     (out.outputs as Float64Array).set(arena.f64(outs, taken * m), base * steps * m);

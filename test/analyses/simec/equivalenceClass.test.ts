@@ -232,10 +232,58 @@ describe("engine integration", () => {
     await expect(engine.equivalenceClass(model, [0.1, 0.1], { steps: 1.5 })).rejects.toThrow(OptionError);
     await expect(engine.equivalenceClass(model, [0.1, 0.1], { nullTol: 2 })).rejects.toThrow(OptionError);
     await expect(engine.equivalenceClass(model, [0.1, 0.1], { box: [[0, 0, 0], 1] })).rejects.toThrow(ShapeError);
-    await expect(engine.equivalenceClass(model, [0.1, 0.1], { box: [0, 1], boxMode: "slide" as never })).rejects.toThrow(OptionError);
+    await expect(engine.equivalenceClass(model, [0.1, 0.1], { box: [0, 1], boxMode: "bounce" as never })).rejects.toThrow(OptionError);
     await expect(engine.explore(model, [0.1, 0.1], { epsilon: -1 })).rejects.toThrow(OptionError);
     await expect(engine.equivalenceClass(randomCnn(8, 8, 1, 3), new Array(64).fill(0))).rejects.toThrow(UnsupportedLayerError);
     await expect(engine.intervalPreimage(randomMlp([3, 4, 1], 1, "tanh", "none"), [0, 0, 0], { epsilon: 0.1 })).rejects.toThrow(ShapeError);
     await expect(engine.intervalPreimage(model, [0.1, 0.1], { epsilon: 0 })).rejects.toThrow(OptionError);
+  });
+});
+
+describe("SiMEC in a box: boxMode \"slide\"", () => {
+  // An image-like start (a third of the coordinates exactly 0, a third exactly 1) on a random ReLU classifier:
+  // "clamp" leaves the null space at every step that meets a face; "slide" holds those coordinates and stays in it.
+  const d = 100;
+  const model = randomMlp([d, 32, 10], 9, "relu");
+  const x0 = Array.from({ length: d }, (_, i) => (i % 3 === 0 ? 0.5 + 0.4 * Math.sin(i) : i % 3 === 1 ? 0 : 1));
+  const opts = { delta: 1e-2, steps: 400, box: [0, 1] as [number, number], seed: 3, bothDirections: false };
+  /** float64 reference: the probabilities and the ReLU sign pattern (the linear region) at x. */
+  const at = (x: ArrayLike<number>) => {
+    const f = referenceForward(model, Float64Array.from(x));
+    return { p: softmax(f.output), region: f.preActivations.map((z) => Array.from(z, (v) => (v > 0 ? 1 : 0)).join("")).join("|") };
+  };
+
+  test("stays in [0, 1] and keeps the class; inside each linear region the probabilities are exactly kept (float64 forward pass)", async () => {
+    const slide = await engine.equivalenceClass(model, x0, { ...opts, boxMode: "slide" });
+    const clamp = await engine.equivalenceClass(model, x0, { ...opts, boxMode: "clamp" });
+    const s0 = at(x0);
+    const cls = s0.p.indexOf(Math.max(...s0.p));
+    /** Largest probability change over steps that stay in one region, and the overall drift of p[cls]. */
+    const walk = (res: typeof slide) => {
+      let inRegion = 0, drift = 0, crossings = 0;
+      let prev = s0;
+      for (let k = 0; k < res.k; k++) {
+        const pt = res.points.subarray(k * d, (k + 1) * d);
+        for (const v of pt) expect(v >= 0 && v <= 1).toBe(true);
+        const s = at(pt);
+        expect(s.p.indexOf(Math.max(...s.p))).toBe(cls);
+        if (s.region === prev.region) inRegion = Math.max(inRegion, ...s.p.map((v, c) => Math.abs(v - prev.p[c])));
+        else crossings++;
+        drift = Math.max(drift, Math.abs(s.p[cls] - s0.p[cls]));
+        prev = s;
+      }
+      return { inRegion, drift, crossings };
+    };
+    expect(slide.k).toBe(opts.steps + 1);
+    expect(slide.length).toBeCloseTo(opts.steps * opts.delta, 9); // every step has its full length
+    const first = slide.points.subarray(d, 2 * d);
+    let left = 0, stayed = 0; // coordinates that start on a face: at the first step some move inwards, some are held
+    for (let t = 0; t < d; t++) if (t % 3 !== 0) (first[t] === x0[t] ? stayed++ : left++);
+    expect(left).toBeGreaterThan(0);
+    expect(stayed).toBeGreaterThan(0);
+    const ws = walk(slide), wc = walk(clamp);
+    expect(ws.inRegion).toBeLessThan(1e-12); // in ker g exactly, up to round-off
+    expect(wc.inRegion).toBeGreaterThan(1e-6); // the control: clamped steps leave the null space
+    expect(ws.drift).toBeLessThan(wc.drift / 10); // what is left is the region crossings' first-order error
   });
 });
