@@ -9,17 +9,19 @@
  * a hash of the recipe). `mnistClassWalks` takes any softmax classifier and labelled images (n×784 in [0, 1]):
  * from `starts` correctly classified images of distinct digits (seeded choice) it runs
  * `engine.equivalenceClass` (each step a seeded random direction among the eigenvalues of g below nullTol·λmax,
- * length δ, projected onto [0, 1] and continued: boxMode "clamp", as the authors clamp their MNIST walks to the
- * data range, github.com/alessiomarta/extension_singular_riemannian_framework_code, mnist/algorithms.py;
- * most MNIST pixels sit on the faces of the box, so a walk that stopped at the box would end after one
- * step) and reports per walk the predicted class at every vertex, the drift of
+ * length δ, kept in [0, 1] — most MNIST pixels sit on the faces of the box, so a walk that stopped at the box
+ * would end after one step. Box handling `box`: "slide" (default; SiMEC boxMode "slide": pixels a step would
+ * push out of [0, 1] are held and the step is re-projected onto ker g over the other pixels, so the walk stays
+ * in ker g), or "clamp" (each step projected onto [0, 1] and continued, as the authors clamp their MNIST walks,
+ * github.com/alessiomarta/extension_singular_riemannian_framework_code, mnist/algorithms.py; the projection
+ * takes steps out of ker g), or "none") and reports per walk the predicted class at every vertex, the drift of
  * the predicted class's probability max_k |p_c(x_k) − p_c(x₀)|, the engine's drift max_k ‖p(x_k) − p(x₀)‖∞,
  * the energy Σ δ vᵀ g v, the arc length and the displacement ‖x_end − x₀‖ (how far the class took the image).
  * A control walk from the same image takes the same number of steps of the same length along seeded random
  * unit directions (not restricted to ker g), clamped the same way: its drift of p_c is what the class walk
  * would show if ker g did nothing. For a ReLU network p is exactly constant along a kernel step inside one
- * linear region, so the class walk's drift comes from the steps that cross a region boundary and from the
- * clamping (the projected step leaves ker g).
+ * linear region, so the class walk's drift comes from the steps that cross a region boundary (and, with
+ * "clamp", from the projection).
  */
 import type { Recipe } from "../cli/models/zoo.js";
 import { OptionError, ShapeError } from "../errors.js";
@@ -50,8 +52,12 @@ export interface MnistClassesOptions {
   delta?: number;
   /** Relative null threshold of g's eigenvalues (default: the engine's, 1e-6). */
   nullTol?: number;
-  /** "clamp" (default): every step projected onto [0, 1], the walk continues; "none": no box (the control of the clamping). */
-  box?: "clamp" | "none";
+  /**
+   * "slide" (default): pixels a step would push out of [0, 1] are held and the step re-projected onto ker g over
+   * the others (SiMEC boxMode "slide"); "clamp": every step projected onto [0, 1] as the authors do, the walk
+   * continues; "none": no box (the control of both).
+   */
+  box?: "slide" | "clamp" | "none";
   seed?: number;
 }
 
@@ -92,7 +98,7 @@ export interface MnistClassesResult {
   maxDrift: number;
   /** Largest control drift over the walks (compare with maxProbabilityDrift). */
   maxControlDrift: number;
-  config: { starts: number; steps: number; delta: number; seed: number; box: "clamp" | "none" };
+  config: { starts: number; steps: number; delta: number; seed: number; box: "slide" | "clamp" | "none" };
 }
 
 const argmax = (a: ArrayLike<number>) => {
@@ -129,8 +135,8 @@ export async function mnistClassWalks(engine: Engine, model: Model, X: Float32Ar
   const d = model.inputSize, C = model.outputSize, n = labels.length;
   if (X.length !== n * d) throw new ShapeError(`X has ${X.length} values, expected n×d = ${n}×${d}`);
   const starts = opts.starts ?? 5, steps = opts.steps ?? 2000, delta = opts.delta ?? 1e-2, seed = opts.seed ?? 1;
-  const box = opts.box ?? "clamp";
-  if (box !== "clamp" && box !== "none") throw new OptionError(`box must be "clamp" or "none", got ${String(opts.box)}`);
+  const box = opts.box ?? "slide";
+  if (box !== "slide" && box !== "clamp" && box !== "none") throw new OptionError(`box must be "slide", "clamp" or "none", got ${String(opts.box)}`);
   if (!Number.isInteger(starts) || starts < 1) throw new OptionError(`starts must be a positive integer, got ${opts.starts}`);
 
   // correctly classified images, in a seeded order, one per digit first
@@ -155,7 +161,7 @@ export async function mnistClassWalks(engine: Engine, model: Model, X: Float32Ar
   const walks: ClassWalk[] = [];
   for (const [w, i] of chosen.slice(0, starts).entries()) {
     const x0 = X.subarray(i * d, (i + 1) * d);
-    const res = await engine.equivalenceClass(model, x0, { delta, steps, ...(box === "clamp" ? { box: [0, 1] as [number, number], boxMode: "clamp" as const } : {}), nullTol: opts.nullTol, seed: seed * 1000 + w, bothDirections: false });
+    const res = await engine.equivalenceClass(model, x0, { delta, steps, ...(box === "none" ? {} : { box: [0, 1] as [number, number], boxMode: box }), nullTol: opts.nullTol, seed: seed * 1000 + w, bothDirections: false });
     const at = (k: number) => res.outputs.subarray(k * C, (k + 1) * C); // probabilities at vertex k
     const p0 = at(res.startIndex), c0 = argmax(p0);
     let kept = true, pd = 0;
@@ -167,7 +173,7 @@ export async function mnistClassWalks(engine: Engine, model: Model, X: Float32Ar
     const last = res.k - 1, pe = at(last);
     let disp = 0;
     for (let t = 0; t < d; t++) disp += (res.points[last * d + t] - res.points[res.startIndex * d + t]) ** 2;
-    const control = await controlWalk(engine, model, x0, res.k - 1, delta, gaussian(mulberry32(seed * 1000 + w + 500)), c0, box === "clamp");
+    const control = await controlWalk(engine, model, x0, res.k - 1, delta, gaussian(mulberry32(seed * 1000 + w + 500)), c0, box !== "none");
     walks.push({
       index: i, label: labels[i], startClass: c0, startProbability: p0[c0], endClass: argmax(pe), endProbability: pe[c0],
       classKept: kept, probabilityDrift: pd, drift: res.drift, controlProbabilityDrift: control.drift, controlEndClass: control.endClass,

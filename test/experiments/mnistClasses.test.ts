@@ -44,6 +44,22 @@ describe("reproduction 5 (reduced): SiMEC random walks in the classes of a train
     console.log(`clamped: max |Δp_c| ${r.maxProbabilityDrift.toExponential(2)}, controls max ${r.maxControlDrift.toExponential(2)}`);
   }, 60_000);
 
+  test("sliding in [0, 1] (the default box): class and probability kept far below the random walks, every step in the box", async () => {
+    const { model, test: set } = subject;
+    const r = await mnistClassWalks(engine, model, set.X, set.labels, { starts: 3, steps: 200, delta: 1e-2 });
+    expect(r.config.box).toBe("slide");
+    for (const w of r.walks) {
+      expect(w.classKept).toBe(true);
+      expect(w.length).toBeCloseTo(2, 10); // 200 full steps: held pixels shorten none of them
+      expect(Math.min(...w.endPoint)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...w.endPoint)).toBeLessThanOrEqual(1);
+      const p = softmax(referenceForward(model, w.endPoint).output);
+      expect(Math.abs(p[w.startClass] - w.endProbability)).toBeLessThan(1e-12);
+      expect(w.controlProbabilityDrift).toBeGreaterThan(100 * w.probabilityDrift);
+    }
+    console.log(`slide: max |Δp_c| ${r.maxProbabilityDrift.toExponential(2)}, controls max ${r.maxControlDrift.toExponential(2)}`);
+  }, 60_000);
+
   test("without the box the walks stay in ker g: the probabilities are kept to rounding, far below random walks of the same steps", async () => {
     const { model, test: set } = subject;
     const r = await mnistClassWalks(engine, model, set.X, set.labels, { starts: 3, steps: 200, delta: 1e-2, box: "none" });
@@ -55,7 +71,7 @@ describe("reproduction 5 (reduced): SiMEC random walks in the classes of a train
       const p = softmax(referenceForward(model, w.endPoint).output);
       expect(Math.abs(p[w.startClass] - w.startProbability)).toBeLessThan(1e-8);
     }
-    await expect(mnistClassWalks(engine, model, set.X, set.labels, { box: "slide" as never })).rejects.toThrow(OptionError);
+    await expect(mnistClassWalks(engine, model, set.X, set.labels, { box: "bounce" as never })).rejects.toThrow(OptionError);
   }, 60_000);
 
   test("foliate reproduce classes --quick prints both runs and the JSON", async () => {

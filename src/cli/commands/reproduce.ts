@@ -76,6 +76,7 @@ async function reproduceClasses(opts: Record<string, unknown>, log: (l: string) 
     const walkOpts = {
       starts: quick ? 3 : 10, steps: opts.steps !== undefined ? parsePositive(opts.steps, "--steps", true) : quick ? 200 : 1000, delta: 1e-2,
     };
+    const slid = await mnistClassWalks(engine, subject.model, subject.test.X, subject.test.labels, { ...walkOpts, box: "slide" });
     const clamped = await mnistClassWalks(engine, subject.model, subject.test.X, subject.test.labels, { ...walkOpts, box: "clamp" });
     const free = await mnistClassWalks(engine, subject.model, subject.test.X, subject.test.labels, { ...walkOpts, box: "none" });
     const seconds = (performance.now() - t0) / 1000;
@@ -84,14 +85,16 @@ async function reproduceClasses(opts: Record<string, unknown>, log: (l: string) 
       `class kept on ${Math.round(r.kept * r.walks.length)} of ${r.walks.length} walks; max |Δp_c| ${r.maxProbabilityDrift.toExponential(2)} (random-direction control walks of the same steps: max ${r.maxControlDrift.toExponential(2)})`;
     const text = [
       `${MNIST_CLASSES_RECIPE.title} (${tr.epochs} epochs, test accuracy ${(100 * tr.testAccuracy).toFixed(1)} %); SiMEC random walks in ker g of the probabilities, δ = ${walkOpts.delta}, ${walkOpts.steps} steps from ${walkOpts.starts} test images`,
-      `projected to [0, 1] (each step clamped, the walk continues; the authors' method): ${summary(clamped)}`,
+      `in [0, 1], sliding (pixels a step would push out are held, the step re-projected onto ker g): ${summary(slid)}`,
+      classWalksTable(slid),
+      `in [0, 1], clamped (each step projected onto the box, the walk continues; the authors' method): ${summary(clamped)}`,
       classWalksTable(clamped),
       `without the box: ${summary(free)}`,
       classWalksTable(free),
       `${seconds.toFixed(1)} s`,
     ].join("\n");
-    const data = { experiment: "classes", quick, model: MNIST_CLASSES_RECIPE.title, training: tr, clamped: plain(clamped), free: plain(free), seconds };
-    return { data, text, failed: clamped.kept < 1 };
+    const data = { experiment: "classes", quick, model: MNIST_CLASSES_RECIPE.title, training: tr, slid: plain(slid), clamped: plain(clamped), free: plain(free), seconds };
+    return { data, text, failed: slid.kept < 1 };
   } finally {
     await engine.close();
   }
