@@ -6,6 +6,8 @@
 import { denseForwardF64, denseJacobianF64 } from "./dense64";
 import { symEigF64 } from "./eigh";
 import { gemmF64 } from "./gemm";
+import { leafBasisF64 } from "./leaf";
+import { axpyF64, dotF64 } from "./vector64";
 
 // Layout of the f64 state block (after x and the previous direction, 2d values).
 const S_ENERGY: i32 = 0;
@@ -46,12 +48,6 @@ function uniform(state: usize): f64 {
 function gaussian(state: usize): f64 {
   const u = 1 - uniform(state);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform(state));
-}
-
-function dot(x: usize, y: usize, n: i32): f64 {
-  let s = 0.0;
-  for (let i = 0; i < n; i++) s += ld(x, i) * ld(y, i);
-  return s;
 }
 
 /** y (m f64) = the last layer's output, or its softmax (p: m f64 of scratch). */
@@ -95,10 +91,11 @@ function symEig2(g: usize, w: usize, v: usize): void {
  * Box sliding for one SiMEC step (boxMode 2). v (d, unit) is a direction in ker B (B: m×d rows); coordinates
  * that a step of length delta along v would carry out of [lo, hi] are held at their value (held[t] = 1) and
  * v is re-projected onto {w ∈ ker B : w_t = 0 for held t} (Gram–Schmidt of B's rows with the held columns
- * zeroed, twice, into `rows` (m×d scratch)) and renormalised, until the whole step stays in the box (held
- * coordinates only accumulate, so this ends within d rounds). Returns delta, or −1 when no direction is left.
+ * zeroed, into `rows`, orthonormalised by leafBasisF64 into `basis`; both m×d scratch) and renormalised,
+ * until the whole step stays in the box (held coordinates only accumulate, so this ends within d rounds).
+ * Returns delta, or −1 when no direction is left.
  */
-function slideOnBox(d: i32, m: i32, x: usize, v: usize, bmat: usize, rows: usize, held: usize, lo: usize, hi: usize, delta: f64): f64 {
+function slideOnBox(d: i32, m: i32, x: usize, v: usize, bmat: usize, rows: usize, basis: usize, held: usize, lo: usize, hi: usize, delta: f64): f64 {
   for (let t = 0; t < d; t++) st(held, t, 0);
   for (let iter = 0; iter <= d; iter++) {
     let grew = false;
@@ -112,36 +109,16 @@ function slideOnBox(d: i32, m: i32, x: usize, v: usize, bmat: usize, rows: usize
     }
     if (!grew) break;
     // Orthonormal rows spanning B restricted to the free coordinates, then v ⟂ them with held entries 0.
-    let maxNorm = 0.0;
-    for (let r = 0; r < m; r++) {
-      const q = rows + (<usize>(r * d) << 3);
-      for (let t = 0; t < d; t++) st(q, t, ld(held, t) != 0 ? 0 : ld(bmat, r * d + t));
-      maxNorm = Math.max(maxNorm, Math.sqrt(dot(q, q, d)));
-    }
-    let k = 0;
-    for (let r = 0; r < m; r++) {
-      const q = rows + (<usize>(k * d) << 3);
-      if (k != r) memory.copy(q, rows + (<usize>(r * d) << 3), <usize>d << 3);
-      for (let pass = 0; pass < 2; pass++)
-        for (let j = 0; j < k; j++) {
-          const qj = rows + (<usize>(j * d) << 3);
-          const c = dot(qj, q, d);
-          for (let t = 0; t < d; t++) st(q, t, ld(q, t) - c * ld(qj, t));
-        }
-      const nq = Math.sqrt(dot(q, q, d));
-      if (nq > 1e-12 * maxNorm) {
-        for (let t = 0; t < d; t++) st(q, t, ld(q, t) / nq);
-        k++;
-      }
-    }
+    for (let r = 0; r < m; r++)
+      for (let t = 0; t < d; t++) st(rows, r * d + t, ld(held, t) != 0 ? 0 : ld(bmat, r * d + t));
+    const k = leafBasisF64(m, d, rows, 0, 1e-12, basis);
     for (let t = 0; t < d; t++) if (ld(held, t) != 0) st(v, t, 0);
     for (let pass = 0; pass < 2; pass++)
       for (let j = 0; j < k; j++) {
-        const qj = rows + (<usize>(j * d) << 3);
-        const c = dot(qj, v, d);
-        for (let t = 0; t < d; t++) st(v, t, ld(v, t) - c * ld(qj, t));
+        const qj = basis + (<usize>(j * d) << 3);
+        axpyF64(-dotF64(qj, v, d), qj, v, d);
       }
-    const nv = Math.sqrt(dot(v, v, d));
+    const nv = Math.sqrt(dotF64(v, v, d));
     if (!(nv > 1e-12)) return -1;
     for (let t = 0; t < d; t++) st(v, t, ld(held, t) != 0 ? 0 : ld(v, t) / nv);
   }
@@ -285,7 +262,7 @@ export function simecStepsF64(
     } else {
       for (let i = 0; i < m; i++)
         for (let j = i; j < m; j++) {
-          const s = dot(bmat + (<usize>(i * d) << 3), bmat + (<usize>(j * d) << 3), d);
+          const s = dotF64(bmat + (<usize>(i * d) << 3), bmat + (<usize>(j * d) << 3), d);
           st(g, i * m + j, s);
           st(g, j * m + i, s);
         }
@@ -309,10 +286,10 @@ export function simecStepsF64(
           for (let pass = 0; pass < 2; pass++)
             for (let i = 0; i < rank; i++) {
               const ui = u + (<usize>(i * d) << 3);
-              const c = dot(v, ui, d);
+              const c = dotF64(v, ui, d);
               for (let t = 0; t < d; t++) st(v, t, ld(v, t) - c * ld(ui, t));
             }
-          const nv = Math.sqrt(dot(v, v, d));
+          const nv = Math.sqrt(dotF64(v, v, d));
           if (nv > 0) {
             for (let t = 0; t < d; t++) st(v, t, ld(v, t) / nv);
             found = true;
@@ -343,21 +320,21 @@ export function simecStepsF64(
       }
       flip = dy * sign < 0;
     } else if (ld(sc, S_HASPREV) != 0) {
-      flip = dot(v, prev, d) < 0;
+      flip = dotF64(v, prev, d) < 0;
     } else {
       flip = sign < 0;
     }
     if (flip) for (let t = 0; t < d; t++) st(v, t, -ld(v, t));
     let step = delta;
     if (boxMode == 2 && mode == 0 && lo) {
-      step = slideOnBox(d, m, x, v, bmat, u, held, lo, hi, delta);
+      step = slideOnBox(d, m, x, v, bmat, u, jac, held, lo, hi, delta); // u, jac: free scratch by now (SiMEC)
       if (step < 0) { st(sc, S_STOP, STOP_BOUNDARY); break; }
     }
 
     // vᵀ g v = ‖B v‖², at x.
     let quad = 0.0;
     for (let r = 0; r < m; r++) {
-      const s = dot(bmat + (<usize>(r * d) << 3), v, d);
+      const s = dotF64(bmat + (<usize>(r * d) << 3), v, d);
       quad += s * s;
     }
     // Step and projection onto the box.
