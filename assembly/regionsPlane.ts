@@ -55,31 +55,43 @@ export function splitPolygonsF64(
     // Two passes over the edges: positive side (f ≥ −tol kept), then negative side (f ≤ tol kept).
     for (let side = 0; side < 2; side++) {
       const sg: f64 = side == 0 ? 1 : -1;
-      for (let i = i0; i < i1; i++) {
-        const v = verts + (<usize>(2 * i) << 3);
-        const w = verts + (<usize>(2 * (i + 1 < i1 ? i + 1 : i0)) << 3);
-        const vx = load<f64>(v), vy = load<f64>(v, 8), wx = load<f64>(w), wy = load<f64>(w, 8);
-        const fv = sg * (a * vx + b * vy + c);
-        const fw = sg * (a * wx + b * wy + c);
-        if (fv >= -tol) {
-          const o = outVerts + (<usize>(2 * nv) << 3);
-          store<f64>(o, vx);
-          store<f64>(o, vy, 8);
-          nv++;
-        }
-        if ((fv > tol && fw < -tol) || (fv < -tol && fw > tol)) {
-          const r = fv / (fv - fw);
-          const o = outVerts + (<usize>(2 * nv) << 3);
-          store<f64>(o, vx + r * (wx - vx));
-          store<f64>(o, vy + r * (wy - vy), 8);
-          nv++;
-        }
-      }
+      nv += clipHalfPlaneF64(verts + (<usize>(2 * i0) << 3), i1 - i0, sg * a, sg * b, sg * c, tol, outVerts + (<usize>(2 * nv) << 3));
       emit(np, nv, par, src, words, side == 0 ? bit : -1, outStart, outParent, outBits);
       np++;
     }
   }
   return np;
+}
+
+/**
+ * Sutherland–Hodgman clip of one convex polygon (n vertices (x, y) f64 at `src`, in order) to the half-plane
+ * a·x + b·y + c ≥ −tol: writes the kept vertices and the edge crossings of the zero line (tol-strict on both
+ * sides, so at most one kept vertex and one crossing per edge: ≤ 2n vertices) to `dst`; returns their count.
+ */
+// @ts-ignore: decorator
+@inline export function clipHalfPlaneF64(src: usize, n: i32, a: f64, b: f64, c: f64, tol: f64, dst: usize): i32 {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const v = src + (<usize>(2 * i) << 3);
+    const w = src + (<usize>(2 * (i + 1 < n ? i + 1 : 0)) << 3);
+    const vx = load<f64>(v), vy = load<f64>(v, 8), wx = load<f64>(w), wy = load<f64>(w, 8);
+    const fv = a * vx + b * vy + c;
+    const fw = a * wx + b * wy + c;
+    if (fv >= -tol) {
+      const o = dst + (<usize>(2 * m) << 3);
+      store<f64>(o, vx);
+      store<f64>(o, vy, 8);
+      m++;
+    }
+    if ((fv > tol && fw < -tol) || (fv < -tol && fw > tol)) {
+      const r = fv / (fv - fw);
+      const o = dst + (<usize>(2 * m) << 3);
+      store<f64>(o, vx + r * (wx - vx));
+      store<f64>(o, vy + r * (wy - vy), 8);
+      m++;
+    }
+  }
+  return m;
 }
 
 /** Close child np: its end offset, parent and pattern words (with `bit` set when ≥ 0). */

@@ -7,6 +7,8 @@
 // Each polygon's row holds `words` u32: its pattern bits, then one i32 argmax per max-pool output (the words
 // fnv64Rows hashes, in the order of engine.forward's region hash).
 
+import { clipHalfPlaneF64 } from "./regionsPlane";
+
 /**
  * Splits every polygon p < npoly by one pooling window's argmax. The window's inputs are the x columns
  * cells[0 .. k) (i32, scan order as maxPoolF32, padded cells left out). Candidate i's cell is cut from p by
@@ -69,33 +71,11 @@ export function splitPolygonsMaxPoolF64(
           empty = true;
           break;
         }
-        // Sutherland–Hodgman keeping f ≥ −tol: at most one kept vertex and one crossing per edge.
+        // Keep f ≥ −tol: at most one kept vertex and one crossing per edge (≤ 2·nc vertices).
         if (2 * nc > capScratch) return -2;
         const dst = scratch + (<usize>(buf * 2 * capScratch) << 3);
-        let m = 0;
-        for (let i = 0; i < nc; i++) {
-          const v = cur + (<usize>(2 * i) << 3);
-          const iw: i32 = i + 1 < nc ? i + 1 : 0;
-          const w = cur + (<usize>(2 * iw) << 3);
-          const vx = load<f64>(v), vy = load<f64>(v, 8), wx = load<f64>(w), wy = load<f64>(w, 8);
-          const fv = a * vx + b * vy + c;
-          const fw = a * wx + b * wy + c;
-          if (fv >= -tol) {
-            const o = dst + (<usize>(2 * m) << 3);
-            store<f64>(o, vx);
-            store<f64>(o, vy, 8);
-            m++;
-          }
-          if ((fv > tol && fw < -tol) || (fv < -tol && fw > tol)) {
-            const r = fv / (fv - fw);
-            const o = dst + (<usize>(2 * m) << 3);
-            store<f64>(o, vx + r * (wx - vx));
-            store<f64>(o, vy + r * (wy - vy), 8);
-            m++;
-          }
-        }
+        nc = clipHalfPlaneF64(cur, nc, a, b, c, tol, dst);
         cur = dst;
-        nc = m;
         buf ^= 1;
       }
       if (empty) continue;
