@@ -8,6 +8,7 @@
 // tolerance); r is the rank of D (or g). Data distribution: QᵀQ; kernel: I − QᵀQ.
 
 import { fnv64 } from "./pattern";
+import { STOP_BOX, STOP_LENGTH, STOP_NONFINITE, STOP_ORTHOGONAL, STOP_TARGET, STOP_TRAPPED, STOP_VERTICES } from "./leafStop";
 import { axpyF64, dotF64 } from "./vector64";
 import { bitOf, flipBit, lf, netApplyPatternF64, netForwardF64, netJacobianF64, netTangentF64, netUnitGradientF64 } from "./leafNet64";
 
@@ -119,16 +120,8 @@ export function leafWorkF64(d: i32, units: i32, m: i32, maxWidth: i32): i32 {
   return 6 * d + 5 * units + 2 * m * maxWidth + 2 * m * d + 3 * maxWidth;
 }
 
-// Stop reasons (shared with src/analyses/leaf.ts).
 /** Rank-1 Jacobian updates between full recomputations in leafExactF64. */
 const REFRESH = 32;
-const STOP_LENGTH = 0;
-const STOP_TARGET = 1;
-const STOP_BOX = 2;
-const STOP_ORTHOGONAL = 3;
-const STOP_TRAPPED = 4;
-const STOP_VERTICES = 5;
-const STOP_NONFINITE = 6;
 
 /**
  * The exact leaf of a piecewise-linear dense network from x0. Inside a region the pattern is frozen, J

@@ -9,17 +9,11 @@
 // networks is leafExactF64 (./leaf.ts); the outputs and stop codes here are the same.
 
 import { fnv64 } from "./pattern";
+import { STOP_BOX, STOP_LENGTH, STOP_NONFINITE, STOP_ORTHOGONAL, STOP_TARGET, STOP_VERTICES } from "./leafStop";
 import { axpyF64 } from "./vector64";
 import { lf, netForwardF64, netJacobianF64 } from "./leafNet64";
 import { leafBasisF64, leafProjectF64 } from "./leaf";
 
-// Stop reasons (shared with src/analyses/leaf.ts and leafExactF64).
-const STOP_LENGTH = 0;
-const STOP_TARGET = 1;
-const STOP_BOX = 2;
-const STOP_ORTHOGONAL = 3;
-const STOP_VERTICES = 5;
-const STOP_NONFINITE = 6;
 
 /** f64 values of scratch `leafSmoothF64` needs (before the pattern words, which follow as u32). */
 export function leafSmoothWorkF64(d: i32, units: i32, m: i32, maxWidth: i32): i32 {
