@@ -2,6 +2,8 @@
 import { referenceForward } from "../../../src/reference/forward.js";
 import type { Model } from "../../../src/model/model.js";
 import { windowAxis } from "../../../src/model/shapes.js";
+import { expect } from "vitest";
+import type { RegionsInPlaneResult } from "../../../src/analyses/regions/plane.js";
 
 /**
  * Pattern of x0 as a string: 0/1 per relu/leakyRelu unit in layer order (1 = pre-activation > 0), then
@@ -49,4 +51,15 @@ export function bitsKey(words: Uint32Array, row: number, perRow: number, bits: n
   let key = "";
   for (let b = 0; b < bits; b++) key += (words[row * perRow + (b >>> 5)] >>> (b & 31)) & 1 ? "1" : "0";
   return key;
+}
+
+/** A plane partition tiles its slice: every polygon has positive area, the areas sum to `area` (1e-9), one polygon per pattern. */
+export function expectTiling(r: RegionsInPlaneResult, area: number): void {
+  let sum = 0;
+  for (const a of r.areas) {
+    expect(a).toBeGreaterThan(0);
+    sum += a;
+  }
+  expect(Math.abs(sum - area)).toBeLessThan(1e-9);
+  expect(new Set(r.patterns).size).toBe(r.count);
 }
