@@ -3,6 +3,7 @@
  * Everything from heapBase() up belongs to the arena. Allocations are 16-byte aligned (v128 loads).
  * `mark()`/`release(mark)` bracket a call's scratch space. Growing memory detaches every JS view, so views
  * are never cached: `f32(ptr, len)` etc. make a fresh view each time; take views only after the last alloc.
+ * Views read `ptr` as unsigned (`>>> 0`): kernels return pointers as i32, negative in JS above 2 GiB.
  */
 import { instantiateKernels, type WasmVariant } from "./wasm.js";
 
@@ -75,19 +76,19 @@ export class Arena {
   }
 
   f32(ptr: number, len: number): Float32Array {
-    return new Float32Array(this.memory.buffer, ptr, len);
+    return new Float32Array(this.memory.buffer, ptr >>> 0, len);
   }
   f64(ptr: number, len: number): Float64Array {
-    return new Float64Array(this.memory.buffer, ptr, len);
+    return new Float64Array(this.memory.buffer, ptr >>> 0, len);
   }
   i32(ptr: number, len: number): Int32Array {
-    return new Int32Array(this.memory.buffer, ptr, len);
+    return new Int32Array(this.memory.buffer, ptr >>> 0, len);
   }
   u8(ptr: number, len: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, ptr, len);
+    return new Uint8Array(this.memory.buffer, ptr >>> 0, len);
   }
   u32(ptr: number, len: number): Uint32Array {
-    return new Uint32Array(this.memory.buffer, ptr, len);
+    return new Uint32Array(this.memory.buffer, ptr >>> 0, len);
   }
 
   mark(): number {
