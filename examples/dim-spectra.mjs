@@ -1,5 +1,5 @@
 // Reproduction 1 of issue 3 (DIM spectra across datasets), full or reduced form, from the built package:
-//   npm run build && node examples/dim-spectra.mjs [--widths 32,64,128] [--epochs 3] [--points 250]
+//   npm run build && node examples/dim-spectra.mjs [--widths 32,64,128] [--pool max|avg] [--epochs 3] [--points 250]
 //     [--train 8000] [--cache .cache/models] [--workers 0] [--out spectra.json] [--svg spectra.svg]
 // Prints our table beside the authors' published medians; --out writes the result (tables, plot data),
 // --svg the figure (median log10 λ_j per eigen-position with the 10–90 % band, per dataset).
@@ -14,6 +14,7 @@ const num = (k, d) => (args[k] === undefined ? d : Number(args[k]));
 const [conv1, conv2, dense] = (args.widths ?? "32,64,128").split(",").map(Number);
 const res = await runDimSpectra({
   widths: { conv1, conv2, dense },
+  pool: args.pool ?? "max",
   epochs: num("epochs", 3),
   trainLimit: num("train", undefined),
   points: num("points", 250),

@@ -27,6 +27,8 @@ export const SPECTRA_DATASETS: readonly SpectraDataset[] = ["mnist", "fashion", 
 export interface DimSpectraOptions {
   /** CNN widths (default the paper's 32/64/128). */
   widths?: CnnWidths;
+  /** Pooling of the CNN: "max" (default) or "avg" (see TrainCnnOptions.pool). */
+  pool?: "max" | "avg";
   epochs?: number;
   /** Training images from mnist:train (default all 8 000). */
   trainLimit?: number;
@@ -136,7 +138,7 @@ export async function runDimSpectra(opts: DimSpectraOptions = {}): Promise<DimSp
   try {
     const train = await loadDataset("mnist:train", { limit: opts.trainLimit });
     const trained = await trainMnistCnn(train.X, train.labels, {
-      widths, epochs, batchSize: opts.batchSize, learningRate: opts.learningRate, seed, cacheDir: opts.cacheDir, log,
+      widths, pool: opts.pool, epochs, batchSize: opts.batchSize, learningRate: opts.learningRate, seed, cacheDir: opts.cacheDir, log,
     });
     const model = trained.model;
     const test = await loadDataset("mnist:test", { limit: opts.accuracyLimit });

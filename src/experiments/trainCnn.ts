@@ -29,6 +29,11 @@ export interface TrainCnnOptions {
   batchSize?: number;
   learningRate?: number;
   seed?: number;
+  /**
+   * Pooling after the second convolution: "max" (default, the issue's layout) or "avg" (the default of the
+   * authors' code, SingFolDIM main.py, whose `--maxpool` flag selects the max-pool network).
+   */
+  pool?: "max" | "avg";
   /** Folder of the trained-model cache (Node); none: always train. */
   cacheDir?: string;
   log?: (message: string) => void;
@@ -43,8 +48,8 @@ export interface TrainedCnn {
 }
 
 /** Cache file name of a configuration (the training-set size is part of it). */
-export function cnnCacheName(w: CnnWidths, epochs: number, batchSize: number, learningRate: number, seed: number, n: number): string {
-  return `mnist-cnn-c${w.conv1}-c${w.conv2}-d${w.dense}-e${epochs}-b${batchSize}-lr${learningRate}-s${seed}-n${n}.foliate.json`;
+export function cnnCacheName(w: CnnWidths, epochs: number, batchSize: number, learningRate: number, seed: number, n: number, pool: "max" | "avg" = "max"): string {
+  return `mnist-cnn-c${w.conv1}-c${w.conv2}${pool === "avg" ? "-avg" : ""}-d${w.dense}-e${epochs}-b${batchSize}-lr${learningRate}-s${seed}-n${n}.foliate.json`;
 }
 
 /** The package's data/models/<name>.gz, when it exists (Node only; undefined elsewhere). */
@@ -62,10 +67,11 @@ async function shippedModel(name: string): Promise<{ model: Model; file: string 
 export async function trainMnistCnn(X: Float32Array, labels: Uint8Array, opts: TrainCnnOptions = {}): Promise<TrainedCnn> {
   const w = opts.widths ?? PAPER_WIDTHS;
   const epochs = opts.epochs ?? 3, batchSize = opts.batchSize ?? 64, lr = opts.learningRate ?? 1e-3, seed = opts.seed ?? 1;
+  const pool = opts.pool ?? "max";
   const n = labels.length;
   const log = opts.log ?? (() => {});
   let cacheFile: string | undefined;
-  const shipped = await shippedModel(cnnCacheName(w, epochs, batchSize, lr, seed, n));
+  const shipped = await shippedModel(cnnCacheName(w, epochs, batchSize, lr, seed, n, pool));
   if (shipped) {
     log(`model shipped with the package: ${shipped.file}`);
     return { model: shipped.model, source: "shipped", seconds: 0, cacheFile: shipped.file };
@@ -73,7 +79,7 @@ export async function trainMnistCnn(X: Float32Array, labels: Uint8Array, opts: T
   if (opts.cacheDir) {
     const { join } = await import("node:path");
     const { existsSync } = await import("node:fs");
-    cacheFile = join(opts.cacheDir, cnnCacheName(w, epochs, batchSize, lr, seed, n));
+    cacheFile = join(opts.cacheDir, cnnCacheName(w, epochs, batchSize, lr, seed, n, pool));
     if (existsSync(cacheFile)) {
       log(`model from cache ${cacheFile}`);
       return { model: await Model.load(cacheFile), source: "cache", seconds: 0, cacheFile };
@@ -89,7 +95,7 @@ export async function trainMnistCnn(X: Float32Array, labels: Uint8Array, opts: T
   const net = tf.sequential();
   net.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: w.conv1, kernelSize: 3, activation: "relu", kernelInitializer: he(1) }));
   net.add(tf.layers.conv2d({ filters: w.conv2, kernelSize: 3, activation: "relu", kernelInitializer: he(2) }));
-  net.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  net.add(pool === "avg" ? tf.layers.averagePooling2d({ poolSize: 2 }) : tf.layers.maxPooling2d({ poolSize: 2 }));
   net.add(tf.layers.flatten());
   net.add(tf.layers.dense({ units: w.dense, activation: "relu", kernelInitializer: he(3) }));
   net.add(tf.layers.dense({ units: 10, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 4 }) }));
