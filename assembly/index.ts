@@ -26,3 +26,4 @@ export { netForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUn
 export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";
 export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
 export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";
+export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";

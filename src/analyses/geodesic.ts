@@ -18,15 +18,17 @@
  * step that changes a sign is bisected down to the crossing; there the pattern bit flips, the Euclidean
  * velocity Qᵀẏ is projected onto the next region's data distribution (reflected inside it when it heads
  * back, as for leaves) and rescaled to the same metric speed. The region setup (forward pass, Jacobian,
- * basis, tangents) runs in the Wasm kernels; the r-dimensional integration runs here.
+ * basis, tangents, the reduced data: geodesicReduceF64) and the integration inside a region
+ * (geodesicSegmentF64, assembly/geodesic.ts) run in Wasm; this host loop only handles the region
+ * transitions, the rare events. The float64 twin of the integrator is src/reference/geodesic.ts.
  */
 import { OptionError, UnsupportedLayerError } from "../errors.js";
 import type { Arena } from "../engine/arena.js";
 import type { Job } from "../engine/job.js";
 import type { Model } from "../model/model.js";
 import { STOP_REASONS, vector, type LeafStopReason } from "./leaf.js";
-import { denseNet64, uploadNet64, type DenseNet64, type LeafKernels } from "./leafNet.js";
-import { Region, regionAt, straightDimLength } from "./geodesicRegion.js";
+import { denseNet64, uploadNet64, type DenseNet64 } from "./leafNet.js";
+import { regionAt, regionBuffers, straightDimLength, type GeodesicKernels } from "./geodesicRegion.js";
 
 export interface GeodesicOptions {
   /** Metric (DIM) arc length to integrate (default 1). */
@@ -115,86 +117,6 @@ export function geodesicLayout(o: GeodesicJobOptions) {
   } as const;
 }
 
-/** Acceleration ÿ in region coordinates (the equation above); returns false when G is not positive definite. */
-function acceleration(R: Region, y: Float64Array, v: Float64Array, out: Float64Array): boolean {
-  const { C, r, A } = R;
-  const s = new Float64Array(C), sig = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    let a = R.sb[c], b = 0;
-    for (let k = 0; k < r; k++) { a += A[c * r + k] * y[k]; b += A[c * r + k] * v[k]; }
-    s[c] = a; sig[c] = b;
-  }
-  let mx = -Infinity;
-  for (let c = 0; c < C; c++) mx = Math.max(mx, s[c]);
-  const p = new Float64Array(C);
-  let sum = 0;
-  for (let c = 0; c < C; c++) sum += p[c] = Math.exp(s[c] - mx);
-  let ps = 0;
-  for (let c = 0; c < C; c++) { p[c] /= sum; ps += p[c] * sig[c]; }
-  let m2 = 0;
-  const bar = sig.map((x) => x - ps);
-  for (let c = 0; c < C; c++) m2 += p[c] * bar[c] * bar[c];
-  const q = new Float64Array(C); // p ⊙ (σ̄² − m₂)
-  for (let c = 0; c < C; c++) q[c] = p[c] * (bar[c] * bar[c] - m2);
-  // G = Aᵀ F A with F A = p⊙(A − 1 pᵀA); rhs = −½ Aᵀ q.
-  const pA = new Float64Array(r);
-  for (let k = 0; k < r; k++) for (let c = 0; c < C; c++) pA[k] += p[c] * A[c * r + k];
-  const G = new Float64Array(r * r), rhs = new Float64Array(r);
-  for (let i = 0; i < r; i++) {
-    for (let c = 0; c < C; c++) rhs[i] -= 0.5 * A[c * r + i] * q[c];
-    for (let j = 0; j <= i; j++) {
-      let g = 0;
-      for (let c = 0; c < C; c++) g += A[c * r + i] * p[c] * (A[c * r + j] - pA[j]);
-      G[i * r + j] = G[j * r + i] = g;
-    }
-  }
-  return choleskySolve(G, rhs, r, out);
-}
-
-/** Solve G x = b (G r×r symmetric positive definite, overwritten) by Cholesky; false if not PD. */
-function choleskySolve(G: Float64Array, b: Float64Array, r: number, x: Float64Array): boolean {
-  for (let j = 0; j < r; j++) {
-    let dgl = G[j * r + j];
-    for (let k = 0; k < j; k++) dgl -= G[j * r + k] * G[j * r + k];
-    if (!(dgl > 0)) return false;
-    const l = Math.sqrt(dgl);
-    G[j * r + j] = l;
-    for (let i = j + 1; i < r; i++) {
-      let v = G[i * r + j];
-      for (let k = 0; k < j; k++) v -= G[i * r + k] * G[j * r + k];
-      G[i * r + j] = v / l;
-    }
-  }
-  for (let i = 0; i < r; i++) {
-    let v = b[i];
-    for (let k = 0; k < i; k++) v -= G[i * r + k] * x[k];
-    x[i] = v / G[i * r + i];
-  }
-  for (let i = r - 1; i >= 0; i--) {
-    let v = x[i];
-    for (let k = i + 1; k < r; k++) v -= G[k * r + i] * x[k];
-    x[i] = v / G[i * r + i];
-  }
-  return true;
-}
-
-/** One RK4 step of (y, v) by h; null when the metric degenerates. */
-function rk4(R: Region, y: Float64Array, v: Float64Array, h: number): [Float64Array, Float64Array] | null {
-  const r = R.r;
-  const a1 = new Float64Array(r), a2 = new Float64Array(r), a3 = new Float64Array(r), a4 = new Float64Array(r);
-  const add = (p: Float64Array, q: Float64Array, c: number) => p.map((x, i) => x + c * q[i]);
-  if (!acceleration(R, y, v, a1)) return null;
-  const y2 = add(y, v, h / 2), v2 = add(v, a1, h / 2);
-  if (!acceleration(R, y2, v2, a2)) return null;
-  const y3 = add(y, v2, h / 2), v3 = add(v, a2, h / 2);
-  if (!acceleration(R, y3, v3, a3)) return null;
-  const y4 = add(y, v3, h), v4 = add(v, a3, h);
-  if (!acceleration(R, y4, v4, a4)) return null;
-  const yn = y.map((x, i) => x + (h / 6) * (v[i] + 2 * v2[i] + 2 * v3[i] + v4[i]));
-  const vn = v.map((x, i) => x + (h / 6) * (a1[i] + 2 * a2[i] + 2 * a3[i] + a4[i]));
-  return [yn, vn];
-}
-
 export const geodesicJob: Job = {
   layout(_plan, opts) {
     return geodesicLayout(opts as unknown as GeodesicJobOptions) as unknown as ReturnType<Job["layout"]>;
@@ -215,77 +137,92 @@ interface GeoOut {
   regionHash: BigUint64Array; rank: Int32Array; info: Float64Array;
 }
 
+/** Events of geodesicSegmentF64 besides the STOP_REASONS codes (assembly/geodesic.ts). */
+const GEO_CROSSING = -1, GEO_FLUSH = -2;
+/** Vertices buffered in the arena between returns of the segment kernel. */
+const VERTEX_BUFFER = 256;
+
 function runOne(arena: Arena, table: number, o: GeodesicJobOptions, p: number, out: GeoOut, at: number): void {
-  const k = arena.kernels<LeafKernels>();
+  arena.scoped(() => runPath(arena, table, o, p, out, at));
+}
+
+function runPath(arena: Arena, table: number, o: GeodesicJobOptions, p: number, out: GeoOut, at: number): void {
+  const k = arena.kernels<GeodesicKernels>();
   const { net, maxVertices: V } = o;
   const d = net.d, m = net.m;
+  // Persistent state of the path in the arena (views are taken fresh: regionAt may grow the memory).
+  const buf = regionBuffers(arena, net);
+  const cap = Math.min(V, VERTEX_BUFFER);
+  const bPoints = arena.allocF64(cap * d), bOuts = arena.allocF64(cap * m), bParams = arena.allocF64(cap), bSpeed = arena.allocF64(cap); // cap×d, cap×m, cap, cap
+  const yp = arena.allocF64(m), vp = arena.allocF64(m), xPrev = arena.allocF64(d), state = arena.allocF64(6);
+  const work = arena.allocF64(k.geodesicWorkF64(d, m));
+  const lo = o.lo ? arena.putF64(o.lo) : 0, hi = o.hi ? arena.putF64(o.hi) : 0;
+
   const x0 = o.starts.subarray(p * d, (p + 1) * d);
-  let R = regionAt(arena, k, table, net, x0, null, o.rankTol);
-  let v: Float64Array = R.toLocal(o.velocities.subarray(p * d, (p + 1) * d));
+  let R = regionAt(arena, k, table, net, buf, x0, null, o.rankTol);
+  const v = R.toLocal(o.velocities.subarray(p * d, (p + 1) * d));
   const sp = Math.sqrt(R.speed2(new Float64Array(R.r), v));
   let stop: LeafStopReason = "length";
-  let kv = 0, len = 0, eucl = 0, crossings = 0, steps = 0;
-  let y: Float64Array = new Float64Array(R.r);
-  const record = (x: Float64Array, sp2: number) => {
+  let kv = 0, crossings = 0;
+  /** A vertex at the base point of the current region R (y = 0: logits s_b). */
+  const recordBase = (x: ArrayLike<number>, sp2: number) => {
     out.points.set(x, (at * V + kv) * d);
-    out.outputs.set(R.logitsAt(y), (at * V + kv) * m);
-    out.params[at * V + kv] = len;
+    out.outputs.set(arena.f64(R.buf.sb, m), (at * V + kv) * m);
+    out.params[at * V + kv] = arena.f64(state, 6)[0];
     out.speed2[at * V + kv] = sp2;
     out.regionHash[at * V + kv] = R.hash;
     out.rank[at * V + kv] = R.r;
     kv++;
   };
+  /** Copy the kernel's buffered vertices (all in region R) out. */
+  const flush = () => {
+    const st = arena.f64(state, 6), kb = st[4], from = at * V + kv;
+    out.points.set(arena.f64(bPoints, kb * d), from * d);
+    out.outputs.set(arena.f64(bOuts, kb * m), from * m);
+    out.params.set(arena.f64(bParams, kb), from);
+    out.speed2.set(arena.f64(bSpeed, kb), from);
+    out.regionHash.fill(R.hash, from, from + kb);
+    out.rank.fill(R.r, from, from + kb);
+    kv += kb;
+    st[4] = 0;
+  };
+  arena.f64(state, 6).set([0, 0, 0, 0, 0, -1]); // len, euclidean length, steps, kv, kb, crossed unit
   if (!(sp > 0) || R.r === 0) {
-    record(R.toGlobal(y), 0);
+    recordBase(x0, 0);
     stop = "orthogonal";
   } else {
-    v = v.map((x) => x / sp);
-    record(R.toGlobal(y), 1);
-    let xPrev = R.toGlobal(y);
+    recordBase(x0, 1);
+    arena.f64(yp, R.r).fill(0);
+    arena.f64(vp, R.r).set(v.map((x) => x / sp));
+    arena.f64(xPrev, d).set(x0);
     while (true) {
-      if (kv >= V) { stop = "maxVertices"; break; }
-      const h = Math.min(o.step, o.maxLength - len);
-      if (h <= 1e-15) { stop = "length"; break; }
-      let next = rk4(R, y, v, h);
-      if (!next) { stop = "degenerate"; break; }
-      let hUsed = h;
-      let crossed = R.violated(next[0]);
-      if (crossed >= 0) {
-        // Bisect the step length down to the first sign change.
-        let a = 0, b = h;
-        for (let it = 0; it < 60; it++) {
-          const mid = (a + b) / 2;
-          const s = rk4(R, y, v, mid);
-          if (s && R.violated(s[0]) < 0) a = mid;
-          else b = mid;
-        }
-        const sb = rk4(R, y, v, b);
-        crossed = sb ? R.violated(sb[0]) : crossed;
-        next = rk4(R, y, v, a);
-        if (!next) { stop = "degenerate"; break; }
-        hUsed = a;
-      }
-      y = next[0];
-      v = next[1];
-      len += hUsed;
-      steps++;
-      const x = R.toGlobal(y);
-      if (o.lo && !x.every((xi, j) => xi >= o.lo![j] && xi <= o.hi![j])) { stop = "box"; break; }
-      eucl += Math.hypot(...x.map((xi, j) => xi - xPrev[j]));
-      xPrev = x;
-      if (crossed >= 0) {
-        const vx = R.toGlobalVelocity(v);
-        const sp2 = R.speed2(y, v);
-        R = regionAt(arena, k, table, net, x, { from: R, flip: crossed }, o.rankTol);
-        crossings++;
-        y = new Float64Array(R.r);
-        const nv = R.enter(vx, crossed, sp2);
-        if (!nv) { record(x, R.speed2(y, new Float64Array(R.r))); stop = "trapped"; break; }
-        v = nv;
-        record(x, R.speed2(y, v));
-      } else if (steps % o.recordEvery === 0 || len >= o.maxLength - 1e-15) record(x, R.speed2(y, v));
+      arena.f64(state, 6)[3] = kv;
+      const ev = k.geodesicSegmentF64(
+        m, R.r, d, R.P, buf.xb, buf.Q, buf.A, buf.Araw, buf.sb, buf.zb, buf.M, buf.bits,
+        yp, vp, xPrev, o.step, o.maxLength, o.recordEvery, lo, hi, V,
+        cap, bPoints, bOuts, bParams, bSpeed, state, work,
+      );
+      flush();
+      if (ev === GEO_FLUSH) continue;
+      if (ev !== GEO_CROSSING) { stop = STOP_REASONS[ev]; break; }
+      // A region transition: the next region, the velocity carried across, a vertex at the crossing.
+      const crossed = arena.f64(state, 6)[5];
+      const x = Float64Array.from(arena.f64(xPrev, d));
+      const yv = arena.f64(yp, R.r), vv = arena.f64(vp, R.r);
+      const vx = R.toGlobalVelocity(vv);
+      const sp2 = R.speed2(yv, vv);
+      R = regionAt(arena, k, table, net, buf, x, { from: R, flip: crossed }, o.rankTol);
+      crossings++;
+      const nv = R.enter(vx, crossed, sp2);
+      const zero = new Float64Array(R.r);
+      if (!nv) { recordBase(x, R.speed2(zero, zero)); stop = "trapped"; break; }
+      arena.f64(yp, R.r).fill(0);
+      arena.f64(vp, R.r).set(nv);
+      recordBase(x, R.speed2(zero, nv));
     }
   }
+  const st = arena.f64(state, 6);
+  const len = st[0], eucl = st[1];
   const first = out.points.subarray(at * V * d, at * V * d + d);
   const last = out.points.subarray((at * V + kv - 1) * d, (at * V + kv) * d);
   const info = out.info.subarray(at * 8, at * 8 + 8);
