@@ -73,7 +73,8 @@ export function splitPolygonsF64(
   let m = 0;
   for (let i = 0; i < n; i++) {
     const v = src + (<usize>(2 * i) << 3);
-    const w = src + (<usize>(2 * (i + 1 < n ? i + 1 : 0)) << 3);
+    const iw: i32 = i + 1 < n ? i + 1 : 0;
+    const w = src + (<usize>(2 * iw) << 3);
     const vx = load<f64>(v), vy = load<f64>(v, 8), wx = load<f64>(w), wy = load<f64>(w, 8);
     const fv = a * vx + b * vy + c;
     const fw = a * wx + b * wy + c;
