@@ -48,12 +48,18 @@ async function reproduceSimec(opts: Record<string, unknown>, log: (l: string) =>
   }
 }
 
+function parsePool(v: unknown): "max" | "avg" {
+  if (v === undefined || v === "max" || v === "avg") return (v ?? "max") as "max" | "avg";
+  throw new UsageError(`--pool must be max or avg, got ${String(v)}`);
+}
+
 async function reproduceSpectra(opts: Record<string, unknown>, log: (l: string) => void) {
   const { REDUCED_DIM_SPECTRA, runDimSpectra } = await import("../../experiments/dimSpectra.js");
   const t0 = performance.now();
   const r = await runDimSpectra({
     ...(opts.quick ? REDUCED_DIM_SPECTRA : {}), cacheDir: String(opts.cache), workers: parseWorkers(opts.workers) ?? 0, log,
     ...(opts.points !== undefined ? { points: parsePositive(opts.points, "--points", true) } : {}),
+    pool: parsePool(opts.pool),
   });
   const seconds = (performance.now() - t0) / 1000;
   const data = {
@@ -110,6 +116,7 @@ export const reproduceCommand: CliCommand = {
       .option("--tasks <names>", `simec: comma-separated tasks (${SIMEC_TASK_NAMES.join(", ")}; default all)`)
       .option("--steps <n>", "simec: SiMEC steps each way (default 5000); classes: steps per walk (default 1000, quick 200)")
       .option("--points <n>", "spectra: points per dataset (default 250, quick 40)")
+      .option("--pool <kind>", "spectra: the CNN's pooling, max (the issue's layout, default) or avg (the authors' code default)")
       .option("--cache <dir>", "spectra, classes: trained-model cache folder", "cache")
       .option("-o, --out <file.json>", "write the results as JSON");
     workersOption(cmd);
