@@ -131,6 +131,21 @@ export function uploadNet64(arena: Arena, net: DenseNet64): number {
   return arena.putF64(rows.flat());
 }
 
+/** Scratch pointers for the network kernels of one walk (allocate once per call, reuse per point): kernel tests and the naive-integrator benchmark. */
+export interface NetScratch {
+  z: number; a: number; s: number; dz: number; da: number; g0: number; g1: number; Q: number; bits: number;
+  x: number; w: number; out: number;
+}
+
+export function netScratch(arena: Arena, net: DenseNet64, m: number): NetScratch {
+  const U = net.units;
+  return {
+    z: arena.allocF64(U), a: arena.allocF64(U), s: arena.allocF64(U), dz: arena.allocF64(U), da: arena.allocF64(U),
+    g0: arena.allocF64(m * net.maxWidth), g1: arena.allocF64(m * net.maxWidth), Q: arena.allocF64(m * net.d),
+    bits: arena.allocI32(net.words), x: arena.allocF64(net.d), w: arena.allocF64(net.d), out: arena.allocF64(net.d),
+  };
+}
+
 /** Which layer's Jacobian defines the distribution, and whether its rows are centred (the DIM). */
 export interface DistributionSpec {
   /** Index into DenseNet64.layers. */

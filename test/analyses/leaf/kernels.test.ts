@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Arena } from "../../../src/engine/arena.js";
-import { denseNet64, uploadNet64, type DenseNet64, type LeafKernels } from "../../../src/analyses/leafNet.js";
+import { denseNet64, netScratch, uploadNet64, type LeafKernels } from "../../../src/analyses/leafNet.js";
 import { referenceForward } from "../../../src/reference/forward.js";
 import { dataBasis, frozenJacobian, project } from "../../../src/reference/leaf.js";
 import { randomMlp, randomWeights } from "../../support/models.js";
-
-/** Scratch pointers for the network kernels of one walk (the layout assembly/leaf.ts carves out of its work area). */
-function netScratch(arena: Arena, net: DenseNet64, m: number) {
-  const U = net.units;
-  return {
-    z: arena.allocF64(U), a: arena.allocF64(U), s: arena.allocF64(U), dz: arena.allocF64(U), da: arena.allocF64(U),
-    g0: arena.allocF64(m * net.maxWidth), g1: arena.allocF64(m * net.maxWidth), Q: arena.allocF64(m * net.d),
-    bits: arena.allocI32(net.words), x: arena.allocF64(net.d), w: arena.allocF64(net.d), out: arena.allocF64(net.d),
-  };
-}
 
 describe("leaf kernels (netForwardF64, netJacobianF64, netTangentF64, leafBasisF64, leafProjectF64)", () => {
   for (const variant of ["debug", undefined] as const) {
