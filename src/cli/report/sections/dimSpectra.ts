@@ -11,7 +11,7 @@ import type { Figure, NumberRow, ReportContext, ReportSection, SectionResult, Ta
 const sign = (v: number, digits = 2) => (Number.isNaN(v) ? "—" : (v >= 0 ? "+" : "") + v.toFixed(digits));
 
 /** The report's CNN: the configuration shipped in data/models (no training on a fresh clone). */
-const REPORT_CNN = { widths: { conv1: 8, conv2: 16, dense: 64 }, epochs: 4, trainLimit: 8000 };
+const REPORT_CNN = { widths: { conv1: 8, conv2: 16, dense: 64 }, epochs: 4, trainLimit: 8000, accuracyLimit: 2000 };
 
 export const dimSpectraSection: ReportSection = {
   id: "dim-spectra",
