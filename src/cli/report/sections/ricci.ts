@@ -45,7 +45,7 @@ export const ricciSection: ReportSection = {
         spec: { width: 260, height: 200, mark: { type: "line", point: true }, encoding: { x: { field: "layer", type: "ordinal", title: "layer l (0 = input)" }, y: { field: "value", type: "quantitative", title: null, scale: { zero: false } }, color: { field: "network", type: "nominal", title: "network" } } },
         resolve: { scale: { y: "independent" } },
       }),
-      caption: `Ric_l and g_l per layer (k = ${pop.ks[kMid]}, ${opts.mode} kNN graphs, ${opts.nTest} test points of the nested-blobs set). A Ricci-flow-like network contracts the data (g_l falls) where the curvature is most negative.`,
+      caption: `Ric_l and g_l per layer (k = ${pop.ks[kMid]}, ${opts.mode} kNN graphs, ${opts.nTest} test points of the nested-blobs set). Ricci-flow-like (ρ_k < 0): the more negatively curved a layer's graph, the more g_l grows at the next layer (η_l = g_{l+1} − g_l), as a Ricci flow expands negatively curved regions and contracts the others.`,
     });
     const scatter = pop.networks.flatMap((n) => Array.from(n.rho, (rho, i) => ({ network: name(n.hidden, n.seed), k: pop.ks[i], rho, accuracy: n.accuracy }))).filter((p) => Number.isFinite(p.rho));
     figures.push({
@@ -90,7 +90,7 @@ export const ricciSection: ReportSection = {
     }
     tables.push({ caption: "engine.ricciFlow on the report's models (k = 10, directed, sums over reachable pairs when a graph is disconnected). With L = 2 layers ρ correlates two (Ric_l, η_l) pairs and is ±1 by construction: only its sign carries information", headers: ["model", "n", "L", "Ric_l", "g_l", "ρ", "why ρ is undefined", "components"], rows: flows });
     stage.done();
-    const fr = pop.fractionNegative[kMid];
-    return { figures, tables, numbers, timings, summary: `${pop.networks.length} networks, ${pop.wellTrained} well trained; fraction ρ_${pop.ks[kMid]} < 0: ${f3(fr)}` };
+    const perK = pop.ks.map((k, i) => `ρ_${k} ${f3(pop.fractionNegative[i])}`).join(", ");
+    return { figures, tables, numbers, timings, summary: `${pop.networks.length} networks, ${pop.wellTrained} well trained; fraction with ρ_k < 0: ${perK}` };
   },
 };
