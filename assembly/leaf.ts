@@ -10,7 +10,7 @@
 import { fnv64 } from "./pattern";
 import { STOP_BOX, STOP_LENGTH, STOP_NONFINITE, STOP_ORTHOGONAL, STOP_TARGET, STOP_TRAPPED, STOP_VERTICES } from "./leafStop";
 import { axpyF64, dotF64 } from "./vector64";
-import { bitOf, flipBit, lf, netApplyPatternF64, netForwardF64, netJacobianF64, netTangentF64, netUnitGradientF64 } from "./leafNet64";
+import { bitOf, bitsBefore, flipBit, layerOfBit, lf, netApplyPatternF64, unitsBefore, netForwardF64, netJacobianF64, netTangentF64, netUnitGradientF64 } from "./leafNet64";
 
 /**
  * Orthonormal basis Q (r×d f64, rows) of the row space of J (m×d f64; rows centred first when `centre`,
@@ -74,18 +74,10 @@ export function leafProjectF64(r: i32, d: i32, Q: usize, w: usize, kernel: i32, 
  * `g`, `h`, `grad`: scratch of the widest layer (f64 each; ∇z_unit ends in grad). Returns 0 if the unit is above `target` (J unchanged).
  */
 export function leafFlipUpdateF64(net: usize, layers: i32, target: i32, bit: i32, s: usize, Jr: usize, g: usize, h: usize, grad: usize): i32 {
-  let unit = 0, b = 0, layer = -1, j = 0;
-  for (let l = 0; l < layers; l++) {
-    const nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
-    if ((act == 1 || act == 2) && bit < b + nOut) {
-      layer = l;
-      j = bit - b;
-      break;
-    }
-    if (act == 1 || act == 2) b += nOut;
-    unit += nOut;
-  }
+  const layer = layerOfBit(net, layers, bit);
   if (layer < 0 || layer > target) return 0;
+  const unit = unitsBefore(net, layer);
+  const j = bit - bitsBefore(net, layer);
   const d = <i32>lf(net, 0, 0);
   const act = <i32>lf(net, layer, 2);
   const slope = act == 1 ? 0.0 : lf(net, layer, 5);

@@ -148,24 +148,45 @@ export function netJacobianF64(net: usize, layers: i32, target: i32, s: usize, g
   return G;
 }
 
+/** The layer holding the relu/leakyRelu unit with pattern bit `bit` (bits count those units in layer order), or −1. */
+export function layerOfBit(net: usize, layers: i32, bit: i32): i32 {
+  let b = 0;
+  for (let l = 0; l < layers; l++) {
+    const act = <i32>lf(net, l, 2);
+    if (act != 1 && act != 2) continue;
+    b += <i32>lf(net, l, 1);
+    if (bit < b) return l;
+  }
+  return -1;
+}
+
+/** Units of the layers before `layer` (its first unit's index in z, a, s). */
+export function unitsBefore(net: usize, layer: i32): i32 {
+  let u = 0;
+  for (let l = 0; l < layer; l++) u += <i32>lf(net, l, 1);
+  return u;
+}
+
+/** Pattern bits of the relu/leakyRelu layers before `layer` (its first unit's bit). */
+export function bitsBefore(net: usize, layer: i32): i32 {
+  let b = 0;
+  for (let l = 0; l < layer; l++) {
+    const act = <i32>lf(net, l, 2);
+    if (act == 1 || act == 2) b += <i32>lf(net, l, 1);
+  }
+  return b;
+}
+
 /**
  * Gradient (d f64, into `out`) of the pre-activation of the relu/leakyRelu unit with pattern bit `bit`,
  * with the derivatives s of the current region. `g`, `h`: scratch of the widest layer (f64 each).
  * Returns 0 when no unit has that bit.
  */
 export function netUnitGradientF64(net: usize, layers: i32, bit: i32, s: usize, g: usize, h: usize, out: usize): i32 {
-  let unit = 0, b = 0, layer = -1, j = 0;
-  for (let l = 0; l < layers; l++) {
-    const nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
-    if ((act == 1 || act == 2) && bit < b + nOut) {
-      layer = l;
-      j = bit - b;
-      break;
-    }
-    if (act == 1 || act == 2) b += nOut;
-    unit += nOut;
-  }
+  const layer = layerOfBit(net, layers, bit);
   if (layer < 0) return 0;
+  let unit = unitsBefore(net, layer);
+  const j = bit - bitsBefore(net, layer);
   // Row j of W_layer, then back through the layers below: v ← (v ⊙ s_(l)) W_l.
   let nIn = <i32>lf(net, layer, 0);
   memory.copy(g, <usize>lf(net, layer, 3) + <usize>j * <usize>nIn * 8, <usize>nIn * 8);
