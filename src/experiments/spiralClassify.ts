@@ -9,19 +9,12 @@ import type { Engine } from "../engine/engine.js";
 import { complexityBounds } from "../analyses/regions/bounds.js";
 import type { RegionsInPlaneResult } from "../analyses/regions/plane.js";
 import { trainReluNet } from "./tfjsTrain.js";
+import type { SpiralOptions } from "./spiral.js";
 
-export interface SpiralClassifyOptions {
-  architectures?: number[][];
-  ranges?: number[];
-  a?: number;
-  b?: number;
-  w?: number;
-  /** Training points per arm (default 200), epochs (default 400). */
+/** The encoding experiment's options (spiral.ts), except that `points` counts training points per arm (default 200). */
+export interface SpiralClassifyOptions extends Omit<SpiralOptions, "points"> {
+  /** Training points per arm (default 200). */
   points?: number;
-  epochs?: number;
-  learningRate?: number;
-  seed?: number;
-  backend?: string;
 }
 
 export interface SpiralClassifyRun {
