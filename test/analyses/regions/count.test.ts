@@ -1,3 +1,4 @@
+import { tieModel } from "./patterns.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../../src/engine/engine.js";
 import { OptionError, ShapeError } from "../../../src/errors.js";
@@ -50,15 +51,7 @@ describe("countRegions", () => {
     expect(r.distinct).toBeLessThanOrEqual(r.exact!);
     expect(r.distinct).toBeGreaterThanOrEqual([...plane.areas].filter((a) => a > 4e-3).length);
     // The pooling alone (no relu) cuts the box along one tie line: e0 = x0 + 3·x1 against e1 = x1.
-    const tie = new Model({
-      inputShape: [1, 2, 1], head: "softmax",
-      layers: [
-        { type: "conv2d", filters: 1, kernelSize: [1, 2], strides: [1, 1], padding: "same", kernel: Float64Array.from([1, 3]), bias: Float64Array.from([0]), activation: "linear" },
-        { type: "maxPool2d", poolSize: [1, 2], strides: [1, 2], padding: "valid" },
-        { type: "flatten" },
-        { type: "dense", units: 2, kernel: Float64Array.from([1, -1]), bias: Float64Array.from([0, 0]), activation: "linear" },
-      ],
-    });
+    const tie = tieModel();
     const t = await engine.countRegions(tie, { box, samples: 2000, seed: 5 });
     expect(t.exact).toBe(2);
     expect(t.distinct).toBe(2);

@@ -1,6 +1,6 @@
 /** float64 activation patterns of single points (independent of the kernels): for the region tests. */
 import { referenceForward } from "../../../src/reference/forward.js";
-import type { Model } from "../../../src/model/model.js";
+import { Model } from "../../../src/model/model.js";
 import { windowAxis } from "../../../src/model/shapes.js";
 import { expect } from "vitest";
 import type { RegionsInPlaneResult } from "../../../src/analyses/regions/plane.js";
@@ -62,4 +62,20 @@ export function expectTiling(r: RegionsInPlaneResult, area: number): void {
   }
   expect(Math.abs(sum - area)).toBeLessThan(1e-9);
   expect(new Set(r.patterns).size).toBe(r.count);
+}
+
+/**
+ * The smallest max-pool model with a known partition: a 1×2×1 image (x0, x1) → conv 1×2 same, linear
+ * (e0 = x0 + 3·x1, e1 = x1, the right cell padded) → maxPool 1×2 → dense 1→2 [1, −1]: argmax 0 where x0 + 2·x1 > 0.
+ */
+export function tieModel(): Model {
+  return new Model({
+    inputShape: [1, 2, 1], head: "softmax",
+    layers: [
+      { type: "conv2d", filters: 1, kernelSize: [1, 2], strides: [1, 1], padding: "same", kernel: Float64Array.from([1, 3]), bias: Float64Array.from([0]), activation: "linear" },
+      { type: "maxPool2d", poolSize: [1, 2], strides: [1, 2], padding: "valid" },
+      { type: "flatten" },
+      { type: "dense", units: 2, kernel: Float64Array.from([1, -1]), bias: Float64Array.from([0, 0]), activation: "linear" },
+    ],
+  });
 }

@@ -10,7 +10,7 @@ import { Model } from "../../../src/model/model.js";
 import { referenceForward } from "../../../src/reference/forward.js";
 import { mulberry32 } from "../../../src/random.js";
 import { randomWeights } from "../../support/models.js";
-import { patternOf, expectTiling } from "./patterns.js";
+import { patternOf, expectTiling, tieModel } from "./patterns.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -112,15 +112,7 @@ describe("regionsInPlane with max-pooling", () => {
   it("closed form: one max-pool over two affine units cuts the rectangle along their tie line", async () => {
     // 1×2×1 image (x0, x1) → conv 1×2 same, linear: e0 = x0 + 3·x1, e1 = x1 (right cell padded) → maxPool 1×2
     // → dense 1→2 [1, −1]. argmax 0 where e0 > e1, i.e. s + 2t > 0: the line from (−1, 0.5) to the corner (2, −1).
-    const m = new Model({
-      inputShape: [1, 2, 1], head: "softmax",
-      layers: [
-        { type: "conv2d", filters: 1, kernelSize: [1, 2], strides: [1, 1], padding: "same", kernel: Float64Array.from([1, 3]), bias: Float64Array.from([0]), activation: "linear" },
-        { type: "maxPool2d", poolSize: [1, 2], strides: [1, 2], padding: "valid" },
-        { type: "flatten" },
-        { type: "dense", units: 2, kernel: Float64Array.from([1, -1]), bias: Float64Array.from([0, 0]), activation: "linear" },
-      ],
-    });
+    const m = tieModel();
     const rr = await engine.regionsInPlane(m, [0, 0], [1, 0], [0, 1], [-1, 2, -1, 1]);
     expect(rr.count).toBe(2);
     const f = await engine.forward(m, [[1, 0], [0, -0.5]]); // argmax 0, argmax 1
