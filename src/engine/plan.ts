@@ -4,7 +4,8 @@
  * reverse products that skip inactive units). One op per layer, in order: op l computes layer l's output.
  */
 import type { Arena } from "./arena.js";
-import { windowAxis } from "../model/shapes.js";
+import { windowPlacement } from "../model/shapes.js";
+import { requireChainSubset } from "../model/legacyChain.js";
 import type { ActivationName, ModelSpec } from "../model/types.js";
 
 /** Activation codes shared with assembly/activation.ts. */
@@ -62,6 +63,7 @@ export function compilePlan(spec: ModelSpec): Plan {
 }
 
 function buildPlan(spec: ModelSpec, arena?: Arena): Plan {
+  requireChainSubset(spec, "the float32 plan");
   const start = arena?.mark() ?? 0;
   const ops: Op[] = [];
   let shape = [...spec.inputShape];
@@ -93,11 +95,11 @@ function buildPlan(spec: ModelSpec, arena?: Arena): Plan {
         const [h, w, c] = shape;
         const [kh, kw] = layer.kernelSize;
         const [sh, sw] = layer.strides;
-        const y = windowAxis(h, kh, sh, layer.padding), x = windowAxis(w, kw, sw, layer.padding);
-        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padBefore, padL: x.padBefore, oh: y.out, ow: x.out, oc: layer.filters };
-        const outSize = y.out * x.out * layer.filters;
+        const y = windowPlacement(shape, layer);
+        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padT, padL: y.padL, oh: y.oh, ow: y.ow, oc: layer.filters };
+        const outSize = y.oh * y.ow * layer.filters;
         ops.push({ ...base, kind: "conv", outSize, patternUnits: units(outSize), geo, kernel: arena ? arena.putF32(layer.kernel) : 0, bias: arena ? arena.putF32(layer.bias) : 0 });
-        shape = [y.out, x.out, layer.filters];
+        shape = [y.oh, y.ow, layer.filters];
         break;
       }
       case "maxPool2d":
@@ -105,10 +107,10 @@ function buildPlan(spec: ModelSpec, arena?: Arena): Plan {
         const [h, w, c] = shape;
         const [kh, kw] = layer.poolSize;
         const [sh, sw] = layer.strides;
-        const y = windowAxis(h, kh, sh, layer.padding), x = windowAxis(w, kw, sw, layer.padding);
-        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padBefore, padL: x.padBefore, oh: y.out, ow: x.out, oc: c };
-        ops.push({ ...base, act: 0, kind: layer.type === "maxPool2d" ? "maxPool" : "avgPool", outSize: y.out * x.out * c, patternUnits: 0, geo });
-        shape = [y.out, x.out, c];
+        const y = windowPlacement(shape, layer);
+        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padT, padL: y.padL, oh: y.oh, ow: y.ow, oc: c };
+        ops.push({ ...base, act: 0, kind: layer.type === "maxPool2d" ? "maxPool" : "avgPool", outSize: y.oh * y.ow * c, patternUnits: 0, geo });
+        shape = [y.oh, y.ow, c];
         break;
       }
       case "flatten":
@@ -118,6 +120,8 @@ function buildPlan(spec: ModelSpec, arena?: Arena): Plan {
       case "activation":
         ops.push({ ...base, kind: "act", outSize: inSize, patternUnits: units(inSize) });
         break;
+      default:
+        throw new Error(`unreachable: ${layer.type}`);
     }
     patternBits += ops[ops.length - 1].patternUnits;
     maxWidth = Math.max(maxWidth, prod(shape));

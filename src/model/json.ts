@@ -18,7 +18,7 @@
 import { ModelFormatError, NonFiniteError, UnsupportedLayerError } from "../errors.js";
 import { encodeFloat32Base64 } from "./base64.js";
 import { windowAxis } from "./shapes.js";
-import { ACTIVATIONS, LIMITS, type ActivationName, type Layer, type ModelJSON, type ModelSpec } from "./types.js";
+import { ACTIVATIONS, LIMITS, type ActivationName, type LooseLayer, type LooseModelSpec, type ModelJSON, type ModelSpec } from "./types.js";
 import { checkJsonTextDepth, checkObjectDepth, describeValue, readWeights } from "./weights.js";
 
 /** Layer `type` values the format accepts. */
@@ -109,7 +109,7 @@ function inputShapeOf(v: unknown): number[] {
 }
 
 /** Parse and validate a foliate-model document (object or JSON string) into a ModelSpec. */
-export function parseModelJSON(input: unknown): ModelSpec {
+export function parseModelJSON(input: unknown): LooseModelSpec {
   return parseModelDocument(input);
 }
 
@@ -117,7 +117,7 @@ export function parseModelJSON(input: unknown): ModelSpec {
  * As parseModelJSON; `labels[i]`, when given, replaces `layer i (type)` in messages (importers use it to name
  * the source model's layer).
  */
-export function parseModelDocument(input: unknown, labels?: readonly string[]): ModelSpec {
+export function parseModelDocument(input: unknown, labels?: readonly string[]): LooseModelSpec {
   let doc: unknown = input;
   if (typeof input === "string") {
     checkJsonTextDepth(input);
@@ -136,7 +136,7 @@ export function parseModelDocument(input: unknown, labels?: readonly string[]): 
   if (raw.length === 0) throw new ModelFormatError(`model: field "layers" is empty`);
   if (raw.length > LIMITS.maxLayers) throw new ModelFormatError(`model: field "layers" has ${raw.length} layers, above the limit of ${LIMITS.maxLayers}`);
 
-  const layers: Layer[] = [];
+  const layers: LooseLayer[] = [];
   let head: "softmax" | "none" = "none";
   let shape: number[] = inputShape;
   let parameters = 0;
@@ -269,6 +269,8 @@ export function modelToJSON(m: ModelSpec): ModelJSON {
         return { type: "flatten" };
       case "activation":
         return { type: l.activation, ...alpha };
+      default:
+        throw new UnsupportedLayerError(`modelToJSON: node type "${l.type}" needs the version 2 (graph) format`);
     }
   });
   if (m.head === "softmax") layers.push({ type: "softmax" });

@@ -1,10 +1,10 @@
 /**
- * Model: a validated, immutable layer chain. Build one with `Model.fromJSON`, `Model.load`, `Model.fromTfjs`
+ * Model: a validated, immutable network graph (a chain of layers is the common case). Build one with `Model.fromJSON`, `Model.load`, `Model.fromTfjs`
  * (and the importers of later modules); the constructor takes an already-typed ModelSpec.
  */
 import { ModelFormatError, ModelLoadError } from "../errors.js";
-import { inferShapes } from "./shapes.js";
-import { PIECEWISE_LINEAR, type Layer, type ModelJSON, type ModelSpec } from "./types.js";
+import { isChain, nodeIndex, normalizeSpec } from "./graph.js";
+import { PIECEWISE_LINEAR, type Layer, type LooseModelSpec, type ModelJSON, type ModelSpec } from "./types.js";
 import { parseModelJSON, modelToJSON } from "./json.js";
 import { modelFromTfjs, type TfjsLayersModelLike } from "./tfjs.js";
 import { modelFromOnnx } from "./onnx.js";
@@ -20,21 +20,38 @@ const describeCause = (e: unknown): string => {
 
 export class Model implements ModelSpec {
   readonly inputShape: number[];
+  /** The graph's nodes in topological order (the last is the output); a chain's nodes are its layers. */
   readonly layers: Layer[];
   readonly head: "softmax" | "none";
-  /** Output shape of each layer. */
+  /** Output shape of each node. */
   readonly shapes: number[][];
   /** Unique per instance within a process: the engine caches uploaded weights by it. */
   readonly id: string;
 
-  constructor(spec: ModelSpec) {
+  constructor(spec: ModelSpec | LooseModelSpec) {
     if (spec.layers.length === 0) throw new ModelFormatError("model has no layers");
-    this.inputShape = [...spec.inputShape];
-    this.layers = spec.layers;
-    this.head = spec.head;
-    this.shapes = inferShapes(this.inputShape, this.layers);
+    const { spec: full, shapes } = normalizeSpec(spec);
+    this.inputShape = full.inputShape;
+    this.layers = full.layers;
+    this.head = full.head;
+    this.shapes = shapes;
     this.id = `m${nextId++}-${Math.random().toString(36).slice(2, 10)}`;
     Object.freeze(this.layers);
+  }
+
+  /** The graph's nodes (the same array as `layers`). */
+  get nodes(): readonly Layer[] {
+    return this.layers;
+  }
+
+  /** True when every node reads the one before it (a Sequential model). */
+  get isChain(): boolean {
+    return isChain(this.layers);
+  }
+
+  /** Index of a node given by index or name (`"block2.relu"`); OptionError naming the choices otherwise. */
+  nodeIndex(layer: number | string, what = "layer"): number {
+    return nodeIndex(this.layers, layer, what);
   }
 
   /** Flattened input size d. */
@@ -54,7 +71,7 @@ export class Model implements ModelSpec {
   }
 
   get parameterCount(): number {
-    return this.layers.reduce((a, l) => a + ("kernel" in l ? l.kernel.length + l.bias.length : 0), 0);
+    return this.layers.reduce((a, l) => a + ("kernel" in l ? l.kernel.length + l.bias.length : l.type === "batchNorm" ? 4 * l.gamma.length : 0), 0);
   }
 
   /** Validate a JSON document (object or string) and build the model. Throws ModelFormatError & co. */

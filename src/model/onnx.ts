@@ -22,7 +22,10 @@
  */
 import { ModelFormatError, UnsupportedLayerError } from "../errors.js";
 import { windowAxis } from "./shapes.js";
-import type { ActivationName, Conv2dLayer, DenseLayer, Layer, ModelSpec } from "./types.js";
+import type { ActivationName, LooseLayer, LooseModelSpec } from "./types.js";
+type Layer = LooseLayer;
+type DenseLayer = Extract<LooseLayer, { type: "dense" }>;
+type Conv2dLayer = Extract<LooseLayer, { type: "conv2d" }>;
 import { constantNodeTensor, constTensor, decodeOnnxModel, defaultOpset, int64, NodeAttributes, type ConstTensor, type OnnxNode } from "./onnx-decode.js";
 
 /** ONNX op types the importer maps (in the default domain). */
@@ -44,7 +47,7 @@ type Flow = { kind: "image"; c: number; h: number; w: number } | { kind: "flat";
  * @example
  * const spec = modelFromOnnx(new Uint8Array(await readFile("net.onnx"))); // { inputShape: [14, 14, 1], layers: [...], head: "none" }
  */
-export function modelFromOnnx(bytes: Uint8Array): ModelSpec {
+export function modelFromOnnx(bytes: Uint8Array): LooseModelSpec {
   const model = decodeOnnxModel(bytes);
   const graph = model.graph!;
   const nodes = graph.node!;

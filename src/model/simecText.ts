@@ -14,7 +14,7 @@
  * parseSimecText("1\n1\t2\t1\t2\tFC_LAYER_SG\n0.5\t-1\n0.25\n").layers[0].kernel // Float64Array [0.5, -1]
  */
 import { ModelFormatError, UnsupportedLayerError } from "../errors.js";
-import { LIMITS, type ActivationName, type DenseLayer, type ModelSpec } from "./types.js";
+import { LIMITS, type ActivationName, type LooseLayer, type LooseModelSpec } from "./types.js";
 
 /** Layer type tags of the format and the activation each one means. */
 export const SIMEC_LAYER_TYPES: Readonly<Record<string, ActivationName>> = {
@@ -23,7 +23,7 @@ export const SIMEC_LAYER_TYPES: Readonly<Record<string, ActivationName>> = {
 };
 
 /** Parse the text of a SiMEC weight file into a ModelSpec. Malformed text throws ModelFormatError. */
-export function parseSimecText(text: string): ModelSpec {
+export function parseSimecText(text: string): LooseModelSpec {
   if (typeof text !== "string") throw new ModelFormatError(`SiMEC text: expected a string, got ${typeof text}`);
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   if (lines.length === 0) throw new ModelFormatError("SiMEC text: the file is empty (expected the layer count on line 1)");
@@ -32,7 +32,7 @@ export function parseSimecText(text: string): ModelSpec {
     throw new ModelFormatError(`SiMEC text: line 1 must be the layer count (an integer in 1..${LIMITS.maxLayers}), got "${lines[0].slice(0, 40)}"`);
   if (lines.length !== 1 + 3 * count)
     throw new ModelFormatError(`SiMEC text: ${count} layers need ${1 + 3 * count} non-empty lines (count, then header, weights, biases per layer), got ${lines.length}`);
-  const layers: DenseLayer[] = [];
+  const layers: Extract<LooseLayer, { type: "dense" }>[] = [];
   let prevOut = -1;
   let parameters = 0;
   for (let l = 0; l < count; l++) {

@@ -8,7 +8,7 @@
  */
 import { ModelFormatError, UnsupportedLayerError } from "../errors.js";
 import { parseModelDocument } from "./json.js";
-import type { ModelSpec } from "./types.js";
+import type { LooseModelSpec } from "./types.js";
 
 /** The part of a tfjs Tensor the importer reads. */
 export interface TfjsTensorLike {
@@ -53,7 +53,7 @@ function inputShapeOf(m: TfjsLayersModelLike, first: TfjsLayerLike | undefined):
 }
 
 /** Translate a trained tfjs Sequential model into a validated ModelSpec. */
-export function modelFromTfjs(m: TfjsLayersModelLike): ModelSpec {
+export function modelFromTfjs(m: TfjsLayersModelLike): LooseModelSpec {
   if (m === null || typeof m !== "object" || !Array.isArray(m.layers))
     throw new ModelFormatError(`Model.fromTfjs expects a tfjs LayersModel (an object with a "layers" array), got ${m === null ? "null" : typeof m}`);
   const tfLayers = m.layers;

@@ -1,18 +1,20 @@
 /**
  * Float64 reference of a model's forward pass (tests and benchmarks only): the independent check of the
- * Wasm engine. Semantics are those of tfjs/Keras:
+ * Wasm engine, over the network graph (nodes in topological order). Semantics:
  * - dense: y = x·kernel + bias, kernel [in, out] row-major;
- * - conv2d: NHWC, kernel [kh, kw, inC, outC], strides, padding "valid" | "same" (tfjs "same":
- *   out = ceil(in / stride), total pad = max((out − 1)·s + k − in, 0), pad before = floor(total / 2));
- * - maxPool2d ignores padded cells; avgPool2d divides by the number of real (unpadded) cells;
+ * - conv2d: NHWC, kernel [kh, kw, inC/groups, outC], strides, dilations, groups, explicit pads
+ *   [top, left, bottom, right] (Keras "same" is normalized to pads by the model: TensorFlow's rule);
+ * - maxPool2d ignores padded cells; avgPool2d divides by the number of real cells, or with countIncludePad by
+ *   the window's cells inside the padded input (ONNX); ceilMode windows take their valid part;
+ * - globalAvgPool2d: mean over H, W; batchNorm: γ (x − μ)/√(σ² + ε) + β per channel; add: sum; concat: channels;
  * - flatten is the identity on NHWC memory;
  * - activations linear, relu, leakyRelu (alpha; 0.3 when absent, the Keras default), sigmoid, tanh,
  *   softplus (numerically stable: max(z, 0) + log1p(exp(−|z|))).
  * Written for clarity, not speed: plain loops, no shared code with the engine.
  */
 import { ShapeError } from "../errors.js";
-import { windowAxis } from "../model/shapes.js";
-import type { ActivationName, Layer, ModelSpec } from "../model/types.js";
+import { normalizeSpec } from "../model/graph.js";
+import { DEFAULT_LEAKY_ALPHA, type ActivationName, type Layer, type LooseModelSpec, type ModelSpec } from "../model/types.js";
 
 export interface ReferenceForward {
   /** Final layer output (logits for a softmax-head classifier), length m. */
@@ -23,8 +25,7 @@ export interface ReferenceForward {
   preActivations: Float64Array[];
 }
 
-/** Keras' default LeakyReLU slope, used when a layer gives no `alpha`. */
-export const DEFAULT_LEAKY_ALPHA = 0.3;
+export { DEFAULT_LEAKY_ALPHA };
 
 function activate(z: number, act: ActivationName, alpha: number): number {
   switch (act) {
@@ -61,135 +62,157 @@ function dense(x: Float64Array, kernel: Float64Array, bias: Float64Array, units:
   return y;
 }
 
-function conv2d(x: Float64Array, shape: readonly number[], l: Extract<Layer, { type: "conv2d" }>): Float64Array {
+/** Grouped, dilated NHWC convolution with explicit pads; kernel kh×kw×(inC/groups)×outC. */
+function conv2d(x: Float64Array, shape: readonly number[], out: readonly number[], l: Extract<Layer, { type: "conv2d" }>): Float64Array {
   const [h, w, c] = shape;
+  const [oh, ow, f] = out;
   const [kh, kw] = l.kernelSize;
   const [sh, sw] = l.strides;
-  const f = l.filters;
-  const ax = windowAxis(h, kh, sh, l.padding);
-  const aw = windowAxis(w, kw, sw, l.padding);
-  const y = new Float64Array(ax.out * aw.out * f); // oh×ow×f, NHWC
-  for (let oy = 0; oy < ax.out; oy++) {
-    for (let ox = 0; ox < aw.out; ox++) {
-      const o = (oy * aw.out + ox) * f;
-      for (let k = 0; k < f; k++) y[o + k] = l.bias[k];
-      for (let dy = 0; dy < kh; dy++) {
-        const iy = oy * sh + dy - ax.padBefore;
-        if (iy < 0 || iy >= h) continue;
-        for (let dx = 0; dx < kw; dx++) {
-          const ix = ox * sw + dx - aw.padBefore;
-          if (ix < 0 || ix >= w) continue;
-          for (let ci = 0; ci < c; ci++) {
-            const xv = x[(iy * w + ix) * c + ci];
-            const kBase = ((dy * kw + dx) * c + ci) * f; // kernel kh×kw×inC×outC
-            for (let k = 0; k < f; k++) y[o + k] += xv * l.kernel[kBase + k];
+  const [dh, dw] = l.dilations;
+  const cg = c / l.groups; // input channels per group
+  const fg = f / l.groups; // filters per group
+  const y = new Float64Array(oh * ow * f); // oh×ow×f, NHWC
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      for (let k = 0; k < f; k++) {
+        const g = Math.floor(k / fg);
+        let acc = l.bias[k];
+        for (let dy = 0; dy < kh; dy++) {
+          const iy = oy * sh + dy * dh - l.pads[0];
+          if (iy < 0 || iy >= h) continue;
+          for (let dx = 0; dx < kw; dx++) {
+            const ix = ox * sw + dx * dw - l.pads[1];
+            if (ix < 0 || ix >= w) continue;
+            for (let ci = 0; ci < cg; ci++) acc += x[(iy * w + ix) * c + g * cg + ci] * l.kernel[((dy * kw + dx) * cg + ci) * f + k];
           }
         }
+        y[(oy * ow + ox) * f + k] = acc;
       }
     }
   }
   return y;
 }
 
-function pool2d(x: Float64Array, shape: readonly number[], l: Extract<Layer, { type: "maxPool2d" | "avgPool2d" }>): Float64Array {
+/** Max/average pooling with explicit pads (padded cells never win a max; counted in the mean only with countIncludePad). */
+function pool2d(x: Float64Array, shape: readonly number[], out: readonly number[], l: Extract<Layer, { type: "maxPool2d" | "avgPool2d" }>): Float64Array {
   const [h, w, c] = shape;
+  const [oh, ow] = out;
   const [ph, pw] = l.poolSize;
   const [sh, sw] = l.strides;
-  const ax = windowAxis(h, ph, sh, l.padding);
-  const aw = windowAxis(w, pw, sw, l.padding);
   const isMax = l.type === "maxPool2d";
-  const y = new Float64Array(ax.out * aw.out * c); // oh×ow×c, NHWC
-  for (let oy = 0; oy < ax.out; oy++) {
-    for (let ox = 0; ox < aw.out; ox++) {
+  const y = new Float64Array(oh * ow * c); // oh×ow×c, NHWC
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
       for (let ci = 0; ci < c; ci++) {
         let acc = isMax ? -Infinity : 0;
         let count = 0;
+        let padded = 0; // window cells inside the padded input (for countIncludePad)
         for (let dy = 0; dy < ph; dy++) {
-          const iy = oy * sh + dy - ax.padBefore;
-          if (iy < 0 || iy >= h) continue;
+          const iy = oy * sh + dy - l.pads[0];
           for (let dx = 0; dx < pw; dx++) {
-            const ix = ox * sw + dx - aw.padBefore;
-            if (ix < 0 || ix >= w) continue;
+            const ix = ox * sw + dx - l.pads[1];
+            if (iy >= -l.pads[0] && iy < h + l.pads[2] && ix >= -l.pads[1] && ix < w + l.pads[3]) padded++;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
             const v = x[(iy * w + ix) * c + ci];
             if (isMax) acc = v > acc ? v : acc;
             else acc += v;
             count++;
           }
         }
-        y[(oy * aw.out + ox) * c + ci] = isMax ? acc : acc / count;
+        y[(oy * ow + ox) * c + ci] = isMax ? acc : acc / (l.countIncludePad ? padded : count);
       }
     }
   }
   return y;
 }
 
-function outputShape(layer: Layer, input: readonly number[], y: Float64Array): number[] {
-  switch (layer.type) {
-    case "dense":
-      return [layer.units];
-    case "flatten":
-      return [y.length];
-    case "activation":
-      return [...input];
-    case "conv2d":
-      return [
-        windowAxis(input[0], layer.kernelSize[0], layer.strides[0], layer.padding).out,
-        windowAxis(input[1], layer.kernelSize[1], layer.strides[1], layer.padding).out,
-        layer.filters,
-      ];
-    default:
-      return [
-        windowAxis(input[0], layer.poolSize[0], layer.strides[0], layer.padding).out,
-        windowAxis(input[1], layer.poolSize[1], layer.strides[1], layer.padding).out,
-        input[2],
-      ];
+function globalAvgPool(x: Float64Array, shape: readonly number[]): Float64Array {
+  const [h, w, c] = shape;
+  const y = new Float64Array(c);
+  for (let p = 0; p < h * w; p++) for (let ci = 0; ci < c; ci++) y[ci] += x[p * c + ci];
+  for (let ci = 0; ci < c; ci++) y[ci] /= h * w;
+  return y;
+}
+
+function batchNorm(x: Float64Array, l: Extract<Layer, { type: "batchNorm" }>): Float64Array {
+  const c = l.gamma.length;
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const ch = i % c;
+    y[i] = (l.gamma[ch] * (x[i] - l.mean[ch])) / Math.sqrt(l.variance[ch] + l.epsilon) + l.beta[ch];
   }
+  return y;
+}
+
+/** Channel concatenation of NHWC tensors with equal leading axes. */
+function concat(xs: Float64Array[], shapes: (readonly number[])[]): Float64Array {
+  const cs = shapes.map((s) => s[s.length - 1]);
+  const total = cs.reduce((a, b) => a + b, 0);
+  const pixels = xs[0].length / cs[0];
+  const y = new Float64Array(pixels * total);
+  for (let p = 0; p < pixels; p++) {
+    let at = p * total;
+    xs.forEach((x, k) => {
+      for (let ci = 0; ci < cs[k]; ci++) y[at + ci] = x[p * cs[k] + ci];
+      at += cs[k];
+    });
+  }
+  return y;
 }
 
 /**
- * Forward pass of one point in float64.
+ * Forward pass of one point in float64 through the network graph (nodes in topological order).
  * @example
  * referenceForward({ inputShape: [1], head: "none", layers: [
  *   { type: "dense", units: 1, kernel: Float64Array.of(2), bias: Float64Array.of(-1), activation: "relu" }] }, [3]).output
  * // Float64Array [5]
  */
-export function referenceForward(spec: ModelSpec, x: ArrayLike<number>): ReferenceForward {
+export function referenceForward(loose: ModelSpec | LooseModelSpec, x: ArrayLike<number>): ReferenceForward {
+  const { spec, shapes } = normalizeSpec(loose);
   const d = spec.inputShape.reduce((a, b) => a * b, 1);
   if (x.length !== d) throw new ShapeError(`referenceForward: input has ${x.length} values, expected d = ${d} (shape [${spec.inputShape}])`);
-  let cur: Float64Array = Float64Array.from(x);
-  let shape: number[] = [...spec.inputShape];
+  const input = Float64Array.from(x);
   const layerOutputs: Float64Array[] = [];
   const preActivations: Float64Array[] = [];
-  for (const layer of spec.layers) {
+  spec.layers.forEach((layer, i) => {
+    const ins = layer.inputs.map((j) => (j < 0 ? input : layerOutputs[j]));
+    const inShapes = layer.inputs.map((j) => (j < 0 ? spec.inputShape : shapes[j]));
+    const cur = ins[0];
     let pre: Float64Array;
-    let out: Float64Array;
     switch (layer.type) {
       case "dense":
-        if (cur.length * layer.units !== layer.kernel.length)
-          throw new ShapeError(`referenceForward: dense kernel has ${layer.kernel.length} values, expected ${cur.length}×${layer.units}`);
         pre = dense(cur, layer.kernel, layer.bias, layer.units);
-        out = applyActivation(pre, layer.activation, layer.alpha);
         break;
       case "conv2d":
-        pre = conv2d(cur, shape, layer);
-        out = applyActivation(pre, layer.activation, layer.alpha);
+        pre = conv2d(cur, inShapes[0], shapes[i], layer);
+        break;
+      case "maxPool2d":
+      case "avgPool2d":
+        pre = pool2d(cur, inShapes[0], shapes[i], layer);
+        break;
+      case "globalAvgPool2d":
+        pre = globalAvgPool(cur, inShapes[0]);
+        break;
+      case "batchNorm":
+        pre = batchNorm(cur, layer);
+        break;
+      case "add":
+        pre = new Float64Array(cur.length);
+        for (const v of ins) for (let k = 0; k < v.length; k++) pre[k] += v[k];
+        break;
+      case "concat":
+        pre = concat(ins, inShapes);
         break;
       case "activation":
-        pre = cur;
-        out = applyActivation(cur, layer.activation, layer.alpha);
-        break;
       case "flatten":
-        pre = out = cur;
+        pre = cur;
         break;
-      default:
-        pre = out = pool2d(cur, shape, layer);
     }
-    shape = outputShape(layer, shape, out);
+    const act = "activation" in layer ? layer.activation : "linear";
     preActivations.push(pre);
-    layerOutputs.push(out);
-    cur = out;
-  }
-  return { output: cur, layerOutputs, preActivations };
+    layerOutputs.push(act === "linear" ? pre : applyActivation(pre, act, "alpha" in layer ? layer.alpha : undefined));
+  });
+  return { output: layerOutputs[layerOutputs.length - 1], layerOutputs, preActivations };
 }
 
 /** Numerically stable softmax (shifted by the maximum), in float64. */

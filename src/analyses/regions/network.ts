@@ -7,7 +7,8 @@
 import type { Arena } from "../../engine/arena.js";
 import { NonFiniteError, ShapeError, UnsupportedLayerError } from "../../errors.js";
 import type { Model } from "../../model/model.js";
-import { windowAxis } from "../../model/shapes.js";
+import { windowPlacement } from "../../model/shapes.js";
+import { requireChainSubset } from "../../model/legacyChain.js";
 import type { Conv2dLayer, FlattenLayer, Layer, Pool2dLayer } from "../../model/types.js";
 import type { WindowGeometry } from "../../engine/plan.js";
 
@@ -66,6 +67,7 @@ export function piecewiseLinearNet(arena: Arena, model: Model): PwlNet {
   if (!byModel) cache.set(arena, (byModel = new WeakMap()));
   const hit = byModel.get(model);
   if (hit) return hit;
+  requireChainSubset(model, "exact linear regions");
   const steps: PwlStep[] = [];
   let shape = [...model.inputShape];
   let size = model.inputSize;
@@ -77,7 +79,7 @@ export function piecewiseLinearNet(arena: Arena, model: Model): PwlNet {
       return;
     }
     if (layer.type === "maxPool2d" || layer.type === "avgPool2d") {
-      const geo = windowGeometry(shape, layer.poolSize, layer.strides, layer.padding, shape[2]);
+      const geo = windowGeometry(shape, layer, shape[2]);
       const outSize = geo.oh * geo.ow * geo.c;
       if (layer.type === "maxPool2d") {
         const windows = arena.putI32(windowTable(geo));
@@ -92,7 +94,7 @@ export function piecewiseLinearNet(arena: Arena, model: Model): PwlNet {
       size = outSize;
       return;
     }
-    const unit = layer as Exclude<Layer, Pool2dLayer | FlattenLayer>;
+    const unit = layer as Extract<Layer, { activation: unknown }>;
     const act = unit.activation;
     if (act !== "linear" && act !== "relu" && act !== "leakyRelu") {
       throw new UnsupportedLayerError(`exact linear regions: layer ${i} has activation ${act}; supported are relu, leakyRelu and linear`);
@@ -105,7 +107,7 @@ export function piecewiseLinearNet(arena: Arena, model: Model): PwlNet {
       bias = arena.putF64(layer.bias);
       shape = [outSize];
     } else if (layer.type === "conv2d") {
-      const geo = windowGeometry(shape, layer.kernelSize, layer.strides, layer.padding, layer.filters);
+      const geo = windowGeometry(shape, layer, layer.filters);
       outSize = geo.oh * geo.ow * geo.oc;
       const { k, b } = unrollConv(geo, layer, i);
       kernel = arena.putF64(k);
@@ -141,10 +143,11 @@ export function u64View(arena: Arena, ptr: number, len: number): BigUint64Array 
   return new BigUint64Array(arena.memory.buffer, ptr, len);
 }
 
-function windowGeometry(shape: number[], win: [number, number], strides: [number, number], padding: "valid" | "same", oc: number): WindowGeometry {
+function windowGeometry(shape: number[], layer: Conv2dLayer | Pool2dLayer, oc: number): WindowGeometry {
   const [h, w, c] = shape;
-  const y = windowAxis(h, win[0], strides[0], padding), x = windowAxis(w, win[1], strides[1], padding);
-  return { h, w, c, kh: win[0], kw: win[1], sh: strides[0], sw: strides[1], padT: y.padBefore, padL: x.padBefore, oh: y.out, ow: x.out, oc };
+  const win = layer.type === "conv2d" ? layer.kernelSize : layer.poolSize;
+  const y = windowPlacement(shape, layer);
+  return { h, w, c, kh: win[0], kw: win[1], sh: layer.strides[0], sw: layer.strides[1], padT: y.padT, padL: y.padL, oh: y.oh, ow: y.ow, oc };
 }
 
 /** Each max-pool output's window: outSize×(kh·kw + 1) i32, its cell count then its NHWC input indices in scan order. */
