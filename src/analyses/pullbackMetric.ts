@@ -17,8 +17,8 @@ import { rankTolerance } from "./dim.js";
 import { resolveOutput } from "./jacobian.js";
 
 export interface PullbackMetricOptions {
-  /** Layer index whose output metric is pulled back (default: the last layer, the logits). */
-  layer?: number;
+  /** Node (index or name) whose output metric is pulled back (default: the last node, the logits). */
+  layer?: number | string;
   rankTol?: number;
   /** Full d×d eigenbasis (kernel vectors included). */
   full?: boolean;
@@ -94,7 +94,7 @@ export const pullbackMetricJob: Job = {
 
 /** The pullback g = Jᵀ J of a layer's Euclidean metric, as eigen-decomposition, rank and kernel dimension. */
 export async function pullbackMetric(rt: Runtime, model: Model, X: BatchInput, opts: PullbackMetricOptions & CallOptions = {}): Promise<PullbackMetricResult> {
-  const { out: r, meta, n } = await rt.map("pullbackMetric", model, X, opts, { layer: opts.layer, rankTol: opts.rankTol, full: !!opts.full });
+  const { out: r, meta, n } = await rt.map("pullbackMetric", model, X, opts, { layer: typeof opts.layer === "string" ? model.nodeIndex(opts.layer) : opts.layer, rankTol: opts.rankTol, full: !!opts.full });
   return {
     n,
     d: meta.d as number,
