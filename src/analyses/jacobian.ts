@@ -2,6 +2,9 @@
  * engine.jacobian: exact input Jacobians J(x) = ∂output/∂x of logits, log-probabilities, probabilities or
  * any layer's output, assembled from each point's activation pattern (see engine/jacobianPass.ts).
  */
+import type { Runtime, CallOptions } from "../engine/runtime.js";
+import type { Model } from "../model/model.js";
+import type { BatchInput } from "../engine/batch.js";
 import { OptionError } from "../errors.js";
 import { forwardPass } from "../engine/forwardPass.js";
 import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
@@ -72,3 +75,9 @@ export const jacobianJob: Job = {
     });
   },
 };
+
+/** Exact input Jacobians of a batch, n×m×d. */
+export async function jacobian(rt: Runtime, model: Model, X: BatchInput, opts: JacobianOptions & CallOptions = {}): Promise<JacobianResult> {
+  const { out, meta, n } = await rt.map("jacobian", model, X, opts, { output: opts.output }, opts.out ? { data: opts.out } : undefined);
+  return { data: out.data as Float32Array, shape: [n, meta.m as number, model.inputSize] };
+}
