@@ -3,6 +3,9 @@
  * first tensor) stays out of the CLI's output and the test log (issue 12, item 9): src/tfjsQuiet.ts is the one
  * import of tfjs and sets its PROD flag.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect, test, vi } from "vitest";
 import { foliate } from "./run.js";
 
@@ -34,4 +37,12 @@ test("tfjs imported through src/tfjsQuiet.ts warns nothing at its first CPU tens
     warn.mockRestore();
     log.mockRestore();
   }
+});
+
+test("src/ loads @tensorflow/tfjs only through src/tfjsQuiet.ts (type-only imports aside)", () => {
+  const src = fileURLToPath(new URL("../../src", import.meta.url));
+  const offenders = (readdirSync(src, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(".ts") && f !== "tfjsQuiet.ts")
+    .filter((f) => /^import (?!type )[^;]*from "@tensorflow\/tfjs";|await import\("@tensorflow\/tfjs"\)/m.test(readFileSync(join(src, f), "utf8")));
+  expect(offenders).toEqual([]);
 });
