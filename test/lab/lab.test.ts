@@ -41,8 +41,8 @@ function digest(paths: string[]): string {
 
 /**
  * Build lab/dist unless it was built by this test from the same sources (lab/, the engine's dist/ and
- * build/*.wasm), compared by content: `npm test` rewrites dist/ before every run, so modification times would
- * force a rebuild every time.
+ * build/*.wasm), compared by content: a `tsc` run rewrites every file of dist/ with the same content, so
+ * modification times would force needless rebuilds.
  */
 function ensureLabBuilt(): void {
   const stamp = join(root, "lab/dist/.sources.sha256");
