@@ -14,6 +14,15 @@ import { serveStatic } from "./staticServer.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const CHROMIUM = "/usr/bin/chromium";
+
+/** Stop with the install command when the browser is missing (never a silent skip). */
+function requireChromium(): void {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}: npm test drives the lab in headless Chromium. Install it with ` +
+        `"apt-get install chromium" (Debian/Ubuntu, as root; .ci/run does this before npm test) and run the tests again.`,
+    );
+}
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** A digest of the files under the given paths (paths and contents; lab/dist excluded). */
@@ -32,8 +41,8 @@ function digest(paths: string[]): string {
 
 /**
  * Build lab/dist unless it was built by this test from the same sources (lab/, the engine's dist/ and
- * build/*.wasm), compared by content: `npm test` rewrites dist/ before every run, so modification times would
- * force a rebuild every time.
+ * build/*.wasm), compared by content: a `tsc` run rewrites every file of dist/ with the same content, so
+ * modification times would force needless rebuilds.
  */
 function ensureLabBuilt(): void {
   const stamp = join(root, "lab/dist/.sources.sha256");
@@ -52,7 +61,7 @@ describe("browser lab in headless Chromium", () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) return; // the test fails below, by name, rather than being reported as skipped
+    requireChromium(); // fails every test of this file with the install command
     ensureLabBuilt();
     server = await serveStatic(join(root, "lab/dist"));
     plainServer = await serveStatic(join(root, "lab/dist"), false);
@@ -73,8 +82,7 @@ describe("browser lab in headless Chromium", () => {
   });
 
   it("loads, trains, draws leaves through a clicked point, with no console error", async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install -y chromium); .ci/run does this before npm test`);
+    requireChromium();
     await page.goto(server.url);
     await page.waitForSelector("body[data-state=ready]", { timeout: 30_000 });
     const isolated = await page.evaluate(() => globalThis.crossOriginIsolated);
@@ -127,7 +135,7 @@ describe("browser lab in headless Chromium", () => {
   }, 120_000);
 
   it("without cross-origin isolation the engine copies results instead of sharing them, and the lab still works", async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}`);
+    requireChromium();
     const plain = await context.newPage();
     const errors: string[] = [];
     plain.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
