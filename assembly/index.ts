@@ -22,7 +22,7 @@ export { formanUndirected, formanDirected } from "./forman";
 export { connectedComponents, hopSumsQueue, bitsetAdjacency, hopSumsBitset } from "./hops";
 export { denseForwardF64, denseJacobianF64 } from "./dense64";
 export { simecStepsF64, simecWorkSize } from "./simec";
-export { netForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64 } from "./leafNet64";
+export { netForwardF64 as leafNetForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64 } from "./leafNet64";
 export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";
 export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
 export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";

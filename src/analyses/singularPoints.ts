@@ -74,7 +74,7 @@ export const leafRankJob: Job = {
     for (let i = 0; i < count; i++) {
       const p = Xi[i * d];
       arena.f64(x, d).set(o.X.subarray(p * d, (p + 1) * d));
-      k.netForwardF64(table, L, x, z, a, s, bits, net.words, 0);
+      k.leafNetForwardF64(table, L, x, z, a, s, bits, net.words, 0);
       const r = rankHere();
       (out.rank as Int32Array)[base + i] = r;
       // Units on a boundary: flip them all and take the rank across.
@@ -88,7 +88,7 @@ export const leafRankJob: Job = {
         }
       });
       if (flipped) {
-        k.netForwardF64(table, L, x, z, a, s, bits, net.words, 1);
+        k.leafNetForwardF64(table, L, x, z, a, s, bits, net.words, 1);
         (out.rankOther as Int32Array)[base + i] = rankHere();
       } else (out.rankOther as Int32Array)[base + i] = r;
     }
