@@ -26,7 +26,8 @@ async function gunzipNode(bytes: Uint8Array, limit: number): Promise<Uint8Array>
   });
 }
 
-async function gunzipStream(bytes: Uint8Array, limit: number): Promise<Uint8Array> {
+/** Inflate with the web platform's DecompressionStream (the browser route; exported for tests). */
+export async function gunzipStream(bytes: Uint8Array, limit: number): Promise<Uint8Array> {
   const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
