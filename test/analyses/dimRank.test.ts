@@ -143,3 +143,35 @@ describe("DIM rank from what can vanish", () => {
     await expect(engine.dim(model, X, { rankTol: 1 })).rejects.toThrow(/rankTol/);
   });
 });
+
+describe("singular points of the DIM under the same rule", () => {
+  const d = 12, C = 10;
+  const X = randomPoints(60, d, 5);
+
+  test("tiny probabilities are not singular; the DIM's rank agrees (9 at every point)", async () => {
+    const model = sharpened(randomMlp([d, 32, 32, C], 3), 4);
+    const [sp, dim] = await Promise.all([engine.singularPoints(model, X), engine.dim(model, X)]);
+    expect(sp.count).toBe(0);
+    for (let i = 0; i < dim.n; i++) expect(dim.rank[i]).toBe(C - 1);
+  });
+
+  test("classes whose float64 probability is exactly 0 lower the rank: singular, with the DIM's rank", async () => {
+    const model = sharpened(randomMlp([d, 32, 32, C], 3), 3000);
+    const [sp, dim] = await Promise.all([engine.singularPoints(model, X), engine.dim(model, X)]);
+    let expected = 0;
+    for (let i = 0; i < dim.n; i++) {
+      const p = softmax(referenceForward(model, X.subarray(i * d, (i + 1) * d)).output);
+      const present = count(p, C, (v) => v > 0);
+      if (present - 1 < C - 1) expected++;
+      const at = Array.from(sp.index).indexOf(i);
+      if (present < C) {
+        expect(at).toBeGreaterThanOrEqual(0);
+        // the geometric rank (exact: every present class counts) bounds the DIM's numerical one
+        expect(sp.rankBefore[at]).toBe(present - 1);
+        expect(dim.rank[i]).toBeLessThanOrEqual(present - 1);
+      }
+    }
+    expect(expected).toBeGreaterThan(0);
+    expect(sp.count).toBe(expected);
+  });
+});
