@@ -9,7 +9,8 @@ import { createEngine, Model, type Engine } from "../../src/index.js";
 import { jacobiEigh } from "../../src/reference/eigh.js";
 import { referenceForward, softmax } from "../../src/reference/forward.js";
 import { referenceDenseJacobian } from "../../src/reference/jacobian.js";
-import { randomMlp, randomPoints } from "../support/models.js";
+import { randomCnn, randomMlp, randomPoints } from "../support/models.js";
+import { fdJacobian, pointsAwayFromKinks } from "../support/reference.js";
 
 let engine: Engine;
 beforeAll(async () => {
@@ -38,8 +39,8 @@ function referenceDim(J: Float64Array, p: Float64Array, C: number, d: number): F
   return D;
 }
 
-function reference(model: Model, x: ArrayLike<number>, C: number, d: number) {
-  const J = referenceDenseJacobian(model, x);
+function reference(model: Model, x: ArrayLike<number>, C: number, d: number, jacobian = referenceDenseJacobian) {
+  const J = jacobian(model, x);
   const p = softmax(referenceForward(model, x).output);
   const D = referenceDim(J, p, C, d);
   return { p, D, values: jacobiEigh(D, d).values };
@@ -174,4 +175,28 @@ describe("singular points of the DIM under the same rule", () => {
     expect(expected).toBeGreaterThan(0);
     expect(sp.count).toBe(expected);
   });
+});
+
+test("a CNN with max and average pooling at saturated probabilities: rank C − 1 wherever the float64 spectrum resolves it", async () => {
+  // 10×10 images: conv 3×3 (8) relu, max-pool 2, conv 3×3 same (12) relu, avg-pool 2, dense 10; logits × 14.
+  // Reference Jacobian: float64 central differences (exact inside a linear region, h = 1e-4: rounding ~1e-12).
+  const d = 100, C = 10, r = C - 1;
+  const model = sharpened(randomCnn(10, 10, 1, C, 4), 14);
+  const X = pointsAwayFromKinks(model, randomPoints(200, d, 9, 0, 1), d, 24, 1e-3);
+  const res = await engine.dim(model, X);
+  let fullTiny = 0, minP = 1;
+  for (let i = 0; i < res.n; i++) {
+    const ref = reference(model, X.subarray(i * d, (i + 1) * d), C, d, (m, x) => fdJacobian(m, x, "logits", 1e-4));
+    const top = ref.values[0];
+    let noise = 0;
+    for (let j = r; j < d; j++) noise = Math.max(noise, Math.abs(ref.values[j]));
+    minP = Math.min(minP, ...ref.p);
+    const sure = count(ref.values, r, (v) => v > 1e-10 * top);
+    expect(res.rank[i]).toBeGreaterThanOrEqual(sure);
+    expect(res.rank[i]).toBeLessThanOrEqual(count(ref.values, r, (v) => v > 10 * noise));
+    if (sure === r && ref.values[r - 1] < 1e-6 * top) fullTiny++; // where λ_i > 1e-6 λ₁ said rank < C − 1
+  }
+  expect(minP).toBeLessThan(1e-9);
+  expect(fullTiny).toBeGreaterThan(0);
+  console.log(`CNN: min p ${minP.toExponential(1)}, resolved full rank with λ9 < 1e-6 λ1 at ${fullTiny}/${res.n}, rank < C − 1 at ${count(res.rank, res.n, (v) => v < r)}`);
 });
