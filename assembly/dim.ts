@@ -72,8 +72,11 @@ function smallGram(m: i32, d: i32, j: usize, f: usize, k: usize, tmp: usize): vo
 /**
  * Low-rank route: the top r eigenpairs of g = Jᵀ F Fᵀ J (d×d) from the m×m matrix K = Fᵀ J Jᵀ F, r ≤ min(m, d).
  * Eigenvalues (r f64, descending, clamped ≥ 0) to `values`; unit eigenvectors v_i ∝ Jᵀ F u_i as rows of
- * `vectors` (r×d f32), made orthonormal by modified Gram–Schmidt in f64, completed from the standard basis
- * where an eigenvalue is numerically zero. Returns the numerical rank: #{λ_i > rankTol · λ_0} (0 if λ_0 ≤ 0).
+ * `vectors` (r×d f32), made orthonormal by modified Gram–Schmidt in f64 (which also removes what the
+ * eigensolver's error leaks from large eigenvalues into the image of a small one), completed from the standard
+ * basis where λ_i ≤ rankTol · λ_0 or Jᵀ F u_i vanishes against the rows above. The DIM passes rankTol = 0
+ * (every positive eigenvalue gets its Jᵀ F u_i) and decides its rank with dimRankF32.
+ * Returns #{λ_i > rankTol · λ_0} (0 if λ_0 ≤ 0).
  * work (f64): 4·m·m + 6·m + (r + 1)·d values.
  */
 export function lowRankEigF32(m: i32, d: i32, j: usize, f: usize, r: i32, rankTol: f64, values: usize, vectors: usize, work: usize): i32 {
