@@ -95,7 +95,6 @@ describe("DIM rank from what can vanish", () => {
     // the points this is about: probabilities far below 1e-6, and full rank with λ_{C−1} < 1e-6 λ₁
     expect(minP).toBeLessThan(1e-9);
     expect(fullTiny).toBeGreaterThan(0);
-    console.log(`scale ${scale}: min p ${minP.toExponential(1)}, full rank with λ9 < 1e-6 λ1 at ${fullTiny}/${res.n}, rank < C−1 at ${count(res.rank, res.n, (v) => v < r)}`);
   });
 
   test.each([1, 8])("a width-2 bottleneck (logits × %i): rank 2, as the float64 spectrum says", async (scale) => {
@@ -198,5 +197,4 @@ test("a CNN with max and average pooling at saturated probabilities: rank C − 
   }
   expect(minP).toBeLessThan(1e-9);
   expect(fullTiny).toBeGreaterThan(0);
-  console.log(`CNN: min p ${minP.toExponential(1)}, resolved full rank with λ9 < 1e-6 λ1 at ${fullTiny}/${res.n}, rank < C − 1 at ${count(res.rank, res.n, (v) => v < r)}`);
 });
