@@ -6,7 +6,7 @@ export { conv2dF32, conv2dVjpF32 } from "./conv";
 export { maxPoolF32, maxPoolRouteF32, avgPoolF32 } from "./pool";
 export { denseVjpF32 } from "./jacobian";
 export { signBitsF32, fnv64 } from "./pattern";
-export { fisherFactorF64, lowRankEigF32, denseMetricF32, denseEigF64 } from "./dim";
+export { fisherFactorF64, lowRankEigF32, dimRankF32, denseMetricF32, denseEigF64 } from "./dim";
 export { softmaxF32, softmaxJacobianF32 } from "./softmax";
 export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64, gemmRowsF32 } from "./gemm";

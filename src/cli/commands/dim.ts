@@ -11,7 +11,7 @@ export const dimCommand: CliCommand = {
   options: (cmd) => {
     batchOptions(cmd, "the eigenvalues (.npy: n×r float64; .json: eigenvalues, eigenvectors, rank)");
     cmd.option("--vectors <file.npy>", "also write the eigenvectors (n×r×d float32) to this .npy file");
-    cmd.option("--rank-tol <t>", "relative eigenvalue threshold of the numerical rank", "1e-6");
+    cmd.option("--rank-tol <t>", "optional extra cut: count only eigenvalues above t · λ1 (default 0: the rank drops only where probabilities vanish or the Jacobian loses rank)", "0");
   },
   examples: ["foliate dim model.json --data moons:test:200 --out eig.npy --vectors vec.npy"],
   async run([path], opts, ctx) {
