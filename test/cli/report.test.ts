@@ -47,7 +47,7 @@ test("the section registry contract: a plug-in section renders its chart, number
   expect(html).toContain("This section failed: boom &lt;b&gt;"); // escaped
   expect(html).toContain('<section id="plugin-demo">');
   expect(html).toContain("<title>T &lt;&amp;&gt;</title>");
-  expect(html).toMatch(/<figure><svg[^>]*>.*<\/svg><figcaption>predicted classes<\/figcaption><\/figure>/s);
+  expect(html).toMatch(/<figure style="width:\d+px"><svg[^>]*>.*<\/svg><figcaption>predicted classes<\/figcaption><\/figure>/s);
   expect(html).toContain("<td>60</td><td>60</td><td>the test</td>"); // number beside the published value
   expect(html).toContain("<td>forward</td><td>1.5</td><td>40000</td>"); // points/s from the timing
   expect(log).toContain("section broken failed: boom <b>");

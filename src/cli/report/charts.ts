@@ -14,7 +14,8 @@ const CONFIG = {
   mark: { aria: false },
   aria: false,
   axis: { labelFontSize: 10, titleFontSize: 11 },
-  legend: { labelFontSize: 10, titleFontSize: 11 },
+  // labels as long as the report's (network and data-set names) are shown whole, not cut at 160 px
+  legend: { labelFontSize: 10, titleFontSize: 11, labelLimit: 320 },
 };
 
 let chartCount = 0;
@@ -22,6 +23,8 @@ let chartCount = 0;
 /**
  * Render a Vega-Lite spec to an SVG string for inlining. Element ids (clip paths, gradients) are prefixed
  * per chart: inline SVGs share the document's id space, and two charts' "gradient_0" would collide.
+ * Rect marks (heat-map cells, bars) are drawn with crisp edges: anti-aliased edges of adjacent cells at
+ * fractional pixel positions each cover the shared pixel partly and leave a light hairline seam between them.
  */
 export async function renderChart(spec: Record<string, unknown>): Promise<string> {
   const prefix = `chart${++chartCount}-`;
@@ -37,7 +40,8 @@ export async function renderChart(spec: Record<string, unknown>): Promise<string
       .replace(/xlink:href=/g, "href=")
       .replace(/\bid="([^"]+)"/g, `id="${prefix}$1"`)
       .replace(/url\(#([^)]+)\)/g, `url(#${prefix}$1)`)
-      .replace(/href="#([^"]+)"/g, `href="#${prefix}$1"`);
+      .replace(/href="#([^"]+)"/g, `href="#${prefix}$1"`)
+      .replace(/<g class="mark-rect role-mark/g, '<g shape-rendering="crispEdges" class="mark-rect role-mark');
   } finally {
     view.finalize();
   }

@@ -27,7 +27,7 @@ const CSS = `
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:1100px;margin:2rem auto;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.5rem}
 .meta{color:#666;font-size:.9rem}.about{background:#f6f8fa;border-left:3px solid #4c78a8;padding:.5rem .8rem}
-figure{display:inline-block;vertical-align:top;margin:.5rem 1rem 1rem 0;max-width:520px}figcaption{font-size:.85rem;color:#444}
+figure{display:inline-block;vertical-align:top;margin:.5rem 1rem 1rem 0;max-width:100%;box-sizing:border-box}figure>svg{display:block;width:100%;height:auto}figcaption{font-size:.85rem;color:#444}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.85rem}th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:right}
 th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}caption{text-align:left;font-weight:600;padding:.3rem 0}
 .error{color:#b00;font-weight:600}code{background:#f0f0f0;padding:0 .2rem}nav li{margin:.1rem 0}`;
@@ -38,11 +38,22 @@ function table(caption: string, headers: string[], rows: (string | number)[][]):
     .join("")}</tbody></table>`;
 }
 
+/**
+ * A figure as wide as its chart's natural width and never wider than its container: the SVG then scales
+ * down with its viewBox (a chart with a fixed pixel width would otherwise overflow and be painted over by
+ * its neighbour), and the caption wraps at the chart's width instead of widening the figure.
+ */
+function figure(svg: string, caption: string): string {
+  const width = Number(/^<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1]);
+  const style = Number.isFinite(width) && width > 0 ? ` style="width:${width}px"` : "";
+  return `<figure${style}>${svg}<figcaption>${prose(caption)}</figcaption></figure>`;
+}
+
 function renderSection({ section, result, error, ms }: RenderedSection): string {
   const parts = [`<section id="${esc(section.id)}">`, `<h2>${esc(section.title)}</h2>`, `<p class="about">${prose(section.about)}</p>`];
   if (error) parts.push(`<p class="error">This section failed: ${esc(error)}</p>`);
   if (result) {
-    for (const f of result.figures) parts.push(`<figure>${f.svg}<figcaption>${prose(f.caption)}</figcaption></figure>`);
+    for (const f of result.figures) parts.push(figure(f.svg, f.caption));
     if (result.numbers.length)
       parts.push(table("Numbers", ["quantity", "value", "published / expected", "source"], result.numbers.map((n) => [n.name, `${typeof n.value === "number" && !Number.isInteger(n.value) ? n.value.toPrecision(4) : n.value}${n.unit ? ` ${n.unit}` : ""}`, n.published ? String(n.published.value) : "–", n.published?.source ?? ""])));
     for (const t of result.tables) parts.push(table(t.caption, t.headers, t.rows));
