@@ -28,14 +28,15 @@ body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2.5rem}
 .meta{color:#666;font-size:.9rem}.about{background:#f6f8fa;border-left:3px solid #4c78a8;padding:.5rem .8rem}
 figure{display:inline-block;vertical-align:top;margin:.5rem 1rem 1rem 0;max-width:100%;box-sizing:border-box}figure>svg{display:block;width:100%;height:auto}figcaption{font-size:.85rem;color:#444}
-table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.85rem}th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:right}
+.table{max-width:100%;overflow-x:auto}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.85rem}th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:right}
 th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}caption{text-align:left;font-weight:600;padding:.3rem 0}
 .error{color:#b00;font-weight:600}code{background:#f0f0f0;padding:0 .2rem}nav li{margin:.1rem 0}`;
 
 function table(caption: string, headers: string[], rows: (string | number)[][]): string {
-  return `<table><caption>${esc(caption)}</caption><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
+  // a table wider than the page scrolls inside its own box instead of widening the page
+  return `<div class="table"><table><caption>${esc(caption)}</caption><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((v) => `<td>${esc(typeof v === "number" && !Number.isInteger(v) ? v.toPrecision(4) : v)}</td>`).join("")}</tr>`)
-    .join("")}</tbody></table>`;
+    .join("")}</tbody></table></div>`;
 }
 
 /**
