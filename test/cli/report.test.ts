@@ -55,3 +55,12 @@ test("the section registry contract: a plug-in section renders its chart, number
   expect(summary).toMatch(/broken\s+FAILED/);
   expect(summary).toMatch(/plugin-demo\s+ok\s+[\d.]+ s\s+counts \d+\/\d+\/\d+/);
 });
+
+test("a table cell never shows NaN or Infinity: numbers that are not finite read as a dash", async () => {
+  const { cellText } = await import("../../src/cli/report/html.js");
+  expect(cellText(NaN)).toBe("— (not a number)");
+  expect(cellText(Infinity)).toBe("— (not a number)");
+  expect(cellText(0.123456)).toBe("0.1235");
+  expect(cellText(12)).toBe("12");
+  expect(cellText("— (why)")).toBe("— (why)");
+});

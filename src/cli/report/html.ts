@@ -32,10 +32,20 @@ figure{display:inline-block;vertical-align:top;margin:.5rem 1rem 1rem 0;max-widt
 th{background:#f0f0f0}td:first-child,th:first-child{text-align:left}caption{text-align:left;font-weight:600;padding:.3rem 0}
 .error{color:#b00;font-weight:600}code{background:#f0f0f0;padding:0 .2rem}nav li{margin:.1rem 0}`;
 
+/**
+ * A number as a table shows it: integers whole, others to 4 significant digits, and a value that is not a
+ * finite number as "—" (a section that can produce one says why in its own cell; NaN is never shown).
+ */
+export function cellText(v: string | number): string {
+  if (typeof v !== "number") return v;
+  if (!Number.isFinite(v)) return "— (not a number)";
+  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+}
+
 function table(caption: string, headers: string[], rows: (string | number)[][]): string {
   // a table wider than the page scrolls inside its own box instead of widening the page
   return `<div class="table"><table><caption>${esc(caption)}</caption><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((v) => `<td>${esc(typeof v === "number" && !Number.isInteger(v) ? v.toPrecision(4) : v)}</td>`).join("")}</tr>`)
+    .map((r) => `<tr>${r.map((v) => `<td>${esc(cellText(v))}</td>`).join("")}</tr>`)
     .join("")}</tbody></table></div>`;
 }
 
@@ -56,7 +66,7 @@ function renderSection({ section, result, error, ms }: RenderedSection): string 
   if (result) {
     for (const f of result.figures) parts.push(figure(f.svg, f.caption));
     if (result.numbers.length)
-      parts.push(table("Numbers", ["quantity", "value", "published / expected", "source"], result.numbers.map((n) => [n.name, `${typeof n.value === "number" && !Number.isInteger(n.value) ? n.value.toPrecision(4) : n.value}${n.unit ? ` ${n.unit}` : ""}`, n.published ? String(n.published.value) : "–", n.published?.source ?? ""])));
+      parts.push(table("Numbers", ["quantity", "value", "published / expected", "source"], result.numbers.map((n) => [n.name, `${cellText(n.value)}${n.unit ? ` ${n.unit}` : ""}`, n.published ? String(n.published.value) : "–", n.published?.source ?? ""])));
     for (const t of result.tables) parts.push(table(t.caption, t.headers, t.rows));
     for (const note of result.notes ?? []) parts.push(`<p>${prose(note)}</p>`);
     parts.push(table(`Timings (section total ${(ms / 1000).toFixed(2)} s)`, ["step", "ms", "points/s"], result.timings.map((t) => [t.what, t.ms.toFixed(1), t.points ? Math.round((t.points / t.ms) * 1000) : "–"])));
