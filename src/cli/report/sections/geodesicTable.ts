@@ -160,7 +160,7 @@ export async function geodesicTable(ctx: Pick<ReportContext, "engine" | "quick" 
         s.id, i, sci(pStart), fmt(length), stop, new Set(cut.regionHash).size - 1,
         Number.isFinite(residual) ? sci(residual) : "— (no three equally spaced vertices in one region)",
         fmt(chord), fmt(chord / length, 4),
-        reached ? `${fmt(leafLength)} (${fmt(leafLength / length, 4)}×)` : `— (the leaf path ends ${sci(miss)} away: it crosses other regions)`,
+        reached ? `${fmt(leafLength)} (${fmt(leafLength / length, 4)}×)` : `— (the data-leaf path towards this end stops ${sci(miss)} from it)`,
         fmt(euclidean), fmt(Math.hypot(...Array.from(x1, (v, c) => v - x0[c]))),
       ]);
     }
