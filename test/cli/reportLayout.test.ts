@@ -4,7 +4,7 @@
  * by its neighbour), figures do not overlap, the page does not scroll sideways, and heat-map cells are drawn
  * without seams.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -42,15 +42,29 @@ describe("the report in headless Chromium", () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) return; // the tests fail below, by name, rather than being reported as skipped
     dir = mkdtempSync(join(tmpdir(), "foliate-report-layout-"));
-    const r = await foliate(["start", "--quick", "--out", join(dir, "report"), "--cache", join(dir, "cache"), "--workers", "2", "-q"], 170_000);
+    const r = await foliate(["start", "--quick", "--out", join(dir, "report"), "--cache", join(dir, "cache"), "--workers", "2", "-q"], 360_000);
     if (r.code !== 0) throw new Error(`foliate start --quick failed: ${r.stderr}`);
     report = pathToFileURL(join(dir, "report", "index.html")).href;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-  }, 200_000);
+  }, 400_000);
 
   afterAll(async () => {
     await browser?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shows no NaN in any table, and puts the papers' published values beside ours, one row each", async () => {
+    if (!browser) throw missing();
+    const html = readFileSync(new URL(report), "utf8");
+    const text = html.replace(/<svg.*?<\/svg>/gs, "");
+    expect(text).not.toMatch(/>\s*NaN\b|\bNaN\s*</);
+    for (const id of ["dim-spectra", "ricci-flow"]) {
+      const section = html.slice(html.indexOf(`<section id="${id}">`), html.indexOf("</section>", html.indexOf(`<section id="${id}">`)));
+      expect(section).toContain("<caption>Published values beside ours:");
+      expect(section).toContain("<th>paper&#39;s setting</th>".replace("&#39;", "'"));
+    }
+    expect(html).toMatch(/<td>median log₁₀ λ₁ on MNIST<\/td><td>[^<]*<\/td><td>−1.78<\/td><td>[-+]\d\.\d\d<\/td>/);
+    expect(html).toMatch(/<td>fraction of well-trained networks with ρ_10 &lt; 0<\/td>/);
   });
 
   for (const width of [1400, 800]) {
