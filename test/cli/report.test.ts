@@ -64,3 +64,12 @@ test("a table cell never shows NaN or Infinity: numbers that are not finite read
   expect(cellText(12)).toBe("12");
   expect(cellText("— (why)")).toBe("— (why)");
 });
+
+test("heat-map cells share their edges exactly (drawn with crisp edges, so no seam and no 1-px gap)", async () => {
+  const cells = Array.from({ length: 37 }, (_, i) => ({ x: -2.18 + i * (4.38 / 37), x2: -2.18 + (i + 1) * (4.38 / 37) }));
+  const svg = await renderChart({ width: 437, height: 40, data: { values: cells }, mark: "rect", encoding: { x: { field: "x", type: "quantitative", scale: { domain: [-2.18, 2.2], nice: false } }, x2: { field: "x2" } } });
+  expect(svg).toContain('<g shape-rendering="crispEdges" class="mark-rect role-mark');
+  const edges = [...svg.matchAll(/d="M([-\d.e]+),[-\d.e]+H([-\d.e]+)V/g)].map((m) => [m[1], m[2]]).sort((a, b) => Number(a[0]) - Number(b[0]));
+  expect(edges).toHaveLength(37);
+  for (let i = 1; i < edges.length; i++) expect(edges[i][0]).toBe(edges[i - 1][1]);
+});
