@@ -123,7 +123,7 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
       try {
         const state = await parent.getState();
         if (state === "unknown") throw new RunStateError(`run "${run}" was removed from Redis while it ran`);
-        const counts = await parent.getDependenciesCount({ processed: true });
+        const counts = await parent.getDependenciesCount();
         const now = Date.now();
         if (now - lastWorkerCheck > 1000) {
           workers = await queue.getWorkersCount();
@@ -133,7 +133,7 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
           done = counts.processed ?? 0;
           opts.onProgress?.({ done, total, workers });
         }
-        if (state === "failed") {
+        if (state === "failed" || (counts.failed ?? 0) > 0) { // a child failed for good (failParentOnFailure)
           const finished = new Set(Object.keys(await parent.getChildrenValues()).map((key) => key.slice(key.lastIndexOf(":") + 1)));
           for (const id of ids) {
             if (finished.has(id)) continue;
