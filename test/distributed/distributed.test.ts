@@ -180,6 +180,20 @@ describe("distributed runs over BullMQ equal the in-process runs bit for bit", (
     expect(manifest.shards).toBe(7); // 300 → 320 points per shard
     expect(manifest.files.map((f) => f.shard)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   }, 120_000);
+
+  test("leaves from 130 start points (map-shard, random directions from one seed) equal engine.leaves", async () => {
+    const X130 = X.subarray(0, 130 * D);
+    const o = { distribution: "data" as const, maxLength: 0.3, seed: 5 };
+    const r = await runDistributed("map-shard", { model, op: "leaves", X: X130, d: D, options: o, resultsDir: join(dir, "results"), shardSize: 64 }, { redis: redis.url, run: "leaves" });
+    const engine = await createEngine({ workers: 1 });
+    const ref = await engine.leaves(model, Float64Array.from(X130), o);
+    await engine.close();
+    expect(Array.from(r.arrays.vertices.data)).toEqual(ref.map((l) => l.vertices));
+    expect(bytes(r.arrays.length.data).equals(bytes(Float64Array.from(ref, (l) => l.length)))).toBe(true);
+    const points = Float64Array.from(ref.flatMap((l) => Array.from(l.points.subarray(0, l.vertices * D))));
+    expect(bytes(r.arrays.points.data).equals(bytes(points))).toBe(true);
+    expect(ref.some((l) => l.vertices > 2)).toBe(true); // the paths cross regions: a non-trivial comparison
+  }, 60_000);
 });
 
 describe("faults", () => {

@@ -85,6 +85,7 @@ export const mapShard: JobKind<MapSpec, Payload, Result, MapOutput> = {
       directions = Float64Array.from({ length: n * spec.d }, () => g());
     }
     for (const k of ["direction", "target"]) if (options[k] !== undefined) options[k] = Array.from(options[k] as ArrayLike<number>);
+    if (Array.isArray(options.box)) options.box = options.box.map((b: number | ArrayLike<number>) => (typeof b === "number" ? b : Array.from(b)));
     const model = await ctx.putModel(spec.model);
     return shardRanges(n, spec.shardSize ?? Math.ceil(n / 8)).map(([a, b], shard) => {
       const p: Payload = {
