@@ -14,14 +14,19 @@ import { sha256 } from "./results.js";
 const KEY = (hash: string) => `foliate:model:${hash}`;
 const KEEP_SECONDS = 7 * 24 * 3600;
 
+/** Hashes of the models this process has serialised (a Model is immutable, so its JSON never changes). */
+const known = new WeakMap<Model, string>();
+
 /** Store a model (or foliate-model JSON text, not validated here) once; returns its content hash. */
 export async function putModel(client: Redis, model: Model | string): Promise<string> {
+  const seen = typeof model === "string" ? undefined : known.get(model);
+  if (seen && (await client.expire(KEY(seen), KEEP_SECONDS)) === 1) return seen; // already stored: nothing travels
   const text = typeof model === "string" ? model : JSON.stringify(model.toJSON());
   const bytes = Buffer.from(text);
   if (bytes.byteLength > MAX_MODEL_BYTES) throw new PayloadTooLargeError(`the model's JSON is ${bytes.byteLength} bytes, above the bound of ${MAX_MODEL_BYTES} bytes`);
   const hash = sha256(bytes);
-  await client.set(KEY(hash), text, "EX", KEEP_SECONDS, "NX");
-  await client.expire(KEY(hash), KEEP_SECONDS);
+  if ((await client.expire(KEY(hash), KEEP_SECONDS)) !== 1) await client.set(KEY(hash), text, "EX", KEEP_SECONDS, "NX");
+  if (typeof model !== "string") known.set(model, hash);
   return hash;
 }
 
