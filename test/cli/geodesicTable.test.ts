@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chordPathLength, fisherSphere, geodesicResidual, geodesicTable, MIN_PROBABILITY } from "../../src/cli/report/sections/geodesicTable.js";
 import type { NumberRow, Timing } from "../../src/cli/report/section.js";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../src/api/engine.js";
 import { Model } from "../../src/model/model.js";
 import { randomPoints, randomWeights } from "../support/models.js";
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { renderChart } from "../../src/cli/report/charts.js";
 import { partitionGeo, partitionSpec } from "../../src/cli/report/sections/regions.js";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../src/api/engine.js";
 import { mulberry32 } from "../../src/random.js";
 import { randomMlp } from "../support/models.js";
 
