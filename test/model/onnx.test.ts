@@ -165,65 +165,91 @@ describe("modelFromOnnx on hand-built graphs", () => {
     }
   });
 
-  it("pooling: trailing pads or ceil_mode on an odd size → same; LeakyRelu without alpha gets ONNX's 0.01", () => {
-    for (const attrs of [{ kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }]) {
+  it("pooling: trailing pads or ceil_mode on an odd size place the windows of Keras' same; LeakyRelu without alpha gets ONNX's 0.01", () => {
+    for (const [attrs, pads, ceilMode] of [
+      [{ kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, [0, 0, 1, 1], false],
+      [{ kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, [0, 0, 0, 0], true],
+    ] as const) {
       const m = Model.fromOnnx(buildOnnx({ input: ["n", 1, 5, 5], nodes: chain([{ op: "MaxPool", attrs }, { op: "LeakyRelu" }, { op: "Flatten" }]) }));
-      expect(m.layers[0]).toMatchObject({ type: "maxPool2d", poolSize: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] });
+      expect(m.layers[0]).toMatchObject({ type: "maxPool2d", poolSize: [2, 2], strides: [2, 2], pads, ceilMode, padding: "same" });
       expect(m.layers[1]).toMatchObject({ type: "activation", activation: "leakyRelu", alpha: 0.01 });
       expect(m.shapes[0]).toEqual([3, 3, 1]);
     }
     const floor = Model.fromOnnx(buildOnnx({ input: ["n", 1, 5, 5], nodes: chain([{ op: "AveragePool", attrs: { kernel_shape: [2, 2], strides: [2, 2] } }, { op: "Flatten" }]) }));
-    expect(floor.layers[0]).toMatchObject({ type: "avgPool2d", padding: "valid" });
+    expect(floor.layers[0]).toMatchObject({ type: "avgPool2d", padding: "valid", ceilMode: false });
     expect(floor.shapes[0]).toEqual([2, 2, 1]);
   });
 
-  it("strided pads that cannot be Foliate's valid or same padding are refused with the reason", () => {
-    const k = { dims: [1, 1, 3, 3], values: Array(9).fill(1) };
-    const bytes = buildOnnx({ input: ["n", 1, 14, 14], initializers: { k }, nodes: chain([{ op: "Conv", name: "/down", extra: ["k"], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }]) });
-    expect(() => modelFromOnnx(bytes)).toThrow(UnsupportedLayerError);
-    expect(() => modelFromOnnx(bytes)).toThrow(/ONNX node 0 "\/down" \(Conv\): pads \[top 1, left 1, bottom 1, right 1\].*strides 2×2.*"same" padding.*pad before = 0/);
-    // the same with an odd input size is TensorFlow's "same" exactly
-    const odd = buildOnnx({ input: ["n", 1, 15, 15], initializers: { k }, nodes: chain([{ op: "Conv", extra: ["k"], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }]) });
-    expect((modelFromOnnx(odd).layers[0] as Conv2dLayer).padding).toBe("same");
+  it("Conv(3, stride=2, padding=1) on an even size keeps PyTorch's pads (not Keras' same): the first window starts one row above the image", () => {
+    const k = { dims: [1, 1, 3, 3], values: Array.from({ length: 9 }, (_, i) => i + 1) };
+    const bytes = buildOnnx({ input: ["n", 1, 4, 4], initializers: { k }, nodes: chain([{ op: "Conv", name: "/down", extra: ["k"], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }]) });
+    const m = Model.fromOnnx(bytes);
+    expect(m.layers[0]).toMatchObject({ type: "conv2d", name: "down", pads: [1, 1, 1, 1], strides: [2, 2] });
+    expect((m.layers[0] as Conv2dLayer).padding).toBeUndefined(); // TensorFlow's same would pad 0 before, 1 after
+    expect(m.shapes[0]).toEqual([2, 2, 1]);
+    const x = Array.from({ length: 16 }, (_, i) => i * 0.5 - 3); // x[y, x] = 0.5 (4y + x) − 3
+    // output (0, 0): rows −1..1, cols −1..1 → only x[0..1, 0..1] are real, under kernel taps (1, 1), (1, 2), (2, 1), (2, 2) = 5, 6, 8, 9
+    const expected00 = 5 * x[0] + 6 * x[1] + 8 * x[4] + 9 * x[5];
+    // output (1, 1): rows 1..3, cols 1..3, all inside
+    let expected11 = 0;
+    for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) expected11 += (dy * 3 + dx + 1) * x[(1 + dy) * 4 + 1 + dx];
+    const y = referenceForward(m, x).output;
+    expect(y[0]).toBeCloseTo(expected00, 12);
+    expect(y[3]).toBeCloseTo(expected11, 12);
   });
 
-  it("AveragePool that counts padding, grouped Conv, transA, Softmax before the end: refused", () => {
+  it("refusals name the op and the attribute", () => {
     const k = { dims: [2, 1, 3, 3], values: Array(18).fill(1) };
     const cases: [Parameters<typeof buildOnnx>[0], RegExp][] = [
-      [{ input: ["n", 1, 4, 4], nodes: chain([{ op: "AveragePool", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 } }]) }, /count_include_pad = 1/],
-      [{ input: ["n", 2, 4, 4], initializers: { k }, nodes: chain([{ op: "Conv", extra: ["k"], attrs: { group: 2 } }]) }, /group = 2/],
-      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Gemm", extra: ["W"], attrs: { transA: 1 } }]) }, /transA/],
-      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Softmax" }, { op: "Gemm", extra: ["W"] }]) }, /only as the last node/],
-      [{ input: ["n", 2, 4, 4], nodes: chain([{ op: "Relu" }]) }, /channels-first feature map/],
+      [{ input: ["n", 1, 4, 4], nodes: chain([{ op: "MaxPool", attrs: { kernel_shape: [2, 2], dilations: [2, 2] } }]) }, /\(MaxPool\): attribute dilations \[2,2\]/],
+      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Gemm", extra: ["W"], attrs: { transA: 1 } }]) }, /\(Gemm\): attribute transA = 1/],
+      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Softmax" }, { op: "Gemm", extra: ["W"] }]) }, /\(Softmax\): Softmax is supported only as the last node/],
+      [{ input: ["n", 2, 4, 4], nodes: chain([{ op: "Flatten", attrs: { axis: 2 } }]) }, /\(Flatten\): attribute axis = 2/],
+      [{ input: ["n", 2, 4, 4], nodes: [{ op: "Concat", inputs: ["x", "x"], attrs: { axis: 2 } }] }, /\(Concat\): attribute axis = 2/],
+      [{ input: ["n", 1, 4, 4], initializers: { k }, nodes: chain([{ op: "Conv", extra: ["k"], attrs: { auto_pad: "WEIRD" } }]) }, /\(Conv\): attribute auto_pad "WEIRD"/],
+      [
+        { input: ["n", 2, 4, 4], initializers: { p: { dims: [8], values: [0, 0, 1, 1, 0, 0, 1, 1], dataType: 7 } }, nodes: chain([{ op: "Pad", extra: ["p"] }, { op: "MaxPool", attrs: { kernel_shape: [2, 2] } }]) },
+        /\(MaxPool\): reads a zero Pad/,
+      ],
+      [
+        { input: ["n", 2, 4, 4], initializers: { s: { dims: [2], values: [1, 2] } }, nodes: chain([{ op: "BatchNormalization", extra: ["s", "s", "s", "s"], attrs: { training_mode: 1 } }]) },
+        /\(BatchNormalization\): attribute training_mode = 1/,
+      ],
+      [{ input: ["n", 2, 4, 4], initializers: { c: { dims: [4], values: [1, 2, 3, 4] } }, nodes: chain([{ op: "Add", extra: ["c"] }]) }, /\(Add\): constant addend dims \[4\] on \[n, 2, 4, 4\]/],
+      [{ input: ["n", 2, 4, 4], nodes: chain([{ op: "Flatten" }]) }, /flattened channels-first feature map/],
       [{ input: ["n", 3, 5], nodes: chain([{ op: "Relu" }]) }, /must be \[n, d\] or \[n, C, H, W\]/],
     ];
-    for (const [g, message] of cases) expect(() => modelFromOnnx(buildOnnx(g)), String(message)).toThrow(message);
+    for (const [g, message] of cases) {
+      expect(() => modelFromOnnx(buildOnnx(g)), String(message)).toThrow(message);
+      expect(() => modelFromOnnx(buildOnnx(g)), String(message)).toThrow(FoliateError);
+    }
   });
 
   it("names the first unsupported node: op type, name and index", () => {
     const bytes = buildOnnx({
       input: ["n", 3],
-      initializers: { W, idx: { dims: [1], values: [0], dataType: 7 } },
+      initializers: { W },
       nodes: [
         { op: "Gemm", inputs: ["x", "W"] },
-        { op: "Gather", name: "/embed/Gather", inputs: ["t0", "idx"] },
-        { op: "Erf", inputs: ["t1"] },
+        { op: "Erf", name: "/act/Erf", inputs: ["t0"] },
+        { op: "Cos", inputs: ["t1"] },
       ],
     });
     expect(() => modelFromOnnx(bytes)).toThrow(UnsupportedLayerError);
-    expect(() => modelFromOnnx(bytes)).toThrow(/^ONNX node 1 "\/embed\/Gather" \(Gather\) is not supported; Foliate imports Gemm, MatMul/);
+    expect(() => modelFromOnnx(bytes)).toThrow(/^ONNX node 1 "\/act\/Erf" \(Erf\) is not supported; Foliate imports Gemm, MatMul/);
     const custom = buildOnnx({ input: ["n", 3], nodes: [{ op: "Relu", domain: "com.example", inputs: ["x"] }] });
     expect(() => modelFromOnnx(custom)).toThrow(/ONNX node 0 .* in domain "com.example" is not supported/);
   });
 
-  it("a graph that is not a chain is a ModelFormatError", () => {
-    const branch = buildOnnx({ input: ["n", 3], outputName: "t1", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Sigmoid", inputs: ["x"] }] });
-    expect(() => modelFromOnnx(branch)).toThrow(ModelFormatError);
-    expect(() => modelFromOnnx(branch)).toThrow(/not a chain: tensor "x" feeds 2 nodes/);
-    const residual = buildOnnx({ input: ["n", 3], nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Add", inputs: ["t0", "x"] }] });
-    expect(() => modelFromOnnx(residual)).toThrow(/not a chain/);
-    const dangling = buildOnnx({ input: ["n", 3], outputName: "t0", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Tanh", inputs: ["elsewhere"] }] });
-    expect(() => modelFromOnnx(dangling)).toThrow(/not a chain: ONNX node 1 .* is not on the path/);
+  it("DAGs: a residual Add of two branches is an add node; a dead branch is dropped; an undefined tensor is a ModelFormatError", () => {
+    const residual = Model.fromOnnx(buildOnnx({ input: ["n", 3], nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Add", inputs: ["t0", "x"] }] }));
+    expect(residual.layers.map((l) => [l.type, l.inputs])).toEqual([["activation", [-1]], ["add", [0, -1]]]);
+    expect(Array.from(referenceForward(residual, [1, -2, 0.5]).output)).toEqual([2, -2, 1]);
+    const branch = Model.fromOnnx(buildOnnx({ input: ["n", 3], outputName: "t1", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Sigmoid", inputs: ["x"] }] }));
+    expect(branch.layers.map((l) => l.type === "activation" && l.activation)).toEqual(["sigmoid"]);
+    const dangling = buildOnnx({ input: ["n", 3], outputName: "t1", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Tanh", inputs: ["elsewhere"] }] });
+    expect(() => modelFromOnnx(dangling)).toThrow(ModelFormatError);
+    expect(() => modelFromOnnx(dangling)).toThrow(/ONNX node 1 .*\(Tanh\): input 0 "elsewhere" is produced by no earlier node/);
   });
 
   it("weights: size mismatch, external data, FLOAT16, NaN are refused before use", () => {
