@@ -115,11 +115,17 @@ export function modelFromOnnx(bytes: Uint8Array): LooseModelSpec {
     IMPORTERS[ctx.op](ctx, outputName);
   });
 
-  const out = g.value({ where: `the graph output "${outputName}"`, inputs: [outputName] } as NodeContext, 0);
-  if (out.kind !== "data" || out.node === INPUT)
-    throw new ModelFormatError(`ONNX graph output "${outputName}" is ${out.kind === "data" ? "the input itself" : "not computed from the input"}; Foliate imports networks with at least one layer`);
+  const producer = nodes.findIndex((n) => (n.output ?? []).includes(outputName));
+  const outputLabel = `the graph output "${outputName}"${producer >= 0 ? ` (of ${where(producer)})` : ""}`;
+  let out = g.value({ where: outputLabel, inputs: [outputName] } as NodeContext, 0);
+  if (out.kind !== "data") throw new UnsupportedLayerError(`${outputLabel} is not computed from the model input; Foliate imports networks of the input`);
+  if (out.node === INPUT) {
+    // The output is the input (Identity, Dropout, or a Softmax head alone): one identity node.
+    g.nodes.push({ layer: { type: "activation", activation: "linear", inputs: [INPUT] }, name: producer >= 0 ? names[producer] : "identity" });
+    out = { kind: "data", node: g.nodes.length - 1, flow: out.flow };
+  }
   if (out.flow.kind === "flat" && out.flow.chw)
-    throw new UnsupportedLayerError(`the graph output "${outputName}" is a flattened channels-first feature map, which would come out in Foliate's channels-last order; end the network with a Gemm/MatMul`);
+    throw new UnsupportedLayerError(`${outputLabel} is a flattened channels-first feature map, which would come out in Foliate's channels-last order; end the network with a Gemm/MatMul`);
   const { layers } = tidyNodes(g.nodes, out.node);
   const inputShape = flow.kind === "image" ? [flow.h, flow.w, flow.c] : [flow.d];
   return { inputShape, layers, head: g.head };
