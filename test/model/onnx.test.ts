@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { Model } from "../../src/model/model.js";
 import { modelFromOnnx } from "../../src/model/onnx.js";
 import { float32Literal } from "../../src/model/onnx-decode.js";
+import { onnxNodeNames } from "../../src/model/onnx-names.js";
 import { FoliateError, ModelFormatError, NonFiniteError, UnsupportedLayerError } from "../../src/errors.js";
 import type { Conv2dLayer, DenseLayer } from "../../src/model/types.js";
 import { referenceForward } from "../../src/reference/forward.js";
@@ -250,6 +251,60 @@ describe("modelFromOnnx on hand-built graphs", () => {
     const dangling = buildOnnx({ input: ["n", 3], outputName: "t1", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Tanh", inputs: ["elsewhere"] }] });
     expect(() => modelFromOnnx(dangling)).toThrow(ModelFormatError);
     expect(() => modelFromOnnx(dangling)).toThrow(/ONNX node 1 .*\(Tanh\): input 0 "elsewhere" is produced by no earlier node/);
+  });
+
+  it("names: PyTorch scopes become module paths; ops called in a container's forward get the op's name", () => {
+    const names = onnxNodeNames(
+      ["/layer1/layer1.0/conv1/Conv", "/layer1/layer1.0/Add", "/layer2/layer2.0/shortcut/shortcut.0/Conv", "/Flatten", "/fc/Gemm", "Gemm_7", "", "/Add_1"].map((name, i) => ({
+        name,
+        opType: "X",
+        output: [`out${i}`],
+      })),
+    );
+    expect(names).toEqual(["layer1.0.conv1", "layer1.0.add", "layer2.0.shortcut.0", "flatten", "fc", "Gemm_7", "out6", "add_1"]);
+  });
+
+  it("Add of a per-channel constant: folded into the Conv's bias when the Conv has no other consumer, else an exact affine node", () => {
+    const k = { dims: [2, 1, 1, 1], values: [2, -1] };
+    const c = { dims: [2, 1, 1], values: [0.5, 3] };
+    const x = [1, -2, 0.25, 4]; // [1, 2, 2], channels-last = channels-first for C = 1
+    const conv = (i: number) => [2 * x[i] + 0.5, -x[i] + 3]; // per pixel, channels (2·x + 0.5, −x + 3)
+    const folded = Model.fromOnnx(
+      buildOnnx({ input: ["n", 1, 2, 2], initializers: { k, c }, nodes: chain([{ op: "Conv", name: "/conv/Conv", extra: ["k"] }, { op: "Add", name: "/Add", extra: ["c"] }, { op: "Relu", name: "/relu/Relu" }]) }),
+    );
+    expect(folded.layers.map((l) => [l.name, l.type])).toEqual([["relu", "conv2d"]]);
+    expect(Array.from((folded.layers[0] as Conv2dLayer).bias)).toEqual([0.5, 3]);
+    expect(Array.from(referenceForward(folded, x).output)).toEqual([0, 1, 2, 3].flatMap((i) => conv(i).map((v) => Math.max(v, 0))));
+    // the Conv's output also feeds a residual Add: the constant Add stays a node of its own
+    const shared = Model.fromOnnx(
+      buildOnnx({
+        input: ["n", 1, 2, 2],
+        initializers: { k, c },
+        nodes: [
+          { op: "Conv", inputs: ["x", "k"], outputs: ["y"] },
+          { op: "Add", inputs: ["y", "c"], outputs: ["z"] },
+          { op: "Add", inputs: ["z", "y"], outputs: ["out"] },
+        ],
+      }),
+    );
+    expect(shared.layers.map((l) => l.type)).toEqual(["conv2d", "batchNorm", "add"]);
+    const expected = [0, 1, 2, 3].flatMap((i) => conv(i).map((v, ch) => 2 * v - [0.5, 3][ch]));
+    expect(Array.from(referenceForward(shared, x).output)).toEqual(expected);
+  });
+
+  it("BatchNormalization of a flattened image permutes its per-feature statistics like the dense rows", () => {
+    const nchw = [1, 2, 3, 4, 5, 6, 7, 8]; // x[c, y, x], C = 2, H = 1, W = 4
+    const stat = (f: (k: number) => number) => ({ dims: [8], values: Array.from({ length: 8 }, (_, k) => f(k)) });
+    const m = Model.fromOnnx(
+      buildOnnx({
+        input: ["n", 2, 1, 4],
+        initializers: { g: stat((k) => k + 1), b: stat((k) => -k), mu: stat((k) => k / 2), v: stat(() => 4), w: { dims: [1, 8], values: [1, 0, 0, 0, 0, 0, 1, 0] } },
+        nodes: chain([{ op: "Flatten" }, { op: "BatchNormalization", extra: ["g", "b", "mu", "v"], attrs: { epsilon: 0 }, floatAttrs: ["epsilon"] }, { op: "Gemm", extra: ["w"], attrs: { transB: 1 } }]),
+      }),
+    );
+    const bn = (k: number) => ((k + 1) * (nchw[k] - k / 2)) / 2 - k; // ONNX feature k
+    const nhwc = Float64Array.from({ length: 8 }, (_, i) => nchw[(i % 2) * 4 + Math.floor(i / 2)]);
+    expect(referenceForward(m, nhwc).output[0]).toBeCloseTo(bn(0) + bn(6), 12);
   });
 
   it("weights: size mismatch, external data, FLOAT16, NaN are refused before use", () => {
