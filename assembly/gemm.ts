@@ -189,30 +189,40 @@ function scalarColumns<T, M>(m: i32, cols: i32, k: i32, a: usize, sa: usize, b: 
 }
 
 /**
- * C (m×n) = A (m×k) · B (k×n), or C += A·B when `accumulate` != 0. float32, row-major; `a`, `b`, `c` are
- * byte offsets (any 4-byte alignment), `lda`, `ldb`, `ldc` row strides in elements (≥ k, n, n). C must not
- * overlap A or B. No scratch. Only the m×n window of C is written.
+ * C (m×n) = A (m×k) · B (k×n), or C += A·B when `accumulate` != 0, in T (f32 or f64). Row-major; `a`, `b`,
+ * `c` are byte offsets (any sizeof<T> alignment), `lda`, `ldb`, `ldc` row strides in elements (≥ k, n, n).
+ * C must not overlap A or B. No scratch. Only the m×n window of C is written.
  */
-export function gemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
-  gemm<f32, Plain>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 0);
-}
-
-/** Same contract as gemmF32 in float64 (f64x2 tiles of 4 rows × 4 columns). */
-export function gemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
-  gemm<f64, Plain>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 0);
+export function gemmT<T>(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  gemm<T, Plain>(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 0);
 }
 
 /**
- * C (m×n) = A · B[rows]: A is given TRANSPOSED, as Aᵀ (k×m, row-major, row stride ldat ≥ m: element (i, p)
- * of A at aT[p·ldat + i]), and B[rows] is the k×n matrix whose p-th row starts at byte offset
- * b + rowOffsets[p] (rowOffsets: k i32). float32, C (m×n, stride ldc) overwritten; the same tiles as gemmF32
- * (each element of C accumulates over p in the same order whatever m is). Used to skip inactive units: only
- * the rows of active units are visited; Aᵀ keeps a tile's rows adjacent, so one pointer walks them.
+ * C (m×n) (+)= A · B[rows] in T: A is given TRANSPOSED, as Aᵀ (k×m, row-major, row stride ldat ≥ m: element
+ * (i, p) of A at aT[p·ldat + i]), and B[rows] is the k×n matrix whose p-th row starts at byte offset
+ * b + rowOffsets[p] (rowOffsets: k i32). C (stride ldc) is overwritten, or added to when `accumulate` != 0;
+ * the same tiles as gemmT (each element of C accumulates over p in the same order whatever m is). Used to
+ * skip inactive units: only the rows of active units are visited; Aᵀ keeps a tile's rows adjacent.
  */
-export function gemmRowsF32(m: i32, n: i32, k: i32, at: usize, ldat: i32, b: usize, rowOffsets: usize, c: usize, ldc: i32): void {
+export function gemmRowsT<T>(m: i32, n: i32, k: i32, at: usize, ldat: i32, b: usize, rowOffsets: usize, c: usize, ldc: i32, accumulate: i32): void {
   if (k <= 0) {
-    for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * <usize>ldc * sizeof<T>(), 0, <usize>n * sizeof<T>());
     return;
   }
-  gemm<f32, Gathered>(m, n, k, at, ldat, b, 0, c, ldc, 0, rowOffsets);
+  gemm<T, Gathered>(m, n, k, at, ldat, b, 0, c, ldc, accumulate, rowOffsets);
+}
+
+/** gemmT in float32 (f32x4 tiles of 4 rows × 8 columns). */
+export function gemmF32(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  gemmT<f32>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+/** gemmT in float64 (f64x2 tiles of 4 rows × 4 columns). */
+export function gemmF64(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  gemmT<f64>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+/** gemmRowsT in float32, C overwritten. */
+export function gemmRowsF32(m: i32, n: i32, k: i32, at: usize, ldat: i32, b: usize, rowOffsets: usize, c: usize, ldc: i32): void {
+  gemmRowsT<f32>(m, n, k, at, ldat, b, rowOffsets, c, ldc, 0);
 }

@@ -27,3 +27,7 @@ export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExact
 export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
 export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
+export {
+  netForwardF32, netForwardF64, netPatternF32, netPatternF64, netHash, netJvpF32, netJvpF64, netVjpF32, netVjpF64,
+  netVjpWorkBytesF32, netVjpWorkBytesF64, netCrossingF32, netCrossingF64,
+} from "./graph/exports";

@@ -5,6 +5,9 @@
  * K = Fᵀ J Jᵀ F (similar to M^½ J Jᵀ M^½), and the eigenvectors are v = Jᵀ F u / ‖Jᵀ F u‖: never a d×d
  * eigenproblem. rank D ≤ C − 1 because 1ᵀF = 0.
  */
+import type { Runtime, CallOptions } from "../engine/runtime.js";
+import type { Model } from "../model/model.js";
+import type { BatchInput } from "../engine/batch.js";
 import { OptionError } from "../errors.js";
 import { forwardPass } from "../engine/forwardPass.js";
 import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
@@ -105,3 +108,19 @@ export const dimJob: Job = {
     });
   },
 };
+
+/** The data information matrix per point, as its eigen-decomposition through the C×C side. */
+export async function dim(rt: Runtime, model: Model, X: BatchInput, opts: DimOptions & CallOptions = {}): Promise<DimResult> {
+  const { out: r, meta, n } = await rt.map("dim", model, X, opts, { rankTol: opts.rankTol, dense: !!opts.dense, route: opts.route });
+  return {
+    n,
+    d: meta.d as number,
+    C: meta.C as number,
+    r: meta.r as number,
+    eigenvalues: r.eigenvalues as Float64Array,
+    eigenvectors: r.eigenvectors as Float32Array,
+    rank: r.rank as Int32Array,
+    probs: r.probs as Float32Array,
+    ...(opts.dense ? { matrix: r.matrix as Float64Array } : {}),
+  };
+}

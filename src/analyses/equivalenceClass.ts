@@ -16,7 +16,7 @@
  * an AbortSignal is honoured between chunks (with workers, also by stopping the worker mid-chunk).
  */
 import { NonFiniteError, OptionError, ShapeError } from "../errors.js";
-import type { CallOptions, Engine } from "../engine/engine.js";
+import { runtimeOf, type CallOptions, type RuntimeLike } from "../engine/runtime.js";
 import { denseNet64, denseOutput64 } from "../engine/dense64.js";
 import type { Model } from "../model/model.js";
 import { BOX_MODES, STATE, STATE_EXTRA, STOP_REASONS, type SimecChunkOptions, type StopReason } from "./simec.js";
@@ -137,7 +137,7 @@ function setup(model: Model, x0: ArrayLike<number>, opts: PathOptions) {
 type Setup = ReturnType<typeof setup>;
 
 /** Run one direction in chunks of steps; `progress` gets the steps taken after each chunk. */
-async function walk(engine: Engine, model: Model, s: Setup, chunk: Omit<SimecChunkOptions, "steps" | "state">, sign: number, seed: number, call: CallOptions, progress: (done: number) => void): Promise<Walk> {
+async function walk(engine: RuntimeLike, model: Model, s: Setup, chunk: Omit<SimecChunkOptions, "steps" | "state">, sign: number, seed: number, call: CallOptions, progress: (done: number) => void): Promise<Walk> {
   const { d } = s;
   const state = new Float64Array(2 * d + STATE_EXTRA);
   state.set(s.x);
@@ -148,7 +148,7 @@ async function walk(engine: Engine, model: Model, s: Setup, chunk: Omit<SimecChu
   while (w.taken < s.steps) {
     const steps = Math.min(s.chunkSteps, s.steps - w.taken);
     const opts: SimecChunkOptions = { ...chunk, steps, state: Array.from(w.state) };
-    const { out } = await engine.map("simec", model, start, { signal: call.signal }, opts as unknown as Record<string, unknown>);
+    const { out } = await runtimeOf(engine).map("simec", model, start, { signal: call.signal }, opts as unknown as Record<string, unknown>);
     const taken = (out.taken as Int32Array)[0];
     w.points.push((out.points as Float64Array).slice(0, taken * d));
     w.outputs.push((out.outputs as Float64Array).slice(0, taken * s.m));
@@ -199,7 +199,7 @@ function join(s: Setup, y0: Float64Array, fwd: Walk, bwd: Walk | undefined): Pat
   };
 }
 
-async function run(engine: Engine, model: Model, x0: ArrayLike<number>, opts: PathOptions, mode: 0 | 1, epsilon: number, output: number): Promise<PathResult> {
+async function run(engine: RuntimeLike, model: Model, x0: ArrayLike<number>, opts: PathOptions, mode: 0 | 1, epsilon: number, output: number): Promise<PathResult> {
   const s = setup(model, x0, opts);
   const y0 = denseOutput64(s.net, s.x);
   const curve = mode === 0 ? s.d - Math.min(s.d, s.mEff) === 1 : s.mEff === 1;
@@ -220,12 +220,12 @@ async function run(engine: Engine, model: Model, x0: ArrayLike<number>, opts: Pa
 }
 
 /** SiMEC: the equivalence class of x0 (points where the output equals N(x0)), as a polyline. */
-export async function equivalenceClass(engine: Engine, model: Model, x0: ArrayLike<number>, opts: PathOptions = {}): Promise<PathResult> {
+export async function equivalenceClass(engine: RuntimeLike, model: Model, x0: ArrayLike<number>, opts: PathOptions = {}): Promise<PathResult> {
   return run(engine, model, x0, opts, 0, 0, 0);
 }
 
 /** SiMExp: walk across classes along non-null directions until the output moved by `epsilon`. */
-export async function explore(engine: Engine, model: Model, x0: ArrayLike<number>, opts: ExploreOptions = {}): Promise<PathResult> {
+export async function explore(engine: RuntimeLike, model: Model, x0: ArrayLike<number>, opts: ExploreOptions = {}): Promise<PathResult> {
   const epsilon = opts.epsilon ?? 0;
   if (!(epsilon >= 0)) throw new OptionError(`epsilon must be ≥ 0, got ${opts.epsilon}`);
   return run(engine, model, x0, opts, 1, epsilon, opts.output ?? 0);

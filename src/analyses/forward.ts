@@ -4,6 +4,9 @@
  * that names the linear region (it also covers max-pool choices). Optionally every layer's output and
  * pre-activation.
  */
+import type { Runtime, CallOptions } from "../engine/runtime.js";
+import type { Model } from "../model/model.js";
+import type { BatchInput } from "../engine/batch.js";
 import { activationPattern, forwardPass } from "../engine/forwardPass.js";
 import type { Job, Layout } from "../engine/job.js";
 import { overSubchunks } from "../engine/job.js";
@@ -80,3 +83,22 @@ export const forwardJob: Job = {
     });
   },
 };
+
+/** Outputs, probabilities and activation patterns (region hashes) of a batch; optionally every layer's values. */
+export async function forward(rt: Runtime, model: Model, X: BatchInput, opts: ForwardOptions & CallOptions = {}): Promise<ForwardResult> {
+  const { out: r, meta, n } = await rt.map("forward", model, X, opts, { activations: !!opts.activations, preActivations: !!opts.preActivations });
+  const layers = (key: string) =>
+    model.layers.map((_, l): LayerValues => ({ layer: l, shape: model.shapes[l], data: r[`${key}${l}`] as Float32Array }));
+  return {
+    n,
+    m: meta.m as number,
+    logits: r.logits as Float32Array,
+    probs: r.probs as Float32Array,
+    patterns: r.patterns as Uint32Array,
+    patternBits: meta.patternBits as number,
+    patternWords: meta.patternWords as number,
+    regionHash: r.regionHash as BigUint64Array,
+    ...(opts.activations ? { activations: layers("activation") } : {}),
+    ...(opts.preActivations ? { preActivations: layers("preActivation") } : {}),
+  };
+}

@@ -25,6 +25,8 @@
 import { OptionError, UnsupportedLayerError } from "../errors.js";
 import type { Arena } from "../engine/arena.js";
 import type { Job } from "../engine/job.js";
+import type { Runtime, CallOptions } from "../engine/runtime.js";
+import { indexBatch } from "./leaf.js";
 import type { Model } from "../model/model.js";
 import { STOP_REASONS, vector, type LeafStopReason } from "./leaf.js";
 import { denseNet64, uploadNet64, type DenseNet64 } from "./leafNet.js";
@@ -249,4 +251,11 @@ export function splitGeodesic(out: Record<string, ArrayLike<number> | BigUint64A
     length: info[2], euclideanLength: info[3], chord: info[4], straightLength: info[5], crossings: info[6],
     stopReason: STOP_REASONS[info[1]],
   };
+}
+
+/** A geodesic of the DIM restricted to the data leaf from x0 with initial direction v0 (float64). */
+export async function geodesic(rt: Runtime, model: Model, x0: ArrayLike<number>, v0: ArrayLike<number>, opts: GeodesicOptions & CallOptions = {}): Promise<GeodesicPath> {
+  const o = geodesicJobOptions(model, Float64Array.from(x0), Float64Array.from(v0), opts);
+  const { out } = await rt.map("geodesic", model, indexBatch(1, o.net.d), opts, o as unknown as Record<string, unknown>);
+  return splitGeodesic(out, o);
 }

@@ -6,7 +6,7 @@
  * point), so SiMExp errors do not accumulate.
  */
 import { OptionError, ShapeError } from "../errors.js";
-import type { CallOptions, Engine } from "../engine/engine.js";
+import { runtimeOf, type CallOptions, type RuntimeLike } from "../engine/runtime.js";
 import { denseNet64, denseOutput64 } from "../engine/dense64.js";
 import type { Model } from "../model/model.js";
 import { equivalenceClass, explore, type PathOptions, type PathResult } from "./equivalenceClass.js";
@@ -37,7 +37,7 @@ export interface IntervalPreimageResult {
   walks: PathResult[];
 }
 
-export async function intervalPreimage(engine: Engine, model: Model, x0: ArrayLike<number>, opts: IntervalPreimageOptions): Promise<IntervalPreimageResult> {
+export async function intervalPreimage(engine: RuntimeLike, model: Model, x0: ArrayLike<number>, opts: IntervalPreimageOptions): Promise<IntervalPreimageResult> {
   const net = denseNet64(model);
   if (net.d !== 2 || net.m !== 1 || net.softmax) throw new ShapeError(`intervalPreimage takes 2D → 1D regression networks; this model is ${net.d}D → ${net.m}${net.softmax ? " (softmax)" : ""}`);
   if (!opts || !(opts.epsilon > 0) || !Number.isFinite(opts.epsilon)) throw new OptionError(`epsilon must be a positive number, got ${opts?.epsilon}`);

@@ -2,6 +2,9 @@
  * engine.jacobian: exact input Jacobians J(x) = ∂output/∂x of logits, log-probabilities, probabilities or
  * any layer's output, assembled from each point's activation pattern (see engine/jacobianPass.ts).
  */
+import type { Runtime, CallOptions } from "../engine/runtime.js";
+import type { Model } from "../model/model.js";
+import type { BatchInput } from "../engine/batch.js";
 import { OptionError } from "../errors.js";
 import { forwardPass } from "../engine/forwardPass.js";
 import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
@@ -11,7 +14,7 @@ import type { CoreKernels } from "../engine/kernels.js";
 import type { Plan } from "../engine/plan.js";
 
 /** What is differentiated: the logits, log-softmax, softmax, or the output of layer i (after its activation). */
-export type JacobianOutput = "logits" | "logprobs" | "probs" | { layer: number };
+export type JacobianOutput = "logits" | "logprobs" | "probs" | { layer: number | string };
 
 export interface JacobianOptions {
   output?: JacobianOutput;
@@ -72,3 +75,16 @@ export const jacobianJob: Job = {
     });
   },
 };
+
+/** Exact input Jacobians of a batch, n×m×d. */
+export async function jacobian(rt: Runtime, model: Model, X: BatchInput, opts: JacobianOptions & CallOptions = {}): Promise<JacobianResult> {
+  const output = layerByName(model, opts.output);
+  const { out, meta, n } = await rt.map("jacobian", model, X, opts, { output }, opts.out ? { data: opts.out } : undefined);
+  return { data: out.data as Float32Array, shape: [n, meta.m as number, model.inputSize] };
+}
+
+/** `{ layer: "name" }` → `{ layer: index }` (OptionError naming the model's nodes when no node has that name). */
+function layerByName(model: Model, output: JacobianOutput | undefined): JacobianOutput | undefined {
+  if (typeof output === "object" && output !== null && typeof output.layer === "string") return { layer: model.nodeIndex(output.layer, "output.layer") };
+  return output;
+}

@@ -22,7 +22,13 @@ import { gaussian, mulberry32 } from "../random.js";
 import { denseNet64, uploadNet64, type DenseNet64, type DistributionSpec, type LeafKernels } from "./leafNet.js";
 import type { Model } from "../model/model.js";
 
-export type LeafDistribution = "data" | "kernel" | { metric: "pullback"; layer: number };
+export type LeafDistribution = "data" | "kernel" | { metric: "pullback"; layer: number | string };
+
+/** A pullback distribution's node given by name → by index (OptionError naming the nodes when there is none). */
+export function distributionByIndex<T extends LeafDistribution | undefined>(model: Model, dist: T): T {
+  if (typeof dist === "object" && dist !== null && typeof dist.layer === "string") return { ...dist, layer: model.nodeIndex(dist.layer, "distribution.layer") } as T;
+  return dist;
+}
 
 /**
  * Why a path ended: its length was walked; the target (or the closest point of the current piece to it) was

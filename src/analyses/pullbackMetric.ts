@@ -4,6 +4,9 @@
  * the input (m < d) the eigenpairs come from the m×m side (r = m); otherwise, or with `full: true`, from
  * the d×d matrix (r = d, so rows rank..d−1 of the eigenvectors span the kernel).
  */
+import type { Runtime, CallOptions } from "../engine/runtime.js";
+import type { Model } from "../model/model.js";
+import type { BatchInput } from "../engine/batch.js";
 import { forwardPass } from "../engine/forwardPass.js";
 import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
 import type { Job } from "../engine/job.js";
@@ -14,8 +17,8 @@ import { rankTolerance } from "./dim.js";
 import { resolveOutput } from "./jacobian.js";
 
 export interface PullbackMetricOptions {
-  /** Layer index whose output metric is pulled back (default: the last layer, the logits). */
-  layer?: number;
+  /** Node (index or name) whose output metric is pulled back (default: the last node, the logits). */
+  layer?: number | string;
   rankTol?: number;
   /** Full d×d eigenbasis (kernel vectors included). */
   full?: boolean;
@@ -88,3 +91,19 @@ export const pullbackMetricJob: Job = {
     });
   },
 };
+
+/** The pullback g = Jᵀ J of a layer's Euclidean metric, as eigen-decomposition, rank and kernel dimension. */
+export async function pullbackMetric(rt: Runtime, model: Model, X: BatchInput, opts: PullbackMetricOptions & CallOptions = {}): Promise<PullbackMetricResult> {
+  const { out: r, meta, n } = await rt.map("pullbackMetric", model, X, opts, { layer: typeof opts.layer === "string" ? model.nodeIndex(opts.layer) : opts.layer, rankTol: opts.rankTol, full: !!opts.full });
+  return {
+    n,
+    d: meta.d as number,
+    m: meta.m as number,
+    r: meta.r as number,
+    route: meta.route as "lowRank" | "dense",
+    eigenvalues: r.eigenvalues as Float64Array,
+    eigenvectors: r.eigenvectors as Float32Array,
+    rank: r.rank as Int32Array,
+    kernelDim: r.kernelDim as Int32Array,
+  };
+}

@@ -12,8 +12,9 @@
  */
 import { OptionError } from "../errors.js";
 import type { Job } from "../engine/job.js";
+import type { Runtime, CallOptions } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
-import { indexBatch, resolveDistribution, type LeafDistribution, type LeafPath } from "./leaf.js";
+import { distributionByIndex, indexBatch, resolveDistribution, type LeafDistribution, type LeafPath } from "./leaf.js";
 import { denseNet64, uploadNet64, type DenseNet64, type DistributionSpec, type LeafKernels } from "./leafNet.js";
 
 export interface SingularPointsOptions {
@@ -142,3 +143,13 @@ export function pointSingularPoints(X: Float64Array, d: number, genericRank: num
 }
 
 export { isPath, indexBatch };
+
+/** Where the rank of D (or g) drops: along a path (exact parameters) or at points X (n×d). */
+export async function singularPoints(rt: Runtime, model: Model, X: LeafPath | Float64Array | Float32Array | number[][], opts: SingularPointsOptions & CallOptions = {}): Promise<SingularPoints> {
+  if (isPath(X)) return pathSingularPoints(X);
+  const x = Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X);
+  const o = rankJobOptions(model, x, { ...opts, distribution: distributionByIndex(model, opts.distribution) });
+  const n = x.length / o.net.d;
+  const { out } = await rt.map("leafRank", model, indexBatch(n, o.net.d), opts, o as unknown as Record<string, unknown>);
+  return pointSingularPoints(x, o.net.d, o.dist.genericRank, out.rank as Int32Array, out.rankOther as Int32Array);
+}

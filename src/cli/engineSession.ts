@@ -1,6 +1,6 @@
 /** An engine for the length of one command: `--workers N` (default: available parallelism), always closed. */
 import type { Command } from "commander";
-import { createEngine, type Engine } from "../engine/engine.js";
+import { createEngine, type Engine } from "../api/engine.js";
 import { UsageError } from "./command.js";
 
 export function workersOption(cmd: Command): void {

@@ -3,7 +3,7 @@
  * (b) run every registered report section, (c) write report/index.html, (d) print a summary table and the
  * report's path. Offline; progress per stage on stderr.
  */
-import { createEngine } from "../engine/engine.js";
+import { createEngine } from "../api/engine.js";
 import { RECIPES } from "./models/zoo.js";
 import { subjectFor } from "./models/train.js";
 import type { Progress } from "./progress.js";

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FoliateError, OptionError, ShapeError } from "../errors.js";
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../api/engine.js";
 import { Model } from "../model/model.js";
 import { nest } from "./files.js";
 

@@ -12,7 +12,7 @@
  * Default ε: 0.1 for L∞ (pixel scale [0, 1]), 2.0 for L2 (in a 784-pixel image).
  */
 import { OptionError, ShapeError } from "../errors.js";
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../api/engine.js";
 import type { Model } from "../model/model.js";
 import { gaussian, mulberry32 } from "../random.js";
 

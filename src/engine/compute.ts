@@ -7,7 +7,7 @@ import { Arena } from "./arena.js";
 import { FoliateError, OptionError } from "../errors.js";
 import type { ModelSpec } from "../model/types.js";
 import { allocateOutputs, type Outputs } from "./job.js";
-import { jobs } from "./jobs.js";
+import { getJob } from "./registry.js";
 import { uploadPlan, type Plan } from "./plan.js";
 import type { WasmVariant } from "./wasm.js";
 
@@ -51,8 +51,7 @@ export class Compute {
    * outputs for the chunk alone (base 0) and return them.
    */
   run(job: string, id: string, X: Float32Array, count: number, opts: Record<string, unknown>, out?: Outputs, base = 0): Outputs {
-    const def = jobs[job];
-    if (!def) throw new OptionError(`unknown job "${job}"`);
+    const def = getJob(job);
     const plan = this.plans.get(id);
     if (!plan) throw new FoliateError(`model ${id} is not registered with this kernel instance`);
     const target = out ?? allocateOutputs(def.layout(plan, opts), count);

@@ -1,5 +1,5 @@
 /**
- * Spawning one worker running dist/engine/worker.js: Node worker_threads or a browser module Web Worker,
+ * Spawning one worker running dist/worker.js: Node worker_threads or a browser module Web Worker,
  * wrapped by comlink. `onDeath` fires once if the worker exits or errors (not when we terminate it).
  */
 import * as Comlink from "comlink";
@@ -11,7 +11,7 @@ export interface SpawnedWorker {
 }
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
-const nodeWorkerPath = "../../dist/engine/worker.js";
+const nodeWorkerPath = "../../dist/worker.js";
 
 export async function spawnWorker(onDeath: (reason: string) => void): Promise<SpawnedWorker> {
   let ended = false;
@@ -42,7 +42,7 @@ export async function spawnWorker(onDeath: (reason: string) => void): Promise<Sp
   }
   // A literal URL inside `new Worker(new URL(...), { type: "module" })`: the pattern bundlers (Vite, webpack)
   // recognize to bundle the worker entry as its own chunk.
-  const w = new Worker(new URL("../../dist/engine/worker.js", import.meta.url), { type: "module" });
+  const w = new Worker(new URL("../../dist/worker.js", import.meta.url), { type: "module" });
   w.addEventListener("error", (e) => die(`worker error: ${(e as ErrorEvent).message}`));
   const remote = Comlink.wrap<WorkerApi>(w);
   return {

@@ -1,6 +1,7 @@
 /**
- * Worker entry (Node worker_threads or a browser Web Worker): one Compute instance exposed through comlink.
- * Loaded as built JavaScript (dist/engine/worker.js).
+ * The generic worker: one Compute instance exposed through comlink, running the registered jobs and tasks.
+ * It knows no analysis; the worker entry (src/worker.ts, built to dist/worker.js) imports the analyses'
+ * registrations first and then this module.
  */
 import * as Comlink from "comlink";
 import { Compute } from "./compute.js";
@@ -8,9 +9,7 @@ import { serializeError, type SerializedError } from "../errors.js";
 import type { ModelSpec } from "../model/types.js";
 import type { Outputs } from "./job.js";
 import type { WasmVariant } from "./wasm.js";
-import { knnRowsOn } from "../analyses/ricci/knnGraph.js";
-import { hopSumsRangeOn, type HopMethod } from "../analyses/ricci/hopDistances.js";
-import type { RicciGraph } from "../analyses/ricci/graph.js";
+import { getTask } from "./registry.js";
 
 let compute: Compute | undefined;
 
@@ -35,15 +34,10 @@ export const workerApi = {
       return { ok: false, error: serializeError(e) };
     }
   },
-  /** Ricci flow: rows s0..s1−1 of a cloud's kNN table (see analyses/ricci/executor.ts). */
-  knnRows(points: Float32Array, n: number, dim: number, k: number, s0: number, s1: number): Int32Array {
-    const rows = knnRowsOn(compute!.arena, points, n, dim, k, s0, s1).idx;
-    return Comlink.transfer(rows, [rows.buffer as ArrayBuffer]);
-  },
-  /** Ricci flow: per-source hop sums of a graph for the sources s0..s1−1. */
-  hopSums(graph: RicciGraph, s0: number, s1: number, method: HopMethod): { sums: Float64Array; reached: Int32Array } {
-    const r = hopSumsRangeOn(compute!.arena, graph, s0, s1, method);
-    return Comlink.transfer(r, [r.sums.buffer as ArrayBuffer, r.reached.buffer as ArrayBuffer]);
+  /** Run a registered task on this worker's kernel instance; its result buffers are transferred back. */
+  task(name: string, args: unknown[]): unknown {
+    const { value, transfer } = getTask(name)(compute!.arena, ...args);
+    return transfer?.length ? Comlink.transfer(value, transfer) : value;
   },
   memory(): { wasmBytes: number; peakScratch: number; rss: number } {
     const rss = typeof process !== "undefined" && process.memoryUsage ? process.memoryUsage().rss : 0;

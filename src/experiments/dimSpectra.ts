@@ -16,7 +16,7 @@ import { datasetDistances } from "../analyses/spectrum/spectrumDistance.js";
 import type { DimSpectrumSignature } from "../analyses/spectrum/dimSpectrum.js";
 import { adversarialExamples, type AdversarialOptions } from "../data/adversarial.js";
 import { loadDataset, type Dataset, type DatasetName } from "../data/datasets.js";
-import { createEngine, type Engine } from "../engine/engine.js";
+import { createEngine, type Engine } from "../api/engine.js";
 import type { Model } from "../model/model.js";
 import { probeAccuracy, spearman, trainLinearProbe, type ProbeOptions } from "./linearProbe.js";
 import { PAPER_WIDTHS, trainMnistCnn, type CnnWidths } from "./trainCnn.js";

@@ -11,7 +11,7 @@
  * draws them for a quick look (the report module draws the real figures).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../api/engine.js";
 import { Model } from "../model/model.js";
 import { gaussian, mulberry32 } from "../random.js";
 import type { LeafPath } from "../analyses/leaf.js";

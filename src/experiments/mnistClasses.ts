@@ -25,7 +25,7 @@
  */
 import type { Recipe } from "../cli/models/zoo.js";
 import { OptionError, ShapeError } from "../errors.js";
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../api/engine.js";
 import type { Model } from "../model/model.js";
 import { gaussian, mulberry32 } from "../random.js";
 

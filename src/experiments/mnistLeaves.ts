@@ -21,7 +21,7 @@
  * p-value is exact; the leaf, not the (start, held-out) pair, is the unit (pairs sharing a start are not
  * independent). With S starts of each kind the smallest attainable p is 1 / C(2S, S) (S = 3: 0.05).
  */
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../api/engine.js";
 import type { Model } from "../model/model.js";
 import { gaussian, mulberry32 } from "../random.js";
 import { softmax } from "../reference/forward.js";

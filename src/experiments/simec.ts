@@ -14,7 +14,7 @@
  * (x0 marked); for the preimages, every curve of the family over the same heatmap (an annulus for surface 1).
  */
 import * as tf from "@tensorflow/tfjs";
-import { createEngine, type Engine } from "../engine/engine.js";
+import { createEngine, type Engine } from "../api/engine.js";
 import { denseNet64, denseOutput64 } from "../engine/dense64.js";
 import { Model } from "../model/model.js";
 import { mulberry32 } from "../random.js";

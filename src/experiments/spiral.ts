@@ -9,7 +9,7 @@
  *
  * tfjs is loaded on first use (a dev dependency): `import { spiralExperiment } from "foliate/dist/experiments/spiral.js"`.
  */
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../api/engine.js";
 import { trainReluNet } from "./tfjsTrain.js";
 import { complexityBounds } from "../analyses/regions/bounds.js";
 

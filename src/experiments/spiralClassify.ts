@@ -5,7 +5,7 @@
  * exactly (engine.regionsInPlane) and drawn with their predicted class and the decision boundary. As T grows
  * the arms wind more often and a fixed architecture's regions no longer suffice: the error rises.
  */
-import type { Engine } from "../engine/engine.js";
+import type { Engine } from "../api/engine.js";
 import { complexityBounds } from "../analyses/regions/bounds.js";
 import type { RegionsInPlaneResult } from "../analyses/regions/plane.js";
 import { trainReluNet } from "./tfjsTrain.js";

@@ -18,71 +18,15 @@
 import { ModelFormatError, NonFiniteError, UnsupportedLayerError } from "../errors.js";
 import { encodeFloat32Base64 } from "./base64.js";
 import { windowAxis } from "./shapes.js";
-import { ACTIVATIONS, LIMITS, type ActivationName, type LooseLayer, type LooseModelSpec, type ModelJSON, type ModelSpec } from "./types.js";
+import { ACTIVATIONS, LIMITS, type ActivationName, type Layer, type LooseLayer, type LooseModelSpec, type ModelJSON, type ModelSpec } from "./types.js";
 import { checkJsonTextDepth, checkObjectDepth, describeValue, readWeights } from "./weights.js";
+import { INPUT_NAME, parseGraphDocument } from "./jsonGraph.js";
+import { defaultNodeName } from "./graph.js";
+import { inferShapes, padsFor } from "./shapes.js";
+import { activationOf, inputShapeOf, isObject, padding, pair, positiveInt, withAlpha } from "./jsonFields.js";
 
 /** Layer `type` values the format accepts. */
 export const LAYER_TYPES: readonly string[] = ["dense", "conv2d", "maxPool2d", "avgPool2d", "flatten", "activation", ...ACTIVATIONS, "softmax"];
-
-/** Keras' default LeakyReLU slope, used when `alpha` is absent. */
-const DEFAULT_ALPHA = 0.3;
-
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v);
-
-function positiveInt(ctx: string, name: string, v: unknown, max: number = LIMITS.maxDimension): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max)
-    throw new ModelFormatError(`${ctx}: field "${name}" must be a positive integer ≤ ${max}, got ${describeValue(v)}`);
-  return v;
-}
-
-function pair(ctx: string, name: string, v: unknown, fallback?: [number, number]): [number, number] {
-  if (v === undefined && fallback) return fallback;
-  if (typeof v === "number") {
-    const k = positiveInt(ctx, name, v);
-    return [k, k];
-  }
-  if (!Array.isArray(v) || v.length !== 2)
-    throw new ModelFormatError(`${ctx}: field "${name}" must be a positive integer or a pair [${name === "strides" ? "sh, sw" : "h, w"}], got ${describeValue(v)}`);
-  return [positiveInt(ctx, `${name}[0]`, v[0]), positiveInt(ctx, `${name}[1]`, v[1])];
-}
-
-function padding(ctx: string, v: unknown): "valid" | "same" {
-  if (v === undefined) return "valid";
-  if (v !== "valid" && v !== "same") throw new ModelFormatError(`${ctx}: field "padding" must be "valid" or "same", got ${describeValue(v)}`);
-  return v;
-}
-
-function alphaOf(ctx: string, v: unknown): number {
-  if (v === undefined) return DEFAULT_ALPHA;
-  if (typeof v !== "number") throw new ModelFormatError(`${ctx}: field "alpha" must be a number, got ${describeValue(v)}`);
-  if (!Number.isFinite(v)) throw new NonFiniteError(`${ctx}: field "alpha" must be finite, got ${v}`);
-  return v;
-}
-
-interface ParsedActivation {
-  activation: ActivationName;
-  alpha?: number;
-  softmax: boolean;
-}
-
-/** The `activation` field (or a layer type naming an activation). Softmax only on the last layer. */
-function activationOf(ctx: string, name: unknown, alpha: unknown, softmaxAllowed: boolean, where: string): ParsedActivation {
-  if (name === undefined) return { activation: "linear", softmax: false };
-  if (typeof name !== "string") throw new ModelFormatError(`${ctx}: field "activation" must be a string, got ${describeValue(name)}`);
-  if (name === "softmax") {
-    if (!softmaxAllowed) throw new UnsupportedLayerError(`${ctx}: softmax is only supported as the classifier head, on the last layer (${where})`);
-    return { activation: "linear", softmax: true };
-  }
-  if (!(ACTIVATIONS as readonly string[]).includes(name))
-    throw new UnsupportedLayerError(`${ctx}: unsupported activation ${JSON.stringify(name)}; supported: ${ACTIVATIONS.join(", ")} (and softmax as the last layer)`);
-  const activation = name as ActivationName;
-  return activation === "leakyRelu" ? { activation, alpha: alphaOf(ctx, alpha), softmax: false } : { activation, softmax: false };
-}
-
-function withAlpha<T extends object>(layer: T, a: ParsedActivation): T {
-  return a.alpha === undefined ? layer : { ...layer, alpha: a.alpha };
-}
 
 /** Windowed output shape, checked non-empty and within LIMITS. */
 function windowedShape(ctx: string, what: string, input: readonly number[], win: [number, number], strides: [number, number], pad: "valid" | "same", channels: number): number[] {
@@ -97,15 +41,6 @@ function windowedShape(ctx: string, what: string, input: readonly number[], win:
 
 function requireImage(ctx: string, shape: readonly number[]): void {
   if (shape.length !== 3) throw new ModelFormatError(`${ctx}: expects an [H, W, C] input, got shape [${shape}]`);
-}
-
-function inputShapeOf(v: unknown): number[] {
-  if (!Array.isArray(v) || (v.length !== 1 && v.length !== 3))
-    throw new ModelFormatError(`model: field "inputShape" must be [d] or [H, W, C] (no batch dimension), got ${describeValue(v)}`);
-  const shape = v.map((s, k) => positiveInt("model", `inputShape[${k}]`, s));
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (size > LIMITS.maxActivationSize) throw new ModelFormatError(`model: field "inputShape" [${shape}] has ${size} values, above the limit of ${LIMITS.maxActivationSize}`);
-  return shape;
 }
 
 /** Parse and validate a foliate-model document (object or JSON string) into a ModelSpec. */
@@ -129,8 +64,10 @@ export function parseModelDocument(input: unknown, labels?: readonly string[]): 
   } else checkObjectDepth(input);
   if (!isObject(doc)) throw new ModelFormatError(`a model document must be an object or a JSON string of one, got ${describeValue(doc)}`);
   if (doc.format !== "foliate-model") throw new ModelFormatError(`model: field "format" must be "foliate-model", got ${describeValue(doc.format)}`);
-  if (doc.version !== 1) throw new ModelFormatError(`model: field "version" must be 1 (the only version this reader knows), got ${describeValue(doc.version)}`);
+  if (doc.version !== 1 && doc.version !== 2)
+    throw new ModelFormatError(`model: field "version" must be 1 (a chain of layers) or 2 (a graph of nodes), got ${describeValue(doc.version)}`);
   const inputShape = inputShapeOf(doc.inputShape);
+  if (doc.version === 2) return parseGraphDocument(doc, inputShape);
   const raw = doc.layers;
   if (!Array.isArray(raw)) throw new ModelFormatError(`model: field "layers" must be an array, got ${describeValue(raw)}`);
   if (raw.length === 0) throw new ModelFormatError(`model: field "layers" is empty`);
@@ -237,42 +174,85 @@ function float32Exact(a: Float64Array): boolean {
   return true;
 }
 
+/** True when `m` is a chain of version-1 layers with Keras padding and default names (written as version 1). */
+function isVersion1(m: ModelSpec): boolean {
+  const shapes = inferShapes(m.inputShape, m.layers);
+  return m.layers.every((l, i) => {
+    if (l.inputs.length !== 1 || l.inputs[0] !== i - 1 || l.name !== defaultNodeName(i, l)) return false;
+    const input = i === 0 ? m.inputShape : shapes[i - 1];
+    switch (l.type) {
+      case "dense":
+      case "flatten":
+      case "activation":
+        return true;
+      case "conv2d":
+      case "maxPool2d":
+      case "avgPool2d": {
+        if (!l.padding) return false;
+        if (l.type === "conv2d" ? l.groups !== 1 || l.dilations[0] !== 1 || l.dilations[1] !== 1 : l.ceilMode || l.countIncludePad) return false;
+        const win = l.type === "conv2d" ? l.kernelSize : l.poolSize;
+        return padsFor(input[0], input[1], win, l.strides, l.padding).every((p, k) => p === l.pads[k]);
+      }
+      default:
+        return false;
+    }
+  });
+}
+
 /**
- * Serialize a model to the foliate-model document; `parseModelJSON` of it reproduces the weights exactly.
+ * Serialize a model to the foliate-model document; `parseModelJSON` of it reproduces the model exactly.
+ * Version 1 for chains of version-1 layers (Keras padding, default names), version 2 (named nodes) otherwise.
  * Weights are base64 float32 when every weight of the model is exactly a float32 (tfjs-trained models), else
  * flat number arrays (float64 models: JSON numbers round-trip float64 exactly).
  */
 export function modelToJSON(m: ModelSpec): ModelJSON {
-  const base64 = m.layers.every((l) => !("kernel" in l) || (float32Exact(l.kernel) && float32Exact(l.bias)));
-  const encodeWeights = (a: Float64Array): string | number[] => (base64 ? encodeFloat32Base64(a) : Array.from(a));
-  const layers = m.layers.map((l): Record<string, unknown> => {
+  const weights = m.layers.flatMap((l) => ("kernel" in l ? [l.kernel, l.bias] : l.type === "batchNorm" ? [l.gamma, l.beta, l.mean, l.variance] : []));
+  const base64 = weights.every(float32Exact);
+  const encode = (a: Float64Array): string | number[] => (base64 ? encodeFloat32Base64(a) : Array.from(a));
+  const v1 = isVersion1(m);
+  const fields = (l: Layer): Record<string, unknown> => {
     const alpha = "alpha" in l && l.alpha !== undefined && l.activation === "leakyRelu" ? { alpha: l.alpha } : {};
     switch (l.type) {
       case "dense":
-        return { type: "dense", units: l.units, activation: l.activation, ...alpha, kernel: encodeWeights(l.kernel), bias: encodeWeights(l.bias) };
+        return { type: "dense", units: l.units, activation: l.activation, ...alpha, kernel: encode(l.kernel), bias: encode(l.bias) };
       case "conv2d":
         return {
-          type: "conv2d",
-          filters: l.filters,
-          kernelSize: [...l.kernelSize],
-          strides: [...l.strides],
-          padding: l.padding,
-          activation: l.activation,
-          ...alpha,
-          kernel: encodeWeights(l.kernel),
-          bias: encodeWeights(l.bias),
+          type: "conv2d", filters: l.filters, kernelSize: [...l.kernelSize], strides: [...l.strides],
+          ...(v1 ? { padding: l.padding } : { pads: [...l.pads], dilations: [...l.dilations], groups: l.groups }),
+          activation: l.activation, ...alpha, kernel: encode(l.kernel), bias: encode(l.bias),
         };
       case "maxPool2d":
       case "avgPool2d":
-        return { type: l.type, poolSize: [...l.poolSize], strides: [...l.strides], padding: l.padding };
+        return {
+          type: l.type, poolSize: [...l.poolSize], strides: [...l.strides],
+          ...(v1 ? { padding: l.padding } : { pads: [...l.pads], ceilMode: l.ceilMode, countIncludePad: l.countIncludePad }),
+        };
+      case "globalAvgPool2d":
+      case "concat":
       case "flatten":
-        return { type: "flatten" };
+        return { type: l.type };
+      case "batchNorm":
+        return { type: l.type, epsilon: l.epsilon, gamma: encode(l.gamma), beta: encode(l.beta), mean: encode(l.mean), variance: encode(l.variance) };
+      case "add":
+        return { type: l.type, activation: l.activation, ...alpha };
       case "activation":
         return { type: l.activation, ...alpha };
-      default:
-        throw new UnsupportedLayerError(`modelToJSON: node type "${l.type}" needs the version 2 (graph) format`);
     }
-  });
-  if (m.head === "softmax") layers.push({ type: "softmax" });
-  return { format: "foliate-model", version: 1, inputShape: [...m.inputShape], layers };
+  };
+  if (v1) {
+    const layers = m.layers.map(fields);
+    if (m.head === "softmax") layers.push({ type: "softmax" });
+    return { format: "foliate-model", version: 1, inputShape: [...m.inputShape], layers };
+  }
+  const name = (j: number) => (j < 0 ? INPUT_NAME : m.layers[j].name);
+  const nodes: Record<string, unknown>[] = m.layers.map((l) => ({ name: l.name, ...fields(l), inputs: l.inputs.map(name) }));
+  if (m.head === "softmax") nodes.push({ name: uniqueName(m, "softmax"), type: "softmax", inputs: [name(m.layers.length - 1)] });
+  return { format: "foliate-model", version: 2, inputShape: [...m.inputShape], nodes };
+}
+
+function uniqueName(m: ModelSpec, base: string): string {
+  const taken = new Set(m.layers.map((l) => l.name));
+  let name = base;
+  for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
+  return name;
 }

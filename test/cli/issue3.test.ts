@@ -11,7 +11,7 @@ import { readNpy, writeNpy } from "../../src/io/npy.js";
 import { Model } from "../../src/model/model.js";
 import { referenceForward, softmax } from "../../src/reference/forward.js";
 import { toy2d } from "../../src/datasets/toy2d.js";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../src/api/engine.js";
 import { runReport } from "../../src/cli/report/run.js";
 import { Progress } from "../../src/cli/progress.js";
 import type { ReportContext } from "../../src/cli/report/section.js";

@@ -10,7 +10,7 @@ import { Progress } from "../../src/cli/progress.js";
 import { runReport } from "../../src/cli/report/run.js";
 import type { ReportContext } from "../../src/cli/report/section.js";
 import { framesAlong, mnistLeafWalksSection } from "../../src/cli/report/sections/mnistLeafWalks.js";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../src/api/engine.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "foliate-walks-"));
 let engine: Engine;

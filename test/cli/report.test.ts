@@ -7,7 +7,7 @@ import { formatSummary, runReport } from "../../src/cli/report/run.js";
 import type { ReportContext, ReportSection } from "../../src/cli/report/section.js";
 import { Progress } from "../../src/cli/progress.js";
 import { toy2d } from "../../src/datasets/toy2d.js";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../src/api/engine.js";
 import { Model } from "../../src/model/model.js";
 
 let engine: Engine;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startServer, type RunningServer } from "../../src/cli/serve.js";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../src/api/engine.js";
 import { Model } from "../../src/model/model.js";
 import { fdJacobian, referenceOutput, relError } from "../support/reference.js";
 import { randomMlp, randomPoints } from "../support/models.js";

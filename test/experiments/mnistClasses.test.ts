@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../src/api/engine.js";
 import { OptionError } from "../../src/errors.js";
 import { subjectFor } from "../../src/cli/models/train.js";
 import { MNIST_CLASSES_RECIPE, mnistClassWalks } from "../../src/experiments/mnistClasses.js";

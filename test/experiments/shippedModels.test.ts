@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { trainMnistCnn } from "../../src/experiments/trainCnn.js";
 import { loadDataset } from "../../src/data/datasets.js";
-import { createEngine } from "../../src/engine/engine.js";
+import { createEngine } from "../../src/api/engine.js";
 
 describe("shipped models", () => {
   it("the report's 8/16/64 MNIST CNN loads without training and classifies the shipped test images at 97.4 %", async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../src/api/engine.js";
 import { spiralExperiment } from "../../src/experiments/spiral.js";
 
 let engine: Engine;

@@ -181,7 +181,7 @@ describe("parseModelJSON: each error has its type and a message naming layer, fi
     ["a number", () => 42, ModelFormatError, /must be an object or a JSON string.*the number 42/],
     ["an array", () => [], ModelFormatError, /must be an object.*an array of 0/],
     ["wrong format", () => ({ ...mlp(), format: "keras" }), ModelFormatError, /field "format" must be "foliate-model", got the string "keras"/],
-    ["version 2", () => ({ ...mlp(), version: 2 }), ModelFormatError, /field "version" must be 1.*the number 2/],
+    ["version 3", () => ({ ...mlp(), version: 3 }), ModelFormatError, /field "version" must be 1 \(a chain of layers\) or 2 \(a graph of nodes\), got the number 3/],
     ["version missing", () => ({ ...mlp(), version: undefined }), ModelFormatError, /field "version".*missing/],
     ["inputShape 2-D", () => ({ ...mlp(), inputShape: [2, 2] }), ModelFormatError, /field "inputShape" must be \[d\] or \[H, W, C\]/],
     ["inputShape negative", () => ({ ...mlp(), inputShape: [-4] }), ModelFormatError, /field "inputShape\[0\]" must be a positive integer.*-4/],

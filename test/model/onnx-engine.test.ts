@@ -3,7 +3,7 @@
  * Jacobians (issue 4, "Interchange"). The engine computes in float32: agreement is at float32 level.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../src/api/engine.js";
 import { forwardAgreementWithPytorch, jacobianAgreementWithPytorch, loadPytorchCase, PYTORCH_MODELS } from "./pytorch-fixtures.js";
 
 let engine: Engine;

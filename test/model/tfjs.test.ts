@@ -91,12 +91,12 @@ describe("Model.fromTfjs rejects what it cannot import, naming the tfjs layer", 
     return m as unknown as TfjsLayersModelLike;
   };
   it("unsupported layer class", () => {
-    const m = build(tf.layers.dense({ inputShape: [4], units: 3 }), tf.layers.batchNormalization());
-    expectFoliateError(() => Model.fromTfjs(m), UnsupportedLayerError, /tfjs layer 1 "batch_normalization\w*" \(BatchNormalization\): layer class BatchNormalization is not supported; supported: Dense, Conv2D/);
+    const m = build(tf.layers.dense({ inputShape: [4], units: 3 }), tf.layers.layerNormalization());
+    expectFoliateError(() => Model.fromTfjs(m), UnsupportedLayerError, /tfjs layer 1 "layer_normalization\w*" \(LayerNormalization\): layer class LayerNormalization is not supported; supported: Dense, Conv2D/);
   });
-  it("dilated convolution", () => {
-    const m = build(tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, dilationRate: 2 }));
-    expectFoliateError(() => Model.fromTfjs(m), UnsupportedLayerError, /tfjs layer 0 "conv2d\w*" \(Conv2D\): dilationRate \[2,2\] is not supported/);
+  it("batch normalization over another axis", () => {
+    const m = build(tf.layers.conv2d({ inputShape: [4, 4, 2], filters: 2, kernelSize: 1 }), tf.layers.batchNormalization({ axis: 1 }));
+    expectFoliateError(() => Model.fromTfjs(m), UnsupportedLayerError, /\(BatchNormalization\): axis 1 is not supported \(the channel axis, -1, only\)/);
   });
   it("channelsFirst", () => {
     const m = build(tf.layers.maxPooling2d({ inputShape: [2, 8, 8], poolSize: 2, dataFormat: "channelsFirst" }));

@@ -4,7 +4,8 @@
  * with the theoretical optimum of the local geometric analysis (`compareFeatures`).
  */
 import { OptionError, ShapeError } from "../../errors.js";
-import type { Engine } from "../../engine/engine.js";
+import { forward } from "../forward.js";
+import { runtimeOf, type RuntimeLike } from "../../engine/runtime.js";
 import type { Model } from "../../model/model.js";
 import { compareFeatures, type FeatureComparison, type LearnedFeatures } from "./compare.js";
 import type { OptimalFeatures } from "./optimalFeatures.js";
@@ -19,7 +20,7 @@ export interface NetworkFeatures extends LearnedFeatures {
 }
 
 /** The input of dense layer `layer` on `inputs` (n×d; default: the d one-hot vectors) and its weights. */
-export async function networkLayerFeatures(engine: Engine, model: Model, layer: number, inputs?: Float32Array): Promise<NetworkFeatures> {
+export async function networkLayerFeatures(engine: RuntimeLike, model: Model, layer: number, inputs?: Float32Array): Promise<NetworkFeatures> {
   const dense = model.layers[layer];
   if (!dense || dense.type !== "dense") throw new OptionError(`compareWithNetwork: layer ${layer} must be a dense layer (got ${dense?.type ?? "none"})`);
   const d = model.inputSize;
@@ -31,7 +32,7 @@ export async function networkLayerFeatures(engine: Engine, model: Model, layer: 
     features = Float64Array.from(X);
     k = d;
   } else {
-    const f = await engine.forward(model, X, { activations: true });
+    const f = await forward(runtimeOf(engine), model, X, { activations: true });
     const a = f.activations![layer - 1];
     k = a.shape.reduce((x, y) => x * y, 1);
     features = Float64Array.from(a.data); // n×k
@@ -44,7 +45,7 @@ export async function networkLayerFeatures(engine: Engine, model: Model, layer: 
 
 /** Compare dense layer `layer` of a Foliate model with the theoretical features of the joint behind `theory`. */
 export async function compareWithNetwork(
-  engine: Engine,
+  engine: RuntimeLike,
   model: Model,
   theory: OptimalFeatures,
   options: { layer: number; inputs?: Float32Array },

@@ -9,7 +9,8 @@
 import { OptionError, ShapeError } from "../../errors.js";
 import type { Model } from "../../model/model.js";
 import { mulberry32 } from "../../random.js";
-import type { Engine } from "../../engine/engine.js";
+import { forward } from "../forward.js";
+import { runtimeOf, type RuntimeLike } from "../../engine/runtime.js";
 import { regionsInPlane } from "./plane.js";
 
 export interface CountRegionsOptions {
@@ -34,7 +35,7 @@ export interface CountRegionsResult {
   exact?: number;
 }
 
-export async function countRegions(engine: Engine, model: Model, opts: CountRegionsOptions): Promise<CountRegionsResult> {
+export async function countRegions(engine: RuntimeLike, model: Model, opts: CountRegionsOptions): Promise<CountRegionsResult> {
   const d = model.inputSize;
   const { box } = opts ?? ({} as CountRegionsOptions);
   if (!box || !box.lo || !box.hi) throw new OptionError(`countRegions: expected { box: { lo, hi } }`);
@@ -47,7 +48,7 @@ export async function countRegions(engine: Engine, model: Model, opts: CountRegi
   const rnd = mulberry32(opts.seed ?? 1);
   const X = new Float32Array(samples * d); // samples×d, row-major
   for (let p = 0; p < samples; p++) for (let i = 0; i < d; i++) X[p * d + i] = box.lo[i] + (box.hi[i] - box.lo[i]) * rnd();
-  const { regionHash } = await engine.forward(model, X);
+  const { regionHash } = await forward(runtimeOf(engine), model, X);
   const half = samples >> 1;
   const seen = new Map<bigint, number>();
   const first = new Set<bigint>(), second = new Set<bigint>();
@@ -70,7 +71,7 @@ export async function countRegions(engine: Engine, model: Model, opts: CountRegi
     chao1: f2 > 0 ? S + (f1 * f1) / (2 * f2) : S + (f1 * (f1 - 1)) / 2,
   };
   if (d === 2 && opts.exact !== false) {
-    const plane = regionsInPlane(await engine.arena(), model, [0, 0], [1, 0], [0, 1], [box.lo[0], box.hi[0], box.lo[1], box.hi[1]]);
+    const plane = regionsInPlane(await runtimeOf(engine).arena(), model, [0, 0], [1, 0], [0, 1], [box.lo[0], box.hi[0], box.lo[1], box.hi[1]]);
     result.exact = plane.count;
   }
   return result;

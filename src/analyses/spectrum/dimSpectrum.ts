@@ -29,7 +29,8 @@
  */
 import { EmptyBatchError, OptionError, ShapeError } from "../../errors.js";
 import type { BatchInput } from "../../engine/batch.js";
-import type { CallOptions, Engine } from "../../engine/engine.js";
+import { dim as dimOf } from "../dim.js";
+import { runtimeOf, type CallOptions, type RuntimeLike } from "../../engine/runtime.js";
 import type { Model } from "../../model/model.js";
 
 export interface DimSpectrumOptions {
@@ -120,9 +121,9 @@ export function dimSpectrumSignature(logEigenvalues: Float64Array, r: number, lo
  *   const s = await dimSpectrum(engine, model, X); // s.logEigenvalues n×9 for a 10-class model
  *   s.signature.median[0] // median log10 λ1
  */
-export async function dimSpectrum(engine: Engine, model: Model, X: BatchInput, opts: DimSpectrumOptions & CallOptions = {}): Promise<DimSpectrumResult> {
+export async function dimSpectrum(engine: RuntimeLike, model: Model, X: BatchInput, opts: DimSpectrumOptions & CallOptions = {}): Promise<DimSpectrumResult> {
   const floor = spectrumFloor(opts.floor);
-  const dim = await engine.dim(model, X, { rankTol: opts.rankTol, signal: opts.signal, onProgress: opts.onProgress });
+  const dim = await dimOf(runtimeOf(engine), model, X, { rankTol: opts.rankTol, signal: opts.signal, onProgress: opts.onProgress });
   const { n, r } = dim;
   const logEigenvalues = new Float64Array(n * r); // n×r
   const trace = new Float64Array(n);

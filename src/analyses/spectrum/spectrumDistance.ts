@@ -10,7 +10,7 @@
  */
 import { OptionError, ShapeError } from "../../errors.js";
 import type { BatchInput } from "../../engine/batch.js";
-import type { CallOptions, Engine } from "../../engine/engine.js";
+import { runtimeOf, type CallOptions, type RuntimeLike } from "../../engine/runtime.js";
 import type { Model } from "../../model/model.js";
 import { dimSpectrum, type DimSpectrumOptions, type DimSpectrumSignature } from "./dimSpectrum.js";
 
@@ -48,7 +48,7 @@ export interface DatasetDistances {
 
 /** The distance matrix between named datasets, one dimSpectrum per dataset under the same model. */
 export async function datasetDistances(
-  engine: Engine,
+  engine: RuntimeLike,
   model: Model,
   sets: Record<string, BatchInput>,
   opts: DimSpectrumOptions & CallOptions = {},

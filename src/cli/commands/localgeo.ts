@@ -11,7 +11,7 @@ import { withEngine, workersOption } from "../engineSession.js";
 import { loadModelFile, readInputs } from "../files.js";
 import { hiddenLayerExperiment, hScoreBesideAccuracy, mmseExperiment, regimeSweep, softmaxExperiment, type HScoreAccuracy, type RegimeSweepRow } from "../../experiments/localGeometry.js";
 import { networkLayerFeatures } from "../../analyses/localGeometry/network.js";
-import type { Engine } from "../../engine/engine.js";
+import type { Engine } from "../../api/engine.js";
 import type { Model } from "../../model/model.js";
 
 export interface LocalGeometryRun {

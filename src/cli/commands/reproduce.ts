@@ -9,7 +9,7 @@ import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { parseWorkers, workersOption } from "../engineSession.js";
 import { parsePositive } from "../pointOptions.js";
-import { createEngine } from "../../engine/engine.js";
+import { createEngine } from "../../api/engine.js";
 
 /** The authors' SiMEC-1D weights shipped with the package (data/simec-1d, MIT). */
 export const SIMEC_WEIGHTS_DIR = new URL("../../../data/simec-1d/", import.meta.url);

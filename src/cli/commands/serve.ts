@@ -1,5 +1,5 @@
 /** `foliate serve --port P`: the HTTP JSON API (src/cli/serve.ts) until SIGINT/SIGTERM. */
-import { createEngine } from "../../engine/engine.js";
+import { createEngine } from "../../api/engine.js";
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { parseWorkers, workersOption } from "../engineSession.js";

@@ -3,7 +3,7 @@
  * src/cli/report/sections/, listed in sections/index.ts). The runner gives every section the same context —
  * the engine, the subjects (trained models with their data), progress — and renders what it returns.
  */
-import type { Engine } from "../../engine/engine.js";
+import type { Engine } from "../../api/engine.js";
 import type { Model } from "../../model/model.js";
 import type { LabeledSet } from "../../datasets/toy2d.js";
 import type { Stage } from "../progress.js";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binomial, complexityBounds, hyperplaneRegions } from "../../../src/analyses/regions/bounds.js";
-import { createEngine, type Engine } from "../../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../../src/api/engine.js";
 import { OptionError } from "../../../src/errors.js";
 import { randomMlp } from "../../support/models.js";
 

@@ -1,6 +1,6 @@
 import { tieModel } from "./patterns.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../../src/api/engine.js";
 import { OptionError, ShapeError } from "../../../src/errors.js";
 import { Model } from "../../../src/model/model.js";
 import { randomMlp, randomWeights } from "../../support/models.js";

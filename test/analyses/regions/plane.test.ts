@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../../src/api/engine.js";
 import { OptionError } from "../../../src/errors.js";
 import { referenceForward } from "../../../src/reference/forward.js";
 import { mulberry32 } from "../../../src/random.js";

@@ -4,7 +4,7 @@
  * reference forward pass, and a closed-form case.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../../src/api/engine.js";
 import type { RegionsInPlaneResult } from "../../../src/analyses/regions/plane.js";
 import { Model } from "../../../src/model/model.js";
 import { referenceForward } from "../../../src/reference/forward.js";

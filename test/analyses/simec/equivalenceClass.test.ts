@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createEngine, type Engine } from "../../../src/engine/engine.js";
+import { createEngine, type Engine } from "../../../src/api/engine.js";
 import { Model } from "../../../src/model/model.js";
 import { AbortError, NonFiniteError, OptionError, ShapeError, UnsupportedLayerError } from "../../../src/errors.js";
 import { referenceForward, softmax } from "../../../src/reference/forward.js";

@@ -1,0 +1,203 @@
+/**
+ * The runtime under every analysis: kernel instances (a worker pool, or the calling thread for workers: 0),
+ * the registered jobs mapped over batches of points, registered tasks, and host scratch memory. It knows no
+ * analysis: jobs and tasks register themselves (src/engine/registry.ts) and the public facade
+ * (src/api/engine.ts) sits above the analyses.
+ *
+ * A call validates its inputs in the calling thread, splits the batch into fixed-size chunks (independent of
+ * the worker count, so results are identical for any number of workers), runs the chunks on the pool (or
+ * inline for workers: 0), reports progress per chunk, and writes the parts into one result.
+ */
+import { AbortError, EngineClosedError, OptionError, ShapeError } from "../errors.js";
+import { Model } from "../model/model.js";
+import { toBatch, type BatchInput } from "./batch.js";
+import { Compute } from "./compute.js";
+import { allocateOutputs, type Meta, type Outputs } from "./job.js";
+import { compilePlan, type Plan } from "./plan.js";
+import { WorkerPool } from "./pool.js";
+import { getJob, getTask } from "./registry.js";
+import type { WasmVariant } from "./wasm.js";
+import { Arena } from "./arena.js";
+
+export interface EngineOptions {
+  /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
+  workers?: number;
+  /** Points per chunk (default 64). */
+  chunkSize?: number;
+  /** Kernel build; default: detected ("relaxed" where relaxed SIMD validates, else "simd"). */
+  variant?: WasmVariant;
+}
+
+/** Options every analysis call accepts. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Called after each chunk with points done and total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+function defaultWorkers(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  return 2;
+}
+
+/** A runtime with `options.workers` kernel instances (default: available parallelism), ready to run. */
+export async function createRuntime(options: EngineOptions = {}): Promise<Runtime> {
+  let workers = options.workers;
+  if (workers === undefined) {
+    try {
+      const os = await import("node:os");
+      workers = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+    } catch {
+      workers = defaultWorkers();
+    }
+  }
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new OptionError(`workers must be an integer in 0..256, got ${workers}`);
+  const chunkSize = options.chunkSize ?? 64;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new OptionError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  const runtime = new Runtime(workers, chunkSize, options.variant);
+  await runtime.ready();
+  return runtime;
+}
+
+export class Runtime {
+  private readonly pool?: WorkerPool;
+  private local?: Promise<Compute>;
+  private closed = false;
+
+  constructor(readonly workers: number, readonly chunkSize: number, private readonly variant?: WasmVariant) {
+    if (workers > 0) this.pool = new WorkerPool(workers, variant);
+    else this.local = Compute.create(variant);
+  }
+
+  async ready(): Promise<void> {
+    if (this.pool) await this.pool.ready();
+    else await this.local;
+  }
+
+  private readonly plans = new WeakMap<Model, Plan>();
+
+  /** The model's plan geometry (no weights), cached per model. */
+  private geometry(model: Model): Plan {
+    let plan = this.plans.get(model);
+    if (!plan) {
+      plan = compilePlan(model);
+      this.plans.set(model, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * Run a named job over the batch and return its outputs for all n points. Exposed for the analyses built
+   * on the engine. Options are validated here (by the job's layout) before anything is dispatched. Results
+   * are allocated once (or `into` supplies arrays to reuse, each of the layout's length); workers write each
+   * chunk into their own long-lived shared staging buffer, copied into the result when the chunk is done.
+   */
+  async map(job: string, model: Model, X: BatchInput, call: CallOptions, opts: Record<string, unknown>, into?: Outputs): Promise<{ out: Outputs; meta: Meta; n: number }> {
+    if (this.closed) throw new EngineClosedError("the engine is closed");
+    if (!(model instanceof Model)) throw new OptionError(`model must be a Model (use Model.fromJSON, Model.load or Model.fromTfjs)`);
+    const def = getJob(job);
+    const { data, n, d } = toBatch(X, model.inputSize);
+    const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    const plan = this.geometry(model);
+    const layout = def.layout(plan, clean);
+    const meta = def.meta(plan, clean);
+    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n);
+    const chunks: [number, number][] = [];
+    for (let s = 0; s < n; s += this.chunkSize) chunks.push([s, Math.min(n, s + this.chunkSize)]);
+    let done = 0;
+    const progress = (count: number) => {
+      done += count;
+      call.onProgress?.(done, n);
+    };
+    if (call.signal?.aborted) throw new AbortError("aborted before it started");
+    if (this.pool) {
+      // One failed chunk fails the call: the call's chunks still queued are dropped (running ones finish).
+      let failed = false;
+      await Promise.all(
+        chunks.map(async ([s, e]) => {
+          try {
+            await this.pool!.run({
+              job, modelId: model.id, spec: model, X: data.slice(s * d, e * d), count: e - s, opts: clean,
+              out, layout, base: s, signal: call.signal, skip: () => failed,
+            });
+            progress(e - s);
+          } catch (err) {
+            failed = true;
+            throw err;
+          }
+        }),
+      );
+      return { out, meta, n };
+    }
+    const compute = await this.local!;
+    compute.register(model.id, model);
+    for (const [s, e] of chunks) {
+      if (call.signal?.aborted) throw new AbortError("aborted");
+      compute.run(job, model.id, data.subarray(s * d, e * d), e - s, clean, out, s);
+      progress(e - s);
+      if (call.onProgress || call.signal) await new Promise((r) => setTimeout(r, 0));
+    }
+    return { out, meta, n };
+  }
+
+  /** Memory of every kernel instance (Wasm bytes, scratch high-water mark, process RSS). */
+  async memory(): Promise<{ wasmBytes: number; peakScratch: number; rss: number }[]> {
+    if (this.pool) return this.pool.memory();
+    const c = await this.local!;
+    return [{ ...c.memory(), rss: typeof process !== "undefined" ? process.memoryUsage().rss : 0 }];
+  }
+
+  /** Kernel instances that run in parallel (1 for workers: 0). */
+  get parallelism(): number {
+    return Math.max(1, this.workers);
+  }
+
+  /**
+   * Run the registered task `name` with `args` on the next free worker (or on this thread's kernel instance
+   * for workers: 0), with the pool's abort and crash handling.
+   */
+  async task<R>(name: string, args: unknown[], signal?: AbortSignal): Promise<R> {
+    if (this.closed) throw new EngineClosedError("the engine is closed");
+    if (signal?.aborted) throw new AbortError("aborted before it started");
+    if (this.pool) return this.pool.call((remote) => remote.task(name, args) as Promise<R>, name, signal);
+    const compute = await this.local!;
+    return getTask(name)(compute.arena, ...args).value as R;
+  }
+
+  /** The pool, for tests of crash handling (undefined for workers: 0). */
+  get workerPool(): WorkerPool | undefined {
+    return this.pool;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool?.close();
+  }
+
+  // Analyses that are not per-point batches (exact linear regions) run on a kernel instance of the calling thread.
+  private hostArena?: Promise<Arena>;
+
+  /** The calling thread's own kernel instance (created on first use) for analyses that are not batches. */
+  arena(): Promise<Arena> {
+    if (this.closed) throw new EngineClosedError("the engine is closed");
+    return (this.hostArena ??= Arena.create(this.variant));
+  }
+}
+
+/** Check caller-supplied result arrays against the layout. */
+function checkInto(into: Outputs, layout: Record<string, [string, number]>, n: number): Outputs {
+  for (const [key, [, per]] of Object.entries(layout)) {
+    const a = into[key];
+    if (!a) throw new OptionError(`out: missing the "${key}" array`);
+    if (a.length !== n * per) throw new ShapeError(`out: "${key}" has ${a.length} values, expected n×${per} = ${n * per}`);
+  }
+  return into;
+}
+
+/** What analyses accept: the runtime itself, or anything that holds one (the public Engine facade). */
+export type RuntimeLike = Runtime | { readonly runtime: Runtime };
+
+export function runtimeOf(x: RuntimeLike): Runtime {
+  return x instanceof Runtime ? x : x.runtime;
+}
