@@ -9,6 +9,7 @@ import { referenceForward, softmax } from "../../src/reference/forward.js";
 import { compileNetwork, valueBlock } from "../../src/model/compile.js";
 import { graphForward, graphVjp } from "../../src/reference/graph.js";
 import type { Layer } from "../../src/model/types.js";
+import { Model } from "../../src/model/model.js";
 import { loadGraphCase, maxRelativeError, nchwIndexOf, PYTORCH_GRAPHS, type PytorchGraphCase } from "./pytorch-fixtures.js";
 
 const measured: Record<string, Record<string, number>> = {};
@@ -178,6 +179,18 @@ describe("the imported graphs' structure", () => {
     expect(m.shapes[m.nodeIndex("concat")]).toEqual([8, 8, 24]);
     expect(m.layers[m.nodeIndex("act")]).toMatchObject({ type: "activation", activation: "leakyRelu", alpha: 0.1 });
   });
+});
+
+it("the imported graphs survive model.toJSON() → Model.fromJSON with their node names and outputs (version 2 for graphs)", () => {
+  for (const name of ["vgg_ceil_dilated", "depthwise_separable"] as const) {
+    const c = loadGraphCase(name);
+    const doc = c.model.toJSON();
+    expect(doc.version).toBe(2);
+    const back = Model.fromJSON(JSON.parse(JSON.stringify(doc)));
+    expect(back.layers.map((l) => l.name)).toEqual(c.model.layers.map((l) => l.name));
+    // JSON weights are float32 (base64) or numbers: the imported weights are float32 values, so nothing is lost
+    for (const p of [0, 1]) expect(Array.from(referenceForward(back, c.inputs[p]).output)).toEqual(Array.from(referenceForward(c.model, c.inputs[p]).output));
+  }
 });
 
 it("report: measured agreement of the imported graphs with PyTorch", () => {
