@@ -4,6 +4,7 @@
  * a depthwise-separable block concatenated with a shortcut) imported with Model.fromOnnx and evaluated with the
  * float64 reference forward pass, against PyTorch's float64 outputs and Jacobians at 32 points.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { referenceForward, softmax } from "../../src/reference/forward.js";
 import { compileNetwork, valueBlock } from "../../src/model/compile.js";
@@ -179,6 +180,18 @@ describe("the imported graphs' structure", () => {
     expect(m.shapes[m.nodeIndex("concat")]).toEqual([8, 8, 24]);
     expect(m.layers[m.nodeIndex("act")]).toMatchObject({ type: "activation", activation: "leakyRelu", alpha: 0.1 });
   });
+});
+
+it.each([
+  ["vgg_ceil_dilated", 11],
+  ["vgg_ceil_dilated", 17],
+  ["depthwise_separable", 11],
+  ["depthwise_separable", 17],
+] as const)("%s exported at opset %i imports to the same graph and the same outputs", (name, opset) => {
+  const c = loadGraphCase(name);
+  const m = Model.fromOnnx(new Uint8Array(readFileSync(new URL(`../fixtures/onnx-graphs/${name}.opset${opset}.onnx`, import.meta.url))));
+  expect(m.layers.map((l) => [l.name, l.type, l.inputs])).toEqual(c.model.layers.map((l) => [l.name, l.type, l.inputs]));
+  for (let p = 0; p < c.inputs.length; p++) expect(maxRelativeError(referenceForward(m, c.inputs[p]).output, c.outputs[p])).toBeLessThan(1e-12);
 });
 
 it("the imported graphs survive model.toJSON() → Model.fromJSON with their node names and outputs (version 2 for graphs)", () => {
