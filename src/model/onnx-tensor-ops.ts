@@ -3,7 +3,7 @@
  * flattened image permuted from ONNX's (c, h, w) order to Foliate's (h, w, c)), BatchNormalization → batchNorm,
  * Add → add (two computed tensors) or a per-channel bias, Concat on the channel axis → concat,
  * Flatten / Reshape-to-[n, −1] → flatten, the activations, a final Softmax → the softmax head, Identity and
- * Dropout (inference) → nothing.
+ * Dropout (inference) → nothing; Add/Sub/Mul/Div with a per-channel constant → an exact affine node or a bias.
  */
 import { ModelFormatError, UnsupportedLayerError } from "../errors.js";
 import type { ActivationName } from "./types.js";
@@ -83,22 +83,40 @@ const sameFlow = (a: Flow, b: Flow) => describeFlow(a) === describeFlow(b) && (a
 /** Add: two computed tensors of one shape → add; a computed tensor plus a per-channel constant → a bias. */
 export function importAdd(ctx: NodeContext): void {
   if (ctx.inputs.length !== 2) throw new ModelFormatError(`${ctx.where}: Add takes two inputs, got ${ctx.inputs.length}`);
+  if (ctx.g.isConstant(ctx, 0) || ctx.g.isConstant(ctx, 1)) return importConstantAffine(ctx);
+  const [a, b] = [ctx.g.data(ctx, 0), ctx.g.data(ctx, 1)];
+  if (!sameFlow(a.flow, b.flow))
+    throw new UnsupportedLayerError(`${ctx.where}: adds ${describeFlow(a.flow)} and ${describeFlow(b.flow)}; Foliate adds computed tensors of one shape (no broadcasting)`);
+  ctx.g.push(ctx, { type: "add", activation: "linear" }, [a, b], a.flow);
+}
+
+/**
+ * Add, Sub, Mul or Div of a computed tensor and a scalar or per-channel constant (input normalization,
+ * biases): y = γ·x + β per channel, as an exact affine batchNorm node (μ = 0, σ² = 1, ε = 0). An Add or
+ * Sub of a constant right after a dense/conv with no other consumer folds into its bias later. Div uses
+ * γ = 1/c (one rounding of x/c differs by at most an ulp).
+ */
+export function importConstantAffine(ctx: NodeContext): void {
+  if (ctx.inputs.length !== 2) throw new ModelFormatError(`${ctx.where}: ${ctx.op} takes two inputs, got ${ctx.inputs.length}`);
   const k = [0, 1].find((j) => ctx.g.isConstant(ctx, j));
-  if (k === undefined) {
-    const [a, b] = [ctx.g.data(ctx, 0), ctx.g.data(ctx, 1)];
-    if (!sameFlow(a.flow, b.flow))
-      throw new UnsupportedLayerError(`${ctx.where}: adds ${describeFlow(a.flow)} and ${describeFlow(b.flow)}; Foliate adds computed tensors of one shape (no broadcasting)`);
-    ctx.g.push(ctx, { type: "add", activation: "linear" }, [a, b], a.flow);
-    return;
-  }
+  if (k === undefined)
+    throw new UnsupportedLayerError(`${ctx.where}: ${ctx.op} of two computed tensors is not supported (Foliate takes ${ctx.op} with a scalar or per-channel constant)`);
   const x = ctx.g.data(ctx, 1 - k);
-  const c = ctx.g.constant(ctx, k, "addend");
-  const bias = perChannel(c, x.flow);
-  if (!bias)
-    throw new UnsupportedLayerError(`${ctx.where}: constant addend dims [${c.dims}] on ${describeFlow(x.flow)}; Foliate adds a scalar or a per-channel constant (broadcasting)`);
-  const n = bias.length;
-  // x + c as an exact affine node: γ = 1, μ = 0, σ² = 1, ε = 0 (folded into a preceding dense/conv bias when possible).
-  const layer = { type: "batchNorm" as const, gamma: new Float64Array(n).fill(1), beta: bias, mean: new Float64Array(n), variance: new Float64Array(n).fill(1), epsilon: 0 };
+  const c = ctx.g.constant(ctx, k, "constant operand");
+  const v = perChannel(c, x.flow);
+  if (!v) throw new UnsupportedLayerError(`${ctx.where}: constant operand dims [${c.dims}] on ${describeFlow(x.flow)}; Foliate takes a scalar or a per-channel constant (broadcasting)`);
+  const n = v.length;
+  const ones = () => new Float64Array(n).fill(1);
+  let gamma: Float64Array = ones();
+  let beta: Float64Array = new Float64Array(n);
+  let bias: Float64Array | undefined;
+  if (ctx.op === "Add") beta = bias = v;
+  else if (ctx.op === "Sub" && k === 1) beta = bias = v.map((t) => -t);
+  else if (ctx.op === "Sub") [gamma, beta] = [gamma.fill(-1), v];
+  else if (ctx.op === "Mul") gamma = v;
+  else if (ctx.op === "Div" && k === 1) gamma = v.map((t) => 1 / t);
+  else throw new UnsupportedLayerError(`${ctx.where}: a constant divided by a computed tensor is not supported`);
+  const layer = { type: "batchNorm" as const, gamma, beta, mean: new Float64Array(n), variance: ones(), epsilon: 0 };
   ctx.g.push(ctx, layer, [x], x.flow, bias);
 }
 

@@ -13,7 +13,8 @@
  *   pads, ceil_mode, count_include_pad; a zero Pad in front of a Conv or AveragePool folds into its pads
  *   (PyTorch writes AvgPool2d(count_include_pad=True, padding=p) that way).
  * - BatchNormalization (inference) stays a batchNorm node (the compiler folds it into a preceding conv/dense).
- * - Add of two computed tensors is a residual `add`; Add of a per-channel constant is a bias.
+ * - Add of two computed tensors is a residual `add`; Add of a per-channel constant is a bias; Add, Sub, Mul
+ *   or Div with a scalar or per-channel constant (e.g. input normalization) is an exact affine node.
  * - A final Softmax becomes `head: "softmax"` (the output stays the logits).
  * - Anything else is an UnsupportedLayerError naming the node (index, name, op) and the attribute or input
  *   that is not supported; a malformed graph is a ModelFormatError.
@@ -33,7 +34,7 @@ import { ImportState, INPUT, type NodeContext, type Flow } from "./onnx-graph.js
 import { onnxNodeNames } from "./onnx-names.js";
 import { tidyNodes } from "./onnx-fuse.js";
 import { importConv, importGlobalAveragePool, importPad, importPool } from "./onnx-window-ops.js";
-import { importActivation, importAdd, importBatchNorm, importConcat, importDense, importFlatten, importIdentity, importReshape, importSoftmax } from "./onnx-tensor-ops.js";
+import { importActivation, importAdd, importConstantAffine, importBatchNorm, importConcat, importDense, importFlatten, importIdentity, importReshape, importSoftmax } from "./onnx-tensor-ops.js";
 import { importConstant, importGather, importShape, importUnsqueeze } from "./onnx-shape-ops.js";
 import type { LooseModelSpec } from "./types.js";
 
@@ -44,6 +45,9 @@ const IMPORTERS: Record<string, OpImporter> = {
   Gemm: importDense,
   MatMul: importDense,
   Add: importAdd,
+  Sub: importConstantAffine,
+  Mul: importConstantAffine,
+  Div: importConstantAffine,
   Conv: importConv,
   MaxPool: importPool,
   AveragePool: importPool,

@@ -216,7 +216,8 @@ describe("modelFromOnnx on hand-built graphs", () => {
         { input: ["n", 2, 4, 4], initializers: { s: { dims: [2], values: [1, 2] } }, nodes: chain([{ op: "BatchNormalization", extra: ["s", "s", "s", "s"], attrs: { training_mode: 1 } }]) },
         /\(BatchNormalization\): attribute training_mode = 1/,
       ],
-      [{ input: ["n", 2, 4, 4], initializers: { c: { dims: [4], values: [1, 2, 3, 4] } }, nodes: chain([{ op: "Add", extra: ["c"] }]) }, /\(Add\): constant addend dims \[4\] on \[n, 2, 4, 4\]/],
+      [{ input: ["n", 2, 4, 4], initializers: { c: { dims: [4], values: [1, 2, 3, 4] } }, nodes: chain([{ op: "Add", extra: ["c"] }]) }, /\(Add\): constant operand dims \[4\] on \[n, 2, 4, 4\]/],
+      [{ input: ["n", 2, 4, 4], nodes: [{ op: "Mul", inputs: ["x", "x"] }] }, /\(Mul\): Mul of two computed tensors is not supported/],
       [{ input: ["n", 2, 4, 4], nodes: chain([{ op: "Flatten" }]) }, /flattened channels-first feature map/],
       [{ input: ["n", 3, 5], nodes: chain([{ op: "Relu" }]) }, /must be \[n, d\] or \[n, C, H, W\]/],
     ];
@@ -290,6 +291,28 @@ describe("modelFromOnnx on hand-built graphs", () => {
     expect(shared.layers.map((l) => l.type)).toEqual(["conv2d", "batchNorm", "add"]);
     const expected = [0, 1, 2, 3].flatMap((i) => conv(i).map((v, ch) => 2 * v - [0.5, 3][ch]));
     expect(Array.from(referenceForward(shared, x).output)).toEqual(expected);
+  });
+
+  it("input normalization (x − mean) / std and a per-channel Mul become exact affine nodes", () => {
+    const mean = { dims: [1, 2, 1, 1], values: [0.5, -1] };
+    const std = { dims: [1, 2, 1, 1], values: [2, 0.25] };
+    const scale = { dims: [2, 1, 1], values: [3, -2] };
+    const m = Model.fromOnnx(
+      buildOnnx({
+        input: ["n", 2, 1, 2],
+        initializers: { mean, std, scale },
+        nodes: chain([{ op: "Sub", extra: ["mean"] }, { op: "Div", extra: ["std"] }, { op: "Mul", extra: ["scale"] }, { op: "Relu" }]),
+      }),
+    );
+    expect(m.layers.map((l) => l.type)).toEqual(["batchNorm", "batchNorm", "batchNorm", "activation"]);
+    const nchw = [1, 2, 3, 4]; // x[c, 0, w]
+    const nhwc = [1, 3, 2, 4];
+    const expected = [0, 1].flatMap((w) => [0, 1].map((c) => Math.max(0, ((nchw[c * 2 + w] - mean.values[c]) / std.values[c]) * scale.values[c])));
+    const y = referenceForward(m, nhwc).output;
+    expected.forEach((e, i) => expect(y[i]).toBeCloseTo(e, 14));
+    // c − x: γ = −1, β = c
+    const flip = Model.fromOnnx(buildOnnx({ input: ["n", 2], initializers: { c: { dims: [2], values: [1, 2] } }, nodes: [{ op: "Sub", inputs: ["c", "x"] }] }));
+    expect(Array.from(referenceForward(flip, [5, -1]).output)).toEqual([-4, 3]);
   });
 
   it("BatchNormalization of a flattened image permutes its per-feature statistics like the dense rows", () => {
