@@ -1,7 +1,7 @@
 /**
  * ONNX windowed ops → Foliate nodes: Conv (any pads, strides, dilations and groups; depthwise included),
  * MaxPool (pads, ceil_mode), AveragePool (pads, ceil_mode, count_include_pad), GlobalAveragePool, and a
- * zero Pad folded into the Conv or AveragePool that reads it. Kernels [outC, inC/groups, kh, kw] become
+ * zero Pad folded into the Conv or AveragePool that reads it; ReduceMean over H and W as a global average pool. Kernels [outC, inC/groups, kh, kw] become
  * Foliate's [kh, kw, inC/groups, outC] (NHWC).
  */
 import { ModelFormatError, UnsupportedLayerError } from "../errors.js";
@@ -140,6 +140,16 @@ export function importGlobalAveragePool(ctx: NodeContext): void {
   const x = ctx.g.data(ctx, 0);
   if (x.flow.kind !== "image") throw new UnsupportedLayerError(`${ctx.where}: expects an [n, C, H, W] input, got ${describeFlow(x.flow)}`);
   ctx.g.push(ctx, { type: "globalAvgPool2d" }, [x], { kind: "flat", d: x.flow.c, pooled: true });
+}
+
+/** ReduceMean over the spatial axes (2, 3) of an image, as `x.mean((2, 3))` exports: a globalAvgPool2d. */
+export function importReduceMean(ctx: NodeContext): void {
+  const x = ctx.g.data(ctx, 0);
+  const axes = ctx.attrs.ints("axes", []).map((a) => (a < 0 ? a + 4 : a)).sort();
+  if (x.flow.kind !== "image" || axes.length !== 2 || axes[0] !== 2 || axes[1] !== 3)
+    throw new UnsupportedLayerError(`${ctx.where}: attribute axes [${ctx.attrs.ints("axes", [])}] on ${describeFlow(x.flow)}; Foliate takes ReduceMean over the spatial axes [2, 3] of an image`);
+  const keepdims = ctx.attrs.int("keepdims", 1) === 1;
+  ctx.g.push(ctx, { type: "globalAvgPool2d" }, [x], { kind: "flat", d: x.flow.c, ...(keepdims ? { pooled: true } : {}) });
 }
 
 /** Pad with zeros on H and W: remembered and folded into the Conv / AveragePool that reads it. All-zero pads: identity. */

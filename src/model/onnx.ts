@@ -10,7 +10,7 @@
  * - Graph inputs that have an initializer are constants (weights); exactly one data input remains, [n, d] or
  *   [n, C, H, W]. The graph has one output.
  * - Conv: any pads / auto_pad, strides, dilations, group (depthwise); MaxPool: pads, ceil_mode; AveragePool:
- *   pads, ceil_mode, count_include_pad; a zero Pad in front of a Conv or AveragePool folds into its pads
+ *   pads, ceil_mode, count_include_pad; GlobalAveragePool and ReduceMean over H, W (`x.mean((2, 3))`); a zero Pad in front of a Conv or AveragePool folds into its pads
  *   (PyTorch writes AvgPool2d(count_include_pad=True, padding=p) that way).
  * - BatchNormalization (inference) stays a batchNorm node (the compiler folds it into a preceding conv/dense).
  * - Add of two computed tensors is a residual `add`; Add of a per-channel constant is a bias; Add, Sub, Mul
@@ -33,7 +33,7 @@ import { decodeOnnxModel, defaultOpset, int64, NodeAttributes, constTensor } fro
 import { ImportState, INPUT, type NodeContext, type Flow } from "./onnx-graph.js";
 import { onnxNodeNames } from "./onnx-names.js";
 import { tidyNodes } from "./onnx-fuse.js";
-import { importConv, importGlobalAveragePool, importPad, importPool } from "./onnx-window-ops.js";
+import { importConv, importGlobalAveragePool, importPad, importPool, importReduceMean } from "./onnx-window-ops.js";
 import { importActivation, importAdd, importConstantAffine, importBatchNorm, importConcat, importDense, importFlatten, importIdentity, importReshape, importSoftmax } from "./onnx-tensor-ops.js";
 import { importConstant, importGather, importShape, importUnsqueeze } from "./onnx-shape-ops.js";
 import type { LooseModelSpec } from "./types.js";
@@ -52,6 +52,7 @@ const IMPORTERS: Record<string, OpImporter> = {
   MaxPool: importPool,
   AveragePool: importPool,
   GlobalAveragePool: importGlobalAveragePool,
+  ReduceMean: importReduceMean,
   BatchNormalization: importBatchNorm,
   Concat: importConcat,
   Flatten: importFlatten,

@@ -315,6 +315,17 @@ describe("modelFromOnnx on hand-built graphs", () => {
     expect(Array.from(referenceForward(flip, [5, -1]).output)).toEqual([-4, 3]);
   });
 
+  it("ReduceMean over H and W (x.mean((2, 3))) is a global average pool; over other axes it is refused naming them", () => {
+    const nhwc = [1, 10, 2, 20, 3, 30, 4, 40]; // NCHW [1, 2, 3, 4 | 10, 20, 30, 40]: C = 2, H = W = 2
+    for (const keepdims of [0, 1]) {
+      const m = Model.fromOnnx(buildOnnx({ input: ["n", 2, 2, 2], nodes: chain([{ op: "ReduceMean", attrs: { axes: [-1, -2], keepdims } }, { op: "Flatten" }]) }));
+      expect(m.layers.map((l) => l.type)).toEqual(["globalAvgPool2d"]);
+      expect(Array.from(referenceForward(m, nhwc).output)).toEqual([2.5, 25]);
+    }
+    const bad = buildOnnx({ input: ["n", 2, 2, 2], nodes: chain([{ op: "ReduceMean", attrs: { axes: [1] } }]) });
+    expect(() => modelFromOnnx(bad)).toThrow(/\(ReduceMean\): attribute axes \[1\]/);
+  });
+
   it("BatchNormalization of a flattened image permutes its per-feature statistics like the dense rows", () => {
     const nchw = [1, 2, 3, 4, 5, 6, 7, 8]; // x[c, y, x], C = 2, H = 1, W = 4
     const stat = (f: (k: number) => number) => ({ dims: [8], values: Array.from({ length: 8 }, (_, k) => f(k)) });
