@@ -8,7 +8,7 @@
  */
 import { ModelFormatError, UnsupportedLayerError } from "../errors.js";
 import type { ConstTensor, NodeAttributes, OnnxNode } from "./onnx-decode.js";
-import { INPUT, type LooseLayer, type Pads } from "./types.js";
+import type { LooseLayer, Pads } from "./types.js";
 
 /**
  * A per-sample computed tensor as ONNX sees it and Foliate stores it:
@@ -115,8 +115,6 @@ export class ImportState {
     return value;
   }
 }
-
-export { INPUT };
 
 /** Number of values of a flow per sample. */
 export function flowSize(f: Flow): number {

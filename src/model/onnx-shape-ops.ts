@@ -16,8 +16,8 @@ export function importConstant(ctx: NodeContext): void {
 /** Shape of a computed tensor: [batch, ...per-sample ONNX dims] (opset 15 start/end slice it). */
 export function importShape(ctx: NodeContext): void {
   const v = ctx.g.value(ctx, 0);
-  const dims = v.kind === "const" ? v.tensor.dims : [BATCH, ...onnxDims(v.kind === "data" ? v.flow : v.source.flow)];
   if (v.kind === "padded") throw new UnsupportedLayerError(`${ctx.where}: reads the output of ${v.by}; a non-zero Pad is supported only right before a Conv or an AveragePool`);
+  const dims = v.kind === "const" ? v.tensor.dims : [BATCH, ...onnxDims(v.flow)];
   const r = dims.length;
   const clamp = (a: number) => Math.min(Math.max(a < 0 ? a + r : a, 0), r);
   const values = dims.slice(clamp(ctx.attrs.int("start", 0)), clamp(ctx.attrs.int("end", r)));

@@ -8,7 +8,7 @@
 import { ModelFormatError, UnsupportedLayerError } from "../errors.js";
 import type { ActivationName } from "./types.js";
 import type { ConstTensor } from "./onnx-decode.js";
-import { BATCH, channelsOf, describeFlow, flowSize, onnxDims, onnxIndexOf, type DataValue, type Flow, type NodeContext } from "./onnx-graph.js";
+import { channelsOf, describeFlow, flowSize, onnxDims, onnxIndexOf, type DataValue, type Flow, type NodeContext } from "./onnx-graph.js";
 
 /** Gemm (Y = alpha·A·B′ + beta·C) or MatMul (Y = A·W) → dense with kernel [in, out]. */
 export function importDense(ctx: NodeContext): void {
@@ -218,4 +218,3 @@ export function importIdentity(ctx: NodeContext): void {
   ctx.g.define(ctx.outputs[0], v);
 }
 
-export { BATCH };

@@ -30,13 +30,13 @@
  */
 import { ModelFormatError, UnsupportedLayerError } from "../errors.js";
 import { decodeOnnxModel, defaultOpset, int64, NodeAttributes, constTensor } from "./onnx-decode.js";
-import { ImportState, INPUT, type NodeContext, type Flow } from "./onnx-graph.js";
+import { BATCH, ImportState, type NodeContext, type Flow } from "./onnx-graph.js";
 import { onnxNodeNames } from "./onnx-names.js";
 import { tidyNodes } from "./onnx-fuse.js";
 import { importConv, importGlobalAveragePool, importPad, importPool, importReduceMean } from "./onnx-window-ops.js";
 import { importActivation, importAdd, importConstantAffine, importBatchNorm, importConcat, importDense, importFlatten, importIdentity, importReshape, importSoftmax } from "./onnx-tensor-ops.js";
 import { importConstant, importGather, importShape, importUnsqueeze } from "./onnx-shape-ops.js";
-import type { LooseModelSpec } from "./types.js";
+import { INPUT, type LooseModelSpec } from "./types.js";
 
 type OpImporter = (ctx: NodeContext, graphOutput: string) => void;
 
@@ -136,7 +136,7 @@ export function modelFromOnnx(bytes: Uint8Array): LooseModelSpec {
   return { inputShape, layers, head: g.head };
 }
 
-/** The per-sample layout of the data input ([n, d] or [n, C, H, W], fixed sizes after the batch axis) and its batch size (NaN when symbolic). */
+/** The per-sample layout of the data input ([n, d] or [n, C, H, W], fixed sizes after the batch axis) and its batch size (BATCH when symbolic). */
 function inputFlow(input: { name?: string | null; type?: any }): { flow: Flow; batch: number } {
   const tensorType = input.type?.tensorType;
   const elem = tensorType?.elemType ?? 0;
@@ -148,7 +148,7 @@ function inputFlow(input: { name?: string | null; type?: any }): { flow: Flow; b
     throw new UnsupportedLayerError(
       `ONNX input "${input.name}" must be [n, d] or [n, C, H, W] with fixed sizes after the batch axis, got [${dims.map((d) => d.dimParam || String(d.dimValue ?? "?")).join(", ")}]`,
     );
-  const batch = dims[0] && !dims[0].dimParam && size(dims[0]) > 0 ? size(dims[0]) : Number.NaN;
+  const batch = dims[0] && !dims[0].dimParam && size(dims[0]) > 0 ? size(dims[0]) : BATCH;
   const flow: Flow = sizes.length === 1 ? { kind: "flat", d: sizes[0] } : { kind: "image", c: sizes[0], h: sizes[1], w: sizes[2] };
   return { flow, batch };
 }
