@@ -21,7 +21,7 @@ function eulerLeaf(arena, k, table, net, s, x0, dir, h, length) {
   const steps = Math.round(length / h);
   for (let i = 0; i < steps; i++) {
     arena.f64(s.x, d).set(x);
-    k.netForwardF64(table, L, s.x, s.z, s.a, s.s, s.bits, net.words, 0);
+    k.leafNetForwardF64(table, L, s.x, s.z, s.a, s.s, s.bits, net.words, 0);
     const J = k.netJacobianF64(table, L, L - 1, s.s, s.g0, s.g1);
     const r = k.leafBasisF64(C, d, J, 1, 1e-9, s.Q);
     arena.f64(s.w, d).set(u);

@@ -3,7 +3,6 @@
 import { readdirSync, statSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import asc from "assemblyscript/asc";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const config = JSON.parse(readFileSync(join(root, "asconfig.json"), "utf8"));
@@ -23,6 +22,7 @@ let failed = false;
 for (const [target, opts] of Object.entries(config.targets)) {
   const out = join(root, opts.outFile);
   if (existsSync(out) && statSync(out).mtimeMs > sourcesAt && !process.argv.includes("--force")) continue;
+  const { default: asc } = await import("assemblyscript/asc"); // loaded only when a target is stale
   const { error, stderr } = await asc.main(["assembly/index.ts", "--config", "asconfig.json", "--target", target], {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -122,7 +122,7 @@ export function regionAt(arena: Arena, k: GeodesicKernels, table: number, net: D
       w[prev.flip >>> 5] ^= 1 << (prev.flip & 31);
       arena.u32(buf.bits, net.words).set(w);
     }
-    const last = k.netForwardF64(table, L, buf.xb, z, a, s, buf.bits, net.words, prev ? 1 : 0);
+    const last = k.leafNetForwardF64(table, L, buf.xb, z, a, s, buf.bits, net.words, prev ? 1 : 0);
     arena.f64(buf.sb, C).set(arena.f64(last, C));
     const J = k.netJacobianF64(table, L, L - 1, s, g0, g1);
     arena.f64(Jraw, C * d).set(arena.f64(J, C * d)); // C×d, before leafBasisF64 centres J
@@ -147,7 +147,7 @@ export function straightDimLength(arena: Arena, k: LeafKernels, table: number, n
     for (let i = 0; i < N; i++) {
       const t = (i + 0.5) / N;
       arena.f64(xp, d).set(Float64Array.from(a, (v, j) => v + t * u[j]));
-      const last = k.netForwardF64(table, L, xp, z, av, s, bits, net.words, 0);
+      const last = k.leafNetForwardF64(table, L, xp, z, av, s, bits, net.words, 0);
       k.netTangentF64(table, L, up, s, dz, da);
       const sv = arena.f64(last, C), sig = arena.f64(dz + (U - C) * 8, C);
       const mx = Math.max(...sv);

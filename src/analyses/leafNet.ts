@@ -42,7 +42,7 @@ export interface DenseNet64 {
 
 /** Signatures of the leaf kernels (assembly/leaf.ts). Pointers are byte offsets into the arena. */
 export interface LeafKernels {
-  netForwardF64(net: number, layers: number, x: number, z: number, a: number, s: number, bits: number, words: number, frozen: number): number;
+  leafNetForwardF64(net: number, layers: number, x: number, z: number, a: number, s: number, bits: number, words: number, frozen: number): number;
   netTangentF64(net: number, layers: number, u: number, s: number, dz: number, da: number): void;
   netUnitGradientF64(net: number, layers: number, bit: number, s: number, g: number, h: number, out: number): number;
   netJacobianF64(net: number, layers: number, target: number, s: number, g0: number, g1: number): number;

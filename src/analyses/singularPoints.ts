@@ -8,7 +8,10 @@
  * - On points X (n×d): the rank at each point in the region its sign pattern selects; a point within
  *   `boundaryTol` of an activation boundary also gets the rank of the region across that boundary
  *   (`rankAfter`; else equal to `rankBefore`). Singular: min(rankBefore, rankAfter) < generic rank.
- * The ranks come from the float64 Jacobian (assembly/leaf.ts) with a relative tolerance (`rankTol`).
+ * The ranks come from the float64 Jacobian (assembly/leaf.ts) with a relative tolerance (`rankTol`). For the
+ * DIM they follow what can vanish (as engine.dim's rank): Im D is the row space of the centred Jacobian rows
+ * of the classes with p_c > 0, so a class whose float64 softmax probability is exactly 0 (a logit gap past
+ * ~745) is dropped; tiny but nonzero probabilities change nothing (they make eigenvalues small, not zero).
  */
 import { OptionError } from "../errors.js";
 import type { Job } from "../engine/job.js";
@@ -64,7 +67,12 @@ export const leafRankJob: Job = {
     const x = arena.allocF64(d), z = arena.allocF64(U), a = arena.allocF64(U), s = arena.allocF64(U);
     const g0 = arena.allocF64(mt * net.maxWidth), g1 = arena.allocF64(mt * net.maxWidth), Q = arena.allocF64(mt * d);
     const bits = arena.allocI32(net.words);
-    const rankHere = () => k.leafBasisF64(mt, d, k.netJacobianF64(table, L, dist.target, s, g0, g1), dist.centre ? 1 : 0, o.rankTol, Q);
+    const rankHere = () => {
+      const J = k.netJacobianF64(table, L, dist.target, s, g0, g1);
+      // the DIM (centre): only classes with p_c > 0; the target is the logit layer, its outputs the last mt of z
+      const rows = dist.centre ? presentClassRows(arena.f64(z + (U - mt) * 8, mt), arena.f64(J, mt * d), d) : mt;
+      return k.leafBasisF64(rows, d, J, dist.centre ? 1 : 0, o.rankTol, Q);
+    };
     const plUnits: number[] = []; // offset in z of each pattern bit
     let unit = 0;
     for (const l of net.layers) {
@@ -74,7 +82,7 @@ export const leafRankJob: Job = {
     for (let i = 0; i < count; i++) {
       const p = Xi[i * d];
       arena.f64(x, d).set(o.X.subarray(p * d, (p + 1) * d));
-      k.netForwardF64(table, L, x, z, a, s, bits, net.words, 0);
+      k.leafNetForwardF64(table, L, x, z, a, s, bits, net.words, 0);
       const r = rankHere();
       (out.rank as Int32Array)[base + i] = r;
       // Units on a boundary: flip them all and take the rank across.
@@ -88,12 +96,28 @@ export const leafRankJob: Job = {
         }
       });
       if (flipped) {
-        k.netForwardF64(table, L, x, z, a, s, bits, net.words, 1);
+        k.leafNetForwardF64(table, L, x, z, a, s, bits, net.words, 1);
         (out.rankOther as Int32Array)[base + i] = rankHere();
       } else (out.rankOther as Int32Array)[base + i] = r;
     }
   },
 };
+
+/**
+ * Move the Jacobian rows (J: C×d f64, row-major, overwritten) of the classes whose softmax probability is > 0
+ * in float64 to the top, in order; returns how many there are. p_c = exp(z_c − max z)/Σ is exactly 0 when
+ * exp underflows (z_max − z_c > ~745).
+ */
+function presentClassRows(logits: Float64Array, J: Float64Array, d: number): number {
+  const top = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+  let rows = 0;
+  logits.forEach((z, c) => {
+    if (Math.exp(z - top) === 0) return;
+    if (rows !== c) J.copyWithin(rows * d, c * d, (c + 1) * d);
+    rows++;
+  });
+  return rows;
+}
 
 function isPath(v: unknown): v is LeafPath {
   return typeof v === "object" && v !== null && "rank" in v && "params" in v && "points" in v && "vertices" in v;

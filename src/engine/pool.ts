@@ -44,6 +44,8 @@ interface Pending extends Task {
   resolve(part: unknown): void;
   reject(e: Error): void;
   settled: boolean;
+  /** Takes this task off its signal's watch; called when the task settles. */
+  detach?: () => void;
 }
 
 interface Slot {
@@ -60,6 +62,11 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private closed = false;
+  /**
+   * One abort listener per caller's signal, however many chunks and calls share it, with the tasks it
+   * aborts; removed when the last of them settles, so a long-lived signal keeps no finished call alive.
+   */
+  private readonly watched = new Map<AbortSignal, { tasks: Set<Pending>; onAbort: () => void }>();
   /** Workers replaced after a crash or abort (for tests and diagnostics). */
   replaced = 0;
 
@@ -112,11 +119,33 @@ export class WorkerPool {
       const p: Pending = { ...task, resolve, reject, settled: false };
       if (task.signal) {
         if (task.signal.aborted) return reject(new AbortError("aborted before it started"));
-        task.signal.addEventListener("abort", () => this.abort(p), { once: true });
+        this.watch(p, task.signal);
       }
       this.queue.push(p);
       this.pump();
     });
+  }
+
+  /** Abort `p` when `signal` fires, sharing the signal's one listener; `p.detach` undoes it. */
+  private watch(p: Pending, signal: AbortSignal): void {
+    let watch = this.watched.get(signal);
+    if (!watch) {
+      const tasks = new Set<Pending>();
+      const onAbort = () => {
+        this.watched.delete(signal);
+        for (const t of [...tasks]) this.abort(t);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.watched.set(signal, (watch = { tasks, onAbort }));
+    }
+    const { tasks, onAbort } = watch;
+    tasks.add(p);
+    p.detach = () => {
+      tasks.delete(p);
+      if (tasks.size > 0 || this.watched.get(signal)?.tasks !== tasks) return;
+      this.watched.delete(signal);
+      signal.removeEventListener("abort", onAbort);
+    };
   }
 
   private abort(p: Pending): void {
@@ -226,6 +255,7 @@ export class WorkerPool {
 function settle(p: Pending, result: Outputs | undefined | Error | { value: unknown }): void {
   if (p.settled) return;
   p.settled = true;
+  p.detach?.();
   if (result instanceof Error) p.reject(result);
   else if (p.call) p.resolve((result as { value: unknown }).value);
   else p.resolve(result);

@@ -10,7 +10,7 @@
  * data: the decision-region grid (class-1 probability), the training points and the polylines; `toSvg`
  * draws them for a quick look (the report module draws the real figures).
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tfjsQuiet.js";
 import type { Engine } from "../api/engine.js";
 import { Model } from "../model/model.js";
 import { gaussian, mulberry32 } from "../random.js";

@@ -11,7 +11,7 @@
  *  4. hScoreBesideAccuracy: the H-score of any feature matrix beside the accuracy it comes with.
  *  + regimeSweep / the `regime` option: the same comparisons far from independence, where the match degrades.
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tfjsQuiet.js";
 import { compareFeatures, type FeatureComparison } from "../analyses/localGeometry/compare.js";
 import { hScore } from "../analyses/localGeometry/hScore.js";
 import { mmseFeatures, type MmseFeatures } from "../analyses/localGeometry/mmse.js";

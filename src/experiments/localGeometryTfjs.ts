@@ -7,7 +7,7 @@
  * −Σ_{x,y} P̂(x, y)·log softmax(logits(x))_y with P̂ their empirical joint, so full-batch gradient descent
  * (tf.train.sgd) on the nx one-hot rows weighted by P̂ is exactly full-batch SGD on the N samples.
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tfjsQuiet.js";
 import { ShapeError } from "../errors.js";
 import { compareFeatures, type FeatureComparison, type LearnedFeatures } from "../analyses/localGeometry/compare.js";
 import type { OptimalFeatures } from "../analyses/localGeometry/optimalFeatures.js";

@@ -8,7 +8,7 @@
  * interleave the classes), the data by their own seeds. The hidden activations come through an injected
  * `activations(model, X, n)` (default: tfjs itself, `tfjsActivations`); the engine will provide its own.
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tfjsQuiet.js";
 import { OptionError } from "../errors.js";
 import { ricciSweepFromActivations, type ActivationCloud } from "../analyses/ricci/ricciFlow.js";
 import type { GraphMode } from "../analyses/ricci/graph.js";

@@ -13,7 +13,7 @@
  * What to plot: per run, the output grid as a heatmap over the input box with the class polyline on top
  * (x0 marked); for the preimages, every curve of the family over the same heatmap (an annulus for surface 1).
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tfjsQuiet.js";
 import { createEngine, type Engine } from "../api/engine.js";
 import { denseNet64, denseOutput64 } from "../engine/dense64.js";
 import { Model } from "../model/model.js";

@@ -32,7 +32,7 @@ export interface TrainSpec {
 
 /** Train (He-normal seeded weights, zero biases, Adam, full batch, no shuffling) and import as a Model. */
 export async function trainReluNet(spec: TrainSpec): Promise<Model> {
-  const tf = (await import("@tensorflow/tfjs")) as unknown as Tf;
+  const tf = (await import("../tfjsQuiet.js")).tf as unknown as Tf;
   if (spec.backend) await tf.setBackend(spec.backend);
   await tf.ready();
   const n = spec.xs.length / spec.inputSize;

@@ -85,7 +85,7 @@ export async function trainMnistCnn(X: Float32Array, labels: Uint8Array, opts: T
       return { model: await Model.load(cacheFile), source: "cache", seconds: 0, cacheFile };
     }
   }
-  const tf = await import("@tensorflow/tfjs");
+  const { tf } = await import("../tfjsQuiet.js");
   await import("@tensorflow/tfjs-backend-wasm");
   await tf.setBackend("wasm");
   await tf.ready();

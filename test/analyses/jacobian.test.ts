@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../src/tfjsQuiet.js";
 import { createEngine, Model, type Engine } from "../../src/index.js";
 import { randomCnn, randomMlp, randomPoints } from "../support/models.js";
 import { fdJacobian, pointsAwayFromKinks, relError, type OutputKind } from "../support/reference.js";

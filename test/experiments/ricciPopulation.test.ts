@@ -1,7 +1,7 @@
 // The reduced population run (3 small networks, n = 200): its summary against a recomputation from the
 // per-network results, the injected activations function, determinism.
 import { describe, expect, it } from "vitest";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../src/tfjsQuiet.js";
 import { fullPopulationOptions, reducedPopulationOptions, ricciPopulation, tfjsActivations, type ActivationsFn } from "../../src/experiments/ricciPopulation.js";
 import { OptionError } from "../../src/errors.js";
 

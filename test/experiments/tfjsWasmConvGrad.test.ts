@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../src/tfjsQuiet.js";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmConv2dBackpropFilter } from "../../src/experiments/tfjsWasmConvGrad.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../src/tfjsQuiet.js";
 import { Model } from "../../src/model/model.js";
 import type { TfjsLayersModelLike } from "../../src/model/tfjs.js";
 import { ModelFormatError, NonFiniteError, UnsupportedLayerError } from "../../src/errors.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../src/tfjsQuiet.js";
 import { finiteDifferenceJacobian, referenceForward, softmax } from "../../src/reference/forward.js";
 import type { ActivationName, Layer, ModelSpec } from "../../src/model/types.js";
 import { ShapeError } from "../../src/errors.js";

@@ -3,7 +3,7 @@ import type { JacobianOutput } from "../../analyses/jacobian.js";
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine } from "../engineSession.js";
-import { batchOptions, loadModelFile, nest, readInputs, writeArray } from "../files.js";
+import { batchOptions, checkOutputFile, loadModelFile, nest, readInputs, writeArray } from "../files.js";
 
 export function parseOutput(v: unknown): JacobianOutput {
   if (v === undefined || v === "logits" || v === "logprobs" || v === "probs") return (v ?? "logits") as JacobianOutput;
@@ -22,13 +22,13 @@ export const jacobianCommand: CliCommand = {
   },
   examples: ["foliate jacobian model.json --input x.npy --out J.npy", "foliate jacobian model.onnx --data glyphs:test:10 --of logprobs --out J.json"],
   async run([path], opts, ctx) {
+    const out = await checkOutputFile("--out", opts.out, [".npy", ".json"]);
     const model = await loadModelFile(path);
     const output = parseOutput(opts.of);
     const batch = await readInputs(opts, model.inputShape, ctx.log);
     const stage = ctx.progress.stage("jacobian", batch.n);
-    const r = await withEngine(opts, (engine) => engine.jacobian(model, batch.X, { output, onProgress: (done) => stage.update(done) }));
+    const r = await withEngine(opts, (engine) => engine.jacobian(model, batch.X, { output, signal: ctx.signal, onProgress: (done) => stage.update(done) }));
     stage.done();
-    const out = opts.out as string | undefined;
     if (out) await writeArray(out, r.data, r.shape);
     let maxAbs = 0;
     for (const v of r.data) maxAbs = Math.max(maxAbs, Math.abs(v));

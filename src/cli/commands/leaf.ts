@@ -2,7 +2,8 @@
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine, workersOption } from "../engineSession.js";
-import { loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
+import { checkOutputFile, loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
+import { memoryBound, parseCount, tighter } from "../limits.js";
 import { parseBox, parsePositive, parseSeed, parseVector, readStart, startOptions } from "../pointOptions.js";
 import type { LeafOptions } from "../../analyses/leaf.js";
 
@@ -42,6 +43,7 @@ export const leafCommand: CliCommand = {
     "foliate leaf model.json --start=-0.5,0.25 --target 1,0.5 --singular",
   ],
   async run([path], opts, ctx) {
+    const out = await checkOutputFile("--out", opts.out, [".npy", ".json"]);
     const model = await loadModelFile(path);
     const { x0, source } = await readStart(opts, model.inputShape, ctx.log);
     const d = x0.length;
@@ -52,17 +54,17 @@ export const leafCommand: CliCommand = {
     if (opts.direction !== undefined) o.direction = parseVector(opts.direction, d, "--direction");
     if (opts.target !== undefined) o.target = parseVector(opts.target, d, "--target");
     if (opts.box !== undefined) o.box = parseBox(opts.box, d);
-    if (opts.maxVertices !== undefined) o.maxVertices = parsePositive(opts.maxVertices, "--max-vertices", true);
+    // A vertex holds d + m float64 values, its parameter, hash, rank and crossed unit, in the worker and again here.
+    if (opts.maxVertices !== undefined) o.maxVertices = parseCount("--max-vertices", opts.maxVertices, { ...tighter(memoryBound(2 * (8 * (d + model.outputSize) + 24), "vertex"), { max: 2 ** 20, why: "the engine's block of at most 2^20 vertices" }), min: 2 });
     const stage = ctx.progress.stage("leaf", 1);
     const { leaf, singular } = await withEngine(opts, async (engine) => {
-      const leaf = await engine.leaf(model, x0, o);
-      return { leaf, singular: opts.singular ? await engine.singularPoints(model, leaf) : undefined };
+      const leaf = await engine.leaf(model, x0, { ...o, signal: ctx.signal });
+      return { leaf, singular: opts.singular ? await engine.singularPoints(model, leaf, { signal: ctx.signal }) : undefined };
     });
     stage.done();
     const k = leaf.vertices;
     const regions = new Set(leaf.regionHash).size;
     const probChange = model.head === "softmax" ? maxProbabilityChange(leaf.outputs, k, leaf.m) : undefined;
-    const out = opts.out as string | undefined;
     const arrays = {
       points: { data: leaf.points, shape: [k, d] }, outputs: { data: leaf.outputs, shape: [k, leaf.m] },
       params: { data: leaf.params, shape: [k] }, rank: { data: leaf.rank, shape: [k] }, crossedUnit: { data: leaf.crossedUnit, shape: [k] },

@@ -8,6 +8,8 @@ import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { writeFile } from "node:fs/promises";
 import { numberList } from "../listOption.js";
+import { checkOutputFile } from "../files.js";
+import { parseCount } from "../limits.js";
 import { DATASETS, fullPopulationOptions, reducedPopulationOptions, ricciPopulation, type DatasetName, type PopulationResult } from "../../experiments/ricciPopulation.js";
 import { IMAGE_TASKS, imageTask, ricciPopulationOnTask, type ImageTaskName } from "../../experiments/ricciTasks.js";
 import type { GraphMode } from "../../analyses/ricci/graph.js";
@@ -40,8 +42,8 @@ export const reproduceRicciCommand: CliCommand = {
   async run(_args, opts, ctx) {
     const dataset = String(opts.dataset);
     if (!DATASET_CHOICES.includes(dataset)) throw new UsageError(`--dataset must be one of ${DATASET_CHOICES.join(", ")}, got "${dataset}"`);
-    const seeds = Number(opts.seeds);
-    if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a positive integer, got "${String(opts.seeds)}"`);
+    const seeds = parseCount("--seeds", opts.seeds, { max: 1000, why: "a time limit: every seed trains 5 networks, seconds each" });
+    const out = await checkOutputFile("--out", opts.out, [".json"]);
     const mode = opts.mode as GraphMode;
     if (mode !== "directed" && mode !== "union") throw new UsageError(`--mode must be directed or union, got "${String(opts.mode)}"`);
     const ks = opts.k === undefined ? undefined : numberList("--k", opts.k, { integer: true, min: 1 });
@@ -52,13 +54,13 @@ export const reproduceRicciCommand: CliCommand = {
     const networks = r.networks.map((n) => ({ hidden: n.hidden, seed: n.seed, accuracy: n.accuracy, finalLoss: n.finalLoss, rho: Array.from(n.rho), ric: n.ric.map((a) => Array.from(a)), g: n.g.map((a) => Array.from(a)) }));
     const summary = r.ks.map((k, i) => ({ k, defined: r.defined[i], fractionNegative: r.fractionNegative[i], correlation: r.correlation[i] }));
     const data = { dataset, quick: !!opts.quick, ms, networks: r.networks.length, wellTrained: r.wellTrained, perK: summary };
-    if (typeof opts.out === "string") await writeFile(opts.out, JSON.stringify({ ...data, networks }));
+    if (out) await writeFile(out, JSON.stringify({ ...data, networks }));
     const f = (x: number) => (Number.isNaN(x) ? "NaN" : x.toFixed(3));
     const lines = [
       `${r.networks.length} networks on ${dataset}, ${r.wellTrained} well trained, ${(ms / 1000).toFixed(1)} s`,
       "k      defined  fraction ρ_k<0  corr(−ρ_k, accuracy)",
       ...summary.map((s) => `${String(s.k).padEnd(7)}${String(s.defined).padEnd(9)}${f(s.fractionNegative).padEnd(16)}${f(s.correlation)}`),
-      ...(typeof opts.out === "string" ? [`wrote ${opts.out}`] : []),
+      ...(out ? [`wrote ${out}`] : []),
     ];
     return { data, text: lines.join("\n") };
   },

@@ -1,7 +1,7 @@
 /** `foliate spectrum <model>`: the DIM spectrum per point and the dataset's signature (engine.dimSpectrum). */
 import type { CliCommand } from "../command.js";
 import { withEngine, workersOption } from "../engineSession.js";
-import { loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
+import { checkOutputFile, loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
 import { IMAGE_SET_HELP, readSpectrumInputs } from "../imageSets.js";
 import { OptionError } from "../../errors.js";
 import type { DimSpectrumSignature } from "../../analyses/spectrum/dimSpectrum.js";
@@ -30,14 +30,14 @@ export const spectrumCommand: CliCommand = {
   },
   examples: ["foliate spectrum cnn.json --data mnist:test:250 --out spectra.json", "foliate spectrum cnn.json --data noise:250 --json"],
   async run([path], opts, ctx) {
+    const out = await checkOutputFile("--out", opts.out, [".npy", ".json"]);
     const model = await loadModelFile(path);
     const floor = parseFloor(opts.floor);
     const batch = await readSpectrumInputs(opts, model.inputShape, ctx.log);
     const stage = ctx.progress.stage("spectrum", batch.n);
-    const s = await withEngine(opts, (engine) => engine.dimSpectrum(model, batch.X, { floor, onProgress: (done) => stage.update(done) }));
+    const s = await withEngine(opts, (engine) => engine.dimSpectrum(model, batch.X, { floor, signal: ctx.signal, onProgress: (done) => stage.update(done) }));
     stage.done();
     const sig = s.signature;
-    const out = opts.out as string | undefined;
     if (out?.toLowerCase().endsWith(".npy")) await writeArray(out, s.logEigenvalues, [s.n, s.r]);
     else if (out) await writeArraysJson(out, { logEigenvalues: { data: s.logEigenvalues, shape: [s.n, s.r] }, trace: { data: s.trace, shape: [s.n] }, rank: { data: s.rank, shape: [s.n] } }, { source: batch.source, signature: signatureJson(sig) });
     const rows = [["j", "median log10 λj", "10 %", "90 %"], ...Array.from({ length: sig.r }, (_, j) => [String(j + 1), sig.median[j].toFixed(3), sig.q10[j].toFixed(3), sig.q90[j].toFixed(3)])];

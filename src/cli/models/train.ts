@@ -28,7 +28,7 @@ export function loadTf(): Promise<Tf> {
   tfPromise ??= (async () => {
     let tf: Tf;
     try {
-      tf = await import("@tensorflow/tfjs");
+      tf = (await import("../../tfjsQuiet.js")).tf;
       await import("@tensorflow/tfjs-backend-wasm");
     } catch (e) {
       throw new TrainingUnavailableError(`training needs @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm (${(e as Error).message}); run npm install in the repository`);

@@ -16,7 +16,7 @@ describe("leaf kernels (netForwardF64, netJacobianF64, netTangentF64, leafBasisF
       const s = netScratch(arena, net, net.m);
       const x = [0.3, -0.1, 0.2, 0.5, -0.4];
       arena.f64(s.x, 5).set(x);
-      const last = k.netForwardF64(table, 3, s.x, s.z, s.a, s.s, s.bits, net.words, 0);
+      const last = k.leafNetForwardF64(table, 3, s.x, s.z, s.a, s.s, s.bits, net.words, 0);
       const ref = referenceForward(model, x);
       const logits = arena.f64(last, 4);
       for (let c = 0; c < 4; c++) expect(logits[c]).toBeCloseTo(ref.output[c], 13);

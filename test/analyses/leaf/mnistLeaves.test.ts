@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../../src/tfjsQuiet.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, Model, type Engine } from "../../../src/index.js";
 import { leafDistances, leafWalks } from "../../../src/experiments/mnistLeaves.js";

@@ -9,7 +9,7 @@
 //  MMSE (n = 500): angles < 1e-3 rad, network MSE within 1e-4 relative of the reduced-rank minimum
 // The local/far gap is > 10×, so the float32 training noise (~1e−4 rad) cannot flip any of these.
 import { describe, expect, it } from "vitest";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../../src/tfjsQuiet.js";
 import {
   softmaxExperiment, hiddenLayerExperiment, mmseExperiment, hScoreBesideAccuracy,
 } from "../../../src/experiments/localGeometry.js";

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../../src/tfjsQuiet.js";
 import { createEngine, localGeometry, Model } from "../../../src/index.js";
 import { regimeJoint, trainingFor } from "../../../src/experiments/localGeometry.js";
 import { compareWithTfjsModel, trainOnJoint } from "../../../src/experiments/localGeometryTfjs.js";

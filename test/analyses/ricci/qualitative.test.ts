@@ -1,6 +1,6 @@
 // Qualitative: the flow of a network trained (seeded, tfjs cpu) on the two-blob set.
 import { describe, expect, it } from "vitest";
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../../src/tfjsQuiet.js";
 import { buildClassifier, testAccuracy, tfjsActivations, trainClassifier } from "../../../src/experiments/ricciPopulation.js";
 import { nestedBlobs } from "../../../src/analyses/ricci/datasets.js";
 import { ricciSweepFromActivations } from "../../../src/analyses/ricci/ricciFlow.js";
