@@ -2,8 +2,6 @@
 // objects. The host (src/engine/arena.ts) owns every byte from heapBase() upwards.
 export { heapBase } from "./memory";
 export { activationF32, scaleColumnsF32, broadcastRowsF32 } from "./activation";
-export { conv2dF32, conv2dVjpF32 } from "./conv";
-export { maxPoolF32, maxPoolRouteF32, avgPoolF32 } from "./pool";
 export {
   conv2dForwardF32, conv2dForwardF64, conv2dTransposeF32, conv2dTransposeF64,
   conv2dTransposeScratchBytesF32, conv2dTransposeScratchBytesF64,

@@ -5,11 +5,13 @@ export interface CoreKernels {
   activationF32(kind: number, alpha: number, z: number, a: number, s: number, len: number): void;
   scaleColumnsF32(rows: number, len: number, g: number, ldg: number, s: number): void;
   broadcastRowsF32(m: number, n: number, bias: number, c: number, ldc: number): void;
-  conv2dF32(count: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, oc: number, x: number, k: number, bias: number, out: number): void;
-  conv2dVjpF32(rows: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, oc: number, gOut: number, k: number, gIn: number): void;
-  maxPoolF32(count: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, x: number, out: number, argmax: number): void;
-  maxPoolRouteF32(rows: number, inSize: number, outSize: number, argmax: number, src: number, dst: number, transpose: number): void;
-  avgPoolF32(count: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, src: number, dst: number, transpose: number): void;
+  conv2dForwardF32(count: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, padT: number, padL: number, oh: number, ow: number, groups: number, x: number, kernel: number, bias: number, out: number): void;
+  conv2dTransposeF32(rows: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, padT: number, padL: number, oh: number, ow: number, groups: number, gOut: number, kernel: number, gIn: number, scratch: number): void;
+  conv2dTransposeScratchBytesF32(c: number, oc: number, kh: number, kw: number, oh: number, ow: number, groups: number): number;
+  maxPool2dForwardF32(count: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, x: number, out: number, argmax: number): void;
+  maxPool2dRouteF32(rows: number, inSize: number, outSize: number, argmax: number, src: number, dst: number, transpose: number): void;
+  avgPool2dForwardF32(count: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, padB: number, padR: number, oh: number, ow: number, countIncludePad: number, x: number, out: number): void;
+  avgPool2dTransposeF32(rows: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, padB: number, padR: number, oh: number, ow: number, countIncludePad: number, gOut: number, gIn: number): void;
   gemmRowsF32(m: number, n: number, k: number, a: number, lda: number, b: number, rowOffsets: number, c: number, ldc: number): void;
   denseVjpF32(m: number, nOut: number, nIn: number, gOut: number, s: number, wt: number, gIn: number, work: number): void;
   signBitsF32(len: number, z: number, bits: number, offset: number): void;
