@@ -18,6 +18,8 @@
 //   col (pixels × kh·kw·cg) = gOut (pixels × OC/groups) · Kᵀ (OC/groups × kh·kw·cg) by the same GEMM, then
 //   each column row is added into the input pixels it came from. Kᵀ is built once per call in scratch.
 // - Depthwise (cg = 1 and OC = C): both passes are elementwise over channels (SIMD over C), no GEMM.
+// - Sparse images (≤ 1/16 nonzero, e.g. the one-hot tangents of forward-mode input Jacobians): the forward
+//   scatters each nonzero input through the kernel cells that reach an output pixel.
 import { gemmF32, gemmF64 } from "../gemm";
 
 /** Output pixels per GEMM + col2im chunk of the transpose (its column buffer is CHUNK × kh·kw·cg). */
@@ -73,9 +75,66 @@ const CHUNK: i32 = 128;
   return min((size - 1 - base) / d + 1, k);
 }
 
+/** out[0..n) += s·v[0..n), SIMD over T lanes then a scalar tail. */
+// @ts-ignore: decorator
+@inline function axpy<T>(n: i32, s: T, v: usize, dst: usize): void {
+  const lanes = 16 / sizeof<T>();
+  const vs = v128.splat<T>(s);
+  let i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const o = <usize>i * sizeof<T>();
+    v128.store(dst + o, v128.add<T>(v128.load(dst + o), v128.mul<T>(vs, v128.load(v + o))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i * sizeof<T>();
+    store<T>(dst + o, load<T>(dst + o) + s * load<T>(v + o));
+  }
+}
+
+/** Nonzero values among n of x, stopping early once above `limit`. */
+function nonzeros<T>(n: i32, x: usize, limit: i32): i32 {
+  let nz = 0;
+  for (let i = 0; i < n && nz <= limit; i++) if (load<T>(x + <usize>i * sizeof<T>()) != 0) nz++;
+  return nz;
+}
+
+/**
+ * One image, scattered from its nonzero inputs: out += Σ over x[pixel][ci] ≠ 0 and the kernel cells (i, j)
+ * that reach an output pixel, x·kernel[i, j, ci − g·cg, g's filters]. O(nonzeros·kh·kw·OC/groups): the
+ * forward-mode tangents of an input Jacobian are one-hot images.
+ */
+function scatterImage<T>(
+  h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, xp: usize, kernel: usize, op: usize,
+): void {
+  const S = <usize>sizeof<T>();
+  const cg = c / groups;
+  const fg = oc / groups;
+  for (let iy = 0; iy < h; iy++) {
+    for (let ix = 0; ix < w; ix++) {
+      for (let ch = 0; ch < c; ch++) {
+        const v = load<T>(xp + <usize>((iy * w + ix) * c + ch) * S);
+        if (v == 0) continue;
+        const g = ch / cg;
+        for (let i = 0; i < kh; i++) {
+          const ty = iy + padT - i * dh; // = oy·sh
+          if (ty < 0 || ty % sh != 0 || ty / sh >= oh) continue;
+          for (let j = 0; j < kw; j++) {
+            const tx = ix + padL - j * dw; // = ox·sw
+            if (tx < 0 || tx % sw != 0 || tx / sw >= ow) continue;
+            const dst = op + <usize>(((ty / sh) * ow + tx / sw) * oc + g * fg) * S;
+            axpy<T>(fg, v, kernel + <usize>(((i * kw + j) * cg + ch - g * cg) * oc + g * fg) * S, dst);
+          }
+        }
+      }
+    }
+  }
+}
+
 /**
  * out (count × OH·OW·OC) = conv(x (count × H·W·C)) + bias (OC values; bias == 0: none, the JVP). out is
- * overwritten and must not overlap x or kernel. kernel is kh×kw×(C/groups)×OC. No scratch.
+ * overwritten and must not overlap x or kernel. kernel is kh×kw×(C/groups)×OC. No scratch. An image with
+ * at most 1/16 of its values nonzero (a one-hot tangent) is scattered from its nonzeros instead.
  */
 function conv2dForward<T>(
   count: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
@@ -95,6 +154,10 @@ function conv2dForward<T>(
       const row = op + <usize>(q * oc) * S;
       if (bias) memory.copy(row, bias, <usize>oc * S);
       else memory.fill(row, 0, <usize>oc * S);
+    }
+    if (nonzeros<T>(inSize, xp, inSize >> 4) <= inSize >> 4) {
+      scatterImage<T>(h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, xp, kernel, op);
+      continue;
     }
     for (let oy = 0; oy < oh; oy++) {
       const orow = op + <usize>(oy * ow * oc) * S;

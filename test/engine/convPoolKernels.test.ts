@@ -164,8 +164,13 @@ describe.each(variants)("conv/pool kernels, %s build", (_label, variant) => {
       for (let n = 0; n < 40; n++) {
         const q = randomConv(rnd, n);
         const cg = q.c / q.groups, inSize = q.h * q.w * q.c, outSize = q.oh * q.ow * q.oc;
-        const kw = uniformF32(rnd, q.kh * q.kw * cg * q.oc), bias = uniformF32(rnd, q.oc), x = uniformF32(rnd, IMAGES * inSize);
-        for (const withBias of [true, false]) {
+        const kw = uniformF32(rnd, q.kh * q.kw * cg * q.oc), bias = uniformF32(rnd, q.oc);
+        const dense = uniformF32(rnd, IMAGES * inSize);
+        // One-hot images (the forward-mode tangents of an input Jacobian) take the kernel's scatter path
+        // (≤ 1/16 nonzero) when H·W·C ≥ 16; the last image is all zeros.
+        const oneHot = new Float64Array(IMAGES * inSize);
+        for (let i = 0; i + 1 < IMAGES; i++) oneHot[i * inSize + int(rnd, 0, inSize - 1)] = dense[i];
+        for (const [x, withBias] of [[dense, true], [dense, false], [oneHot, true], [oneHot, false]] as const) {
           const got = arena.scoped(() => {
             const out = alloc(arena, p, IMAGES * outSize);
             kernel(arena, "conv2dForward", p)(IMAGES, ...convArgs(q), put(arena, p, x), put(arena, p, kw), withBias ? put(arena, p, bias) : 0, out);
@@ -174,7 +179,7 @@ describe.each(variants)("conv/pool kernels, %s build", (_label, variant) => {
           const model = convModel(q, kw, withBias ? bias : new Float64Array(q.oc));
           for (let i = 0; i < IMAGES; i++) {
             const ref = referenceForward(model, x.subarray(i * inSize, (i + 1) * inSize)).output;
-            expectClose(got.subarray(i * outSize, (i + 1) * outSize), ref, TOL[p], `case ${n} ${JSON.stringify(q)} image ${i} bias ${withBias}`);
+            expectClose(got.subarray(i * outSize, (i + 1) * outSize), ref, TOL[p], `case ${n} ${JSON.stringify(q)} image ${i} bias ${withBias} ${x === oneHot ? "one-hot" : "dense"}`);
           }
         }
       }
