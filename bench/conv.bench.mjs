@@ -20,6 +20,16 @@ const CONVS = [
 /** Cotangent rows per transpose call (the 10 logits of a classifier's Jacobian). */
 const ROWS = 10;
 
+/** Kernel cells that land inside the input, summed over the output pixels (padding cells do no work). */
+function validCells(q, oh, ow) {
+  let n = 0;
+  for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let i = 0; i < q.k; i++) for (let j = 0; j < q.k; j++) {
+    const iy = oy * q.s - q.pad + i, ix = ox * q.s - q.pad + j;
+    if (iy >= 0 && iy < q.h && ix >= 0 && ix < q.w) n++;
+  }
+  return n;
+}
+
 /** Per candidate, the median and best seconds per call over `rounds` interleaved benchmark.js rounds. */
 function timeInterleaved(candidates, maxTime, rounds) {
   const samples = candidates.map(() => []);
@@ -58,7 +68,7 @@ export default async function run({ quick = false } = {}) {
     const gOut = fill(ROWS * oh * ow * q.oc), gIn = arena.allocF32(ROWS * q.h * q.w * q.c);
     const scratch = arena.alloc(k.conv2dTransposeScratchBytesF32(q.c, q.oc, q.k, q.k, oh, ow, q.groups));
     const geo = [q.h, q.w, q.c, q.oc, q.k, q.k, q.s, q.s, 1, 1, q.pad, q.pad, oh, ow, q.groups];
-    const macs = oh * ow * q.oc * q.k * q.k * cg;
+    const macs = validCells(q, oh, ow) * cg * q.oc;
     candidates.push([`forward ${q.name}`, () => k.conv2dForwardF32(1, ...geo, x, ker, bias, out)]);
     flops.push(2 * macs);
     candidates.push([`transpose ×${ROWS} ${q.name}`, () => k.conv2dTransposeF32(ROWS, ...geo, gOut, ker, gIn, scratch)]);
@@ -93,7 +103,7 @@ export default async function run({ quick = false } = {}) {
     goals,
     notes: [
       `Wasm variant: ${variant}. One image per forward call; the transpose applies ${ROWS} cotangent rows per call (accumulating into gIn).`,
-      "FLOPs count 2 per multiply-add of the convolution proper (padding cells excluded from nothing: valid cells only for the valid conv; the padded convs count the full kernel, a slight overcount at the borders).",
+      "FLOPs: 2 per multiply-add of the convolution proper, kernel cells in the padding not counted.",
       `Medians of benchmark.js samples pooled over ${rounds} interleaved round(s); the machine is shared, so its load lowers every row alike.`,
     ],
   };
