@@ -176,11 +176,26 @@ function conv2dForward<T>(
           while (end < ow && firstCell(end * sw - padL, dw, kw) == j0 && endCell(end * sw - padL, dw, kw, w) == j1) end++;
           const m = end - ox;
           if (depthwise) {
-            // out[pixel][ch] += x[input pixel][ch] · kernel[cell][ch], elementwise over the C channels.
+            // out[pixel][ch] += Σ_j x[input pixel of cell j][ch] · kernel[i, j][ch], elementwise over the C
+            // channels, one vector of channels at a time with the sum over the row's cells in a register.
+            const lanes = 16 / sizeof<T>();
             for (let r = 0; r < m; r++) {
               const dst = orow + <usize>((ox + r) * oc) * S;
-              for (let j = j0; j < j1; j++) {
-                addProduct<T>(c, xrow + <usize>(((ox + r) * sw - padL + j * dw) * c) * S, krow + <usize>(j * oc) * S, dst);
+              const src = xrow + <usize>(((ox + r) * sw - padL) * c) * S;
+              let ch = 0;
+              for (; ch + lanes <= c; ch += lanes) {
+                const o = <usize>ch * S;
+                let acc = v128.load(dst + o);
+                for (let j = j0; j < j1; j++) {
+                  acc = v128.add<T>(acc, v128.mul<T>(v128.load(src + <usize>(j * dw * c) * S + o), v128.load(krow + <usize>(j * oc) * S + o)));
+                }
+                v128.store(dst + o, acc);
+              }
+              for (; ch < c; ch++) {
+                const o = <usize>ch * S;
+                let acc = load<T>(dst + o);
+                for (let j = j0; j < j1; j++) acc += load<T>(src + <usize>(j * dw * c) * S + o) * load<T>(krow + <usize>(j * oc) * S + o);
+                store<T>(dst + o, acc);
               }
             }
           } else if (merged && j1 > j0) {
