@@ -4,7 +4,7 @@ export { heapBase } from "./memory";
 export { activationF32, scaleColumnsF32, broadcastRowsF32 } from "./activation";
 export {
   conv2dForwardF32, conv2dForwardF64, conv2dTransposeF32, conv2dTransposeF64,
-  conv2dTransposeScratchBytesF32, conv2dTransposeScratchBytesF64,
+  conv2dTransposeScratchBytesF32, conv2dTransposeScratchBytesF64, conv2dTransposeActiveF32, conv2dTransposeActiveScratchBytesF32,
 } from "./graph/conv";
 export {
   maxPool2dForwardF32, maxPool2dForwardF64, maxPool2dRouteF32, maxPool2dRouteF64, maxPool2dCrossingF32, maxPool2dCrossingF64,

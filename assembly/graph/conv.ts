@@ -20,7 +20,7 @@
 // - Depthwise (cg = 1 and OC = C): both passes are elementwise over channels (SIMD over C), no GEMM.
 // - Sparse images (≤ 1/16 nonzero, e.g. the one-hot tangents of forward-mode input Jacobians): the forward
 //   scatters each nonzero input through the kernel cells that reach an output pixel.
-import { gemmF32, gemmF64 } from "../gemm";
+import { gemmF32, gemmF64, gemmRowsF32 } from "../gemm";
 
 /** Output pixels per GEMM + col2im chunk of the transpose (its column buffer is CHUNK × kh·kw·cg). */
 const CHUNK: i32 = 128;
@@ -217,6 +217,30 @@ function conv2dForward<T>(
 }
 
 /**
+ * col2im of one output pixel q = oy·OW + ox: its column row (kh·kw·cg values, cell-major) is added into the
+ * input pixels its cells read, channels [0, cg) of `dst` (the image's gIn, offset to the group's channels).
+ */
+// @ts-ignore: decorator
+@inline function col2imPixel<T>(
+  q: i32, h: i32, w: i32, c: i32, cg: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, ow: i32, colRow: usize, dst: usize,
+): void {
+  const S = <usize>sizeof<T>();
+  const oy = q / ow;
+  const ox = q - oy * ow;
+  const base = ox * sw - padL;
+  const j0 = firstCell(base, dw, kw);
+  const j1 = endCell(base, dw, kw, w);
+  for (let i = 0; i < kh; i++) {
+    const iy = oy * sh - padT + i * dh;
+    if (iy < 0 || iy >= h) continue;
+    for (let j = j0; j < j1; j++) {
+      addTo<T>(cg, colRow + <usize>((i * kw + j) * cg) * S, dst + <usize>((iy * w + base + j * dw) * c) * S);
+    }
+  }
+}
+
+/**
  * Bytes of scratch conv2dTranspose needs: Kᵀ (OC × kh·kw·cg) and a column buffer (min(OH·OW, 128) ×
  * kh·kw·cg), in T; 0 for depthwise convolutions (cg = 1, OC = C).
  */
@@ -280,22 +304,61 @@ function conv2dTranspose<T>(
       for (let p0 = 0; p0 < pixels; p0 += CHUNK) {
         const mc = min(CHUNK, pixels - p0);
         gemmT<T>(mc, kk, fg, gp + <usize>(p0 * oc + g * fg) * S, oc, kt + <usize>(g * fg * kk) * S, kk, col, kk, 0);
-        // col2im: column row q holds, per cell (i, j), the cg values to add at that cell's input pixel.
         for (let q = 0; q < mc; q++) {
-          const oy = (p0 + q) / ow;
-          const ox = p0 + q - oy * ow;
-          const base = ox * sw - padL;
-          const j0 = firstCell(base, dw, kw);
-          const j1 = endCell(base, dw, kw, w);
-          for (let i = 0; i < kh; i++) {
-            const iy = oy * sh - padT + i * dh;
-            if (iy < 0 || iy >= h) continue;
-            for (let j = j0; j < j1; j++) {
-              addTo<T>(cg, col + <usize>(q * kk + (i * kw + j) * cg) * S, ip + <usize>((iy * w + base + j * dw) * c + g * cg) * S);
-            }
-          }
+          col2imPixel<T>(p0 + q, h, w, c, cg, kh, kw, sh, sw, dh, dw, padT, padL, ow, col + <usize>(q * kk) * S, ip + <usize>(g * cg) * S);
         }
       }
+    }
+  }
+}
+
+/** Bytes of scratch conv2dTransposeActiveF32 needs for `rows` cotangent rows (f32). */
+export function conv2dTransposeActiveScratchBytesF32(rows: i32, c: i32, oc: i32, kh: i32, kw: i32, oh: i32, ow: i32, groups: i32): i32 {
+  const plain = conv2dTransposeScratchBytes<f32>(c, oc, kh, kw, oh, ow, groups);
+  const kk = kh * kw * c;
+  return max(plain, (oc * kk + oc * rows + oc + rows * kk) * 4);
+}
+
+/**
+ * conv2dTransposeF32 for cotangents that an activation derivative has already scaled (a frozen ReLU pattern
+ * of one point): `scale` (OH·OW·OC f32, that point's derivative) marks units with 0 as inactive, and they are
+ * skipped: their gOut entries (zero after the scaling) are never read. Per output pixel, the column rows of all `rows` cotangents are
+ * one product over the pixel's active filters only: (rows × active) · Kᵀ[active] (gemmRowsF32, gathering the
+ * active rows of Kᵀ), then col2im. gIn (rows × H·W·C) is ACCUMULATED, as in conv2dTransposeF32. Grouped
+ * convolutions (groups > 1) take the plain transpose, which reads every unit. Scratch: conv2dTransposeActiveScratchBytesF32 bytes.
+ */
+export function conv2dTransposeActiveF32(
+  rows: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, gOut: usize, kernel: usize, gIn: usize, scratch: usize, scale: usize,
+): void {
+  if (groups != 1) {
+    conv2dTranspose<f32>(rows, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, gOut, kernel, gIn, scratch);
+    return;
+  }
+  const kk = kh * kw * c;
+  const inSize = h * w * c;
+  const outSize = oh * ow * oc;
+  const kt = scratch; // oc × kk: Kᵀ, row o = filter o's weights
+  const at = kt + (<usize>(oc * kk) << 2); // active × rows: the pixel's active cotangent columns, transposed
+  const offsets = at + (<usize>(oc * rows) << 2); // active i32: byte offsets of the active rows of Kᵀ
+  const col = offsets + (<usize>oc << 2); // rows × kk: the pixel's column rows
+  for (let e = 0; e < kk; e++) {
+    for (let o = 0; o < oc; o++) store<f32>(kt + (<usize>(o * kk + e) << 2), load<f32>(kernel + (<usize>(e * oc + o) << 2)));
+  }
+  for (let q = 0; q < oh * ow; q++) {
+    let active = 0;
+    for (let o = 0; o < oc; o++) {
+      const u = q * oc + o;
+      if (load<f32>(scale + (<usize>u << 2)) == 0) continue;
+      store<i32>(offsets + (<usize>active << 2), o * kk * 4);
+      const dst = at + (<usize>(active * rows) << 2);
+      for (let r = 0; r < rows; r++) store<f32>(dst + (<usize>r << 2), load<f32>(gOut + (<usize>(r * outSize + u) << 2)));
+      active++;
+    }
+    if (active == 0) continue;
+    gemmRowsF32(rows, kk, active, at, rows, kt, offsets, col, kk);
+    for (let r = 0; r < rows; r++) {
+      col2imPixel<f32>(q, h, w, c, c, kh, kw, sh, sw, dh, dw, padT, padL, ow, col + (<usize>(r * kk) << 2), gIn + (<usize>(r * inSize) << 2));
     }
   }
 }

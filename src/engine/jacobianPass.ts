@@ -7,7 +7,7 @@
 import type { Arena } from "./arena.js";
 import type { CoreKernels } from "./kernels.js";
 import type { ForwardState } from "./forwardPass.js";
-import type { Plan } from "./plan.js";
+import { ACT_CODE, type Plan } from "./plan.js";
 
 export interface JacobianWorkspace {
   /** Index of the op whose output is differentiated. */
@@ -39,7 +39,7 @@ export function jacobianWorkspace(arena: Arena, plan: Plan, target: number): Jac
   const k = arena.kernels<CoreKernels>();
   let scratchBytes = 0;
   for (const op of plan.ops) {
-    if (op.kind === "conv") scratchBytes = Math.max(scratchBytes, k.conv2dTransposeScratchBytesF32(op.geo.c, op.geo.oc, op.geo.kh, op.geo.kw, op.geo.oh, op.geo.ow, 1));
+    if (op.kind === "conv") scratchBytes = Math.max(scratchBytes, k.conv2dTransposeActiveScratchBytesF32(m, op.geo.c, op.geo.oc, op.geo.kh, op.geo.kw, op.geo.oh, op.geo.ow, 1));
   }
   const convScratch = arena.alloc(scratchBytes);
   return { target, m, d, mode, bufA, bufB, work, ones, convScratch };
@@ -83,7 +83,10 @@ function reverse(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: Jaco
     const dst = spare;
     arena.f32(dst, m * op.inSize).fill(0); // the transposes accumulate into their destination
     const q = op.geo;
-    if (op.kind === "conv") {
+    if (op.kind === "conv" && s && op.act === ACT_CODE.relu) {
+      // g is already scaled by the ReLU's 0/1 derivative: skip the inactive units.
+      k.conv2dTransposeActiveF32(m, q.h, q.w, q.c, q.oc, q.kh, q.kw, q.sh, q.sw, 1, 1, q.padT, q.padL, q.oh, q.ow, 1, g, op.kernel, dst, ws.convScratch, s);
+    } else if (op.kind === "conv") {
       k.conv2dTransposeF32(m, q.h, q.w, q.c, q.oc, q.kh, q.kw, q.sh, q.sw, 1, 1, q.padT, q.padL, q.oh, q.ow, 1, g, op.kernel, dst, ws.convScratch);
     } else if (op.kind === "maxPool") {
       k.maxPool2dRouteF32(m, op.inSize, op.outSize, st.argmax[l] + p * op.outSize * 4, g, dst, 1);

@@ -7,6 +7,8 @@ export interface CoreKernels {
   broadcastRowsF32(m: number, n: number, bias: number, c: number, ldc: number): void;
   conv2dForwardF32(count: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, padT: number, padL: number, oh: number, ow: number, groups: number, x: number, kernel: number, bias: number, out: number): void;
   conv2dTransposeF32(rows: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, padT: number, padL: number, oh: number, ow: number, groups: number, gOut: number, kernel: number, gIn: number, scratch: number): void;
+  conv2dTransposeActiveF32(rows: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, padT: number, padL: number, oh: number, ow: number, groups: number, gOut: number, kernel: number, gIn: number, scratch: number, scale: number): void;
+  conv2dTransposeActiveScratchBytesF32(rows: number, c: number, oc: number, kh: number, kw: number, oh: number, ow: number, groups: number): number;
   conv2dTransposeScratchBytesF32(c: number, oc: number, kh: number, kw: number, oh: number, ow: number, groups: number): number;
   maxPool2dForwardF32(count: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, x: number, out: number, argmax: number): void;
   maxPool2dRouteF32(rows: number, inSize: number, outSize: number, argmax: number, src: number, dst: number, transpose: number): void;

@@ -217,6 +217,34 @@ describe.each(variants)("conv/pool kernels, %s build", (_label, variant) => {
       }
     });
 
+    if (p === "f32") {
+      it("conv2dTransposeActiveF32 skips units a ReLU derivative zeroes and otherwise equals the transpose (accumulating)", () => {
+        const rnd = mulberry32(251);
+        for (let n = 0; n < 30; n++) {
+          const q = randomConv(rnd, n);
+          const cg = q.c / q.groups, inSize = q.h * q.w * q.c, outSize = q.oh * q.ow * q.oc;
+          const kw = uniformF32(rnd, q.kh * q.kw * cg * q.oc);
+          const rows = int(rnd, 1, 6);
+          const scale = Float64Array.from({ length: outSize }, () => (rnd() < 0.5 ? 1 : 0)); // one point's 0/1 derivative
+          // With groups 1, gOut is NOT zeroed at the inactive units: they must be skipped (never read). Grouped
+          // convolutions take the plain transpose and get the scaled cotangents, as the contract asks.
+          const masked = uniformF32(rnd, rows * outSize).map((v, i) => v * scale[i % outSize]);
+          const g = q.groups === 1 ? masked.map((v, i) => (v === 0 ? 1 + rnd() : v)) : masked;
+          const prior = uniformF32(rnd, rows * inSize);
+          const gIn = arena.scoped(() => {
+            const gi = put(arena, p, prior);
+            const scratch = arena.alloc(kernel(arena, "conv2dTransposeActiveScratchBytes", p)(rows, q.c, q.oc, q.kh, q.kw, q.oh, q.ow, q.groups));
+            kernel(arena, "conv2dTransposeActive", p)(rows, ...convArgs(q), put(arena, p, g), put(arena, p, kw), gi, scratch, put(arena, p, scale));
+            return view(arena, p, gi, rows * inSize);
+          });
+          for (let r = 0; r < rows; r++) {
+            const added = gIn.subarray(r * inSize, (r + 1) * inSize).map((v, i) => v - prior[r * inSize + i]);
+            expectClose(added, convTransposeReference(q, masked.subarray(r * outSize, (r + 1) * outSize), kw), TOL[p] * 4, `case ${n} ${JSON.stringify(q)} row ${r}`);
+          }
+        }
+      });
+    }
+
     it("maxPool2dForward equals the reference forward; argmax names the window's first maximum; route gathers and scatters by it", () => {
       const rnd = mulberry32(p === "f64" ? 301 : 302);
       for (let n = 0; n < 60; n++) {
