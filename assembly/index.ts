@@ -1,10 +1,8 @@
 // Foliate's Wasm kernels: one operation per file, pointer ABI (byte offsets into linear memory), no managed
 // objects. The host (src/engine/arena.ts) owns every byte from heapBase() upwards.
 export { heapBase } from "./memory";
-export { activationF32, scaleColumnsF32, broadcastRowsF32 } from "./activation";
 export { conv2dF32, conv2dVjpF32 } from "./conv";
 export { maxPoolF32, maxPoolRouteF32, avgPoolF32 } from "./pool";
-export { denseVjpF32 } from "./jacobian";
 export { signBitsF32, fnv64 } from "./pattern";
 export { fisherFactorF64, lowRankEigF32, denseMetricF32, denseEigF64 } from "./dim";
 export { softmaxF32, softmaxJacobianF32 } from "./softmax";
@@ -29,5 +27,5 @@ export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPla
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
   netForwardF32, netForwardF64, netPatternF32, netPatternF64, netHash, netJvpF32, netJvpF64, netVjpF32, netVjpF64,
-  netVjpWorkBytesF32, netVjpWorkBytesF64, netCrossingF32, netCrossingF64,
+  netVjpWorkBytesF32, netVjpWorkBytesF64, netCrossingF32, netCrossingF64, copyRowsF32,
 } from "./graph/exports";

@@ -1,5 +1,6 @@
 // f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts), exported to the host.
 import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpWorkBytes } from "./network";
+import { copyRows } from "./add";
 
 export { netHash };
 
@@ -38,4 +39,9 @@ export function netCrossingF32(net: usize, values: usize, pre: usize, argmax: us
 }
 export function netCrossingF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
   return netCrossing<f64>(net, values, pre, argmax, tan, tanPre, tmax, outUnit);
+}
+
+/** dst (rows×len f32, stride ldd) = src (rows×len, stride lds): gathers one node's block out of value rows. */
+export function copyRowsF32(rows: i32, len: i32, src: usize, lds: i32, dst: usize, ldd: i32): void {
+  copyRows<f32>(rows, len, src, lds, dst, ldd, 0);
 }
