@@ -1,10 +1,11 @@
-// TEMPORARY (graphcore branch): a straightforward scalar generic conv2d with the exact signatures of
-// GRAPH-DESIGN.md, only so that the graph drivers' tests run before the convpool helper's kernels land.
-// The lead takes the convpool helper's assembly/graph/conv.ts when merging.
+// TEMPORARY (graphcore branch): a straightforward scalar generic conv2d with the exported names and
+// signatures of the convpool helper's assembly/graph/conv.ts (conv2dForwardF32/F64, conv2dTransposeF32/F64
+// with a scratch pointer, conv2dTransposeScratchBytesF32/F64), only so that the graph drivers' tests run
+// before those kernels land. The lead takes the convpool helper's file when merging.
 // NHWC, kernel kh×kw×(c/groups)×oc row-major; output channel o belongs to group ⌊o/(oc/groups)⌋.
 
 /** out (count×oh·ow·oc) = conv(x) + bias (bias == 0: none). Overwritten. */
-export function conv2dForward<T>(
+function conv2dForward<T>(
   count: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32,
   oh: i32, ow: i32, groups: i32, x: usize, kernel: usize, bias: usize, out: usize,
 ): void {
@@ -33,7 +34,7 @@ export function conv2dForward<T>(
 }
 
 /** gIn (rows×h·w·c) += transpose of the convolution's linear part applied to gOut (rows×oh·ow·oc). ACCUMULATES. */
-export function conv2dTranspose<T>(
+function conv2dTranspose<T>(
   rows: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32,
   oh: i32, ow: i32, groups: i32, gOut: usize, kernel: usize, gIn: usize,
 ): void {
@@ -60,4 +61,36 @@ export function conv2dTranspose<T>(
           }
         }
   }
+}
+
+export function conv2dForwardF32(
+  count: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, x: usize, kernel: usize, bias: usize, out: usize,
+): void {
+  conv2dForward<f32>(count, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, x, kernel, bias, out);
+}
+export function conv2dForwardF64(
+  count: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, x: usize, kernel: usize, bias: usize, out: usize,
+): void {
+  conv2dForward<f64>(count, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, x, kernel, bias, out);
+}
+/** gIn += transpose(gOut); `scratch` unused here (the convpool kernels take conv2dTransposeScratchBytes bytes). */
+export function conv2dTransposeF32(
+  rows: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, gOut: usize, kernel: usize, gIn: usize, scratch: usize,
+): void {
+  conv2dTranspose<f32>(rows, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, gOut, kernel, gIn);
+}
+export function conv2dTransposeF64(
+  rows: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, gOut: usize, kernel: usize, gIn: usize, scratch: usize,
+): void {
+  conv2dTranspose<f64>(rows, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, gOut, kernel, gIn);
+}
+export function conv2dTransposeScratchBytesF32(c: i32, oc: i32, kh: i32, kw: i32, oh: i32, ow: i32, groups: i32): i32 {
+  return 0;
+}
+export function conv2dTransposeScratchBytesF64(c: i32, oc: i32, kh: i32, kw: i32, oh: i32, ow: i32, groups: i32): i32 {
+  return 0;
 }

@@ -20,10 +20,61 @@ import { denseForward, denseTranspose, denseTransposeWorkBytes } from "./dense";
 import { affineForward, affineTranspose } from "./affine";
 import { copyRows } from "./add";
 import { concatSlice } from "./concat";
-import { conv2dForward, conv2dTranspose } from "./conv";
-import {
-  avgPool2dForward, avgPool2dTranspose, globalAvgPoolForward, globalAvgPoolTranspose, maxPool2dCrossing, maxPool2dForward, maxPool2dRoute,
-} from "./pool";
+import * as conv from "./conv";
+import * as pool from "./pool";
+
+// The conv/pool node kernels (assembly/graph/conv.ts, pool.ts) export f32 and f64 instances; T picks one at
+// compile time.
+// @ts-ignore: decorator
+@inline function conv2dForward<T>(count: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, x: usize, kernel: usize, bias: usize, out: usize): void {
+  if (sizeof<T>() == 4) conv.conv2dForwardF32(count, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, x, kernel, bias, out);
+  else conv.conv2dForwardF64(count, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, x, kernel, bias, out);
+}
+// @ts-ignore: decorator
+@inline function conv2dTranspose<T>(rows: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, gOut: usize, kernel: usize, gIn: usize, scratch: usize): void {
+  if (sizeof<T>() == 4) conv.conv2dTransposeF32(rows, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, gOut, kernel, gIn, scratch);
+  else conv.conv2dTransposeF64(rows, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, gOut, kernel, gIn, scratch);
+}
+// @ts-ignore: decorator
+@inline function conv2dTransposeScratchBytes<T>(c: i32, oc: i32, kh: i32, kw: i32, oh: i32, ow: i32, groups: i32): i32 {
+  return sizeof<T>() == 4 ? conv.conv2dTransposeScratchBytesF32(c, oc, kh, kw, oh, ow, groups) : conv.conv2dTransposeScratchBytesF64(c, oc, kh, kw, oh, ow, groups);
+}
+// @ts-ignore: decorator
+@inline function maxPool2dForward<T>(count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, x: usize, out: usize, argmax: usize): void {
+  if (sizeof<T>() == 4) pool.maxPool2dForwardF32(count, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, out, argmax);
+  else pool.maxPool2dForwardF64(count, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, out, argmax);
+}
+// @ts-ignore: decorator
+@inline function maxPool2dRoute<T>(rows: i32, inSize: i32, outSize: i32, argmax: usize, src: usize, dst: usize, transpose: i32): void {
+  if (sizeof<T>() == 4) pool.maxPool2dRouteF32(rows, inSize, outSize, argmax, src, dst, transpose);
+  else pool.maxPool2dRouteF64(rows, inSize, outSize, argmax, src, dst, transpose);
+}
+// @ts-ignore: decorator
+@inline function maxPool2dCrossing<T>(h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, x: usize, dx: usize, argmax: usize, tmax: f64, outUnit: usize): f64 {
+  return sizeof<T>() == 4
+    ? pool.maxPool2dCrossingF32(h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, dx, argmax, tmax, outUnit)
+    : pool.maxPool2dCrossingF64(h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, dx, argmax, tmax, outUnit);
+}
+// @ts-ignore: decorator
+@inline function avgPool2dForward<T>(count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32, oh: i32, ow: i32, countIncludePad: i32, x: usize, out: usize): void {
+  if (sizeof<T>() == 4) pool.avgPool2dForwardF32(count, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, x, out);
+  else pool.avgPool2dForwardF64(count, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, x, out);
+}
+// @ts-ignore: decorator
+@inline function avgPool2dTranspose<T>(rows: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32, oh: i32, ow: i32, countIncludePad: i32, gOut: usize, gIn: usize): void {
+  if (sizeof<T>() == 4) pool.avgPool2dTransposeF32(rows, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, gOut, gIn);
+  else pool.avgPool2dTransposeF64(rows, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, gOut, gIn);
+}
+// @ts-ignore: decorator
+@inline function globalAvgPoolForward<T>(count: i32, h: i32, w: i32, c: i32, x: usize, out: usize): void {
+  if (sizeof<T>() == 4) pool.globalAvgPoolForwardF32(count, h, w, c, x, out);
+  else pool.globalAvgPoolForwardF64(count, h, w, c, x, out);
+}
+// @ts-ignore: decorator
+@inline function globalAvgPoolTranspose<T>(rows: i32, h: i32, w: i32, c: i32, gOut: usize, gIn: usize): void {
+  if (sizeof<T>() == 4) pool.globalAvgPoolTransposeF32(rows, h, w, c, gOut, gIn);
+  else pool.globalAvgPoolTransposeF64(rows, h, w, c, gOut, gIn);
+}
 
 // @ts-ignore: decorator
 @inline function word(net: usize, f: i32): i32 {
@@ -196,9 +247,21 @@ export function netJvp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
   return (n + 15) & ~15;
 }
 
+/** Scratch of the node transposes: the dense compaction (rows cotangents) or the largest conv transpose's. */
+function transposeScratchBytes<T>(net: usize, rows: i32): usize {
+  let bytes = denseTransposeWorkBytes<T>(rows, word(net, NET_MAX_WIDTH));
+  const nodes = word(net, NET_NODES);
+  for (let k = 0; k < nodes; k++) {
+    if (field(net, k, F_OP) != OP_CONV) continue;
+    const b = <usize>conv2dTransposeScratchBytes<T>(field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW), field(net, k, F_GROUPS));
+    if (b > bytes) bytes = b;
+  }
+  return bytes;
+}
+
 /** Scratch bytes netVjp needs for `rows` cotangent rows. */
 export function netVjpWorkBytes<T>(net: usize, rows: i32): usize {
-  return align16(<usize>rows * <usize>word(net, NET_VALUE_SIZE) * sizeof<T>()) + align16(<usize>(word(net, NET_NODES) + 1) << 2) + denseTransposeWorkBytes<T>(rows, word(net, NET_MAX_WIDTH));
+  return align16(<usize>rows * <usize>word(net, NET_VALUE_SIZE) * sizeof<T>()) + align16(<usize>(word(net, NET_NODES) + 1) << 2) + transposeScratchBytes<T>(net, rows);
 }
 
 /**
@@ -261,7 +324,7 @@ export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
           const gr = gk + <usize>(r * vs) * t, ir = gj + <usize>(r * vs) * t;
           if (!acc) memory.fill(ir, 0, <usize>sj * t);
           if (op == OP_CONV) {
-            conv2dTranspose<T>(1, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, field(net, k, F_GROUPS), gr, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), ir);
+            conv2dTranspose<T>(1, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, field(net, k, F_GROUPS), gr, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), ir, scratch);
           } else if (op == OP_MAXPOOL) {
             maxPool2dRoute<T>(1, inSize, outSize, argmax + (<usize>field(net, k, F_ARG_OFFSET) << 2), gr, ir, 1);
           } else if (op == OP_AVGPOOL) {
@@ -283,7 +346,9 @@ export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
  * pre-activation z + t·ż changes sign, or a max-pool window's chosen input stops being the maximum. `tan`
  * (valueSize) and `tanPre` (preSize) are the direction's tangents (netJvp with rows = 1). Writes the node and
  * the unit (pre-activation index, or pool output index) to outUnit[0], outUnit[1] and returns t; returns
- * Infinity (outUnit = −1, −1) when nothing changes in (0, tmax]. outUnit: 3 i32 (the third is scratch).
+ * Infinity (outUnit = −1, −1) when nothing changes in (0, tmax]. outUnit: 4 i32 (words 2, 3 are scratch).
+ * A relu unit crosses at t > 0 only; a max-pool window as the pool kernel decides (t ≥ 0 for a tie that
+ * opens at once).
  */
 export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
   const t = sizeof<T>();
@@ -309,7 +374,7 @@ export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: us
     if (field(net, k, F_OP) != OP_MAXPOOL) continue;
     const j = inputOf(net, k, 0);
     const xo = <usize>valueOffset(net, j) * t;
-    const unit = outUnit + 8; // the third word: the pool's own output index
+    const unit = outUnit + 8; // words 2, 3: the pool kernel's (output unit, rival cell)
     const tc = maxPool2dCrossing<T>(
       field(net, k, F_H), field(net, k, F_W), field(net, k, F_C), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_SH), field(net, k, F_SW),
       field(net, k, F_PAD_T), field(net, k, F_PAD_L), field(net, k, F_OH), field(net, k, F_OW),

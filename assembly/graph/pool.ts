@@ -1,10 +1,10 @@
-// TEMPORARY (graphcore branch): straightforward scalar generic pooling kernels with the exact signatures of
-// GRAPH-DESIGN.md, only so that the graph drivers' tests run before the convpool helper's kernels land.
-// The lead takes the convpool helper's assembly/graph/pool.ts when merging.
+// TEMPORARY (graphcore branch): straightforward scalar generic pooling kernels with the exported names and
+// signatures of the convpool helper's assembly/graph/pool.ts (…F32/…F64 instances), only so that the graph
+// drivers' tests run before those kernels land. The lead takes the convpool helper's file when merging.
 // NHWC; padded cells never win a max; a window overhanging the input (ceil mode) takes its valid part.
 
 /** Max pooling of `count` images: out and argmax (i32, flat NHWC index in its image; first maximum wins). */
-export function maxPool2dForward<T>(
+function maxPool2dForward<T>(
   count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, x: usize, out: usize, argmax: usize,
 ): void {
   const t = sizeof<T>();
@@ -37,7 +37,7 @@ export function maxPool2dForward<T>(
 }
 
 /** transpose == 0: dst (rows×outSize)[o] = src[argmax[o]] (overwrite); else dst (rows×inSize)[argmax[o]] += src[o]. */
-export function maxPool2dRoute<T>(rows: i32, inSize: i32, outSize: i32, argmax: usize, src: usize, dst: usize, transpose: i32): void {
+function maxPool2dRoute<T>(rows: i32, inSize: i32, outSize: i32, argmax: usize, src: usize, dst: usize, transpose: i32): void {
   const t = sizeof<T>();
   for (let r = 0; r < rows; r++) {
     const s = src + <usize>(r * (transpose ? outSize : inSize)) * t;
@@ -59,7 +59,7 @@ export function maxPool2dRoute<T>(rows: i32, inSize: i32, outSize: i32, argmax: 
 }
 
 /** Average pooling of `count` images (also its JVP): out overwritten. */
-export function avgPool2dForward<T>(
+function avgPool2dForward<T>(
   count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32,
   oh: i32, ow: i32, countIncludePad: i32, x: usize, out: usize,
 ): void {
@@ -80,7 +80,7 @@ export function avgPool2dForward<T>(
 }
 
 /** gIn (rows×h·w·c) += transpose of average pooling applied to gOut (rows×oh·ow·c). ACCUMULATES. */
-export function avgPool2dTranspose<T>(
+function avgPool2dTranspose<T>(
   rows: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32,
   oh: i32, ow: i32, countIncludePad: i32, gOut: usize, gIn: usize,
 ): void {
@@ -104,7 +104,7 @@ export function avgPool2dTranspose<T>(
 }
 
 /** out (count×c) = mean over h, w of x (count×h·w·c). */
-export function globalAvgPoolForward<T>(count: i32, h: i32, w: i32, c: i32, x: usize, out: usize): void {
+function globalAvgPoolForward<T>(count: i32, h: i32, w: i32, c: i32, x: usize, out: usize): void {
   const t = sizeof<T>();
   for (let p = 0; p < count; p++)
     for (let ch = 0; ch < c; ch++) {
@@ -115,7 +115,7 @@ export function globalAvgPoolForward<T>(count: i32, h: i32, w: i32, c: i32, x: u
 }
 
 /** gIn (rows×h·w·c) += gOut (rows×c) / (h·w) broadcast over pixels. ACCUMULATES. */
-export function globalAvgPoolTranspose<T>(rows: i32, h: i32, w: i32, c: i32, gOut: usize, gIn: usize): void {
+function globalAvgPoolTranspose<T>(rows: i32, h: i32, w: i32, c: i32, gOut: usize, gIn: usize): void {
   const t = sizeof<T>();
   for (let r = 0; r < rows; r++)
     for (let ch = 0; ch < c; ch++) {
@@ -128,16 +128,18 @@ export function globalAvgPoolTranspose<T>(rows: i32, h: i32, w: i32, c: i32, gOu
 }
 
 /**
- * First t in (0, tmax] at which a window's chosen input a stops being its maximum along x + t·dx:
- * (x_a − x_b) + t(dx_a − dx_b) = 0 for another valid cell b. Writes the pool output index to outUnit and
- * returns t, or Infinity (outUnit untouched) when no choice changes in (0, tmax].
+ * First t ≥ 0, t ≤ tmax, at which a window's chosen input a stops being its maximum along x + t·dx:
+ * (x_a − x_b) + t(dx_a − dx_b) reaches 0 while falling, for another valid cell b (a tie at t = 0 that opens
+ * at once gives 0). Returns t, or Infinity when none; writes outUnit[0] = the pool output index and
+ * outUnit[1] = the rival input cell b (both −1 when none). outUnit: 2 i32.
  */
-export function maxPool2dCrossing<T>(
+function maxPool2dCrossing<T>(
   h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32,
   x: usize, dx: usize, argmax: usize, tmax: f64, outUnit: usize,
 ): f64 {
   const t = sizeof<T>();
   let best = Infinity;
+  let unit = -1, rival = -1;
   for (let y = 0; y < oh; y++)
     for (let xo = 0; xo < ow; xo++)
       for (let ch = 0; ch < c; ch++) {
@@ -153,14 +155,60 @@ export function maxPool2dCrossing<T>(
             const b = (iy * w + ix) * c + ch;
             if (b == a) continue;
             const closing = <f64>load<T>(dx + <usize>b * t) - da;
-            if (closing <= 0) continue;
-            const tc = (xa - <f64>load<T>(x + <usize>b * t)) / closing;
-            if (tc > 0 && tc <= tmax && tc < best) {
+            if (!(closing > 0)) continue;
+            const tc = max(xa - <f64>load<T>(x + <usize>b * t), 0) / closing;
+            if (tc < best && tc <= tmax) {
               best = tc;
-              store<i32>(outUnit, o);
+              unit = o;
+              rival = b;
             }
           }
         }
       }
+  store<i32>(outUnit, unit);
+  store<i32>(outUnit, rival, 4);
   return best;
+}
+
+export function maxPool2dForwardF32(count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, x: usize, out: usize, argmax: usize): void {
+  maxPool2dForward<f32>(count, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, out, argmax);
+}
+export function maxPool2dForwardF64(count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, x: usize, out: usize, argmax: usize): void {
+  maxPool2dForward<f64>(count, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, out, argmax);
+}
+export function maxPool2dRouteF32(rows: i32, inSize: i32, outSize: i32, argmax: usize, src: usize, dst: usize, transpose: i32): void {
+  maxPool2dRoute<f32>(rows, inSize, outSize, argmax, src, dst, transpose);
+}
+export function maxPool2dRouteF64(rows: i32, inSize: i32, outSize: i32, argmax: usize, src: usize, dst: usize, transpose: i32): void {
+  maxPool2dRoute<f64>(rows, inSize, outSize, argmax, src, dst, transpose);
+}
+export function maxPool2dCrossingF32(h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, x: usize, dx: usize, argmax: usize, tmax: f64, outUnit: usize): f64 {
+  return maxPool2dCrossing<f32>(h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, dx, argmax, tmax, outUnit);
+}
+export function maxPool2dCrossingF64(h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, x: usize, dx: usize, argmax: usize, tmax: f64, outUnit: usize): f64 {
+  return maxPool2dCrossing<f64>(h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, dx, argmax, tmax, outUnit);
+}
+export function avgPool2dForwardF32(count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32, oh: i32, ow: i32, countIncludePad: i32, x: usize, out: usize): void {
+  avgPool2dForward<f32>(count, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, x, out);
+}
+export function avgPool2dForwardF64(count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32, oh: i32, ow: i32, countIncludePad: i32, x: usize, out: usize): void {
+  avgPool2dForward<f64>(count, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, x, out);
+}
+export function avgPool2dTransposeF32(rows: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32, oh: i32, ow: i32, countIncludePad: i32, gOut: usize, gIn: usize): void {
+  avgPool2dTranspose<f32>(rows, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, gOut, gIn);
+}
+export function avgPool2dTransposeF64(rows: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32, oh: i32, ow: i32, countIncludePad: i32, gOut: usize, gIn: usize): void {
+  avgPool2dTranspose<f64>(rows, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, gOut, gIn);
+}
+export function globalAvgPoolForwardF32(count: i32, h: i32, w: i32, c: i32, x: usize, out: usize): void {
+  globalAvgPoolForward<f32>(count, h, w, c, x, out);
+}
+export function globalAvgPoolForwardF64(count: i32, h: i32, w: i32, c: i32, x: usize, out: usize): void {
+  globalAvgPoolForward<f64>(count, h, w, c, x, out);
+}
+export function globalAvgPoolTransposeF32(rows: i32, h: i32, w: i32, c: i32, gOut: usize, gIn: usize): void {
+  globalAvgPoolTranspose<f32>(rows, h, w, c, gOut, gIn);
+}
+export function globalAvgPoolTransposeF64(rows: i32, h: i32, w: i32, c: i32, gOut: usize, gIn: usize): void {
+  globalAvgPoolTranspose<f64>(rows, h, w, c, gOut, gIn);
 }
