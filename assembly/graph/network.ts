@@ -269,76 +269,71 @@ export function netVjpWorkBytes<T>(net: usize, rows: i32): usize {
  * rows×outSize(target), contiguous; cot == 0: the identity, rows = outSize(target)) pulled back to the input:
  * gin (rows×d), overwritten. Cotangents accumulate per node over the DAG (fan-out sums; add passes its
  * cotangent to every input; concat splits by channel); dense nodes skip inactive units.
- * work: netVjpWorkBytes(net, rows).
+ * work: netVjpWorkBytes(net, rows). Inside it node k's cotangents are one contiguous rows×outSize(k) block
+ * (at rows·F_VALUE_OFFSET), so every node kernel takes all rows in one call; the input's accumulate in gin.
  */
 export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, cot: usize, gin: usize, work: usize): void {
   const t = sizeof<T>();
   const vs = word(net, NET_VALUE_SIZE), d = word(net, NET_INPUT_SIZE);
-  const g = work; // rows×valueSize: every node's output cotangent
+  const g = work; // rows×valueSize, node-major
   const touched = g + align16(<usize>rows * <usize>vs * t); // (nodes + 1) i32: block j + 1 holds a cotangent
   const scratch = touched + align16(<usize>(word(net, NET_NODES) + 1) << 2);
   memory.fill(touched, 0, <usize>(target + 2) << 2);
   const m = sizeOf(net, target);
-  const gt = g + <usize>valueOffset(net, target) * t;
-  if (cot) copyRows<T>(rows, m, cot, m, gt, vs, 0);
-  else
-    for (let r = 0; r < rows; r++) {
-      const row = gt + <usize>(r * vs) * t;
-      memory.fill(row, 0, <usize>m * t);
-      store<T>(row + <usize>r * t, <T>1);
-    }
+  const gt = target < 0 ? gin : g + <usize>rows * <usize>valueOffset(net, target) * t;
+  if (cot) memory.copy(gt, cot, <usize>(rows * m) * t);
+  else {
+    memory.fill(gt, 0, <usize>(rows * m) * t);
+    for (let r = 0; r < rows; r++) store<T>(gt + <usize>(r * m + r) * t, <T>1);
+  }
   store<i32>(touched + (<usize>(target + 1) << 2), 1);
   for (let k = target; k >= 0; k--) {
     if (!load<i32>(touched + (<usize>(k + 1) << 2))) continue;
     const op = field(net, k, F_OP), act = field(net, k, F_ACT);
     const outSize = field(net, k, F_OUT_SIZE), inSize = field(net, k, F_IN_SIZE);
-    const gk = g + <usize>field(net, k, F_VALUE_OFFSET) * t;
+    const gk = g + <usize>rows * <usize>field(net, k, F_VALUE_OFFSET) * t; // rows×outSize
     const zp = pre + <usize>field(net, k, F_PRE_OFFSET) * t;
     const alpha = alphaOf<T>(net, k);
-    if (op != OP_DENSE && act != ACT_LINEAR) for (let r = 0; r < rows; r++) activationScale<T>(act, alpha, zp, gk + <usize>(r * vs) * t, gk + <usize>(r * vs) * t, outSize);
+    if (op != OP_DENSE && act != ACT_LINEAR) for (let r = 0; r < rows; r++) activationScale<T>(act, alpha, zp, gk + <usize>(r * outSize) * t, gk + <usize>(r * outSize) * t, outSize);
     const n = field(net, k, F_N_INPUTS);
+    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
     const oh = field(net, k, F_OH), ow = field(net, k, F_OW), oc = field(net, k, F_OC);
+    const kh = field(net, k, F_KH), kw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
+    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), padB = field(net, k, F_PAD_B), padR = field(net, k, F_PAD_R);
     let at = 0; // concat: channel offset of input i
     for (let i = 0; i < n; i++) {
       const j = inputOf(net, k, i);
       const flag = touched + (<usize>(j + 1) << 2);
       const acc = load<i32>(flag);
-      const gj = g + <usize>valueOffset(net, j) * t;
       const sj = sizeOf(net, j);
+      const gj = j < 0 ? gin : g + <usize>rows * <usize>valueOffset(net, j) * t; // rows×sj
       if (op == OP_DENSE) {
-        denseTranspose<T>(rows, outSize, inSize, gk, vs, act, alpha, zp, param<T>(net, field(net, k, F_WEIGHT_T_OFFSET)), gj, vs, acc, scratch);
+        denseTranspose<T>(rows, outSize, inSize, gk, outSize, act, alpha, zp, param<T>(net, field(net, k, F_WEIGHT_T_OFFSET)), gj, sj, acc, scratch);
       } else if (op == OP_AFFINE) {
-        affineTranspose<T>(rows, outSize, oc, gk, vs, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), gj, vs, acc);
+        affineTranspose<T>(rows, outSize, oc, gk, outSize, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), gj, sj, acc);
       } else if (op == OP_ADD || op == OP_ACT) {
-        copyRows<T>(rows, outSize, gk, vs, gj, vs, acc);
+        copyRows<T>(rows, outSize, gk, outSize, gj, sj, acc);
       } else if (op == OP_CONCAT) {
         const cIn = sj / (oh * ow);
-        concatSlice<T>(rows, oh * ow, cIn, oc, at, gj, vs, gk, vs, 1, acc);
+        concatSlice<T>(rows, oh * ow, cIn, oc, at, gj, sj, gk, outSize, 1, acc);
         at += cIn;
       } else {
         // windowed ops accumulate: clear the input's block on its first contribution
-        const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
-        const kh = field(net, k, F_KH), kw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
-        const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L);
-        for (let r = 0; r < rows; r++) {
-          const gr = gk + <usize>(r * vs) * t, ir = gj + <usize>(r * vs) * t;
-          if (!acc) memory.fill(ir, 0, <usize>sj * t);
-          if (op == OP_CONV) {
-            conv2dTranspose<T>(1, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, field(net, k, F_GROUPS), gr, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), ir, scratch);
-          } else if (op == OP_MAXPOOL) {
-            maxPool2dRoute<T>(1, inSize, outSize, argmax + (<usize>field(net, k, F_ARG_OFFSET) << 2), gr, ir, 1);
-          } else if (op == OP_AVGPOOL) {
-            avgPool2dTranspose<T>(1, h, w, c, kh, kw, sh, sw, padT, padL, field(net, k, F_PAD_B), field(net, k, F_PAD_R), oh, ow, field(net, k, F_FLAGS) & FLAG_COUNT_INCLUDE_PAD, gr, ir);
-          } else if (op == OP_GAP) {
-            globalAvgPoolTranspose<T>(1, h, w, c, gr, ir);
-          }
+        if (!acc) memory.fill(gj, 0, <usize>(rows * sj) * t);
+        if (op == OP_CONV) {
+          conv2dTranspose<T>(rows, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, field(net, k, F_GROUPS), gk, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), gj, scratch);
+        } else if (op == OP_MAXPOOL) {
+          maxPool2dRoute<T>(rows, inSize, outSize, argmax + (<usize>field(net, k, F_ARG_OFFSET) << 2), gk, gj, 1);
+        } else if (op == OP_AVGPOOL) {
+          avgPool2dTranspose<T>(rows, h, w, c, kh, kw, sh, sw, padT, padL, padB, padR, oh, ow, field(net, k, F_FLAGS) & FLAG_COUNT_INCLUDE_PAD, gk, gj);
+        } else if (op == OP_GAP) {
+          globalAvgPoolTranspose<T>(rows, h, w, c, gk, gj);
         }
       }
       store<i32>(flag, 1);
     }
   }
-  if (load<i32>(touched)) copyRows<T>(rows, d, g, vs, gin, d, 0);
-  else memory.fill(gin, 0, <usize>(rows * d) * t);
+  if (!load<i32>(touched)) memory.fill(gin, 0, <usize>(rows * d) * t);
 }
 
 /**
