@@ -281,8 +281,10 @@ export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
   memory.fill(touched, 0, <usize>(target + 2) << 2);
   const m = sizeOf(net, target);
   const gt = target < 0 ? gin : g + <usize>rows * <usize>valueOffset(net, target) * t;
+  // an identity cotangent on a dense node is never materialized: its transpose is rows of WT
+  const identityDense = !cot && target >= 0 && field(net, target, F_OP) == OP_DENSE;
   if (cot) memory.copy(gt, cot, <usize>(rows * m) * t);
-  else {
+  else if (!identityDense) {
     memory.fill(gt, 0, <usize>(rows * m) * t);
     for (let r = 0; r < rows; r++) store<T>(gt + <usize>(r * m + r) * t, <T>1);
   }
@@ -308,7 +310,7 @@ export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
       const sj = sizeOf(net, j);
       const gj = j < 0 ? gin : g + <usize>rows * <usize>valueOffset(net, j) * t; // rows×sj
       if (op == OP_DENSE) {
-        denseTranspose<T>(rows, outSize, inSize, gk, outSize, act, alpha, zp, param<T>(net, field(net, k, F_WEIGHT_T_OFFSET)), gj, sj, acc, scratch);
+        denseTranspose<T>(rows, outSize, inSize, identityDense && k == target ? 0 : gk, outSize, act, alpha, zp, param<T>(net, field(net, k, F_WEIGHT_T_OFFSET)), gj, sj, acc, scratch);
       } else if (op == OP_AFFINE) {
         affineTranspose<T>(rows, outSize, oc, gk, outSize, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), gj, sj, acc);
       } else if (op == OP_ADD || op == OP_ACT) {
