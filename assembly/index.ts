@@ -26,6 +26,6 @@ export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
 export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
-  netForwardF32, netForwardF64, netPatternF32, netPatternF64, netHash, netJvpF32, netJvpF64, netVjpF32, netVjpF64,
-  netVjpWorkBytesF32, netVjpWorkBytesF64, netCrossingF32, netCrossingF64, copyRowsF32,
+  graphForwardF32, graphForwardF64, graphPatternF32, graphPatternF64, graphHash, graphJvpF32, graphJvpF64, graphVjpF32, graphVjpF64,
+  graphVjpWorkBytesF32, graphVjpWorkBytesF64, graphCrossingF32, graphCrossingF64, copyRowsF32,
 } from "./graph/exports";

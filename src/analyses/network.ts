@@ -34,7 +34,7 @@ export function forwardChunk(arena: Arena, up: UploadedNetwork, input: number, c
     pre: arena.allocF32(Math.max(1, count * net.preSize)),
     argmax: arena.allocI32(Math.max(1, count * net.argSize)),
   };
-  k.netForwardF32(up.f32, input, count, st.values, st.pre, st.argmax);
+  k.graphForwardF32(up.f32, input, count, st.values, st.pre, st.argmax);
   return st;
 }
 
@@ -56,8 +56,8 @@ export function chunkPatterns(arena: Arena, st: ChunkState): { bits: number; has
   const k = arena.kernels<PassKernels>();
   const bits = arena.allocI32(st.count * st.up.net.patternWords);
   const hashes = arena.alloc(st.count * 8);
-  k.netPatternF32(st.up.f32, st.pre, st.count, bits);
-  k.netHash(st.up.f32, bits, st.argmax, st.count, hashes);
+  k.graphPatternF32(st.up.f32, st.pre, st.count, bits);
+  k.graphHash(st.up.f32, bits, st.argmax, st.count, hashes);
   return { bits, hashes };
 }
 
@@ -108,7 +108,7 @@ export function jacobianWorkspace(arena: Arena, up: UploadedNetwork, target: num
   const m = valueBlock(net, target).size, d = net.inputSize;
   const mode = d < m ? "forward" : "reverse";
   const J = arena.allocF32(m * d);
-  if (mode === "reverse") return { target, m, d, mode, J, work: arena.alloc(k.netVjpWorkBytesF32(up.f32, m)), tan: 0, eye: 0 };
+  if (mode === "reverse") return { target, m, d, mode, J, work: arena.alloc(k.graphVjpWorkBytesF32(up.f32, m)), tan: 0, eye: 0 };
   const eye = arena.allocF32(d * d);
   k.identityF32(d, eye);
   return { target, m, d, mode, J, work: 0, tan: arena.allocF32(d * net.valueSize), eye };
@@ -120,9 +120,9 @@ export function pointJacobian(arena: Arena, st: ChunkState, p: number, ws: Jacob
   const pt = pointState(st, p);
   const up = st.up;
   if (ws.mode === "reverse") {
-    k.netVjpF32(up.f32, pt.values, pt.pre, pt.argmax, ws.m, ws.target, 0, ws.J, ws.work);
+    k.graphVjpF32(up.f32, pt.values, pt.pre, pt.argmax, ws.m, ws.target, 0, ws.J, ws.work);
   } else {
-    k.netJvpF32(up.f32, pt.values, pt.pre, pt.argmax, ws.d, ws.eye, ws.tan, 0);
+    k.graphJvpF32(up.f32, pt.values, pt.pre, pt.argmax, ws.d, ws.eye, ws.tan, 0);
     k.transposeF32(ws.d, ws.m, ws.tan + valueBlock(up.net, ws.target).offset * 4, up.net.valueSize, ws.J);
   }
   return ws.J;
