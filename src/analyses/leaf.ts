@@ -17,7 +17,7 @@
  */
 import { OptionError, ShapeError } from "../errors.js";
 import type { Job, Layout } from "../engine/job.js";
-import type { Plan } from "../engine/plan.js";
+import type { CompiledNetwork } from "../model/compile.js";
 import { gaussian, mulberry32 } from "../random.js";
 import { denseNet64, uploadNet64, type DenseNet64, type DistributionSpec, type LeafKernels } from "./leafNet.js";
 import type { Model } from "../model/model.js";
@@ -197,10 +197,10 @@ export function leafLayout(o: LeafJobOptions): Layout {
 }
 
 export const leafJob: Job = {
-  layout(_plan: Plan, opts) {
+  layout(_plan: CompiledNetwork, opts) {
     return leafLayout(opts as unknown as LeafJobOptions);
   },
-  meta(_plan: Plan, opts) {
+  meta(_plan: CompiledNetwork, opts) {
     const o = opts as unknown as LeafJobOptions;
     return { d: o.net.d, m: o.net.m, maxVertices: o.maxVertices, exact: o.net.piecewiseLinear };
   },

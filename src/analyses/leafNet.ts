@@ -7,14 +7,14 @@
  */
 import { UnsupportedLayerError } from "../errors.js";
 import type { Arena } from "../engine/arena.js";
-import { ACT_CODE } from "../engine/plan.js";
+import { ACT_CODE } from "../model/opcodes.js";
 import type { ModelSpec } from "../model/types.js";
 import { DEFAULT_LEAKY_ALPHA } from "../reference/forward.js";
 
 export interface DenseLayer64 {
   nIn: number;
   nOut: number;
-  /** Activation code (engine/plan.ts ACT_CODE). */
+  /** Activation code (model/opcodes.ts ACT_CODE). */
   act: number;
   alpha: number;
   /** nOut×nIn, row-major: row j = the weights into unit j. */

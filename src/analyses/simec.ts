@@ -8,7 +8,8 @@
 import { OptionError, ShapeError, UnsupportedLayerError } from "../errors.js";
 import { denseNet64, uploadDenseNet64 } from "../engine/dense64.js";
 import type { Job } from "../engine/job.js";
-import type { Plan } from "../engine/plan.js";
+import { nodeField, type CompiledNetwork } from "../model/compile.js";
+import { F_OP, OP_ACT, OP_DENSE } from "../model/opcodes.js";
 
 /** The kernels this job calls (assembly/simec.ts). */
 export interface SimecKernels {
@@ -51,10 +52,12 @@ export interface SimecChunkOptions {
   state: number[];
 }
 
-function sizes(plan: Plan, opts: Record<string, unknown>) {
-  for (const op of plan.ops)
-    if (op.kind !== "dense" && op.kind !== "act" && op.kind !== "flatten")
-      throw new UnsupportedLayerError(`float64 path analyses take dense networks; layer ${op.layer} is ${op.kind}`);
+function sizes(plan: CompiledNetwork, opts: Record<string, unknown>) {
+  for (let k = 0; k < plan.nodeCount; k++) {
+    const op = nodeField(plan, k, F_OP);
+    if (op !== OP_DENSE && op !== OP_ACT)
+      throw new UnsupportedLayerError(`float64 path analyses take dense networks; node ${k} (${plan.sources[k].join("+")}) is not dense`);
+  }
   const steps = opts.steps as number;
   if (!Number.isInteger(steps) || steps < 0) throw new OptionError(`simec: steps must be a non-negative integer, got ${steps}`);
   const d = plan.inputSize, m = plan.outputSize;
@@ -75,7 +78,7 @@ export const simecJob: Job = {
   run(arena, plan, _X, _count, opts, out, base, spec) {
     if (!spec) throw new OptionError("simec: the job needs the model's float64 weights");
     const o = opts as unknown as SimecChunkOptions;
-    const { d, m, steps } = sizes(plan, opts);
+    const { d, m, steps } = sizes(plan.net, opts);
     const k = arena.kernels<SimecKernels>();
     const net = denseNet64(spec);
     const { table, alphas } = uploadDenseNet64(arena, net);

@@ -7,7 +7,7 @@
 import { UnsupportedLayerError } from "../errors.js";
 import type { ModelSpec } from "../model/types.js";
 import type { Arena } from "./arena.js";
-import { ACT_CODE } from "./plan.js";
+import { ACT_CODE } from "../model/opcodes.js";
 
 /** i32 fields per layer of the network table (assembly/dense64.ts NET_FIELDS). */
 export const NET_FIELDS = 6;
@@ -113,7 +113,7 @@ export function denseOutput64(net: DenseNet64, x: ArrayLike<number>): Float64Arr
 
 const sigmoid64 = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
 
-/** The activation of code `act` (plan.ts ACT_CODE) at v, in float64. */
+/** The activation of code `act` (model/opcodes.ts ACT_CODE) at v, in float64. */
 export function activate64(act: number, alpha: number, v: number): number {
   switch (act) {
     case 0: return v;
