@@ -22,12 +22,12 @@ export { formanUndirected, formanDirected } from "./forman";
 export { connectedComponents, hopSumsQueue, bitsetAdjacency, hopSumsBitset } from "./hops";
 export { denseForwardF64, denseJacobianF64 } from "./dense64";
 export { simecStepsF64, simecWorkSize } from "./simec";
-export { netForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64 } from "./leafNet64";
-export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";
-export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
+export { leafBasisF64, leafProjectF64, leafWorkBytes, leafExactF64 } from "./leaf";
+export { leafSmoothWorkBytes, leafSmoothF64 } from "./leafSmooth";
 export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
   netForwardF32, netForwardF64, netPatternF32, netPatternF64, netHash, netJvpF32, netJvpF64, netVjpF32, netVjpF64,
   netVjpWorkBytesF32, netVjpWorkBytesF64, netCrossingF32, netCrossingF64,
+  netEnterSideF64, netConstraintsF64, netFlipNearF64, netChoice, netUnitCode,
 } from "./graph/exports";

@@ -1,7 +1,7 @@
 // f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts), exported to the host.
-import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpWorkBytes } from "./network";
+import { netChoice, netConstraints, netCrossing, netEnterSide, netFlipNear, netForward, netHash, netJvp, netPattern, netUnitCode, netVjp, netVjpWorkBytes } from "./network";
 
-export { netHash };
+export { netHash, netChoice, netUnitCode };
 
 export function netForwardF32(net: usize, x: usize, count: i32, values: usize, pre: usize, argmax: usize): void {
   netForward<f32>(net, x, count, values, pre, argmax);
@@ -38,4 +38,13 @@ export function netCrossingF32(net: usize, values: usize, pre: usize, argmax: us
 }
 export function netCrossingF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
   return netCrossing<f64>(net, values, pre, argmax, tan, tanPre, tmax, outUnit);
+}
+export function netEnterSideF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, node: i32, unit: i32): void {
+  netEnterSide<f64>(net, values, pre, argmax, tan, tanPre, node, unit);
+}
+export function netConstraintsF64(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, tan: usize, tanPre: usize, cap: i32, cb: usize, M: usize, code: usize, other: usize): i32 {
+  return netConstraints<f64>(net, values, pre, argmax, rows, tan, tanPre, cap, cb, M, code, other);
+}
+export function netFlipNearF64(net: usize, values: usize, pre: usize, argmax: usize, tol: f64): i32 {
+  return netFlipNear<f64>(net, values, pre, argmax, tol);
 }
