@@ -29,5 +29,5 @@ export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodes
 export {
   netForwardF32, netForwardF64, netPatternF32, netPatternF64, netHash, netJvpF32, netJvpF64, netVjpF32, netVjpF64,
   netVjpWorkBytesF32, netVjpWorkBytesF64, netCrossingF32, netCrossingF64,
-  netEnterSideF64, netConstraintsF64, netFlipNearF64, netChoice, netUnitCode,
+  netEnterSideF64, netResolveTiesF64, netConstraintsF64, netFlipNearF64, netChoice, netUnitCode,
 } from "./graph/exports";

@@ -15,7 +15,7 @@ import {
 } from "./leafStop";
 import { axpyF64, dotF64 } from "./vector64";
 import {
-  netBoundaryNormal, netChoice, netCrossing, netEnterSide, netField, netForward, netHash, netJvp, netNormalWorkBytes, netPattern,
+  netBoundaryNormal, netChoice, netCrossing, netEnterSide, netField, netForward, netHash, netJvp, netNormalWorkBytes, netPattern, netResolveTies,
   netUnitCode, netVjp, netVjpWorkBytes,
 } from "./graph/network";
 import { F_OUT_SIZE, F_PRE_OFFSET, F_VALUE_OFFSET, NET_ARG_SIZE, NET_INPUT_SIZE, NET_OUTPUT_NODE, NET_PATTERN_WORDS, NET_PRE_SIZE, NET_VALUE_SIZE } from "./graph/opcodes";
@@ -172,10 +172,14 @@ export function recordVertex(net: usize, desc: usize, s: PointState, k: i32, len
  * where it leaves it. When the projected direction heads back across the boundary just crossed (the
  * distribution folds there), it is reflected across the boundary inside the distribution:
  * u' = u − 2 (n_P·u / ‖n_P‖²) n_P (n the boundary's normal, n_P its projection); a direction along the
- * boundary (|n·u| ≤ 1e-10‖n‖) does not cross it. At most LW_MAX_FLIPS consecutive zero-length crossings
- * stop it as trapped. Outputs per vertex k < maxVertices (LW_POINTS…LW_CROSS; the hash of the last vertex is
+ * boundary (|n·u| ≤ 1e-10‖n‖) does not cross it. On several boundaries at once (exact ties, e.g. the
+ * max pools of an image's blank area), the tied units take the side the direction moves into (netResolveTies)
+ * before the walk moves. At most LW_MAX_FLIPS consecutive zero-length crossings stop it as trapped. Outputs per vertex k < maxVertices (LW_POINTS…LW_CROSS; the hash of the last vertex is
  * the region the walk would continue in); status: stop reason, length, folds. Returns the vertex count.
  */
+/** Rounds of tie resolution at one vertex before the walk stops as trapped (the choice does not settle). */
+const MAX_TIE_ROUNDS = 64;
+
 export function leafExactF64(desc: usize): i32 {
   const net = <usize>ldw(desc, LW_NET);
   const target = <i32>ldw(desc, LW_TARGET);
@@ -192,7 +196,7 @@ export function leafExactF64(desc: usize): i32 {
   let len = 0.0;
   let k = 0;
   let reason = STOP_LENGTH;
-  let flips = 0, folds = 0;
+  let flips = 0, folds = 0, ties = 0;
   let lastNode = -1, lastUnit = -1, lastOther = -1, lastCode = -1;
   netForward<f64>(net, x, 1, s.values, s.pre, s.argmax);
   while (true) {
@@ -256,6 +260,14 @@ export function leafExactF64(desc: usize): i32 {
         }
       }
     }
+    if (netResolveTies<f64>(net, s.values, s.pre, s.argmax, s.tan, s.tanPre) > 0) {
+      // On several boundaries at once (ties): take the region the direction moves into, without moving.
+      if (++ties > MAX_TIE_ROUNDS) {
+        reason = STOP_TRAPPED;
+        break;
+      }
+      continue;
+    }
     const tCross = netCrossing<f64>(net, s.values, s.pre, s.argmax, s.tan, s.tanPre, tMax, s.unit);
     const node = load<i32>(s.unit), unit = load<i32>(s.unit, 4);
     if (node >= 0 && tCross <= 1e-13 * (1 + Math.sqrt(dotF64(x, x, d)))) {
@@ -285,6 +297,7 @@ export function leafExactF64(desc: usize): i32 {
       lastUnit = unit;
       lastCode = netUnitCode(net, node, unit);
       flips = 0;
+      ties = 0;
     } else {
       // Record the final vertex and stop.
       netForward<f64>(net, x, 1, s.values, s.pre, s.argmax);

@@ -1,5 +1,5 @@
 // f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts), exported to the host.
-import { netChoice, netConstraints, netCrossing, netEnterSide, netFlipNear, netForward, netHash, netJvp, netPattern, netUnitCode, netVjp, netVjpWorkBytes } from "./network";
+import { netChoice, netConstraints, netCrossing, netEnterSide, netFlipNear, netForward, netHash, netJvp, netPattern, netResolveTies, netUnitCode, netVjp, netVjpWorkBytes } from "./network";
 
 export { netHash, netChoice, netUnitCode };
 
@@ -47,4 +47,7 @@ export function netConstraintsF64(net: usize, values: usize, pre: usize, argmax:
 }
 export function netFlipNearF64(net: usize, values: usize, pre: usize, argmax: usize, tol: f64): i32 {
   return netFlipNear<f64>(net, values, pre, argmax, tol);
+}
+export function netResolveTiesF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize): i32 {
+  return netResolveTies<f64>(net, values, pre, argmax, tan, tanPre);
 }

@@ -531,3 +531,68 @@ export function netFlipNear<T>(net: usize, values: usize, pre: usize, argmax: us
   }
   return n;
 }
+
+/**
+ * At a point on several boundaries at once (ties: an image's blank area gives identical conv outputs, so a
+ * max-pool window's inputs tie exactly), choose the region a direction with tangents tan/tanPre moves into: a
+ * relu/leakyRelu unit whose pre-activation is within 2·SIDE of 0 takes the side of its tangent (tangent 0:
+ * unchanged); a max pool whose window has cells within 1e-12 (relative) of its choice takes, among those, the
+ * one with the largest tangent when that is larger than its choice's. Returns how many units changed (after a
+ * change, the tangents below it change too: call again with fresh tangents until it returns 0).
+ */
+export function netResolveTies<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize): i32 {
+  const t = sizeof<T>();
+  const nodes = word(net, NET_NODES);
+  let n = 0;
+  for (let k = 0; k < nodes; k++) {
+    if (field(net, k, F_PATTERN_OFFSET) >= 0) {
+      const po = field(net, k, F_PRE_OFFSET), size = field(net, k, F_OUT_SIZE);
+      for (let i = 0; i < size; i++) {
+        const at = pre + <usize>(po + i) * t;
+        const z = <f64>load<T>(at);
+        if (Math.abs(z) > 2 * SIDE) continue;
+        const dz = <f64>load<T>(tanPre + <usize>(po + i) * t);
+        if (dz > 0 && !(z > 0)) {
+          store<T>(at, <T>SIDE);
+          n++;
+        } else if (dz < 0 && z > 0) {
+          store<T>(at, <T>-SIDE);
+          n++;
+        }
+      }
+    }
+    if (field(net, k, F_OP) != OP_MAXPOOL) continue;
+    const j = inputOf(net, k, 0);
+    const xo = valueOffset(net, j);
+    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
+    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
+    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
+    const ao = field(net, k, F_ARG_OFFSET);
+    for (let o = 0; o < oh * ow * c; o++) {
+      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
+      const am = argmax + (<usize>(ao + o) << 2);
+      const a = load<i32>(am);
+      const xa = <f64>load<T>(values + <usize>(xo + a) * t);
+      const tol = 1e-12 * Math.max(1, Math.abs(xa));
+      let pick = a;
+      let slope = <f64>load<T>(tan + <usize>(xo + a) * t);
+      for (let i = 0; i < ph; i++)
+        for (let jj = 0; jj < pw; jj++) {
+          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+          const b = (iy * w + ix) * c + ch;
+          if (b == a || xa - <f64>load<T>(values + <usize>(xo + b) * t) > tol) continue;
+          const s = <f64>load<T>(tan + <usize>(xo + b) * t);
+          if (s > slope) {
+            slope = s;
+            pick = b;
+          }
+        }
+      if (pick != a) {
+        store<i32>(am, pick);
+        n++;
+      }
+    }
+  }
+  return n;
+}

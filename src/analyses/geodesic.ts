@@ -164,7 +164,7 @@ function runPath(arena: Arena, up: UploadedNetwork, o: GeodesicJobOptions, p: nu
   const lo = o.lo ? arena.putF64(o.lo) : 0, hi = o.hi ? arena.putF64(o.hi) : 0;
 
   const x0 = o.starts.subarray(p * d, (p + 1) * d);
-  let R = regionAt(arena, k, up, buf, x0, null, o.rankTol);
+  let R = regionAt(arena, k, up, buf, x0, null, o.rankTol, o.velocities.subarray(p * d, (p + 1) * d));
   const v = R.toLocal(o.velocities.subarray(p * d, (p + 1) * d));
   const sp = Math.sqrt(R.speed2(new Float64Array(R.r), v));
   let stop: LeafStopReason = "length";

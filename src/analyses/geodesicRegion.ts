@@ -155,9 +155,11 @@ export interface Transition {
 
 /**
  * Build the region at x into `buf`: the pattern of x's own signs (prev null), or that of the region beyond
- * the constraint the walk crossed (the crossed unit put on the side vx moves into).
+ * the constraint the walk crossed (the crossed unit put on the side vx moves into). Units tied at x (on their
+ * boundary, e.g. the max pools of an image's blank area) take the side the velocity (prev.vx, else
+ * `direction`) moves into.
  */
-export function regionAt(arena: Arena, k: GeodesicKernels, up: UploadedNetwork, buf: RegionBuffers, x: ArrayLike<number>, prev: Transition | null, rankTol: number): Region {
+export function regionAt(arena: Arena, k: GeodesicKernels, up: UploadedNetwork, buf: RegionBuffers, x: ArrayLike<number>, prev: Transition | null, rankTol: number, direction?: ArrayLike<number>): Region {
   return arena.scoped(() => {
     const net = up.net, n64 = up.f64;
     const d = net.inputSize, C = net.outputSize;
@@ -170,10 +172,15 @@ export function regionAt(arena: Arena, k: GeodesicKernels, up: UploadedNetwork, 
     arena.f64(buf.xb, d).set(x);
     k.netForwardF64(n64, buf.xb, 1, buf.values, buf.pre, buf.argmax);
     const tan = arena.allocF64(C * net.valueSize), tanPre = arena.allocF64(C * Math.max(1, net.preSize)); // C×valueSize, C×preSize
-    if (prev) {
-      const v = arena.putF64(prev.vx);
+    const vx = prev ? prev.vx : direction;
+    if (vx) {
+      const v = arena.putF64(vx);
       k.netJvpF64(n64, buf.values, buf.pre, buf.argmax, 1, v, tan, tanPre);
-      k.netEnterSideF64(n64, buf.values, buf.pre, buf.argmax, tan, tanPre, node, unit);
+      if (prev) k.netEnterSideF64(n64, buf.values, buf.pre, buf.argmax, tan, tanPre, node, unit);
+      for (let round = 0; round < 8; round++) {
+        k.netJvpF64(n64, buf.values, buf.pre, buf.argmax, 1, v, tan, tanPre);
+        if (k.netResolveTiesF64(n64, buf.values, buf.pre, buf.argmax, tan, tanPre) === 0) break;
+      }
     }
     const outAt = net.outputNode < 0 ? 0 : net.table[net.outputNode * O.NODE_STRIDE + O.F_VALUE_OFFSET];
     arena.f64(buf.sb, C).set(arena.f64(buf.values + outAt * 8, C));

@@ -20,6 +20,7 @@ export interface PathKernels extends GraphKernels {
   leafSmoothWorkBytes(net: number, m: number): number;
   leafSmoothF64(desc: number): number;
   netEnterSideF64(net: number, values: number, pre: number, argmax: number, tan: number, tanPre: number, node: number, unit: number): void;
+  netResolveTiesF64(net: number, values: number, pre: number, argmax: number, tan: number, tanPre: number): number;
   netConstraintsF64(net: number, values: number, pre: number, argmax: number, rows: number, tan: number, tanPre: number, cap: number, cb: number, M: number, code: number, other: number): number;
   netFlipNearF64(net: number, values: number, pre: number, argmax: number, tol: number): number;
   netChoice(net: number, argmax: number, node: number, unit: number): number;
