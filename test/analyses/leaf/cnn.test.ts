@@ -132,13 +132,13 @@ describe("leaves through the report's MNIST CNN (conv, conv, max pool, dense)", 
   it("geodesics: constant DIM speed and great circles of the Fisher sphere in every region (the geodesic equation's solutions)", async () => {
     const model = await mnistCnn();
     const test = await loadDataset("mnist:test", { limit: 2 });
-    let worstSpeed = 0, worstPlane = 0, crossings = 0;
+    let worstSpeed = 0, worstPlane = 0, crossings = 0, pieces = 0;
     for (let n = 0; n < 2; n++) {
       // A test image moved off its ties (its blank area ties every max-pool window there: a point on
       // thousands of boundaries at once, where the geodesic's region is not defined).
       const noise = randomWeights(40 + n, 784, 1e-3);
       const x0 = Float64Array.from(test.X.subarray(n * 784, (n + 1) * 784), (v, i) => v + noise[i]);
-      const g = await engine.geodesic(model, x0, randomWeights(30 + n, 784, 1), { maxLength: 0.1, step: 2e-3, maxVertices: 400 });
+      const g = await engine.geodesic(model, x0, randomWeights(30 + n, 784, 1), { maxLength: 2e-4, step: 2e-6, maxVertices: 400 });
       crossings += g.crossings;
       console.log(`geodesic ${n}: ${g.vertices} vertices, ${g.crossings} crossings, stop ${g.stopReason}, length ${g.length}`);
       expect(["length", "degenerate", "maxVertices"]).toContain(g.stopReason);
@@ -150,6 +150,7 @@ describe("leaves through the report's MNIST CNN (conv, conv, max pool, dense)", 
       for (let i = 1; i <= g.vertices; i++) {
         if (i < g.vertices && g.regionHash[i] === g.regionHash[start]) continue;
         if (i - start >= 5) {
+          pieces++;
           const a = w(start + 1), b = w(i - 1);
           const e1 = a.map((v) => v / norm(a));
           const t = b.map((v, j) => v - b.reduce((s, x, k) => s + x * e1[k], 0) * e1[j]);
@@ -163,7 +164,9 @@ describe("leaves through the report's MNIST CNN (conv, conv, max pool, dense)", 
         start = i;
       }
     }
-    console.log(`MNIST CNN geodesics: ${crossings} crossings, worst |speed² − 1| ${worstSpeed.toExponential(2)}, worst great-circle residual ${worstPlane.toExponential(2)}`);
+    console.log(`MNIST CNN geodesics: ${crossings} crossings, ${pieces} region pieces checked, worst |speed² − 1| ${worstSpeed.toExponential(2)}, worst great-circle residual ${worstPlane.toExponential(2)}`);
+    expect(crossings).toBeGreaterThan(2);
+    expect(pieces).toBeGreaterThan(2);
     expect(worstSpeed).toBeLessThan(1e-6);
     expect(worstPlane).toBeLessThan(1e-6);
   }, 120_000);
