@@ -201,12 +201,37 @@ describe("singular points on CNNs", () => {
     expect(narrow.rankBefore[0]).toBe(dataBasis(Array.from({ length: 6 }, (_, c) => Array.from(J.subarray(c * 64, (c + 1) * 64)))).length);
   });
 
-  it("a point on a max-pool tie or a relu boundary also gets the rank across it", async () => {
+  it("a constant image (every max-pool window tied) is regular on both sides of its ties, with the twin's ranks", async () => {
     const model = cnn(24);
-    // Move the first point onto the boundary of a relu unit of the dense layer along a direction (bisection on the twin's sign).
-    const x = Float64Array.from(X.subarray(0, 64));
-    const r = await engine.singularPoints(model, x, { boundaryTol: 0 });
-    expect(r.count).toBe(0);
+    const x = new Float64Array(64).fill(0.8); // a constant image: each conv channel is constant, each 2×2 window's four inputs are equal
+    const r = await engine.singularPoints(model, x, { boundaryTol: 1e-9 });
+    const none = await engine.singularPoints(model, x, { boundaryTol: 0 });
+    // The twin: the region where every tied window takes the first other cell of its window (the rule of the
+    // engine's flip), its rank from the twin's Jacobian.
+    const net = compileNetwork(model);
+    const st = graphForward(net, x);
+    const pool = net.table.subarray(1 * 34, 2 * 34); // compiled node 1: the max pool (conv 6×6×4 → 3×3×4)
+    expect(pool[0]).toBe(3);
+    const conv = st.values.subarray(64, 64 + 144);
+    for (let o = 0; o < 36; o++) {
+      const ch = o % 4, cell = Math.floor(o / 4), y = Math.floor(cell / 3), xw = cell % 3;
+      const a = st.argmax[o];
+      for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+        const b = ((2 * y + i) * 6 + 2 * xw + j) * 4 + ch;
+        if (b !== a && conv[a] - conv[b] <= 1e-9) { st.argmax[o] = b; break; }
+      }
+    }
+    const eye = new Float64Array(36);
+    for (let c = 0; c < 6; c++) eye[c * 6 + c] = 1;
+    const rankOf = (J: Float64Array) => dataBasis(Array.from({ length: 6 }, (_, c) => Array.from(J.subarray(c * 64, (c + 1) * 64)))).length;
+    const across = rankOf(graphVjp(net, st, net.outputNode, eye, 6));
+    const here = rankOf(graphVjp(net, graphForward(net, x), net.outputNode, eye, 6));
+    const rankBefore = r.count ? r.rankBefore[0] : here, rankAfter = r.count ? r.rankAfter[0] : across;
+    console.log(`constant image: rank ${here} in its region, ${across} across the ties; singular points ${r.count}`);
+    expect(rankBefore).toBe(here);
+    expect(rankAfter).toBe(across);
+    expect(r.count).toBe(Math.min(here, across) < 5 ? 1 : 0);
+    expect(none.count).toBe(here < 5 ? 1 : 0);
   });
 });
 
