@@ -4,7 +4,8 @@ import { symEigF64 } from "./eigh";
 
 /**
  * Softmax of C f32 logits in float64 and the Fisher factor F (C×C f64, row-major) with F·Fᵀ = diag p − p pᵀ:
- * F[c][k] = δ_ck √p_c − p_c √p_k. Writes p (C f64) and F.
+ * F[c][k] = δ_ck √p_c − p_c √p_k, the diagonal formed as √p_c · Σ_{k≠c} p_k (no cancellation when p_c ≈ 1).
+ * Writes p (C f64) and F.
  */
 export function fisherFactorF64(c: i32, logits: usize, p: usize, f: usize): void {
   let mx = -Infinity;
@@ -18,9 +19,11 @@ export function fisherFactorF64(c: i32, logits: usize, p: usize, f: usize): void
   for (let i = 0; i < c; i++) store<f64>(p + (<usize>i << 3), load<f64>(p + (<usize>i << 3)) / sum);
   for (let i = 0; i < c; i++) {
     const pi = load<f64>(p + (<usize>i << 3));
+    let rest = 0.0; // 1 − p_i summed from the others: exact where p_i rounds to 1
+    for (let k = 0; k < c; k++) if (k != i) rest += load<f64>(p + (<usize>k << 3));
     for (let k = 0; k < c; k++) {
       const sk = Math.sqrt(load<f64>(p + (<usize>k << 3)));
-      store<f64>(f + (<usize>(i * c + k) << 3), (i == k ? Math.sqrt(pi) : 0) - pi * sk);
+      store<f64>(f + (<usize>(i * c + k) << 3), i == k ? sk * rest : -pi * sk);
     }
   }
 }
@@ -69,8 +72,11 @@ function smallGram(m: i32, d: i32, j: usize, f: usize, k: usize, tmp: usize): vo
 /**
  * Low-rank route: the top r eigenpairs of g = Jᵀ F Fᵀ J (d×d) from the m×m matrix K = Fᵀ J Jᵀ F, r ≤ min(m, d).
  * Eigenvalues (r f64, descending, clamped ≥ 0) to `values`; unit eigenvectors v_i ∝ Jᵀ F u_i as rows of
- * `vectors` (r×d f32), made orthonormal by modified Gram–Schmidt in f64, completed from the standard basis
- * where an eigenvalue is numerically zero. Returns the numerical rank: #{λ_i > rankTol · λ_0} (0 if λ_0 ≤ 0).
+ * `vectors` (r×d f32), made orthonormal by modified Gram–Schmidt in f64 (which also removes what the
+ * eigensolver's error leaks from large eigenvalues into the image of a small one), completed from the standard
+ * basis where λ_i ≤ rankTol · λ_0 or Jᵀ F u_i vanishes against the rows above. The DIM passes rankTol = 0
+ * (every positive eigenvalue gets its Jᵀ F u_i) and decides its rank with dimRankF32.
+ * Returns #{λ_i > rankTol · λ_0} (0 if λ_0 ≤ 0).
  * work (f64): 4·m·m + 6·m + (r + 1)·d values.
  */
 export function lowRankEigF32(m: i32, d: i32, j: usize, f: usize, r: i32, rankTol: f64, values: usize, vectors: usize, work: usize): i32 {
@@ -147,6 +153,108 @@ function orthonormalize(count: i32, d: i32, vs: usize, cand: usize): f64 {
   if (n1 == 0) return 0;
   for (let t = 0; t < d; t++) store<f64>(cand + (<usize>t << 3), load<f64>(cand + (<usize>t << 3)) / n1);
   return n1 / n0;
+}
+
+/** Unit roundoff of float64 (2⁻⁵²) and of float32 (2⁻²³). */
+const EPS64: f64 = 2.220446049250313e-16;
+const EPS32: f64 = 1.1920928955078125e-7;
+
+/**
+ * The DIM's rank at one point, decided from what can vanish rather than from an eigenvalue ratio.
+ *
+ * D = Jᵀ(diag p − p pᵀ)J is the covariance of the rows J_c under p. Splitting class c off (law of total
+ * variance): D = (1 − p_c) D_{−c} + b_c n_c n_cᵀ, n_c the unit vector along J_c − J̄_{−c},
+ * b_c = p_c (1 − p_c) ‖J_c − J̄_{−c}‖², J̄_{−c} = Σ_{k≠c} p_k J_k / (1 − p_c): b_c is what class c adds. So
+ *  1. class c is present when b_c > m · eps64 · Σ_k b_k: this drops p_c == 0 (underflow of the float64
+ *     softmax) and contributions below D's float64 rounding, which no float64 computation of D can tell from
+ *     zero; small but representable probabilities (p_c = 1e-9 gives λ ≈ 1e-10 λ₁) stay, and so does a
+ *     dominant class (p_c ≈ 1: b_c is of the order of tr D).
+ *  2. On the present classes S (s of them) M_S = diag p_S − p_S p_Sᵀ has the single null vector 1_S (the
+ *     dropped mass is itself below rounding), so rank D = rank(P_S J_S), P_S = I − 1 1ᵀ/s: the rank of the
+ *     centred Gram G_S = P_S J_S J_Sᵀ P_S, which no longer depends on the size of p.
+ *  3. Rank loss of G_S is judged against float32 rounding of J. If the exact Jacobian has rank k on S, the
+ *     float32 one J + E has σ_{k+1}(P_S(J + E)_S) ≤ ‖E‖₂ ≤ ‖E‖_F, i.e. μ_{k+1}(G_S) ≤ ‖E‖_F². Each entry of J
+ *     is a chain of float32 dot products, |E_ct| ≤ γ_n (|W_L|⋯|W_1|)_ct with γ_n ≈ n·eps32 for n roundings
+ *     in series. We count μ_i > m · eps32 · ‖J_S‖_F²: it allows ‖E‖_F/‖J_S‖_F up to √(m·eps32) (3.5e-4
+ *     at m = 10, ≈ 3 000 float32 roundings in series — rounding measured on the test networks is ~1e-7,
+ *     μ_{k+1} ~ 1e-14 ‖J‖², eight decades below the floor); in exchange a genuine singular value of P_S J_S
+ *     below √(m·eps32) ‖J_S‖_F is taken for rank loss.
+ *  4. An eigenvalue is counted only where float64 resolves it: λ_i > max(rankTol, m · eps64) · λ_0 (`values`:
+ *     the r computed eigenvalues of D, descending). Eigenvalues of D formed in float64 carry an absolute
+ *     error of order eps64 · λ_0, so below this no float64 computation can tell λ_i from zero (a present class
+ *     whose J_c − J̄_{−c} lies almost in the span of the others gives such a λ_i although b_c is larger).
+ * m classes; J m×d f32 row-major; p m f64 (as fisherFactorF64 writes it). Returns the rank (≤ min(m − 1, r)).
+ * work (f64): 2·m·m + 6·m + d values.
+ */
+export function dimRankF32(m: i32, d: i32, j: usize, p: usize, values: usize, r: i32, rankTol: f64, work: usize): i32 {
+  const mean = work; // d: J̄_{−c} · (1 − p_c)
+  const a = mean + (<usize>d << 3); // m: b_c
+  const sIdx = a + (<usize>m << 3); // m: the present classes (as f64)
+  const g = sIdx + (<usize>m << 3); // s×s: G_S, centred in place
+  const v = g + (<usize>(m * m) << 3); // s×s eigenvectors (unused)
+  const w = v + (<usize>(m * m) << 3); // s eigenvalues
+  const solver = w + (<usize>m << 3); // 3s
+  let trace = 0.0;
+  for (let c = 0; c < m; c++) {
+    const pc = load<f64>(p + (<usize>c << 3));
+    let rest = 0.0;
+    memory.fill(mean, 0, <usize>d << 3); // Σ_{k≠c} p_k J_k
+    for (let k = 0; k < m; k++) {
+      const pk = load<f64>(p + (<usize>k << 3));
+      if (k == c || pk == 0) continue;
+      rest += pk;
+      const row = j + (<usize>(k * d) << 2);
+      for (let t = 0; t < d; t++) {
+        const o = mean + (<usize>t << 3);
+        store<f64>(o, load<f64>(o) + pk * <f64>load<f32>(row + (<usize>t << 2)));
+      }
+    }
+    let b = 0.0;
+    if (pc > 0 && rest > 0) {
+      const row = j + (<usize>(c * d) << 2);
+      let s2 = 0.0;
+      for (let t = 0; t < d; t++) s2 += (<f64>load<f32>(row + (<usize>t << 2)) - load<f64>(mean + (<usize>t << 3)) / rest) ** 2;
+      b = pc * rest * s2;
+    }
+    store<f64>(a + (<usize>c << 3), b);
+    trace += b;
+  }
+  if (!(trace > 0)) return 0;
+  let s = 0;
+  for (let c = 0; c < m; c++) if (load<f64>(a + (<usize>c << 3)) > <f64>m * EPS64 * trace) store<f64>(sIdx + (<usize>(s++) << 3), <f64>c);
+  if (s < 2) return 0;
+  let norm2 = 0.0;
+  for (let x = 0; x < s; x++)
+    for (let y = x; y < s; y++) {
+      const rx = j + (<usize>(<i32>load<f64>(sIdx + (<usize>x << 3)) * d) << 2);
+      const ry = j + (<usize>(<i32>load<f64>(sIdx + (<usize>y << 3)) * d) << 2);
+      const dot = dotF32F64(rx, ry, d);
+      store<f64>(g + (<usize>(x * s + y) << 3), dot);
+      store<f64>(g + (<usize>(y * s + x) << 3), dot);
+      if (x == y) norm2 += dot;
+    }
+  // centre: G_S ← P G_S P, entry (x, y) − rowMean_x − rowMean_y + mean (row means in w)
+  let total = 0.0;
+  for (let x = 0; x < s; x++) {
+    let rm = 0.0;
+    for (let y = 0; y < s; y++) rm += load<f64>(g + (<usize>(x * s + y) << 3));
+    store<f64>(w + (<usize>x << 3), rm / s);
+    total += rm / s;
+  }
+  total /= s;
+  for (let x = 0; x < s; x++)
+    for (let y = 0; y < s; y++) {
+      const o = g + (<usize>(x * s + y) << 3);
+      store<f64>(o, load<f64>(o) - load<f64>(w + (<usize>x << 3)) - load<f64>(w + (<usize>y << 3)) + total);
+    }
+  symEigF64(s, g, s, w, v, s, solver);
+  const floor = <f64>m * EPS32 * norm2;
+  let rankJ = 0;
+  for (let i = 0; i < s; i++) if (load<f64>(w + (<usize>i << 3)) > floor) rankJ++;
+  const resolved = Math.max(rankTol, <f64>m * EPS64) * load<f64>(values);
+  let rankLambda = 0;
+  for (let i = 0; i < r; i++) if (load<f64>(values + (<usize>i << 3)) > resolved) rankLambda++;
+  return min(rankJ, rankLambda);
 }
 
 /**

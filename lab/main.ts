@@ -1,14 +1,16 @@
 /**
- * The lab page: wires the controls to training (tfjs, in the page) and to Foliate (in two Web Workers).
- * Everything heavy is asynchronous: training yields between slices of epochs, grid and leaf computations run
- * in the workers, and latest-wins lanes drop stale requests (mouse moves, training snapshots).
+ * The lab page: wires the controls to training (tfjs, in its own Web Worker: lab/trainer.ts) and to Foliate (in
+ * two Web Workers). The main thread only validates inputs, paints and routes messages: training reports
+ * snapshots with a progress bar and stops at once on Cancel, grid and leaf computations run in the engine's
+ * workers, and latest-wins lanes drop stale requests (mouse moves, training snapshots).
  */
 import { createEngine, Model, type Engine } from "../dist/index.js";
 import { addPoint, DATASETS, makeDataset, type Dataset, type DatasetName } from "./datasets.js";
 import { LatestOnly } from "./coalesce.js";
 import { traceLeaf, type Leaf } from "./leaves.js";
 import { computeGrid, paintGrid, type Grid, type RegionView } from "./regions.js";
-import { initBackend, train } from "./train.js";
+import { fieldOf, parseIntegerField } from "./inputs.js";
+import { Trainer, TrainingCancelled } from "./trainer.js";
 
 const LO = -1.6, HI = 1.6, SIZE = 520, RES = 200;
 const SVG = "http://www.w3.org/2000/svg";
@@ -17,7 +19,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const ui = {
   dataset: $<HTMLSelectElement>("dataset"), npoints: $<HTMLInputElement>("npoints"), seed: $<HTMLInputElement>("seed"),
   clickMode: $<HTMLSelectElement>("click-mode"), arch: $<HTMLSelectElement>("arch"), epochs: $<HTMLInputElement>("epochs"),
-  train: $<HTMLButtonElement>("train"), trainStatus: $("train-status"), view: $<HTMLSelectElement>("view"),
+  train: $<HTMLButtonElement>("train"), cancel: $<HTMLButtonElement>("cancel"), progress: $<HTMLProgressElement>("train-progress"),
+  inputError: $("input-error"), trainStatus: $("train-status"), view: $<HTMLSelectElement>("view"),
   edges: $<HTMLInputElement>("edges"), viewLegend: $("view-legend"), clearLeaves: $<HTMLButtonElement>("clear-leaves"), status: $("status"),
   timings: $("timings"), readout: $("readout"), canvas: $<HTMLCanvasElement>("regions"), overlay: $("overlay") as unknown as SVGSVGElement,
   points: $("points") as unknown as SVGGElement, leaves: $("leaves") as unknown as SVGGElement, markers: $("markers") as unknown as SVGGElement,
@@ -47,6 +50,7 @@ let data: Dataset = { points: new Float32Array(0), labels: new Uint8Array(0) };
 let model: Model | undefined;
 let grid: Grid | undefined;
 let training = false;
+let trainer: Trainer;
 const seeds: [number, number][] = [];
 
 const toPx = (x: number, y: number): [number, number] => [((x - LO) / (HI - LO)) * SIZE, ((HI - y) / (HI - LO)) * SIZE];
@@ -72,12 +76,33 @@ function drawPoints(): void {
     c.setAttribute("class", `point c${data.labels[i]}`);
     ui.points.append(c);
   }
-  ui.train.disabled = training || new Set(data.labels).size < 2;
+  updateTrainButton();
+}
+
+/** The numeric inputs when all are valid; otherwise undefined, with every problem shown under the controls. */
+function readInputs(): { npoints: number; seed: number; epochs: number } | undefined {
+  const fields = [[ui.npoints, "Points"], [ui.seed, "Seed"], [ui.epochs, "Epochs"]] as const;
+  const errors: string[] = [];
+  const values = fields.map(([input, label]) => {
+    const r = parseIntegerField(input.value, fieldOf(input, label));
+    input.setAttribute("aria-invalid", String("error" in r));
+    if ("error" in r) errors.push(r.error);
+    return "value" in r ? r.value : NaN;
+  });
+  ui.inputError.textContent = errors.length ? `${errors.join("; ")}. Nothing is generated or trained until it is fixed.` : "";
+  ui.inputError.hidden = errors.length === 0;
+  return errors.length ? undefined : { npoints: values[0], seed: values[1], epochs: values[2] };
+}
+
+function updateTrainButton(): void {
+  ui.train.disabled = training || !readInputs() || new Set(data.labels).size < 2;
 }
 
 function newDataset(): void {
   const name = ui.dataset.value as DatasetName;
-  data = makeDataset(name, Number(ui.npoints.value) || 300, Number(ui.seed.value) || 0);
+  const inputs = readInputs();
+  if (!inputs) return updateTrainButton(); // the plot keeps the last valid dataset; the message says why
+  data = makeDataset(name, inputs.npoints, inputs.seed);
   if (name === "draw" && ui.clickMode.value === "leaves") ui.clickMode.value = "add0";
   drawPoints();
 }
@@ -161,36 +186,50 @@ function showTimings(): void {
 }
 
 async function onTrain(): Promise<void> {
+  const inputs = readInputs();
+  if (!inputs || training) return;
   training = true;
   ui.train.disabled = true;
+  ui.cancel.disabled = false;
   document.body.dataset.state = "training";
   seeds.length = 0;
   ui.leaves.replaceChildren();
   ui.markers.replaceChildren();
-  const epochs = Number(ui.epochs.value) || 250;
+  const { epochs } = inputs;
+  ui.progress.max = epochs;
+  ui.progress.value = 0;
   const t0 = performance.now();
   try {
-    const result = await train(data, {
-      hidden: ui.arch.value.split(",").map(Number), epochs, learningRate: 0.03, seed: Number(ui.seed.value) || 0, reportEvery: 25,
-      onProgress: ({ epoch, loss, accuracy, model: tfModel }) => {
-        ui.trainStatus.textContent = `epoch ${epoch}/${epochs} · loss ${loss.toFixed(3)} · accuracy ${(100 * accuracy).toFixed(1)}%`;
-        model = Model.fromTfjs(tfModel);
-        refreshGrid(); // in the workers; training goes on meanwhile
-      },
+    const reportEvery = Math.max(25, Math.ceil(epochs / 200)); // at most ≈ 200 snapshots, whatever the epochs
+    const result = await trainer.train(data, { hidden: ui.arch.value.split(",").map(Number), epochs, learningRate: 0.03, seed: inputs.seed, reportEvery }, (p) => {
+      ui.progress.value = p.epoch;
+      ui.trainStatus.textContent = `epoch ${p.epoch}/${epochs} · loss ${p.loss.toFixed(3)} · accuracy ${(100 * p.accuracy).toFixed(1)}%`;
+      model = p.model;
+      refreshGrid(); // in the engine's workers; training goes on in its own
+    }, (epoch) => {
+      ui.progress.value = epoch;
+      if (!model) ui.trainStatus.textContent = `epoch ${epoch}/${epochs}`;
     });
     timings.train = performance.now() - t0;
-    model = Model.fromTfjs(result.model);
-    result.model.dispose();
+    ui.progress.value = epochs;
+    ui.trainStatus.textContent = `epoch ${epochs}/${epochs} · loss ${result.loss.toFixed(3)} · accuracy ${(100 * result.accuracy).toFixed(1)}%`;
+    model = result.model;
     refreshGrid();
     await gridLane.idle();
     document.body.dataset.state = "trained";
     if (ui.clickMode.value !== "leaves") ui.clickMode.value = "leaves";
   } catch (e) {
-    report(e);
-    document.body.dataset.state = "ready";
+    if (e instanceof TrainingCancelled) {
+      ui.trainStatus.textContent = `Cancelled at epoch ${ui.progress.value}/${epochs}${model ? "; the plot shows the last snapshot" : ""}.`;
+      document.body.dataset.state = "cancelled";
+    } else {
+      report(e);
+      document.body.dataset.state = "ready";
+    }
   } finally {
     training = false;
-    ui.train.disabled = new Set(data.labels).size < 2;
+    ui.cancel.disabled = true;
+    updateTrainButton();
     showTimings();
   }
 }
@@ -237,7 +276,10 @@ async function start(): Promise<void> {
   ui.dataset.addEventListener("change", newDataset);
   ui.npoints.addEventListener("change", newDataset);
   ui.seed.addEventListener("change", newDataset);
+  for (const input of [ui.npoints, ui.seed, ui.epochs]) input.addEventListener("input", updateTrainButton);
+  ui.epochs.addEventListener("change", updateTrainButton);
   ui.train.addEventListener("click", () => void onTrain());
+  ui.cancel.addEventListener("click", () => trainer.cancel());
   ui.view.addEventListener("change", () => (ui.view.value === "dim" && !grid?.lambda ? refreshGrid() : repaint()));
   ui.edges.addEventListener("change", repaint);
   ui.clearLeaves.addEventListener("click", () => {
@@ -250,7 +292,8 @@ async function start(): Promise<void> {
   newDataset();
   repaint();
   ui.status.textContent = "Loading the tfjs backend and Foliate's workers…";
-  const [tfjs, eng] = await Promise.all([initBackend(), createEngine({ workers: 2, chunkSize: 2048 })]);
+  trainer = new Trainer();
+  const [tfjs, eng] = await Promise.all([trainer.ready, createEngine({ workers: 2, chunkSize: 2048 })]);
   engine = eng;
   timings.backend = tfjs.backend;
   timings.shared = globalThis.crossOriginIsolated === true;

@@ -1,5 +1,5 @@
 /**
- * Training in the page with tfjs (core and layers, the parts of @tensorflow/tfjs the lab needs, so the bundle
+ * Training with tfjs, run in the lab's training worker (lab/trainWorker.ts) (core and layers, the parts of @tensorflow/tfjs the lab needs, so the bundle
  * carries no WebGL backend): the wasm backend (its .wasm files served by Vite as assets, located with
  * `setWasmPaths`), or the cpu backend when wasm cannot load (the page says so). Single-threaded tfjs-wasm, so
  * the two cores stay free for Foliate's workers. Seeded initializers and unshuffled batches: the same dataset
@@ -46,6 +46,8 @@ export interface TrainOptions {
   /** Called every `reportEvery` epochs and at the end (awaited: training pauses meanwhile). */
   onProgress?: (p: { epoch: number; loss: number; accuracy: number; model: tfl.Sequential }) => void | Promise<void>;
   reportEvery?: number;
+  /** Called after every epoch with its number (cheap: no loss, no model). */
+  onEpoch?: (epoch: number) => void;
 }
 
 /** A ReLU MLP 2 → hidden… → 2 with a softmax head. */
@@ -115,7 +117,8 @@ export async function train(data: Dataset, opts: TrainOptions): Promise<{ model:
         accuracy = correct / n;
         await opts.onProgress?.({ epoch, loss, accuracy, model });
       }
-      await yieldToPage(); // back to the event loop between epochs: the page stays responsive
+      opts.onEpoch?.(epoch);
+      await yieldToPage(); // back to the event loop between epochs: messages (and in a page, input) are handled
     }
   } finally {
     for (const b of batches) {

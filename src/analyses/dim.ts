@@ -4,6 +4,14 @@
  * F Fᵀ = diag p − p pᵀ (F = diag √p − p √pᵀ), the nonzero eigenvalues of D are those of the C×C matrix
  * K = Fᵀ J Jᵀ F (similar to M^½ J Jᵀ M^½), and the eigenvectors are v = Jᵀ F u / ‖Jᵀ F u‖: never a d×d
  * eigenproblem. rank D ≤ C − 1 because 1ᵀF = 0.
+ *
+ * The rank is decided from what can vanish (assembly/dim.ts, dimRankF32): classes whose contribution to D
+ * is zero (p_c = 0) or below D's float64 rounding (eigenvalues ≤ C · eps64 · λ₁ are not resolved by any
+ * float64 computation), and rank loss of the centred Jacobian judged against float32 rounding — not from a
+ * fixed eigenvalue ratio such as 1e-6, which tiny but exact probabilities (p_c ≈ 1e-9, λ ≈ 1e-10 λ₁) fail. Eigenvector rows are Jᵀ F u_j / ‖·‖ for every λ_j > 0, orthonormalised (modified
+ * Gram–Schmidt in float64): rows j < rank are eigenvectors of D; rows j ≥ rank complete an orthonormal set
+ * (Jᵀ F u_j of a rounding-level eigenvalue, or a standard basis vector where that vanishes) and carry no
+ * eigen-information.
  */
 import type { Runtime, CallOptions } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
@@ -17,7 +25,10 @@ import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
 
 export interface DimOptions {
-  /** Relative eigenvalue threshold for the numerical rank: λ_i > rankTol · λ_1. Default 1e-6. */
+  /** An optional, coarser cut: count only λ_i > rankTol · λ_1. Default 0: the rank drops only where a class's
+   * contribution to D vanishes (p_c = 0, or below D's float64 rounding: λ_i ≤ C · eps64 · λ_1) or the centred
+   * Jacobian loses rank in float32 (eigenvalues of its Gram ≤ C · eps32 · ‖J‖_F²); dimRankF32 in
+   * assembly/dim.ts derives both bounds. */
   rankTol?: number;
   /** Also return each point's d×d matrix D (float64). Only for small d·n. */
   dense?: boolean;
@@ -33,9 +44,11 @@ export interface DimResult {
   r: number;
   /** n×r, descending, ≥ 0. */
   eigenvalues: Float64Array;
-  /** n×r×d row-major: row j of point i is the unit eigenvector of eigenvalues[i·r + j]. */
+  /** n×r×d row-major, orthonormal rows: row j < rank[i] of point i is the unit eigenvector Jᵀ F u_j / ‖·‖ of
+   * eigenvalues[i·r + j]; rows j ≥ rank[i] only complete the orthonormal set (their eigenvalues are at
+   * rounding level or exactly 0, and their directions are not determined by D). */
   eigenvectors: Float32Array;
-  /** Numerical rank of D at each point (≤ C − 1). */
+  /** Rank of D at each point (≤ C − 1): C − 1 unless probabilities vanish or the Jacobian loses rank. */
   rank: Int32Array;
   /** n×C softmax probabilities. */
   probs: Float32Array;
@@ -43,20 +56,25 @@ export interface DimResult {
   matrix?: Float64Array;
 }
 
-/** Validate options shared by the metric analyses. */
-export function rankTolerance(opts: Record<string, unknown>): number {
-  const t = opts.rankTol ?? 1e-6;
+/** Validate options shared by the metric analyses (`fallback`: the analysis's default). */
+export function rankTolerance(opts: Record<string, unknown>, fallback = 1e-6): number {
+  const t = opts.rankTol ?? fallback;
   if (typeof t !== "number" || !(t >= 0 && t < 1)) throw new OptionError(`rankTol must be a number in [0, 1), got ${String(t)}`);
   return t;
 }
 
 function dimSizes(plan: Plan, opts: Record<string, unknown>) {
-  rankTolerance(opts);
+  rankTolerance(opts, 0);
   const route = opts.route ?? "lowRank";
   if (route !== "lowRank" && route !== "dense") throw new OptionError(`route must be "lowRank" or "dense", got ${String(route)}`);
   const d = plan.inputSize, C = plan.outputSize;
   if (C < 2) throw new OptionError(`the DIM needs a classifier with at least 2 outputs; this model has ${C}`);
   return { d, C, r: Math.min(C - 1, d), route };
+}
+
+/** The DIM's rank kernel (assembly/dim.ts). */
+export interface DimRankKernels {
+  dimRankF32(m: number, d: number, j: number, p: number, values: number, r: number, rankTol: number, work: number): number;
 }
 
 export const dimJob: Job = {
@@ -71,8 +89,8 @@ export const dimJob: Job = {
     return { d, C, r };
   },
   run(arena, plan, X, count, opts, out, base) {
-    const k = arena.kernels<CoreKernels>();
-    const rankTol = rankTolerance(opts);
+    const k = arena.kernels<CoreKernels & DimRankKernels>();
+    const rankTol = rankTolerance(opts, 0);
     const { d, C, r, route } = dimSizes(plan, opts);
     const target = plan.ops.length - 1;
     const eigenvalues = out.eigenvalues as Float64Array; // points×r
@@ -88,7 +106,7 @@ export const dimJob: Job = {
       const F = arena.allocF64(C * C);
       const vals = arena.allocF64(route === "dense" ? d : r);
       const vecs = arena.allocF32((route === "dense" ? d : r) * d);
-      const work = arena.allocF64(4 * C * C + 6 * C + (r + 1) * d);
+      const work = arena.allocF64(Math.max(4 * C * C + 6 * C + (r + 1) * d, 2 * C * C + 6 * C + d)); // lowRankEigF32, then dimRankF32
       const g = matrix || route === "dense" ? arena.allocF64(d * d) : 0;
       const gWork = g ? arena.allocF64(Math.max(C * d, 2 * d * d + 4 * d)) : 0;
       const pr = arena.allocF32(n * C);
@@ -99,9 +117,12 @@ export const dimJob: Job = {
         k.fisherFactorF64(C, st.out[target] + i * C * 4, p, F);
         if (g) k.denseMetricF32(C, d, Ji, F, g, gWork);
         if (matrix) matrix.set(arena.f64(g, d * d), at * d * d);
-        const rk = route === "dense" ? k.denseEigF64(d, g, rankTol, vals, vecs, gWork) : k.lowRankEigF32(C, d, Ji, F, r, rankTol, vals, vecs, work);
-        rank[at] = Math.min(rk, r);
-        eigenvalues.set(arena.f64(vals, r), at * r);
+        // rankTol 0: every positive eigenvalue gets its vector Jᵀ F u; the rank is decided below
+        if (route === "dense") k.denseEigF64(d, g, 0, vals, vecs, gWork);
+        else k.lowRankEigF32(C, d, Ji, F, r, 0, vals, vecs, work);
+        const lam = arena.f64(vals, r);
+        rank[at] = k.dimRankF32(C, d, Ji, p, vals, r, rankTol, work);
+        eigenvalues.set(lam, at * r);
         eigenvectors.set(arena.f32(vecs, r * d), at * r * d);
       }
       probs.set(arena.f32(pr, n * C), (base + start) * C);

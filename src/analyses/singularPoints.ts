@@ -11,12 +11,17 @@
  *   `rankBefore`). Singular: min(rankBefore, rankAfter) < generic rank.
  * The ranks come from the float64 Jacobian of the compiled network (netVjp) with a relative tolerance
  * (`rankTol`), on every node type the compiled network has.
+ * For the DIM the ranks follow what can vanish (as engine.dim's rank): Im D is the row space of the centred
+ * Jacobian rows of the classes with p_c > 0, so a class whose float64 softmax probability is exactly 0 (a
+ * logit gap past ~745) is dropped; tiny but nonzero probabilities change nothing (they make eigenvalues
+ * small, not zero).
  */
 import { OptionError } from "../errors.js";
 import type { Job } from "../engine/job.js";
 import type { Runtime, CallOptions } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
 import { distributionByIndex, indexBatch, resolveDistribution, type LeafDistribution, type LeafPath } from "./leaf.js";
+import * as O from "../model/opcodes.js";
 import { pathNetwork, uploadPathNetwork, type DistributionSpec, type PathKernels } from "./pathNet.js";
 
 export interface SingularPointsOptions {
@@ -66,9 +71,12 @@ export const leafRankJob: Job = {
     const x = arena.allocF64(d), values = arena.allocF64(net.valueSize), pre = arena.allocF64(Math.max(1, net.preSize));
     const argmax = arena.allocI32(Math.max(1, net.argSize)), J = arena.allocF64(dist.m * d), Q = arena.allocF64(dist.m * d);
     const work = arena.alloc(k.netVjpWorkBytesF64(n64, dist.m));
+    const outAt = net.outputNode < 0 ? 0 : net.table[net.outputNode * O.NODE_STRIDE + O.F_VALUE_OFFSET];
     const rankHere = () => {
       k.netVjpF64(n64, values, pre, argmax, dist.m, dist.target, 0, J, work);
-      return k.leafBasisF64(dist.m, d, J, dist.centre ? 1 : 0, o.rankTol, Q);
+      // the DIM (centre): only classes with p_c > 0 (the target is the logit node)
+      const rows = dist.centre ? presentClassRows(arena.f64(values + outAt * 8, dist.m), arena.f64(J, dist.m * d), d) : dist.m;
+      return k.leafBasisF64(rows, d, J, dist.centre ? 1 : 0, o.rankTol, Q);
     };
     for (let i = 0; i < count; i++) {
       const p = Xi[i * d];
@@ -82,6 +90,22 @@ export const leafRankJob: Job = {
     }
   },
 };
+
+/**
+ * Move the Jacobian rows (J: C×d f64, row-major, overwritten) of the classes whose softmax probability is > 0
+ * in float64 to the top, in order; returns how many there are. p_c = exp(z_c − max z)/Σ is exactly 0 when
+ * exp underflows (z_max − z_c > ~745).
+ */
+function presentClassRows(logits: Float64Array, J: Float64Array, d: number): number {
+  const top = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+  let rows = 0;
+  logits.forEach((z, c) => {
+    if (Math.exp(z - top) === 0) return;
+    if (rows !== c) J.copyWithin(rows * d, c * d, (c + 1) * d);
+    rows++;
+  });
+  return rows;
+}
 
 function isPath(v: unknown): v is LeafPath {
   return typeof v === "object" && v !== null && "rank" in v && "params" in v && "points" in v && "vertices" in v;

@@ -14,6 +14,8 @@ export interface CliContext {
   progress: Progress;
   /** One line of information on stderr (never stdout, which carries results). */
   log(line: string): void;
+  /** Aborted on Ctrl-C (SIGINT) or SIGTERM: pass it to every engine call as `signal` so long work stops. */
+  signal: AbortSignal;
 }
 
 /** What a command returns: `data` is printed with --json; `text` (default: JSON of data) otherwise. */

@@ -2,9 +2,12 @@
  * The CLI's file interchange: models from `.json` (foliate-model) or `.onnx`, input batches from `.npy`,
  * `.json` or a bundled dataset (`--data name[:split][:N]`), result arrays to `.npy` or `.json`.
  */
-import { readFile, writeFile } from "node:fs/promises";
-import { FoliateError, ModelLoadError, ShapeError } from "../errors.js";
+import { constants } from "node:fs";
+import { access, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { FoliateError, ModelLoadError, OptionError, ShapeError } from "../errors.js";
 import { Model } from "../model/model.js";
+import { gunzipIfCompressed, modelDocumentFromBytes } from "../model/modelDocument.js";
 import { readNpy, writeNpy } from "../io/npy.js";
 import { loadDataset } from "../datasets/registry.js";
 import type { Command } from "commander";
@@ -25,7 +28,11 @@ export class DataFileError extends FoliateError {
   override readonly code = "DATA_FILE";
 }
 
-/** Load a model file: `.onnx` through Model.fromOnnx, anything else as foliate-model JSON. */
+/**
+ * Load a model file: `.onnx` through Model.fromOnnx, anything else as foliate-model JSON. Either may be gzip'd
+ * (`model.json.gz`, `net.onnx.gz`: detected by the magic bytes), and a trained-model cache entry
+ * (`cache/<id>-<hash>.json`, `{ recipe, model, … }`) loads its model.
+ */
 export async function loadModelFile(path: string): Promise<Model> {
   let bytes: Uint8Array;
   try {
@@ -33,8 +40,8 @@ export async function loadModelFile(path: string): Promise<Model> {
   } catch (e) {
     throw new ModelLoadError(`could not read model file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (path.toLowerCase().endsWith(".onnx")) return Model.fromOnnx(bytes);
-  return Model.fromJSON(new TextDecoder().decode(bytes));
+  if (/\.onnx(\.gz)?$/i.test(path)) return Model.fromOnnx(await gunzipIfCompressed(bytes, path));
+  return Model.fromJSON(await modelDocumentFromBytes(bytes, path));
 }
 
 export interface InputBatch {
@@ -98,10 +105,13 @@ export async function readInputs(opts: { input?: unknown; data?: unknown }, inpu
     const X = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data);
     return { X, n, source: path };
   }
+  const text = new TextDecoder().decode(bytes);
   let doc: unknown;
   try {
-    doc = JSON.parse(new TextDecoder().decode(bytes));
+    doc = JSON.parse(text);
   } catch (e) {
+    const token = nonFiniteToken(text);
+    if (token) throw new DataFileError(`${path}: line ${token.line}, column ${token.column}: ${token.text} is not a JSON number (JSON has no NaN or Infinity); every value must be a finite number`);
     throw new DataFileError(`${path}: not valid JSON (${(e as Error).message}); expected number[][] or {"X": number[][]}`);
   }
   const rows = Array.isArray(doc) ? doc : (doc as { X?: unknown })?.X;
@@ -111,13 +121,95 @@ export async function readInputs(opts: { input?: unknown; data?: unknown }, inpu
     const flat = Array.isArray(row) ? (row as unknown[]).flat(3) : null;
     if (!flat || flat.length !== d) throw new ShapeError(`${path}: point ${i} has ${flat ? flat.length : "no"} values, expected the model's input size d = ${d}`);
     flat.forEach((v, j) => {
-      if (typeof v !== "number" || !Number.isFinite(v)) throw new DataFileError(`${path}: point ${i}, value ${j} is ${JSON.stringify(v)}, expected a finite number`);
-      X[i * d + j] = v;
+      const problem = valueProblem(v);
+      if (problem) throw new DataFileError(`${path}: point ${i}, value ${j} ${problem}, expected a finite number`);
+      X[i * d + j] = v as number;
     });
   });
   const rawLabels = Array.isArray(doc) ? undefined : (doc as { labels?: unknown }).labels;
   const labels = Array.isArray(rawLabels) ? Int32Array.from(rawLabels as number[]) : undefined;
   return { X, n: rows.length, labels, source: path };
+}
+
+/** Largest finite float32 (the engine computes in float32): larger JSON numbers would become Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * What is wrong with one value of a JSON input, or undefined when it is a finite float32 number. JSON.parse
+ * reads a literal beyond the float64 range (1e400) as Infinity: that is named, never shown as JSON's `null`.
+ */
+function valueProblem(v: unknown): string | undefined {
+  if (typeof v !== "number") return `is ${v === undefined ? "missing" : JSON.stringify(v)}`;
+  if (!Number.isFinite(v)) return `is ${v > 0 ? "+" : "-"}Infinity (a number literal beyond the float64 range, such as 1e400)`;
+  if (Math.abs(v) > FLOAT32_MAX) return `is ${v}, beyond the float32 range (±3.4e38) the engine computes in`;
+  return undefined;
+}
+
+/** The first NaN/Infinity token outside strings in JSON-like text (not JSON, but what Python's json.dump writes), with its line and column (1-based). */
+export function nonFiniteToken(text: string): { text: string; line: number; column: number } | undefined {
+  let inString = false;
+  let line = 1, lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === "\n") {
+      line++;
+      lineStart = i + 1;
+    } else {
+      const m = /^[-+]?(NaN|Infinity)/.exec(text.slice(i, i + 9));
+      if (m) return { text: m[0], line, column: i - lineStart + 1 };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Check an output file option before any computing: its extension must name one of `formats` (the format
+ * follows the extension, nothing is written in a format the name does not say), its folder must exist and be
+ * writable, and the path must not be a folder. Returns the path (undefined when the option was not given).
+ */
+export async function checkOutputFile(option: string, path: unknown, formats: readonly string[]): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  const p = String(path);
+  if (!formats.some((f) => p.toLowerCase().endsWith(f))) throw new OptionError(`${option} ${p}: the format follows the file's extension; expected ${formats.map((f) => `a ${f} file`).join(" or ")}`);
+  const existing = await stat(p).catch(() => undefined);
+  if (existing?.isDirectory()) throw new OptionError(`${option} ${p} is a folder; expected a file name`);
+  await checkWritableFolder(option, p, dirname(resolve(p)));
+  return p;
+}
+
+/** Check an output folder option (created when missing): it, or its nearest existing parent, must be a writable folder. */
+export async function checkOutputFolder(option: string, path: unknown): Promise<string> {
+  const p = String(path);
+  let dir = resolve(p);
+  for (;;) {
+    const s = await stat(dir).catch(() => undefined);
+    if (s) {
+      if (!s.isDirectory()) throw new OptionError(`${option} ${p}: ${dir} is a file, not a folder`);
+      break;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  await checkWritableFolder(option, p, dir);
+  return p;
+}
+
+async function checkWritableFolder(option: string, p: string, dir: string): Promise<void> {
+  const s = await stat(dir).catch(() => undefined);
+  if (!s) throw new OptionError(`${option} ${p}: the folder ${dir} does not exist`);
+  if (!s.isDirectory()) throw new OptionError(`${option} ${p}: ${dir} is not a folder`);
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new OptionError(`${option} ${p}: the folder ${dir} is not writable`);
+  }
 }
 
 /** Nested number arrays of a row-major typed array with the given shape (for JSON output). */

@@ -10,6 +10,8 @@
  * `maxQueue` more wait, beyond that 503 (retry later). Bad input gets 400 with the FoliateError's code and
  * message; errors are always `{ "error": { "code", "message" } }`. Parsed models are cached by the SHA-256
  * of their JSON (LRU, `maxModels`), so repeated requests reuse the weights already uploaded to the workers.
+ * A gzip'd body (`Content-Encoding: gzip`, or any body starting with the gzip magic bytes) is inflated, at most
+ * to `maxBodyBytes`; `model` may also be a trained-model cache entry `{ recipe, model, … }` (src/model/modelDocument.ts).
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -17,6 +19,7 @@ import type { AddressInfo } from "node:net";
 import { FoliateError, OptionError, ShapeError } from "../errors.js";
 import type { Engine } from "../api/engine.js";
 import { Model } from "../model/model.js";
+import { gunzipIfCompressed, modelDocument } from "../model/modelDocument.js";
 import { nest } from "./files.js";
 
 export interface ServeOptions {
@@ -133,7 +136,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const key = createHash("sha256").update(JSON.stringify(doc)).digest("hex");
     let model = models.get(key);
     if (model) models.delete(key);
-    else model = Model.fromJSON(doc);
+    else model = Model.fromJSON(modelDocument(doc));
     models.set(key, model);
     if (models.size > maxModels) models.delete(models.keys().next().value!);
     return model;
@@ -149,10 +152,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const name = m?.[1];
     if (!name || !handlers[name]) throw new HttpError(404, "NOT_FOUND", `no endpoint ${url.pathname}: expected GET /v1/health or POST /v1/${Object.keys(handlers).join("|")}`);
     if (req.method !== "POST") throw new HttpError(405, "METHOD", `${url.pathname} takes POST, got ${req.method}`);
-    const raw = await readBody(req, maxBody);
+    const raw = await gunzipIfCompressed(await readBody(req, maxBody), "the request body", maxBody);
     let body: unknown;
     try {
-      body = JSON.parse(raw.toString("utf8"));
+      body = JSON.parse(new TextDecoder().decode(raw));
     } catch (e) {
       throw new HttpError(400, "BAD_JSON", `the body is not valid JSON: ${(e as Error).message}`);
     }

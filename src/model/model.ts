@@ -9,6 +9,7 @@ import { parseModelJSON, modelToJSON } from "./json.js";
 import { modelFromTfjs, type TfjsLayersModelLike } from "./tfjs.js";
 import { modelFromOnnx } from "./onnx.js";
 import { parseSimecText } from "./simecText.js";
+import { modelDocumentFromBytes } from "./modelDocument.js";
 
 let nextId = 1;
 
@@ -80,12 +81,14 @@ export class Model implements ModelSpec {
   }
 
   /**
-   * Load a model JSON from a file path or file: URL (Node) or an http(s)/data/blob URL (fetch). A file or
-   * network failure throws ModelLoadError; a malformed document, the errors of `fromJSON`.
+   * Load a model JSON from a file path or file: URL (Node) or an http(s)/data/blob URL (fetch). Gzip'd files
+   * (`.json.gz`, detected by their magic bytes) are inflated, and a trained-model cache entry
+   * (`{ recipe, model, … }`) gives its model (src/model/modelDocument.ts). A file or network failure throws
+   * ModelLoadError; a malformed document, the errors of `fromJSON`.
    */
   static async load(pathOrUrl: string | URL): Promise<Model> {
     const s = String(pathOrUrl);
-    let text: string;
+    let bytes: Uint8Array;
     if (/^(https?|data|blob):/.test(s) || typeof process === "undefined" || !process.versions?.node) {
       let res: Response;
       try {
@@ -94,16 +97,16 @@ export class Model implements ModelSpec {
         throw new ModelLoadError(`could not load model from ${s}: ${(e as Error).message}${describeCause(e)}`);
       }
       if (!res.ok) throw new ModelLoadError(`could not load model from ${s}: HTTP ${res.status}`);
-      text = await res.text();
+      bytes = new Uint8Array(await res.arrayBuffer());
     } else {
       const { readFile } = await import("node:fs/promises");
       try {
-        text = await readFile(s.startsWith("file:") ? new URL(s) : s, "utf8");
+        bytes = new Uint8Array(await readFile(s.startsWith("file:") ? new URL(s) : s));
       } catch (e) {
         throw new ModelLoadError(`could not read model file ${s}: ${(e as Error).message}`);
       }
     }
-    return Model.fromJSON(text);
+    return Model.fromJSON(await modelDocumentFromBytes(bytes, s));
   }
 
   /** Import a trained @tensorflow/tfjs Sequential model (dense, conv2d, pooling, flatten, activations). */

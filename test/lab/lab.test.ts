@@ -1,7 +1,8 @@
 /**
  * The browser lab end to end in real headless Chromium (Debian's `chromium`, driven by playwright-core): build
  * the lab (or reuse a fresh lab/dist), serve it with cross-origin isolation, train, click a point, and check
- * that leaves are drawn and no console error occurred. Saves test-artifacts/lab.png.
+ * that leaves are drawn and no console error occurred; invalid inputs are refused with a visible message, and
+ * training runs in a worker with a progress bar and Cancel. Saves test-artifacts/lab.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
@@ -131,6 +132,80 @@ describe("browser lab in headless Chromium", () => {
     expect(await page.locator("#points circle.c0").count()).toBe(2);
     expect(await page.locator("#points circle.c1").count()).toBe(2);
     expect(await page.isEnabled("#train")).toBe(true);
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
+
+  it("refuses invalid Points/Epochs with a visible message, trains in a worker with a progress bar, and cancels", async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}`);
+    consoleErrors.length = 0;
+    await page.goto(server.url);
+    await page.waitForSelector("body[data-state=ready]", { timeout: 30_000 });
+    const circles = () => page.locator("#points circle").count();
+    expect(await circles()).toBe(300);
+    const setValue = async (id: string, v: string) => {
+      await page.fill(id, v);
+      await page.dispatchEvent(id, "change");
+    };
+    const message = () => page.textContent("#input-error");
+
+    // Points = −5 (was: an uncaught "Invalid typed array length") and 5 000 over max = 2000 (was: accepted)
+    for (const bad of ["-5", "5000", "2.5"]) {
+      await setValue("#npoints", bad);
+      expect(await page.isVisible("#input-error")).toBe(true);
+      expect(await message()).toContain(`Points must be an integer in 20..2000, got "${bad}"`);
+      expect(await page.isDisabled("#train")).toBe(true);
+      expect(await page.getAttribute("#npoints", "aria-invalid")).toBe("true");
+      expect(await circles()).toBe(300); // the last valid dataset stays, nothing half-built
+    }
+    await setValue("#npoints", "200");
+    expect(await page.isVisible("#input-error")).toBe(false);
+    expect(await circles()).toBe(200);
+    expect(await page.isEnabled("#train")).toBe(true);
+
+    // Epochs = 0 (was: silently 250)
+    await setValue("#epochs", "0");
+    expect(await message()).toContain('Epochs must be an integer in 1..100000, got "0"');
+    expect(await page.isDisabled("#train")).toBe(true);
+
+    // A long run trains off the main thread: the bar advances while timers on the page keep firing.
+    await setValue("#epochs", "100000");
+    expect(await page.isVisible("#input-error")).toBe(false);
+    await page.click("#train");
+    await page.waitForFunction(() => (document.getElementById("train-progress") as HTMLProgressElement).value > 0, undefined, { timeout: 30_000 });
+    expect(await page.getAttribute("#train-progress", "max")).toBe("100000");
+    const { maxGap, advanced } = await page.evaluate(() => new Promise<{ maxGap: number; advanced: number }>((resolve) => {
+      const bar = document.getElementById("train-progress") as HTMLProgressElement;
+      const v0 = bar.value, t0 = performance.now();
+      let last = t0, maxGap = 0;
+      const id = setInterval(() => {
+        const t = performance.now();
+        maxGap = Math.max(maxGap, t - last);
+        last = t;
+        if (t - t0 > 2000) {
+          clearInterval(id);
+          resolve({ maxGap, advanced: bar.value - v0 });
+        }
+      }, 10);
+    }));
+    console.log(`lab: during training the page's 10 ms timer fired with gaps of at most ${maxGap.toFixed(0)} ms; the bar advanced ${advanced} epochs in 2 s`);
+    expect(advanced).toBeGreaterThan(0);
+    expect(maxGap).toBeLessThan(1000); // blocked training froze the page for seconds
+    expect(await page.isEnabled("#cancel")).toBe(true);
+
+    const t0 = Date.now();
+    await page.click("#cancel");
+    await page.waitForSelector("body[data-state=cancelled]", { timeout: 5_000 });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(await page.textContent("#train-status")).toMatch(/^Cancelled at epoch \d+\/100000/);
+    expect(Number(await page.evaluate(() => (document.getElementById("train-progress") as HTMLProgressElement).value))).toBeLessThan(100000);
+    expect(await page.isDisabled("#cancel")).toBe(true);
+    expect(await page.isEnabled("#train")).toBe(true);
+
+    // a fresh worker trains the next run to the end
+    await setValue("#epochs", "150");
+    await page.click("#train");
+    await page.waitForSelector("body[data-state=trained]", { timeout: 60_000 });
+    expect(await page.textContent("#train-status")).toMatch(/^epoch 150\/150 · loss [\d.]+ · accuracy [\d.]+%/);
     expect(consoleErrors).toEqual([]);
   }, 120_000);
 

@@ -12,6 +12,15 @@
  * a row argmax of S + h with cell counts (argmaxRowsF64), both in Wasm; when the scores of all samples fit in
  * `cacheBytes` they are computed once per sample set and each step is the argmax alone.
  *
+ * Convergence is never judged on the step's own samples: h is fitted to those points, so their cell counts
+ * understate the true error (by the points' integration error, 2–3× `tol` for N = 32 at 8 192 points). When the
+ * step's error reaches `tol`, the cell measures are estimated again on R = `checkReplicates` independent
+ * Sobol' sets (other scramble seeds, drawn from `seed`): μ̂_i is the mean of the R replicate fractions and its
+ * standard error the replicates' standard deviation / √R (randomised QMC: the replicates are i.i.d. and each
+ * is unbiased). The check's sample count doubles until max_i SE(N·μ̂_i) ≤ tol/4 (or `maxCheckSamples` is
+ * reached); then if max_i |N·μ̂_i − 1| ≤ tol the solver stops converged, else the step's sample set doubles
+ * and the steps go on. `maxError`, `maxErrorStdError` and `cellMeasures` are the check's.
+ *
  * @example
  * const ot = await semiDiscreteOT([[0.25], [0.75]], { seed: 1 });
  * ot.transport([0.1, 0.9]) // Float64Array [0.25, 0.75]
@@ -43,6 +52,12 @@ export interface SemiDiscreteOTOptions {
   block?: number;
   /** Cache all scores X·Yᵀ when they take at most this many bytes (default 256 MiB; 0 disables). */
   cacheBytes?: number;
+  /** Independent Sobol' replicates of the convergence check (default 8, ≥ 2). */
+  checkReplicates?: number;
+  /** Points per replicate the check starts from (default 4096) and may grow to (default 2^20), doubling until
+   * its standard error is ≤ tol/4. */
+  checkSamples?: number;
+  maxCheckSamples?: number;
   /** A kernel instance to run on (default: a new one). */
   arena?: Arena;
 }
@@ -52,13 +67,20 @@ export interface SemiDiscreteOT {
   n: number;
   /** Brenier heights h (N), centred. */
   heights: Float64Array;
-  /** Cell measures μ(W_i) on the final sample set (N, summing to 1). */
+  /** Cell measures μ(W_i) estimated by the last independent check (N, summing to 1). */
   cellMeasures: Float64Array;
-  /** max_i |N·μ(W_i) − 1| at the end. */
+  /** max_i |N·μ̂(W_i) − 1| of the last independent check (never of the step's own samples). */
   maxError: number;
+  /** max_i of the standard error of N·μ̂(W_i) in that check (between-replicate spread / √R). */
+  maxErrorStdError: number;
+  /** Points per replicate in that check (R × this in all). */
+  checkSamples: number;
+  /** max_i |N·μ(W_i) − 1| on the step's own samples at the end (an underestimate of the true error). */
+  stepError: number;
+  /** maxError ≤ tol with maxErrorStdError ≤ tol/4. */
   converged: boolean;
   iterations: number;
-  /** Samples in the final set. */
+  /** Samples in the step's final set. */
   samples: number;
   /** Per iteration: max relative cell error. */
   history: Float64Array;
@@ -91,6 +113,11 @@ export async function semiDiscreteOT(targets: Float64Array | readonly (readonly 
   const cacheBytes = opts.cacheBytes ?? 256 * 1024 * 1024;
   if (!Number.isInteger(B) || B < 1) throw new OptionError(`semiDiscreteOT: samples must be a positive integer, got ${B}`);
   if (!(tol > 0)) throw new OptionError(`semiDiscreteOT: tol must be > 0, got ${tol}`);
+  const R = opts.checkReplicates ?? 8;
+  let M = opts.checkSamples ?? 4096;
+  const maxM = opts.maxCheckSamples ?? 2 ** 20;
+  if (!Number.isInteger(R) || R < 2) throw new OptionError(`semiDiscreteOT: checkReplicates must be an integer ≥ 2 (a standard error needs two replicates), got ${R}`);
+  if (!Number.isInteger(M) || M < 1 || !(maxM >= M)) throw new OptionError(`semiDiscreteOT: expected 1 ≤ checkSamples ≤ maxCheckSamples, got ${M} and ${maxM}`);
   // Default step: a fraction of the spread of the scores ⟨x, y⟩ over the box, the scale h lives on.
   let spread = 0;
   for (let k = 0; k < d; k++) {
@@ -102,7 +129,8 @@ export async function semiDiscreteOT(targets: Float64Array | readonly (readonly 
     spread += (hi[k] - lo[k]) * Math.max(mx - mn, 1e-12);
   }
   let lr = opts.lr ?? 0.01 * spread;
-  const sobol = new SobolSequence(d, opts.seed ?? 1); // before the arena: a dimension past the table throws first
+  const seed = opts.seed ?? 1;
+  const sobol = new SobolSequence(d, seed); // before the arena: a dimension past the table throws first
   const arena = opts.arena ?? (await Arena.create());
   const k = arena.kernels<RegionKernels>();
 
@@ -112,6 +140,10 @@ export async function semiDiscreteOT(targets: Float64Array | readonly (readonly 
   for (let i = 0; i < N; i++) for (let c = 0; c < d; c++) ytv[c * N + i] = Y[i * d + c];
   const hp = arena.allocF64(N);
   const base = arena.mark();
+  const toBox = (x: Float64Array, count: number) => {
+    for (let r = 0; r < count; r++) for (let c = 0; c < d; c++) x[r * d + c] = lo[c] + (hi[c] - lo[c]) * x[r * d + c];
+    return x;
+  };
 
   const h = new Float64Array(N);
   const m1 = new Float64Array(N), m2 = new Float64Array(N);
@@ -119,20 +151,18 @@ export async function semiDiscreteOT(targets: Float64Array | readonly (readonly 
   let samplesPtr = 0, scoresPtr = 0, cached = false;
   const setSamples = (count: number) => {
     arena.release(base);
-    const x = sobol.fill(0, count); // count×d in [0,1)
-    for (let r = 0; r < count; r++) for (let c = 0; c < d; c++) x[r * d + c] = lo[c] + (hi[c] - lo[c]) * x[r * d + c];
-    samplesPtr = arena.putF64(x);
+    samplesPtr = arena.putF64(toBox(sobol.fill(0, count), count)); // count×d
     cached = count * N * 8 <= cacheBytes;
     scoresPtr = arena.allocF64((cached ? count : Math.min(block, count)) * N);
     if (cached) k.gemmF64(count, N, d, samplesPtr, d, yt, N, scoresPtr, N, 0);
   };
-  const idx = () => arena.allocI32(Math.min(block, B));
   setSamples(B);
+  /** Cell fractions of the step's own samples (the gradient of E). */
   const measure = (): Float64Array => {
     arena.f64(hp, N).set(h);
     return arena.scoped(() => {
       const counts = arena.allocI32(N);
-      const cells = idx();
+      const cells = arena.allocI32(Math.min(block, B));
       arena.i32(counts, N).fill(0);
       for (let s = 0; s < B; s += block) {
         const rows = Math.min(block, B - s);
@@ -143,45 +173,100 @@ export async function semiDiscreteOT(targets: Float64Array | readonly (readonly 
         }
         k.argmaxRowsF64(rows, N, sc, N, hp, cells, counts);
       }
-      const w = new Float64Array(N);
       const cv = arena.i32(counts, N);
-      for (let i = 0; i < N; i++) w[i] = cv[i] / B;
-      return w;
+      return Float64Array.from(cv, (c) => c / B);
     });
+  };
+  // The independent check: R scrambles the step never sees (seeds drawn from `seed`, apart from its own).
+  const checkRnd = mulberry32((seed ^ 0x6a09e667) >>> 0);
+  const checkSobol = Array.from({ length: R }, () => new SobolSequence(d, Math.floor(checkRnd() * 2 ** 32)));
+  /** Cell fractions of M points of each replicate (R×N, row-major). */
+  const replicateFractions = (): Float64Array => {
+    arena.f64(hp, N).set(h);
+    return arena.scoped(() => {
+      const frac = new Float64Array(R * N); // R×N
+      const counts = arena.allocI32(N), cells = arena.allocI32(block);
+      const xp = arena.allocF64(block * d), sc = arena.allocF64(block * N);
+      for (let r = 0; r < R; r++) {
+        arena.i32(counts, N).fill(0);
+        for (let s = 0; s < M; s += block) {
+          const rows = Math.min(block, M - s);
+          arena.f64(xp, rows * d).set(toBox(checkSobol[r].fill(s, rows), rows));
+          k.gemmF64(rows, N, d, xp, d, yt, N, sc, N, 0);
+          k.argmaxRowsF64(rows, N, sc, N, hp, cells, counts);
+        }
+        const cv = arena.i32(counts, N);
+        for (let i = 0; i < N; i++) frac[r * N + i] = cv[i] / M;
+      }
+      return frac;
+    });
+  };
+  /** max_i |N·μ̂_i − 1| and max_i SE(N·μ̂_i) over the replicates, M doubled until the SE is ≤ tol/4. */
+  const check = () => {
+    for (;;) {
+      const frac = replicateFractions();
+      const mu = new Float64Array(N);
+      let maxError = 0, maxSe = 0;
+      for (let i = 0; i < N; i++) {
+        let mean = 0, ss = 0;
+        for (let r = 0; r < R; r++) mean += frac[r * N + i] / R;
+        for (let r = 0; r < R; r++) ss += (frac[r * N + i] - mean) ** 2;
+        mu[i] = mean;
+        maxError = Math.max(maxError, Math.abs(N * mean - 1));
+        maxSe = Math.max(maxSe, (N * Math.sqrt(ss / (R - 1))) / Math.sqrt(R));
+      }
+      if (maxSe <= tol / 4 || 2 * M > maxM) return { mu, maxError, maxSe };
+      M *= 2;
+    }
   };
 
   let w = measure();
   let err = maxRelError(w, N);
   let best = err, since = 0, it = 0;
+  let stepTol = tol; // lowered when a check finds the step's samples overstate convergence
+  let checked: ReturnType<typeof check> | null = null;
   const b1 = 0.9, b2 = 0.999;
-  while (err > tol && it < maxIterations) {
-    it++;
-    for (let i = 0; i < N; i++) {
-      const g = w[i] - 1 / N;
-      m1[i] = b1 * m1[i] + (1 - b1) * g;
-      m2[i] = b2 * m2[i] + (1 - b2) * g * g;
-      h[i] -= (lr * (m1[i] / (1 - b1 ** it))) / (Math.sqrt(m2[i] / (1 - b2 ** it)) + 1e-12);
-    }
-    let mean = 0;
-    for (let i = 0; i < N; i++) mean += h[i] / N;
-    for (let i = 0; i < N; i++) h[i] -= mean;
-    w = measure();
-    err = maxRelError(w, N);
-    history.push(err);
-    if (err < best) {
-      best = err;
-      since = 0;
-    } else if (++since >= patience) {
-      since = 0;
-      lr *= 0.5;
-      if (2 * B <= maxSamples) {
-        B *= 2;
-        setSamples(B);
-        w = measure();
-        err = maxRelError(w, N);
+  for (;;) {
+    while (err > stepTol && it < maxIterations) {
+      it++;
+      for (let i = 0; i < N; i++) {
+        const g = w[i] - 1 / N;
+        m1[i] = b1 * m1[i] + (1 - b1) * g;
+        m2[i] = b2 * m2[i] + (1 - b2) * g * g;
+        h[i] -= (lr * (m1[i] / (1 - b1 ** it))) / (Math.sqrt(m2[i] / (1 - b2 ** it)) + 1e-12);
+      }
+      let mean = 0;
+      for (let i = 0; i < N; i++) mean += h[i] / N;
+      for (let i = 0; i < N; i++) h[i] -= mean;
+      w = measure();
+      err = maxRelError(w, N);
+      history.push(err);
+      checked = null;
+      if (err < best) {
         best = err;
+        since = 0;
+      } else if (++since >= patience) {
+        since = 0;
+        lr *= 0.5;
+        if (2 * B <= maxSamples) {
+          B *= 2;
+          setSamples(B);
+          w = measure();
+          err = maxRelError(w, N);
+          best = err;
+        }
       }
     }
+    checked ??= check();
+    if (err > stepTol || (checked.maxError <= tol && checked.maxSe <= tol / 4) || 2 * B > maxSamples) break;
+    // The step's points balance the cells but independent points do not: more points, and a tighter step.
+    B *= 2;
+    setSamples(B);
+    w = measure();
+    err = maxRelError(w, N);
+    best = err;
+    since = 0;
+    stepTol = Math.max(tol / 4, stepTol / 2);
   }
   arena.release(base);
 
@@ -216,7 +301,11 @@ export async function semiDiscreteOT(targets: Float64Array | readonly (readonly 
     for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) x[r * d + c] = lo[c] + (hi[c] - lo[c]) * rnd();
     return transport(x);
   };
-  return { dim: d, n: N, heights: h, cellMeasures: w, maxError: err, converged: err <= tol, iterations: it, samples: B, history: Float64Array.from(history), cells, transport, generate };
+  return {
+    dim: d, n: N, heights: h, cellMeasures: checked.mu, maxError: checked.maxError, maxErrorStdError: checked.maxSe, checkSamples: M,
+    stepError: err, converged: checked.maxError <= tol && checked.maxSe <= tol / 4, iterations: it, samples: B,
+    history: Float64Array.from(history), cells, transport, generate,
+  };
 }
 
 function maxRelError(w: Float64Array, N: number): number {

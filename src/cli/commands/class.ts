@@ -7,7 +7,8 @@ import { readFile } from "node:fs/promises";
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine, workersOption } from "../engineSession.js";
-import { loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
+import { checkOutputFile, loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
+import { memoryBound, parseCount, STEPS_BOUND, tighter } from "../limits.js";
 import { parseBox, parsePositive, parseSeed, readStart, startOptions } from "../pointOptions.js";
 import { ModelLoadError } from "../../errors.js";
 import { Model } from "../../model/model.js";
@@ -47,23 +48,24 @@ export const classCommand: CliCommand = {
   async run([path], opts, ctx) {
     if (path && opts.weights) throw new UsageError("give either a model file or --weights <file>, not both");
     if (!path && !opts.weights) throw new UsageError("a model is required: a model file (.json/.onnx) or --weights <SiMEC-1D text file>");
+    const out = await checkOutputFile("--out", opts.out, [".npy", ".json"]);
     const model = path ? await loadModelFile(path) : await loadSimecWeights(String(opts.weights));
     const { x0, source } = await readStart(opts, model.inputShape, ctx.log);
     const d = x0.length;
-    const steps = parsePositive(opts.steps, "--steps", true);
+    // Both directions keep k×(d + m) float64 points and outputs, copied once when joined.
+    const steps = parseCount("--steps", opts.steps, tighter(memoryBound(2 * 2 * 8 * (d + model.outputSize), "step"), STEPS_BOUND));
     const o: PathOptions = {
       delta: parsePositive(opts.delta, "--delta"), steps, nullTol: parsePositive(opts.nullTol, "--null-tol"), seed: parseSeed(opts.seed),
       ...(opts.box !== undefined ? { box: parseBox(opts.box, d) } : {}), ...(opts.oneWay ? { bothDirections: false } : {}),
     };
     const stage = ctx.progress.stage("class", 100);
-    const r = await withEngine(opts, (engine) => engine.equivalenceClass(model, x0, { ...o, onProgress: (done, total) => stage.update(Math.round((100 * done) / total)) }));
+    const r = await withEngine(opts, (engine) => engine.equivalenceClass(model, x0, { ...o, signal: ctx.signal, onProgress: (done, total) => stage.update(Math.round((100 * done) / total)) }));
     stage.done();
     const y0 = Array.from(r.outputs.subarray(r.startIndex * r.m, (r.startIndex + 1) * r.m));
     const summary = {
       source, k: r.k, d, m: r.m, startIndex: r.startIndex, y0, drift: r.drift, energy: r.energy, length: r.length,
       pseudoLength: r.pseudoLength, stopReason: r.stopReason, ...(r.stopReasonStart ? { stopReasonStart: r.stopReasonStart } : {}),
     };
-    const out = opts.out as string | undefined;
     if (out?.toLowerCase().endsWith(".npy")) await writeArray(out, r.points, [r.k, d]);
     else if (out) await writeArraysJson(out, { points: { data: r.points, shape: [r.k, d] }, outputs: { data: r.outputs, shape: [r.k, r.m] } }, summary);
     const text = [

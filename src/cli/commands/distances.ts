@@ -2,7 +2,7 @@
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine, workersOption } from "../engineSession.js";
-import { loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
+import { checkOutputFile, loadModelFile, nest, writeArray, writeArraysJson } from "../files.js";
 import { IMAGE_SET_HELP, readSpectrumInputs } from "../imageSets.js";
 import { datasetDistances } from "../../analyses/spectrum/spectrumDistance.js";
 import { parseFloor, signatureJson } from "./spectrum.js";
@@ -23,6 +23,7 @@ export const distancesCommand: CliCommand = {
   },
   examples: ["foliate distances cnn.json --data mnist:test:250 --data fashion:test:250 --data noise:250 --out distances.json"],
   async run([path], opts, ctx) {
+    const out = await checkOutputFile("--out", opts.out, [".npy", ".json"]);
     const model = await loadModelFile(path);
     const floor = parseFloor(opts.floor);
     const specs = [...((opts.data as string[]) ?? []).map((data) => ({ data })), ...((opts.input as string[]) ?? []).map((input) => ({ input }))];
@@ -33,10 +34,9 @@ export const distancesCommand: CliCommand = {
       sets[sets[b.source] ? `${b.source}#${Object.keys(sets).length}` : b.source] = b.X;
     }
     const stage = ctx.progress.stage("distances", 1);
-    const r = await withEngine(opts, (engine) => datasetDistances(engine, model, sets, { floor }));
+    const r = await withEngine(opts, (engine) => datasetDistances(engine, model, sets, { floor, signal: ctx.signal }));
     stage.done();
     const k = r.names.length;
-    const out = opts.out as string | undefined;
     if (out?.toLowerCase().endsWith(".npy")) await writeArray(out, r.matrix, [k, k]);
     else if (out) await writeArraysJson(out, { matrix: { data: r.matrix, shape: [k, k] } }, { names: r.names, signatures: Object.fromEntries(r.names.map((n) => [n, signatureJson(r.signatures[n])])) });
     const label = r.names.map((n, i) => `[${i}] ${n}`);

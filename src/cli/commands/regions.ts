@@ -7,7 +7,9 @@ import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine } from "../engineSession.js";
 import { writeFile } from "node:fs/promises";
-import { loadModelFile, writeArraysJson } from "../files.js";
+import { checkOutputFile, loadModelFile, writeArraysJson } from "../files.js";
+import { memoryBound, parseCount } from "../limits.js";
+import { modelInfo } from "./info.js";
 import { workersOption } from "../engineSession.js";
 import { numberList } from "../listOption.js";
 import { complexityBounds, type ComplexityBounds } from "../../analyses/regions/bounds.js";
@@ -68,20 +70,23 @@ export const regionsCommand: CliCommand = {
   async run([path], opts, ctx) {
     const line = opts.from !== undefined || opts.to !== undefined;
     if ([line, !!opts.plane, !!opts.count].filter(Boolean).length !== 1) throw new UsageError("give one of --from <a> --to <b> (a segment), --plane (a 2-D slice) or --count (a box)");
+    const out = await checkOutputFile("--out", opts.out, [".json"]);
     const model = await loadModelFile(path);
     const d = model.inputSize;
     const arch = denseArchitecture(model);
     const bounds = arch ? complexityBounds(arch) : undefined;
     const boundsData = bounds ? boundRows(bounds).map(([name, value, formula]) => ({ name, value, formula })) : null;
     const boundsText = bounds ? ["bounds on the regions of [" + arch!.join(", ") + "] in all of input space:", ...boundRows(bounds).map(([n, v]) => `  ${n}: ${v}`)] : ["(complexity bounds need a dense ReLU network)"];
-    const out = opts.out as string | undefined;
     if (opts.count) {
       const corner = (name: string, v: unknown) => {
         const xs = numberList(name, v);
         return xs.length === 1 ? new Array(d).fill(xs[0]) : xs;
       };
       const lo = corner("--lo", opts.lo), hi = corner("--hi", opts.hi);
-      const samples = numberList("--samples", opts.samples, { integer: true, min: 2, length: 1 })[0];
+      // A sample holds its d float32 coordinates, m logits and m probabilities (float32), its pattern words, its
+      // 64-bit region hash, and up to three hash-set entries (≈ 100 bytes) while the regions are counted.
+      const bytes = 4 * d + 8 * model.outputSize + 4 * Math.ceil(modelInfo(model).reluUnits / 32) + 8 + 100;
+      const samples = parseCount("--samples", opts.samples, { ...memoryBound(bytes, "sample"), min: 2 });
       const t0 = performance.now();
       const r = await withEngine(opts, (engine) => engine.countRegions(model, { box: { lo, hi }, samples }));
       const ms = performance.now() - t0;

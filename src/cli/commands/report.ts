@@ -2,7 +2,7 @@
 import type { LabeledSet } from "../../datasets/toy2d.js";
 import type { CliCommand } from "../command.js";
 import { withEngine, workersOption } from "../engineSession.js";
-import { loadModelFile, readInputs } from "../files.js";
+import { checkOutputFolder, loadModelFile, readInputs } from "../files.js";
 import { UsageError } from "../command.js";
 
 export const reportCommand: CliCommand = {
@@ -22,6 +22,7 @@ export const reportCommand: CliCommand = {
   async run([path], opts, ctx) {
     const { formatSummary, runReport } = await import("../report/run.js"); // vega: loaded only when needed
     const { sections } = await import("../report/sections/index.js");
+    await checkOutputFolder("--out", opts.out);
     const model = await loadModelFile(path);
     const batch = await readInputs(opts, model.inputShape, ctx.log);
     const wanted = typeof opts.sections === "string" ? opts.sections.split(",") : undefined;

@@ -8,7 +8,8 @@ import { writeFile } from "node:fs/promises";
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { parseWorkers, workersOption } from "../engineSession.js";
-import { parsePositive } from "../pointOptions.js";
+import { checkOutputFile, checkOutputFolder } from "../files.js";
+import { memoryBound, parseCount, STEPS_BOUND, tighter } from "../limits.js";
 import { createEngine } from "../../api/engine.js";
 
 /** The authors' SiMEC-1D weights shipped with the package (data/simec-1d, MIT). */
@@ -31,7 +32,7 @@ async function reproduceSimec(opts: Record<string, unknown>, log: (l: string) =>
     log(`SiMEC: training ${tasks?.join(", ") ?? "all four tasks"} (${opts.quick ? "reduced" : "full"}) and tracing classes`);
     const r = await simecReproduction({
       reduced: !!opts.quick, tasks: tasks as never, weightsDir: SIMEC_WEIGHTS_DIR, engine,
-      ...(opts.steps !== undefined ? { steps: parsePositive(opts.steps, "--steps", true) } : {}),
+      ...(opts.steps !== undefined ? { steps: parseCount("--steps", opts.steps, STEPS_BOUND) } : {}),
     });
     const runs = r.runs.map((x) => ({ task: x.task, source: x.source, y0: x.y0, drift: x.drift, energy: x.energy, length: x.length, k: x.k, stopReason: x.stopReason, trainLoss: x.trainLoss, passed: x.passed }));
     const preimages = r.preimages.map((p) => ({ source: p.source, curves: p.result.curves.length, innerRadius: p.innerRadius, outerRadius: p.outerRadius }));
@@ -58,7 +59,7 @@ async function reproduceSpectra(opts: Record<string, unknown>, log: (l: string) 
   const t0 = performance.now();
   const r = await runDimSpectra({
     ...(opts.quick ? REDUCED_DIM_SPECTRA : {}), cacheDir: String(opts.cache), workers: parseWorkers(opts.workers) ?? 0, log,
-    ...(opts.points !== undefined ? { points: parsePositive(opts.points, "--points", true) } : {}),
+    ...(opts.points !== undefined ? { points: parseCount("--points", opts.points, { max: 2000, why: "the bundled test sets hold 2 000 images each" }) } : {}),
     pool: parsePool(opts.pool),
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -80,7 +81,7 @@ async function reproduceClasses(opts: Record<string, unknown>, log: (l: string) 
   const engine = await createEngine({ workers: parseWorkers(opts.workers) ?? 0 });
   try {
     const walkOpts = {
-      starts: quick ? 3 : 10, steps: opts.steps !== undefined ? parsePositive(opts.steps, "--steps", true) : quick ? 200 : 1000, delta: 1e-2,
+      starts: quick ? 3 : 10, steps: opts.steps !== undefined ? parseCount("--steps", opts.steps, tighter(memoryBound(2 * 8 * (784 + 10), "step of a 784-input walk"), STEPS_BOUND)) : quick ? 200 : 1000, delta: 1e-2,
     };
     const slid = await mnistClassWalks(engine, subject.model, subject.test.X, subject.test.labels, { ...walkOpts, box: "slide" });
     const clamped = await mnistClassWalks(engine, subject.model, subject.test.X, subject.test.labels, { ...walkOpts, box: "clamp" });
@@ -124,10 +125,12 @@ export const reproduceCommand: CliCommand = {
   examples: ["foliate reproduce simec --quick --tasks surface1", "foliate reproduce spectra --quick --cache cache", "foliate reproduce classes --quick"],
   async run([experiment], opts, ctx) {
     if (experiment !== "simec" && experiment !== "spectra" && experiment !== "classes") throw new UsageError(`unknown experiment "${experiment}": expected simec, spectra or classes`);
+    const out = await checkOutputFile("--out", opts.out, [".json"]);
+    if (experiment !== "simec") await checkOutputFolder("--cache", opts.cache);
     const stage = ctx.progress.stage(`reproduce ${experiment}`, 1);
     const r = experiment === "simec" ? await reproduceSimec(opts, ctx.log) : experiment === "spectra" ? await reproduceSpectra(opts, ctx.log) : await reproduceClasses(opts, ctx.log);
     stage.done();
-    if (typeof opts.out === "string") await writeFile(opts.out, JSON.stringify(r.data, null, 1));
+    if (out) await writeFile(out, JSON.stringify(r.data, null, 1));
     if (r.failed) ctx.log("some runs missed the paper's criteria (see the table)");
     return { data: r.data, text: r.text };
   },

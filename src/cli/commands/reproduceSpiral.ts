@@ -8,6 +8,9 @@ import type { CliCommand } from "../command.js";
 import { writeFile } from "node:fs/promises";
 import { withEngine, workersOption } from "../engineSession.js";
 import { numberList } from "../listOption.js";
+import { checkOutputFile } from "../files.js";
+import { parseCount } from "../limits.js";
+import { OptionError } from "../../errors.js";
 import { spiralExperiment, type SpiralOptions } from "../../experiments/spiral.js";
 import { spiralClassification } from "../../experiments/spiralClassify.js";
 
@@ -30,21 +33,24 @@ export const reproduceSpiralCommand: CliCommand = {
   async run(_args, opts, ctx) {
     const ranges = numberList("--turns", opts.turns, { min: 1e-6 }).map((t) => 2 * Math.PI * t);
     const architectures = String(opts.arch).split(";").map((g) => numberList("--arch", g, { integer: true, min: 1 }));
-    const epochs = numberList("--epochs", opts.epochs, { integer: true, min: 1, length: 1 })[0];
+    const epochs = parseCount("--epochs", opts.epochs, { max: 100_000, why: "a time limit: each epoch trains every architecture on every range" });
+    const wide = architectures.flat().find((w) => w > 4096);
+    if (wide !== undefined) throw new OptionError(`--arch widths must be at most 4096 (a time limit: the exact pieces of a 1-input curve grow with the width), got ${wide}`);
+    const out = await checkOutputFile("--out", opts.out, [".json"]);
     const o: SpiralOptions = opts.quick ? QUICK_SPIRAL : { architectures, ranges, epochs, seed: 1, backend: "cpu" };
     const t0 = performance.now();
     if (opts.classify) {
       const r = await withEngine(opts, (engine) => spiralClassification(engine, { ...o, ...(opts.quick ? { ranges: [2 * Math.PI, 4 * Math.PI], points: 60 } : {}) }));
       const ms = performance.now() - t0;
       const runs = r.runs.map((x) => ({ architecture: x.architecture.join("-"), turns: x.T / (2 * Math.PI), regions: x.regions, error: x.error, boundLog10: x.boundLog10 }));
-      if (typeof opts.out === "string") await writeFile(opts.out, JSON.stringify({ runs }));
+      if (out) await writeFile(out, JSON.stringify({ runs }));
       return { data: { ms, runs }, text: ["architecture  turns  regions  error  log10 bound", ...runs.map((x) => `${x.architecture.padEnd(14)}${x.turns.toFixed(2).padEnd(7)}${String(x.regions).padEnd(9)}${x.error.toFixed(3).padEnd(7)}${x.boundLog10.toFixed(1)}`), `${(ms / 1000).toFixed(1)} s`].join("\n") };
     }
     ctx.log(`reproduce-spiral: training ${o.architectures!.length * o.ranges!.length} networks`);
     const r = await withEngine(opts, (engine) => spiralExperiment(engine, o));
     const ms = performance.now() - t0;
     const runs = r.runs.map((x) => ({ architecture: x.architecture.join("-"), turns: x.T / (2 * Math.PI), pieces: x.pieces, bound: x.bound, error: x.error }));
-    if (typeof opts.out === "string") await writeFile(opts.out, JSON.stringify({ runs: r.runs.map((x, i) => ({ ...runs[i], curve: Array.from(x.curve) })) }));
+    if (out) await writeFile(out, JSON.stringify({ runs: r.runs.map((x, i) => ({ ...runs[i], curve: Array.from(x.curve) })) }));
     return {
       data: { ms, runs },
       text: ["architecture  turns  pieces  bound  error", ...runs.map((x) => `${x.architecture.padEnd(14)}${x.turns.toFixed(2).padEnd(7)}${String(x.pieces).padEnd(8)}${String(x.bound).padEnd(7)}${x.error.toFixed(3)}`), `${(ms / 1000).toFixed(1)} s`].join("\n"),

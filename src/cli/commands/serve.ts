@@ -40,11 +40,8 @@ export const serveCommand: CliCommand = {
     // The one stdout line tools wait for (the port matters with --port 0).
     process.stdout.write(`foliate serve: listening on ${server.url}\n`);
     ctx.log(`workers: ${engine.workers}; stop with Ctrl-C`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    // Ctrl-C / SIGTERM abort ctx.signal (src/cli/program.ts): the server then closes and the command ends normally.
+    await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener("abort", () => resolve(), { once: true })));
     await server.close();
     await engine.close();
     ctx.log("foliate serve: stopped");

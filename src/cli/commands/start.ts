@@ -2,6 +2,7 @@
 import type { CliCommand } from "../command.js";
 import { parseWorkers, workersOption } from "../engineSession.js";
 import { formatMs } from "../progress.js";
+import { checkOutputFolder } from "../files.js";
 
 export const startCommand: CliCommand = {
   name: "start",
@@ -16,6 +17,8 @@ export const startCommand: CliCommand = {
   },
   examples: ["npm start", "foliate start --quick --out /tmp/report"],
   async run(_args, opts, ctx) {
+    await checkOutputFolder("--out", opts.out);
+    await checkOutputFolder("--cache", opts.cache);
     const { runMainJob } = await import("../mainJob.js"); // vega, tfjs: loaded only when needed
     const r = await runMainJob({
       quick: !!opts.quick, outDir: String(opts.out), cacheDir: String(opts.cache), fresh: !!opts.fresh,
