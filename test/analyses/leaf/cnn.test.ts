@@ -90,9 +90,13 @@ describe("leaves through the report's MNIST CNN (conv, conv, max pool, dense)", 
       // Each image moved off its exact ties by 1e-6 noise: an image's blank area ties every max-pool window
       // there, a point on thousands of boundaries at once, where the walk's region is not defined (it stops
       // as "trapped" there when the tied choices do not settle with the projected direction).
-      const noise = randomWeights(77, test.X.length, 1e-6);
-      const X = Float64Array.from(test.X, (v, i) => v + noise[i]);
-      const paths = await engine.leaves(model, X, { distribution, maxLength: 2, maxVertices: 6, seed: 11 });
+      // A second set moved by 1e-2 noise reaches relu boundaries too (the first meets the near-ties first).
+      const paths = [];
+      for (const scale of [1e-6, 1e-2]) {
+        const noise = randomWeights(77, test.X.length, scale);
+        const X = Float64Array.from(test.X, (v, i) => v + noise[i]);
+        paths.push(...(await engine.leaves(model, X, { distribution, maxLength: 2, maxVertices: 12, seed: 11 })));
+      }
       let worstGap = 0, worstResidual = 0, worstFd = 0, worstP = 0, vertices = 0, poolCrossings = 0;
       const patternBits = compileNetwork(model).patternBits;
       for (const p of paths) {
@@ -120,8 +124,10 @@ describe("leaves through the report's MNIST CNN (conv, conv, max pool, dense)", 
           worstFd = Math.max(worstFd, r.fdCheck);
         }
       }
-      console.log(`MNIST CNN ${distribution} leaves: ${vertices} crossings (${poolCrossings} max-pool), worst boundary gap ${worstGap.toExponential(2)}, worst distribution residual ${worstResidual.toExponential(2)}, twin J·u vs central differences ${worstFd.toExponential(2)}${distribution === "kernel" ? `, worst |Δp| ${worstP.toExponential(2)}` : ""}`);
+      console.log(`MNIST CNN ${distribution} leaves (20 paths): ${vertices} crossings (${poolCrossings} max-pool), worst boundary gap ${worstGap.toExponential(2)}, worst distribution residual ${worstResidual.toExponential(2)}, twin J·u vs central differences ${worstFd.toExponential(2)}${distribution === "kernel" ? `, worst |Δp| ${worstP.toExponential(2)}` : ""}`);
       expect(vertices).toBeGreaterThan(20);
+      expect(poolCrossings).toBeGreaterThan(0);
+      expect(vertices - poolCrossings).toBeGreaterThan(0); // relu crossings too
       expect(worstGap).toBeLessThan(1e-9);
       expect(worstResidual).toBeLessThan(1e-6);
       expect(worstFd).toBeLessThan(1e-6);
