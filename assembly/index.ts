@@ -27,12 +27,12 @@ export { formanUndirected, formanDirected } from "./forman";
 export { connectedComponents, hopSumsQueue, bitsetAdjacency, hopSumsBitset } from "./hops";
 export { denseForwardF64, denseJacobianF64 } from "./dense64";
 export { simecStepsF64, simecWorkSize } from "./simec";
-export { netForwardF64 as leafNetForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64 } from "./leafNet64";
-export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";
-export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
+export { leafBasisF64, leafProjectF64, leafWorkBytes, leafExactF64 } from "./leaf";
+export { leafSmoothWorkBytes, leafSmoothF64 } from "./leafSmooth";
 export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
   graphForwardF32, graphForwardF64, graphPatternF32, graphPatternF64, graphHash, graphJvpF32, graphJvpF64, graphVjpF32, graphVjpF64,
   graphVjpWorkBytesF32, graphVjpWorkBytesF64, graphCrossingF32, graphCrossingF64, copyRowsF32,
+  netEnterSideF64, netResolveTiesF64, netConstraintsF64, netFlipNearF64, netChoice, netUnitCode,
 } from "./graph/exports";

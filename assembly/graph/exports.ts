@@ -1,5 +1,7 @@
 // f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts), exported to the host.
-import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpWorkBytes } from "./network";
+import { netChoice, netConstraints, netCrossing, netEnterSide, netFlipNear, netForward, netHash, netJvp, netPattern, netResolveTies, netUnitCode, netVjp, netVjpWorkBytes } from "./network";
+
+export { netChoice, netUnitCode };
 import { copyRows } from "./add";
 
 export function graphHash(net: usize, bits: usize, argmax: usize, count: i32, hashes: usize): void {
@@ -46,4 +48,18 @@ export function graphCrossingF64(net: usize, values: usize, pre: usize, argmax: 
 /** dst (rows×len f32, stride ldd) = src (rows×len, stride lds): gathers one node's block out of value rows. */
 export function copyRowsF32(rows: i32, len: i32, src: usize, lds: i32, dst: usize, ldd: i32): void {
   copyRows<f32>(rows, len, src, lds, dst, ldd, 0);
+}
+
+// Path walks (leaves, geodesics, singular points): region sides, ties and constraints, float64.
+export function netEnterSideF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, node: i32, unit: i32): void {
+  netEnterSide<f64>(net, values, pre, argmax, tan, tanPre, node, unit);
+}
+export function netConstraintsF64(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, tan: usize, tanPre: usize, cap: i32, cb: usize, M: usize, code: usize, other: usize): i32 {
+  return netConstraints<f64>(net, values, pre, argmax, rows, tan, tanPre, cap, cb, M, code, other);
+}
+export function netFlipNearF64(net: usize, values: usize, pre: usize, argmax: usize, tol: f64): i32 {
+  return netFlipNear<f64>(net, values, pre, argmax, tol);
+}
+export function netResolveTiesF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize): i32 {
+  return netResolveTies<f64>(net, values, pre, argmax, tan, tanPre);
 }
