@@ -11,10 +11,9 @@ export { softmaxF32, softmaxJacobianF32 } from "./softmax";
 export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64, gemmRowsF32 } from "./gemm";
 export { symEigF64 } from "./eigh";
-export { biasRowsF64, lineCrossingsF64, lineActivateF64 } from "./regionsLine";
-export { splitPolygonsF64, polygonActivateF64, fnv64Rows } from "./regionsPlane";
+export { axpyF64 } from "./vector64";
+export { splitPolygonsF64, splitPolygonsNodeF64, fnv64Rows } from "./regionsPlane";
 export { argmaxRowsF64 } from "./argmax";
-export { lineMaxPoolCrossingsF64, lineMaxPoolActivateF64 } from "./regionsPool";
 export { svdJacobiF64, svdJacobiF64WorkBytes } from "./svd";
 export { knnF32 } from "./knn";
 export { symmetrizeCsr } from "./csr";
@@ -25,9 +24,10 @@ export { simecStepsF64, simecWorkSize } from "./simec";
 export { netForwardF64 as leafNetForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64 } from "./leafNet64";
 export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";
 export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
-export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";
+export { splitPolygonsMaxPoolF64, splitPolygonsMaxPoolNodeF64 } from "./regionsPlanePool";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
   netForwardF32, netForwardF64, netPatternF32, netPatternF64, netHash, netJvpF32, netJvpF64, netVjpF32, netVjpF64,
   netVjpWorkBytesF32, netVjpWorkBytesF64, netCrossingF32, netCrossingF64,
 } from "./graph/exports";
+export { netAffineFrozenF64 } from "./graph/exports";

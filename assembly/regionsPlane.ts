@@ -3,6 +3,8 @@
 // start[p] ≤ i < start[p+1] (i32 offsets, counter-clockwise). On polygon p every pre-activation of the
 // current layer is affine in (s, t): z_j = A_j·s + B_j·t + C_j, stored as three rows of n f64 values
 // (rows 3·parent[p] + 0/1/2 = A, B, C) of the layer's pre-activation matrix z.
+import { F_OUT_SIZE, F_PATTERN_OFFSET, F_PRE_OFFSET, NET_PRE_SIZE } from "./graph/opcodes";
+import { netWord, nodeField } from "./graph/table";
 
 /**
  * Splits every polygon by unit j's zero line (one Sutherland–Hodgman pass for all polygons). A vertex with
@@ -29,18 +31,9 @@ export function splitPolygonsF64(
     const tol = eps * (Math.abs(a) + Math.abs(b) + Math.abs(c));
     const i0 = load<i32>(start + (<usize>p << 2));
     const i1 = load<i32>(start + (<usize>(p + 1) << 2));
-    let lo = Infinity, hi = -Infinity, sum = 0.0;
-    for (let i = i0; i < i1; i++) {
-      const v = verts + (<usize>(2 * i) << 3);
-      const f = a * load<f64>(v) + b * load<f64>(v, 8) + c;
-      if (f < lo) lo = f;
-      if (f > hi) hi = f;
-      sum += f;
-    }
+    const side = lineSide(verts, i0, i1, a, b, c, tol);
     const src = bits + (<usize>(p * words) << 2);
-    if (lo >= -tol || hi <= tol) {
-      // Not split: copy as is; positive when no vertex is strictly negative (and not all on the line with a negative sum).
-      const positive = hi > tol ? lo >= -tol : sum > 0;
+    if (side != SIDE_SPLIT) {
       for (let i = i0; i < i1; i++) {
         const v = verts + (<usize>(2 * i) << 3);
         const o = outVerts + (<usize>(2 * nv) << 3);
@@ -48,19 +41,42 @@ export function splitPolygonsF64(
         store<f64>(o, load<f64>(v, 8), 8);
         nv++;
       }
-      emit(np, nv, par, src, words, positive ? bit : -1, outStart, outParent, outBits);
+      emit(np, nv, par, src, words, side == SIDE_POSITIVE ? bit : -1, outStart, outParent, outBits);
       np++;
       continue;
     }
     // Two passes over the edges: positive side (f ≥ −tol kept), then negative side (f ≤ tol kept).
-    for (let side = 0; side < 2; side++) {
-      const sg: f64 = side == 0 ? 1 : -1;
+    for (let s = 0; s < 2; s++) {
+      const sg: f64 = s == 0 ? 1 : -1;
       nv += clipHalfPlaneF64(verts + (<usize>(2 * i0) << 3), i1 - i0, sg * a, sg * b, sg * c, tol, outVerts + (<usize>(2 * nv) << 3));
-      emit(np, nv, par, src, words, side == 0 ? bit : -1, outStart, outParent, outBits);
+      emit(np, nv, par, src, words, s == 0 ? bit : -1, outStart, outParent, outBits);
       np++;
     }
   }
   return np;
+}
+
+const SIDE_NEGATIVE = 0;
+const SIDE_POSITIVE = 1;
+const SIDE_SPLIT = 2;
+
+/**
+ * Where the polygon with vertices i0 ≤ i < i1 lies relative to the line f = a·x + b·y + c = 0 (vertices with
+ * |f| ≤ tol count as on it): SIDE_SPLIT when some vertex is strictly on each side; else SIDE_POSITIVE when no
+ * vertex is strictly negative (and not all on the line with a negative vertex sum), SIDE_NEGATIVE otherwise.
+ */
+// @ts-ignore: decorator
+@inline function lineSide(verts: usize, i0: i32, i1: i32, a: f64, b: f64, c: f64, tol: f64): i32 {
+  let lo = Infinity, hi = -Infinity, sum = 0.0;
+  for (let i = i0; i < i1; i++) {
+    const v = verts + (<usize>(2 * i) << 3);
+    const f = a * load<f64>(v) + b * load<f64>(v, 8) + c;
+    if (f < lo) lo = f;
+    if (f > hi) hi = f;
+    sum += f;
+  }
+  if (lo < -tol && hi > tol) return SIDE_SPLIT;
+  return (hi > tol ? lo >= -tol : sum > 0) ? SIDE_POSITIVE : SIDE_NEGATIVE;
 }
 
 /**
@@ -108,27 +124,6 @@ export function splitPolygonsF64(
   }
 }
 
-/**
- * After a layer's splits: for every polygon p < npoly, the next layer's input rows
- * x[(3p + r)·n + j] = s_j · z[(3·parent[p] + r)·n + j] (r = 0, 1, 2; npoly×3×n f64) with s_j = 1 when bit
- * (offset + j) of the polygon's pattern words is set, else `alpha` (0 for relu).
- */
-export function polygonActivateF64(npoly: i32, n: i32, z: usize, parent: usize, bits: usize, words: i32, offset: i32, alpha: f64, x: usize): void {
-  for (let p = 0; p < npoly; p++) {
-    const par = load<i32>(parent + (<usize>p << 2));
-    const bw = bits + (<usize>(p * words) << 2);
-    for (let r = 0; r < 3; r++) {
-      const zr = z + (<usize>((3 * par + r) * n) << 3);
-      const xr = x + (<usize>((3 * p + r) * n) << 3);
-      for (let j = 0; j < n; j++) {
-        const b = offset + j;
-        const on = (load<u32>(bw + (<usize>(b >>> 5) << 2)) >>> (b & 31)) & 1;
-        store<f64>(xr + (<usize>j << 3), on ? load<f64>(zr + (<usize>j << 3)) : alpha * load<f64>(zr + (<usize>j << 3)));
-      }
-    }
-  }
-}
-
 /** FNV-1a 64 of each of `count` rows of `words` u32 (row-major) into hashes (u64): the region hashes. */
 export function fnv64Rows(count: i32, words: i32, bits: usize, hashes: usize): void {
   for (let r = 0; r < count; r++) {
@@ -144,4 +139,80 @@ export function fnv64Rows(count: i32, words: i32, bits: usize, hashes: usize): v
     }
     store<u64>(hashes + (<usize>r << 3), h);
   }
+}
+
+// A polygon set for the node-wise splitters: a descriptor of SET_WORDS i32 (byte pointers and capacities).
+export const SET_START = 0; // capPoly + 1 i32 offsets
+export const SET_VERTS = 1; // capVerts (s, t) f64 pairs
+export const SET_PARENT = 2; // capPoly i32 (all 0 here: every polygon reads the same form rows)
+export const SET_ROWS = 3; // capPoly × words u32 (pattern words, then the max-pool argmax words)
+export const SET_CAP_POLY = 4;
+export const SET_CAP_VERTS = 5;
+// The splitters' resumable state: STATE_WORDS i32.
+export const STATE_POLYS = 0; // polygons in the current set
+export const STATE_VERTS = 1; // their vertices
+export const STATE_CURRENT = 2; // which set holds them: 0 = a, 1 = b
+export const STATE_NEXT = 3; // the next unit (or window) to split by
+
+// @ts-ignore: decorator
+@inline export function setWord(set: usize, f: i32): i32 {
+  return load<i32>(set + (<usize>f << 2));
+}
+
+/**
+ * Splits polygons by every unit of the relu/leakyRelu node k of the compiled network `net`: unit j's zero
+ * line is z_j = A·σ + B·τ + C, the rows A, B, C at element F_PRE_OFFSET + j of `pre` (3 rows of preSize f64,
+ * the forms of netAffineFrozen, shared by every polygon), and its bit is F_PATTERN_OFFSET + j of each row.
+ * Units state[STATE_NEXT] .. n−1 are applied in turn (splitPolygonsF64), ping-ponging between the polygon
+ * sets `a` and `b` (SET_* descriptors) from the one state[STATE_CURRENT] names; a unit whose line splits no
+ * polygon only sets its bit in place. Returns the polygon count (state updated, the result in the set
+ * state[STATE_CURRENT] names), or −1 when the other set has fewer than 2·np polygons or 2·nv + 4·np vertices
+ * of capacity for the next unit: the state then says where to resume (grow that set and call again).
+ */
+export function splitPolygonsNodeF64(net: usize, k: i32, pre: usize, eps: f64, words: i32, a: usize, b: usize, state: usize): i32 {
+  const ps = netWord(net, NET_PRE_SIZE);
+  const n = nodeField(net, k, F_OUT_SIZE), first = nodeField(net, k, F_PRE_OFFSET), bit0 = nodeField(net, k, F_PATTERN_OFFSET);
+  let np = load<i32>(state + (<usize>STATE_POLYS << 2));
+  let nv = load<i32>(state + (<usize>STATE_VERTS << 2));
+  let cur = load<i32>(state + (<usize>STATE_CURRENT << 2));
+  for (let j = load<i32>(state + (<usize>STATE_NEXT << 2)); j < n; j++) {
+    const from = cur ? b : a, to = cur ? a : b;
+    const row = pre + (<usize>(first + j) << 3);
+    const fa = load<f64>(row), fb = load<f64>(row + (<usize>ps << 3)), fc = load<f64>(row + (<usize>(2 * ps) << 3));
+    const tol = eps * (Math.abs(fa) + Math.abs(fb) + Math.abs(fc));
+    const start = <usize>setWord(from, SET_START), verts = <usize>setWord(from, SET_VERTS), rows = <usize>setWord(from, SET_ROWS);
+    let splits = false;
+    for (let p = 0; p < np && !splits; p++) {
+      splits = lineSide(verts, load<i32>(start + (<usize>p << 2)), load<i32>(start + (<usize>(p + 1) << 2)), fa, fb, fc, tol) == SIDE_SPLIT;
+    }
+    const bit = bit0 + j;
+    if (!splits) {
+      for (let p = 0; p < np; p++) {
+        if (lineSide(verts, load<i32>(start + (<usize>p << 2)), load<i32>(start + (<usize>(p + 1) << 2)), fa, fb, fc, tol) != SIDE_POSITIVE) continue;
+        const wp = rows + (<usize>(p * words + (bit >>> 5)) << 2);
+        store<u32>(wp, load<u32>(wp) | (1 << (bit & 31)));
+      }
+      continue;
+    }
+    if (setWord(to, SET_CAP_POLY) < 2 * np || setWord(to, SET_CAP_VERTS) < 2 * nv + 4 * np) {
+      saveState(state, np, nv, cur, j);
+      return -1;
+    }
+    np = splitPolygonsF64(
+      np, start, verts, <usize>setWord(from, SET_PARENT), pre, ps, first + j, eps, rows, words, bit,
+      <usize>setWord(to, SET_START), <usize>setWord(to, SET_VERTS), <usize>setWord(to, SET_PARENT), <usize>setWord(to, SET_ROWS),
+    );
+    nv = load<i32>(<usize>setWord(to, SET_START) + (<usize>np << 2));
+    cur ^= 1;
+  }
+  saveState(state, np, nv, cur, n);
+  return np;
+}
+
+// @ts-ignore: decorator
+@inline export function saveState(state: usize, np: i32, nv: i32, cur: i32, next: i32): void {
+  store<i32>(state + (<usize>STATE_POLYS << 2), np);
+  store<i32>(state + (<usize>STATE_VERTS << 2), nv);
+  store<i32>(state + (<usize>STATE_CURRENT << 2), cur);
+  store<i32>(state + (<usize>STATE_NEXT << 2), next);
 }

@@ -7,7 +7,9 @@
 // Each polygon's row holds `words` u32: its pattern bits, then one i32 argmax per max-pool output (the words
 // fnv64Rows hashes, in the order of engine.forward's region hash).
 
-import { clipHalfPlaneF64 } from "./regionsPlane";
+import { clipHalfPlaneF64, saveState, setWord, SET_CAP_POLY, SET_CAP_VERTS, SET_PARENT, SET_ROWS, SET_START, SET_VERTS, STATE_CURRENT, STATE_NEXT, STATE_POLYS, STATE_VERTS } from "./regionsPlane";
+import { F_ARG_OFFSET, F_C, F_H, F_INPUT0, F_KH, F_KW, F_OUT_SIZE, F_OW, F_PAD_L, F_PAD_T, F_SH, F_SW, F_VALUE_OFFSET, F_W, NET_PATTERN_WORDS, NET_VALUE_SIZE } from "./graph/opcodes";
+import { netWord, nodeField } from "./graph/table";
 
 /**
  * Splits every polygon p < npoly by one pooling window's argmax. The window's inputs are the x columns
@@ -94,21 +96,58 @@ export function splitPolygonsMaxPoolF64(
 }
 
 /**
- * After a max-pool step's splits: each pooled output is its window's winning input,
- * out[(3p + r)·outSize + o] = x[(3·parent[p] + r)·inSize + rows[p·words + argOffset + o]] for p < npoly,
- * r < 3, o < outSize (out: npoly×3×outSize f64, overwritten).
+ * Splits polygons by every window of the max-pool node k of the compiled network `net`: the window's inputs
+ * are columns of the pool's input block in `buf` (3 rows of valueSize f64: the forms ∂/∂σ, ∂/∂τ and the
+ * constant of netAffineFrozen, shared by every polygon), in the scan order of the pool kernel with padded
+ * cells left out (`cells`: kh·kw i32 of scratch). Windows state[STATE_NEXT] .. outSize−1 are applied in turn
+ * (splitPolygonsMaxPoolF64; the winner's flat NHWC index goes to row word patternWords + F_ARG_OFFSET + o),
+ * ping-ponging between the polygon sets `a` and `b` (SET_* descriptors, regionsPlane.ts) from the one
+ * state[STATE_CURRENT] names. Returns the polygon count (state updated, the result in the set
+ * state[STATE_CURRENT] names), −1 when the other set is too small (state says where to resume: grow that set
+ * and call again), −2 when capScratch is.
  */
-export function polygonMaxPoolActivateF64(npoly: i32, inSize: i32, outSize: i32, x: usize, parent: usize, rows: usize, words: i32, argOffset: i32, out: usize): void {
-  for (let p = 0; p < npoly; p++) {
-    const par = load<i32>(parent + (<usize>p << 2));
-    const arg = rows + (<usize>(p * words + argOffset) << 2);
-    for (let r = 0; r < 3; r++) {
-      const xr = x + (<usize>((3 * par + r) * inSize) << 3);
-      const orow = out + (<usize>((3 * p + r) * outSize) << 3);
-      for (let o = 0; o < outSize; o++) {
-        const at = load<i32>(arg + (<usize>o << 2));
-        store<f64>(orow + (<usize>o << 3), load<f64>(xr + (<usize>at << 3)));
+export function splitPolygonsMaxPoolNodeF64(
+  net: usize, k: i32, buf: usize, eps: f64, words: i32, a: usize, b: usize, state: usize, scratch: usize, capScratch: i32, cells: usize,
+): i32 {
+  const vs = netWord(net, NET_VALUE_SIZE);
+  const input = nodeField(net, k, F_INPUT0);
+  const x = buf + (<usize>(input < 0 ? 0 : nodeField(net, input, F_VALUE_OFFSET)) << 3);
+  const h = nodeField(net, k, F_H), w = nodeField(net, k, F_W), c = nodeField(net, k, F_C);
+  const kh = nodeField(net, k, F_KH), kw = nodeField(net, k, F_KW), sh = nodeField(net, k, F_SH), sw = nodeField(net, k, F_SW);
+  const padT = nodeField(net, k, F_PAD_T), padL = nodeField(net, k, F_PAD_L), ow = nodeField(net, k, F_OW);
+  const outSize = nodeField(net, k, F_OUT_SIZE);
+  const argWord = netWord(net, NET_PATTERN_WORDS) + nodeField(net, k, F_ARG_OFFSET);
+  let np = load<i32>(state + (<usize>STATE_POLYS << 2));
+  let nv = load<i32>(state + (<usize>STATE_VERTS << 2));
+  let cur = load<i32>(state + (<usize>STATE_CURRENT << 2));
+  for (let o = load<i32>(state + (<usize>STATE_NEXT << 2)); o < outSize; o++) {
+    const ch = o % c, xo = (o / c) % ow, y = o / (c * ow);
+    let K = 0;
+    for (let i = 0; i < kh; i++) {
+      const iy = y * sh + i - padT;
+      if (iy < 0 || iy >= h) continue;
+      for (let j = 0; j < kw; j++) {
+        const ix = xo * sw + j - padL;
+        if (ix < 0 || ix >= w) continue;
+        store<i32>(cells + (<usize>K << 2), (iy * w + ix) * c + ch);
+        K++;
       }
     }
+    const from = cur ? b : a, to = cur ? a : b;
+    const got = splitPolygonsMaxPoolF64(
+      np, <usize>setWord(from, SET_START), <usize>setWord(from, SET_VERTS), <usize>setWord(from, SET_PARENT), x, vs, cells, K, eps,
+      <usize>setWord(from, SET_ROWS), words, argWord + o,
+      <usize>setWord(to, SET_START), <usize>setWord(to, SET_VERTS), <usize>setWord(to, SET_PARENT), <usize>setWord(to, SET_ROWS),
+      setWord(to, SET_CAP_POLY), setWord(to, SET_CAP_VERTS), scratch, capScratch,
+    );
+    if (got < 0) {
+      saveState(state, np, nv, cur, o);
+      return got;
+    }
+    np = got;
+    nv = load<i32>(<usize>setWord(to, SET_START) + (<usize>np << 2));
+    cur ^= 1;
   }
+  saveState(state, np, nv, cur, outSize);
+  return np;
 }

@@ -1,5 +1,6 @@
 // f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts), exported to the host.
 import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpWorkBytes } from "./network";
+import { netAffineFrozen } from "./network";
 
 export { netHash };
 
@@ -38,4 +39,8 @@ export function netCrossingF32(net: usize, values: usize, pre: usize, argmax: us
 }
 export function netCrossingF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
   return netCrossing<f64>(net, values, pre, argmax, tan, tanPre, tmax, outUnit);
+}
+
+export function netAffineFrozenF64(net: usize, rows: i32, buf: usize, pre: usize, bits: usize, argmax: usize, biasRow: i32, from: i32, to: i32): void {
+  netAffineFrozen<f64>(net, rows, buf, pre, bits, argmax, biasRow, from, to);
 }

@@ -1,27 +1,33 @@
 /**
  * regionsInPlane: the exact partition of a 2D slice {origin + s·u + t·v : (s, t) in extent} into the
- * network's linear regions, as convex polygons (SplineCam-style: start from the slice's rectangle and,
- * layer by layer, split every polygon by each unit's zero line, which is a line in (s, t) on that polygon).
+ * network's linear regions, as convex polygons (SplineCam-style: start from the slice's rectangle and split
+ * it at every kink node of the compiled network graph — by each relu/leakyRelu unit's zero line, and by each
+ * max-pool window's argmax cells — in node order).
  *
- * What runs where: the slice is reparametrised to the unit square (so one relative tolerance fits every
- * slice). Per layer, the affine forms of all polygons go through the layer's kernel in one gemmF64 (3 rows
- * per polygon: ∂/∂σ, ∂/∂τ, constant); each unit's zero line then splits all polygons in one Wasm pass
- * (splitPolygonsF64: evaluate the form at the vertices, Sutherland–Hodgman split, copy the pattern words);
- * polygonActivateF64 applies the slopes. These are the loops that scale with regions × units. conv2d and
- * avgPool2d layers run as unrolled dense matrices. At a max-pool, each window's argmax splits every polygon
- * into the convex cells where one input is the largest (splitPolygonsMaxPoolF64, one Wasm pass per window),
- * the argmax joins the region's row (hashed as engine.forward hashes it) and the pooled rows are the
- * winners' (polygonMaxPoolActivateF64). At the output the same argmax split over all C outputs cuts each
- * polygon into its class cells (classCells), since the class can change inside one linear region. The host only manages buffer capacity and, at the end, areas,
- * centroids and the decision boundary (decisionBoundary.ts), which cost O(regions · C²) on the polygons that
- * need it.
+ * What runs where: the slice is reparametrised to the unit square (σ, τ) (so one relative tolerance fits
+ * every slice). Inside one region every node's pre-activation is affine in (σ, τ); its three coefficient
+ * rows (∂/∂σ, ∂/∂τ, the value at σ = τ = 0) come from the graph itself: netAffineFrozenF64 pushes the rows
+ * x_σ = S·u, x_τ = T·v and x(0, 0) through the node kernels under the polygon's frozen pattern (its bits and
+ * argmax words), i.e. two JVPs and the values at the origin. No network is unrolled into matrices: one
+ * 3×valueSize buffer serves the whole walk. The polygons are refined depth-first: a polygon split at kink
+ * node k hands each piece (with its bits for node k) to the next kink node, resuming the affine pass at k,
+ * so memory holds only the pending polygons and one form buffer, never per-polygon maps of a whole layer.
+ * The splits run in Wasm (splitPolygonsNodeF64: every unit's line in one call, Sutherland–Hodgman, bits set;
+ * splitPolygonsMaxPoolNodeF64: every window's argmax cells, the winner's index in the row, hashed as
+ * engine.forward hashes it). At the output the same argmax split over all C outputs cuts each polygon into
+ * its class cells (classCells), since the class can change inside one linear region. The host only manages
+ * the stack of polygons and buffer capacity and, at the end, areas, centroids and the decision boundary
+ * (decisionBoundary.ts), which cost O(regions · C²) on the polygons that need it.
  */
 import type { Arena } from "../../engine/arena.js";
 import { NonFiniteError, OptionError, ShapeError } from "../../errors.js";
 import type { Model } from "../../model/model.js";
 import { decisionBoundary } from "./decisionBoundary.js";
 import type { RegionKernels } from "./kernels.js";
-import { piecewiseLinearNet, pointArg, u64View, type PwlStep } from "./network.js";
+import { pointArg, regionNetwork, u64View } from "./compiled.js";
+import { valueBlock } from "../../model/compile.js";
+import { OP_MAXPOOL, F_OP, F_KH, F_KW } from "../../model/opcodes.js";
+import { nodeField } from "../../model/compile.js";
 
 /** [sMin, sMax, tMin, tMax]: the rectangle of slice coordinates. */
 export type PlaneExtent = readonly [number, number, number, number];
@@ -90,8 +96,15 @@ function allocSet(arena: Arena, capPoly: number, capVerts: number, R: number): P
 /** The polygons (cur), a spare set for the next split, and their polygon and vertex counts. */
 interface Partition { cur: PolySet; spare?: PolySet; np: number; nv: number }
 
+/** Words of a polygon-set descriptor and of the splitters' state (assembly/regionsPlane.ts SET_*, STATE_*). */
+const SET_WORDS = 6, STATE_WORDS = 4;
+
+/** A polygon waiting for the kink node after `level` (−1: the first), with its region row (pattern words, argmax words). */
+interface Pending { level: number; verts: Float64Array; row: Uint32Array }
+
 export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<number>, u: ArrayLike<number>, v: ArrayLike<number>, extent: PlaneExtent): RegionsInPlaneResult {
-  const net = piecewiseLinearNet(arena, model);
+  const { up, kinks, rowWords: R } = regionNetwork(arena, model);
+  const net = up.net, desc = up.f64;
   const d = net.inputSize;
   const o = pointArg("origin", origin, d), pu = pointArg("u", u, d), pv = pointArg("v", v, d);
   if (!extent || extent.length !== 4) throw new ShapeError(`extent: expected [sMin, sMax, tMin, tMax], got ${extent?.length ?? typeof extent} values`);
@@ -101,64 +114,101 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
   const S = s1 - s0, T = t1 - t0;
   const k = arena.kernels<RegionKernels>();
   const W = net.patternWords;
-  const R = net.rowWords; // row words per polygon: pattern bits, then max-pool argmax indices (all hashed)
+  const vs = net.valueSize, ps = Math.max(1, net.preSize);
+  const out = valueBlock(net, net.outputNode), C = out.size;
   return arena.scoped(() => {
     // Unit-square coordinates (σ, τ): x = (origin + s0·u + t0·v) + σ·(S·u) + τ·(T·v).
-    let x = arena.allocF64(3 * d); // npoly×3×size rows: ∂/∂σ, ∂/∂τ, constant
-    const x0 = arena.f64(x, 3 * d);
+    const buf = arena.allocF64(3 * vs); // 3×valueSize: every node's ∂/∂σ, ∂/∂τ and constant rows
+    const pre = arena.allocF64(3 * ps); // 3×preSize: the same for the pre-activations
+    const rows = arena.f64(buf, 3 * vs);
     for (let i = 0; i < d; i++) {
-      x0[i] = S * pu[i];
-      x0[d + i] = T * pv[i];
-      x0[2 * d + i] = o[i] + s0 * pu[i] + t0 * pv[i];
+      rows[i] = S * pu[i];
+      rows[vs + i] = T * pv[i];
+      rows[2 * vs + i] = o[i] + s0 * pu[i] + t0 * pv[i];
     }
-    const part: Partition = { cur: allocSet(arena, 1, 4, R), np: 1, nv: 4 };
-    arena.i32(part.cur.start, 2).set([0, 4]);
-    arena.f64(part.cur.verts, 8).set([0, 0, 1, 0, 1, 1, 0, 1]);
-    arena.i32(part.cur.parent, 1)[0] = 0;
-    arena.u32(part.cur.bits, R).fill(0);
-    for (const s of net.steps) {
-      const n = s.outSize;
-      if (s.kind === "maxPool") {
-        x = maxPoolStep(arena, k, part, s, x, R);
+    const row = arena.allocI32(R); // the current polygon's row: pattern words, then argmax words
+    let maxK = 1;
+    for (const kk of kinks) if (nodeField(net, kk, F_OP) === OP_MAXPOOL) maxK = Math.max(maxK, nodeField(net, kk, F_KH) * nodeField(net, kk, F_KW));
+    const cells = arena.allocI32(maxK);
+    const scratch = { ptr: arena.allocF64(4 * 64), cap: 64 };
+    const sets = [arena.allocI32(SET_WORDS), arena.allocI32(SET_WORDS)];
+    const caps = [0, 0];
+    const grow = (which: number, capPoly: number, capVerts: number) => {
+      const words = [arena.allocI32(capPoly + 1), arena.allocF64(2 * capVerts), arena.allocI32(capPoly), arena.alloc(capPoly * R * 4), capPoly, capVerts];
+      arena.i32(sets[which], SET_WORDS).set(words);
+      arena.i32(words[2], capPoly).fill(0); // parents: every polygon reads the one form buffer
+      caps[which] = capPoly;
+    };
+    grow(0, 64, 1024);
+    grow(1, 64, 1024);
+    const state = arena.allocI32(STATE_WORDS);
+    const finals: { verts: Float64Array; row: Uint32Array; forms: Float64Array }[] = [];
+    const stack: Pending[] = [{ level: -1, verts: Float64Array.of(0, 0, 1, 0, 1, 1, 0, 1), row: new Uint32Array(R) }];
+    while (stack.length) {
+      const p = stack.pop()!;
+      const from = p.level >= 0 ? kinks[p.level] : -1;
+      const to = p.level + 1 < kinks.length ? kinks[p.level + 1] : net.nodeCount;
+      arena.u32(row, R).set(p.row);
+      k.netAffineFrozenF64(desc, 3, buf, pre, row, row + 4 * W, 2, from, to);
+      if (to >= net.nodeCount) {
+        const forms = new Float64Array(3 * C); // 3×C: ∂/∂σ, ∂/∂τ, constant of each output
+        for (let r = 0; r < 3; r++) forms.set(arena.f64(buf + (r * vs + out.offset) * 8, C), r * C);
+        finals.push({ verts: p.verts, row: p.row, forms });
         continue;
       }
-      let z = x;
-      if (s.kind === "dense") {
-        z = arena.allocF64(3 * part.np * n);
-        k.gemmF64(3 * part.np, n, s.inSize, x, s.inSize, s.kernel, n, z, n, 0);
-        k.biasRowsF64(part.np, n, s.bias, z + 2 * n * 8, n, 3);
+      // The polygon alone in set 0, then split by every unit (or window) of node `to`.
+      const nv0 = p.verts.length / 2;
+      const s0w = arena.i32(sets[0], SET_WORDS);
+      if (s0w[5] < nv0) grow(0, caps[0], 2 * nv0);
+      const a = arena.i32(sets[0], SET_WORDS);
+      arena.i32(a[0], 2).set([0, nv0]);
+      arena.f64(a[1], 2 * nv0).set(p.verts);
+      arena.u32(a[3], R).set(p.row);
+      arena.i32(state, STATE_WORDS).set([1, nv0, 0, 0]);
+      const pool = nodeField(net, to, F_OP) === OP_MAXPOOL;
+      let np: number;
+      for (;;) {
+        np = pool
+          ? k.splitPolygonsMaxPoolNodeF64(desc, to, buf, EPS, R, sets[0], sets[1], state, scratch.ptr, scratch.cap, cells)
+          : k.splitPolygonsNodeF64(desc, to, pre, EPS, R, sets[0], sets[1], state);
+        if (np >= 0) break;
+        if (np === -2) {
+          scratch.cap *= 2;
+          scratch.ptr = arena.allocF64(4 * scratch.cap);
+          continue;
+        }
+        const [, nv, cur] = arena.i32(state, STATE_WORDS);
+        const other = 1 - cur;
+        const poly = arena.i32(state, 1)[0];
+        grow(other, Math.max(2 * caps[other], 2 * poly + maxK + 8), Math.max(2 * arena.i32(sets[other], SET_WORDS)[5], 4 * nv + 8 * poly + 4 * maxK));
       }
-      if (s.act === "linear") {
-        x = z;
-        continue;
+      const [, nv, cur] = arena.i32(state, STATE_WORDS);
+      const res = arena.i32(sets[cur], SET_WORDS);
+      const start = arena.i32(res[0], np + 1).slice(), verts = arena.f64(res[1], 2 * nv).slice(), rws = arena.u32(res[3], np * R).slice();
+      for (let c = np - 1; c >= 0; c--) {
+        stack.push({ level: p.level + 1, verts: verts.slice(2 * start[c], 2 * start[c + 1]), row: rws.slice(c * R, (c + 1) * R) });
       }
-      arena.i32(part.cur.parent, part.np).set(identity(part.np)); // z rows are indexed by polygon
-      for (let j = 0; j < n; j++) {
-        // Children: ≤ 2·np polygons, ≤ 2·nv + 4·np vertices (on-line vertices go to both sides, ≤ 2 new per side).
-        const { np, nv } = part;
-        if (!part.spare || part.spare.capPoly < 2 * np || part.spare.capVerts < 2 * nv + 4 * np) part.spare = allocSet(arena, 4 * np, 4 * nv + 8 * np, R);
-        const out = part.spare, cur = part.cur;
-        part.np = k.splitPolygonsF64(np, cur.start, cur.verts, cur.parent, z, n, j, EPS, cur.bits, R, s.offset + j, out.start, out.verts, out.parent, out.bits);
-        part.nv = arena.i32(out.start + part.np * 4, 1)[0];
-        part.spare = cur;
-        part.cur = out;
-      }
-      const x2 = arena.allocF64(3 * part.np * n);
-      k.polygonActivateF64(part.np, n, z, part.cur.parent, part.cur.bits, R, s.offset, s.alpha, x2);
-      x = x2;
     }
-    const { cur, np, nv } = part;
+    const np = finals.length;
+    const vertexStart = new Int32Array(np + 1);
+    finals.forEach((f, i) => (vertexStart[i + 1] = vertexStart[i] + f.verts.length / 2));
+    const nv = vertexStart[np];
+    const vertices = new Float64Array(2 * nv);
+    const allRows = new Uint32Array(np * R), bits = new Uint32Array(np * W); // np×R region rows, np×W pattern words
+    const formsAll = new Float64Array(np * 3 * C); // np×3×C in (σ, τ)
+    finals.forEach((f, i) => {
+      vertices.set(f.verts, 2 * vertexStart[i]);
+      allRows.set(f.row, i * R);
+      bits.set(f.row.subarray(0, W), i * W);
+      formsAll.set(f.forms, i * 3 * C);
+    });
+    const rowsPtr = arena.putI32(allRows as unknown as Int32Array);
     const hashes = arena.alloc(np * 8);
-    k.fnv64Rows(np, R, cur.bits, hashes);
-    const C = net.outputSize;
-    const rows = arena.f64(x, 3 * np * C).slice(); // np×3×C in (σ, τ)
-    const { unitVertices, ...cellsRest } = classCellsOf(arena, k, cur, np, nv, x, C);
-    const vertexStart = arena.i32(cur.start, np + 1).slice();
-    const vertices = arena.f64(cur.verts, 2 * nv).slice();
+    k.fnv64Rows(np, R, rowsPtr, hashes);
     const patterns = u64View(arena, hashes, np).slice();
-    const rowsView = arena.u32(cur.bits, np * R);
-    const bits = new Uint32Array(np * W); // np×W pattern words (the argmax words are only hashed)
-    for (let p = 0; p < np; p++) bits.set(rowsView.subarray(p * R, p * R + W), p * W);
+    const x = arena.putF64(formsAll);
+    const rowsF = formsAll;
+    const { unitVertices, ...cellsRest } = classCellsOf(arena, k, vertexStart, vertices, x, C);
     // Back to (s, t): σ = (s − s0)/S, τ = (t − t0)/T.
     for (let i = 0; i < nv; i++) {
       vertices[2 * i] = s0 + S * vertices[2 * i];
@@ -172,11 +222,11 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
     const maps = new Float64Array(np * C * 3);
     for (let p = 0; p < np; p++) {
       for (let i = 0; i < C; i++) {
-        const a = rows[3 * p * C + i] / S, b = rows[(3 * p + 1) * C + i] / T;
+        const a = rowsF[3 * p * C + i] / S, b = rowsF[(3 * p + 1) * C + i] / T;
         const m = (p * C + i) * 3;
         maps[m] = a;
         maps[m + 1] = b;
-        maps[m + 2] = rows[(3 * p + 2) * C + i] - a * s0 - b * t0;
+        maps[m + 2] = rowsF[(3 * p + 2) * C + i] - a * s0 - b * t0;
       }
     }
     const areas = new Float64Array(np);
@@ -209,21 +259,6 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
       boundary: segments, boundaryPolylines: polylines, extent: [s0, s1, t0, t1],
     };
   });
-}
-
-/**
- * A max-pool step: one argmax split per window (each polygon → the non-empty cells of the window's argmax),
- * then the pooled rows. Returns the next layer's input rows (np×3×outSize f64).
- */
-function maxPoolStep(arena: Arena, k: RegionKernels, part: Partition, s: PwlStep, x: number, R: number): number {
-  const K = s.geo!.kh * s.geo!.kw;
-  const table = arena.i32(s.windows, s.outSize * (K + 1)).slice(); // outSize×(K+1): count, then cells
-  const scratch = { ptr: arena.allocF64(4 * 64), cap: 64 };
-  arena.i32(part.cur.parent, part.np).set(identity(part.np)); // x rows are indexed by polygon
-  for (let o = 0; o < s.outSize; o++) splitByArgmax(arena, k, part, x, s.inSize, s.windows + o * (K + 1) * 4 + 4, table[o * (K + 1)], R, s.argOffset + o, scratch);
-  const x2 = arena.allocF64(3 * part.np * s.outSize);
-  k.polygonMaxPoolActivateF64(part.np, s.inSize, s.outSize, x, part.cur.parent, part.cur.bits, R, s.argOffset, x2);
-  return x2;
 }
 
 /**
@@ -262,10 +297,11 @@ function splitByArgmax(arena: Arena, k: RegionKernels, part: Partition, x: numbe
  * The argmax cells of the output on every polygon: the same split as a max-pool window over all C outputs
  * (x: np×3×C rows in (σ, τ), indexed by polygon). Vertices come back in (σ, τ).
  */
-function classCellsOf(arena: Arena, k: RegionKernels, cur: PolySet, np: number, nv: number, x: number, C: number): Omit<ClassCells, "vertices"> & { unitVertices: Float64Array } {
+function classCellsOf(arena: Arena, k: RegionKernels, vertexStart: Int32Array, vertices: Float64Array, x: number, C: number): Omit<ClassCells, "vertices"> & { unitVertices: Float64Array } {
+  const np = vertexStart.length - 1, nv = vertexStart[np];
   const part: Partition = { cur: allocSet(arena, np, nv, 1), np, nv };
-  arena.i32(part.cur.start, np + 1).set(arena.i32(cur.start, np + 1));
-  arena.f64(part.cur.verts, 2 * nv).set(arena.f64(cur.verts, 2 * nv));
+  arena.i32(part.cur.start, np + 1).set(vertexStart);
+  arena.f64(part.cur.verts, 2 * nv).set(vertices);
   arena.i32(part.cur.parent, np).set(identity(np));
   arena.u32(part.cur.bits, np).fill(0);
   const cells = arena.allocI32(C);
