@@ -12,7 +12,7 @@ export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64, gemmRowsF32 } from "./gemm";
 export { symEigF64 } from "./eigh";
 export { axpyF64 } from "./vector64";
-export { splitPolygonsF64, splitPolygonsNodeF64, fnv64Rows } from "./regionsPlane";
+export { splitPolygonsF64, splitRegionsByUnitsF64, fnv64Rows } from "./regionsPlane";
 export { argmaxRowsF64 } from "./argmax";
 export { svdJacobiF64, svdJacobiF64WorkBytes } from "./svd";
 export { knnF32 } from "./knn";
@@ -24,7 +24,7 @@ export { simecStepsF64, simecWorkSize } from "./simec";
 export { netForwardF64 as leafNetForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64 } from "./leafNet64";
 export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";
 export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
-export { splitPolygonsMaxPoolF64, splitPolygonsMaxPoolNodeF64 } from "./regionsPlanePool";
+export { splitPolygonsMaxPoolF64, splitRegionsByWindowsF64 } from "./regionsPlanePool";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
   netForwardF32, netForwardF64, netPatternF32, netPatternF64, netHash, netJvpF32, netJvpF64, netVjpF32, netVjpF64,

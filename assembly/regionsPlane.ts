@@ -141,78 +141,109 @@ export function fnv64Rows(count: i32, words: i32, bits: usize, hashes: usize): v
   }
 }
 
-// A polygon set for the node-wise splitters: a descriptor of SET_WORDS i32 (byte pointers and capacities).
-export const SET_START = 0; // capPoly + 1 i32 offsets
-export const SET_VERTS = 1; // capVerts (s, t) f64 pairs
-export const SET_PARENT = 2; // capPoly i32 (all 0 here: every polygon reads the same form rows)
-export const SET_ROWS = 3; // capPoly × words u32 (pattern words, then the max-pool argmax words)
-export const SET_CAP_POLY = 4;
-export const SET_CAP_VERTS = 5;
-// The splitters' resumable state: STATE_WORDS i32.
-export const STATE_POLYS = 0; // polygons in the current set
-export const STATE_VERTS = 1; // their vertices
-export const STATE_CURRENT = 2; // which set holds them: 0 = a, 1 = b
-export const STATE_NEXT = 3; // the next unit (or window) to split by
+// A polygon store for the node-wise splitters, described by POOL_WORDS i32: polygons live in append-only
+// slots (first vertex, vertex count, `words` u32 of row per slot); `list` names the live ones. Splitting a
+// live polygon appends its two pieces and puts them in its place in the list (its slot stays, unused), so
+// a polygon that no line cuts is never copied.
+export const POOL_VSTART = 0; // capSlots i32: first vertex of each slot
+export const POOL_VCOUNT = 1; // capSlots i32: vertex count of each slot
+export const POOL_VERTS = 2; // capVerts (σ, τ) f64 pairs
+export const POOL_ROWS = 3; // capSlots × words u32: each slot's row words of the node being split
+export const POOL_LIST = 4; // capSlots i32: the live slots
+export const POOL_SLOTS = 5; // slots used
+export const POOL_NVERTS = 6; // vertices used
+export const POOL_LIVE = 7; // live polygons (list length)
+export const POOL_CAP_SLOTS = 8;
+export const POOL_CAP_VERTS = 9;
+export const POOL_NEXT = 10; // resume: the unit (or window) being applied
+export const POOL_AT = 11; // resume: the list index within that unit's pass
+export const POOL_END = 12; // resume: the list length when that pass began (−1: not begun)
 
 // @ts-ignore: decorator
-@inline export function setWord(set: usize, f: i32): i32 {
-  return load<i32>(set + (<usize>f << 2));
+@inline export function poolWord(pool: usize, f: i32): i32 {
+  return load<i32>(pool + (<usize>f << 2));
+}
+// @ts-ignore: decorator
+@inline export function setPoolWord(pool: usize, f: i32, v: i32): void {
+  store<i32>(pool + (<usize>f << 2), v);
+}
+// @ts-ignore: decorator
+@inline export function slotWord(pool: usize, f: i32, slot: i32): i32 {
+  return load<i32>(<usize>poolWord(pool, f) + (<usize>slot << 2));
+}
+
+/** Append a slot with `n` vertices already written at vertex index POOL_NVERTS and row `src` (words u32); returns it. */
+export function appendSlot(pool: usize, n: i32, src: usize, words: i32): i32 {
+  const q = poolWord(pool, POOL_SLOTS), nv = poolWord(pool, POOL_NVERTS);
+  store<i32>(<usize>poolWord(pool, POOL_VSTART) + (<usize>q << 2), nv);
+  store<i32>(<usize>poolWord(pool, POOL_VCOUNT) + (<usize>q << 2), n);
+  memory.copy(<usize>poolWord(pool, POOL_ROWS) + (<usize>(q * words) << 2), src, <usize>words << 2);
+  setPoolWord(pool, POOL_SLOTS, q + 1);
+  setPoolWord(pool, POOL_NVERTS, nv + n);
+  return q;
+}
+
+/** Byte pointer to the free vertex space of the pool. */
+// @ts-ignore: decorator
+@inline export function freeVerts(pool: usize): usize {
+  return <usize>poolWord(pool, POOL_VERTS) + (<usize>(2 * poolWord(pool, POOL_NVERTS)) << 3);
+}
+
+// @ts-ignore: decorator
+@inline function setBit(row: usize, bit: i32): void {
+  const wp = row + (<usize>(bit >>> 5) << 2);
+  store<u32>(wp, load<u32>(wp) | (1 << (bit & 31)));
+}
+
+// @ts-ignore: decorator
+@inline export function saveResume(pool: usize, next: i32, at: i32, end: i32): void {
+  setPoolWord(pool, POOL_NEXT, next);
+  setPoolWord(pool, POOL_AT, at);
+  setPoolWord(pool, POOL_END, end);
 }
 
 /**
- * Splits polygons by every unit of the relu/leakyRelu node k of the compiled network `net`: unit j's zero
- * line is z_j = A·σ + B·τ + C, the rows A, B, C at element F_PRE_OFFSET + j of `pre` (3 rows of preSize f64,
- * the forms of netAffineFrozen, shared by every polygon), and its bit is F_PATTERN_OFFSET + j of each row.
- * Units state[STATE_NEXT] .. n−1 are applied in turn (splitPolygonsF64), ping-ponging between the polygon
- * sets `a` and `b` (SET_* descriptors) from the one state[STATE_CURRENT] names; a unit whose line splits no
- * polygon only sets its bit in place. Returns the polygon count (state updated, the result in the set
- * state[STATE_CURRENT] names), or −1 when the other set has fewer than 2·np polygons or 2·nv + 4·np vertices
- * of capacity for the next unit: the state then says where to resume (grow that set and call again).
+ * Splits the live polygons of `pool` by every unit of the relu/leakyRelu node k of the compiled network
+ * `net`: unit j's zero line is z_j = A·σ + B·τ + C, its rows at element F_PRE_OFFSET + j of `pre` (3 rows of
+ * preSize f64, the forms of netAffineFrozen, shared by every polygon). The rows hold the pattern words of
+ * node k only: word 0 is pattern word ⌊F_PATTERN_OFFSET/32⌋, so unit j's bit is (F_PATTERN_OFFSET mod 32) + j;
+ * it is set on the positive side (tolerance and ties as splitPolygonsF64). Units from POOL_NEXT on are
+ * applied (resuming inside a pass at POOL_AT when POOL_END ≥ 0). Returns the live count, or −1 when a split
+ * needs more slots (2) or vertices (4·n + 4) than are left: POOL_NEXT/AT/END say where to resume after the
+ * caller grows the store (copying its contents).
  */
-export function splitPolygonsNodeF64(net: usize, k: i32, pre: usize, eps: f64, words: i32, a: usize, b: usize, state: usize): i32 {
+export function splitRegionsByUnitsF64(net: usize, k: i32, pre: usize, eps: f64, words: i32, pool: usize): i32 {
   const ps = netWord(net, NET_PRE_SIZE);
-  const n = nodeField(net, k, F_OUT_SIZE), first = nodeField(net, k, F_PRE_OFFSET), bit0 = nodeField(net, k, F_PATTERN_OFFSET);
-  let np = load<i32>(state + (<usize>STATE_POLYS << 2));
-  let nv = load<i32>(state + (<usize>STATE_VERTS << 2));
-  let cur = load<i32>(state + (<usize>STATE_CURRENT << 2));
-  for (let j = load<i32>(state + (<usize>STATE_NEXT << 2)); j < n; j++) {
-    const from = cur ? b : a, to = cur ? a : b;
+  const n = nodeField(net, k, F_OUT_SIZE), first = nodeField(net, k, F_PRE_OFFSET), bit0 = nodeField(net, k, F_PATTERN_OFFSET) & 31;
+  const verts = <usize>poolWord(pool, POOL_VERTS), rows = <usize>poolWord(pool, POOL_ROWS), list = <usize>poolWord(pool, POOL_LIST);
+  for (let j = poolWord(pool, POOL_NEXT); j < n; j++) {
     const row = pre + (<usize>(first + j) << 3);
     const fa = load<f64>(row), fb = load<f64>(row + (<usize>ps << 3)), fc = load<f64>(row + (<usize>(2 * ps) << 3));
     const tol = eps * (Math.abs(fa) + Math.abs(fb) + Math.abs(fc));
-    const start = <usize>setWord(from, SET_START), verts = <usize>setWord(from, SET_VERTS), rows = <usize>setWord(from, SET_ROWS);
-    let splits = false;
-    for (let p = 0; p < np && !splits; p++) {
-      splits = lineSide(verts, load<i32>(start + (<usize>p << 2)), load<i32>(start + (<usize>(p + 1) << 2)), fa, fb, fc, tol) == SIDE_SPLIT;
-    }
+    const begun = poolWord(pool, POOL_END) >= 0;
+    const end = begun ? poolWord(pool, POOL_END) : poolWord(pool, POOL_LIVE);
     const bit = bit0 + j;
-    if (!splits) {
-      for (let p = 0; p < np; p++) {
-        if (lineSide(verts, load<i32>(start + (<usize>p << 2)), load<i32>(start + (<usize>(p + 1) << 2)), fa, fb, fc, tol) != SIDE_POSITIVE) continue;
-        const wp = rows + (<usize>(p * words + (bit >>> 5)) << 2);
-        store<u32>(wp, load<u32>(wp) | (1 << (bit & 31)));
+    for (let i = begun ? poolWord(pool, POOL_AT) : 0; i < end; i++) {
+      const p = load<i32>(list + (<usize>i << 2));
+      const i0 = slotWord(pool, POOL_VSTART, p), nv = slotWord(pool, POOL_VCOUNT, p);
+      const side = lineSide(verts, i0, i0 + nv, fa, fb, fc, tol);
+      const src = rows + (<usize>(p * words) << 2);
+      if (side == SIDE_POSITIVE) setBit(src, bit);
+      if (side != SIDE_SPLIT) continue;
+      const live = poolWord(pool, POOL_LIVE);
+      if (poolWord(pool, POOL_SLOTS) + 2 > poolWord(pool, POOL_CAP_SLOTS) || poolWord(pool, POOL_NVERTS) + 4 * nv + 4 > poolWord(pool, POOL_CAP_VERTS)) {
+        saveResume(pool, j, i, end);
+        return -1;
       }
-      continue;
+      const v0 = verts + (<usize>(2 * i0) << 3);
+      const q1 = appendSlot(pool, clipHalfPlaneF64(v0, nv, fa, fb, fc, tol, freeVerts(pool)), src, words);
+      setBit(rows + (<usize>(q1 * words) << 2), bit);
+      const q2 = appendSlot(pool, clipHalfPlaneF64(v0, nv, -fa, -fb, -fc, tol, freeVerts(pool)), src, words);
+      store<i32>(list + (<usize>i << 2), q1);
+      store<i32>(list + (<usize>live << 2), q2);
+      setPoolWord(pool, POOL_LIVE, live + 1);
     }
-    if (setWord(to, SET_CAP_POLY) < 2 * np || setWord(to, SET_CAP_VERTS) < 2 * nv + 4 * np) {
-      saveState(state, np, nv, cur, j);
-      return -1;
-    }
-    np = splitPolygonsF64(
-      np, start, verts, <usize>setWord(from, SET_PARENT), pre, ps, first + j, eps, rows, words, bit,
-      <usize>setWord(to, SET_START), <usize>setWord(to, SET_VERTS), <usize>setWord(to, SET_PARENT), <usize>setWord(to, SET_ROWS),
-    );
-    nv = load<i32>(<usize>setWord(to, SET_START) + (<usize>np << 2));
-    cur ^= 1;
+    saveResume(pool, j + 1, 0, -1);
   }
-  saveState(state, np, nv, cur, n);
-  return np;
-}
-
-// @ts-ignore: decorator
-@inline export function saveState(state: usize, np: i32, nv: i32, cur: i32, next: i32): void {
-  store<i32>(state + (<usize>STATE_POLYS << 2), np);
-  store<i32>(state + (<usize>STATE_VERTS << 2), nv);
-  store<i32>(state + (<usize>STATE_CURRENT << 2), cur);
-  store<i32>(state + (<usize>STATE_NEXT << 2), next);
+  return poolWord(pool, POOL_LIVE);
 }

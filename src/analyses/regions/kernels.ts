@@ -14,13 +14,13 @@ export interface RegionKernels extends GraphKernels {
     npoly: number, start: number, verts: number, parent: number, z: number, n: number, j: number, eps: number,
     bits: number, words: number, bit: number, outStart: number, outVerts: number, outParent: number, outBits: number,
   ): number;
-  splitPolygonsNodeF64(net: number, k: number, pre: number, eps: number, words: number, a: number, b: number, state: number): number;
+  splitRegionsByUnitsF64(net: number, k: number, pre: number, eps: number, words: number, pool: number): number;
   fnv64Rows(count: number, words: number, bits: number, hashes: number): void;
   splitPolygonsMaxPoolF64(
     npoly: number, start: number, verts: number, parent: number, x: number, inSize: number, cells: number, k: number, eps: number,
     rows: number, words: number, argWord: number,
     outStart: number, outVerts: number, outParent: number, outRows: number, capPoly: number, capVerts: number, scratch: number, capScratch: number,
   ): number;
-  splitPolygonsMaxPoolNodeF64(net: number, k: number, buf: number, eps: number, words: number, a: number, b: number, state: number, scratch: number, capScratch: number, cells: number): number;
+  splitRegionsByWindowsF64(net: number, k: number, buf: number, eps: number, pool: number, scratch: number, capScratch: number, cells: number): number;
   argmaxRowsF64(m: number, n: number, s: number, lds: number, h: number, idx: number, counts: number): void;
 }

@@ -26,7 +26,7 @@ import { decisionBoundary } from "./decisionBoundary.js";
 import type { RegionKernels } from "./kernels.js";
 import { pointArg, regionNetwork, u64View } from "./compiled.js";
 import { valueBlock } from "../../model/compile.js";
-import { OP_MAXPOOL, F_OP, F_KH, F_KW } from "../../model/opcodes.js";
+import { OP_MAXPOOL, F_ARG_OFFSET, F_KH, F_KW, F_OP, F_OUT_SIZE, F_PATTERN_OFFSET } from "../../model/opcodes.js";
 import { nodeField } from "../../model/compile.js";
 
 /** [sMin, sMax, tMin, tMax]: the rectangle of slice coordinates. */
@@ -96,8 +96,91 @@ function allocSet(arena: Arena, capPoly: number, capVerts: number, R: number): P
 /** The polygons (cur), a spare set for the next split, and their polygon and vertex counts. */
 interface Partition { cur: PolySet; spare?: PolySet; np: number; nv: number }
 
-/** Words of a polygon-set descriptor and of the splitters' state (assembly/regionsPlane.ts SET_*, STATE_*). */
-const SET_WORDS = 6, STATE_WORDS = 4;
+/** Words of the polygon store's descriptor (assembly/regionsPlane.ts POOL_*). */
+const POOL_WORDS = 13;
+
+/**
+ * The node-wise splitters' polygon store in the arena (assembly/regionsPlane.ts POOL_*): append-only slots
+ * with vertices and the rows of the node being split, and the list of live slots. Reused for every polygon
+ * of the walk; grown (contents copied) when a splitter asks for room.
+ */
+class PolygonStore {
+  readonly desc: number;
+  private capSlots = 256;
+  private capVerts = 4096;
+  private capRows = 256 * 64; // u32
+  private words = 1;
+  private ptr = { vstart: 0, vcount: 0, verts: 0, rows: 0, list: 0 };
+
+  constructor(private readonly arena: Arena) {
+    this.desc = arena.allocI32(POOL_WORDS);
+    this.allocate();
+  }
+
+  private allocate(): void {
+    const a = this.arena;
+    this.ptr = { vstart: a.allocI32(this.capSlots), vcount: a.allocI32(this.capSlots), verts: a.allocF64(2 * this.capVerts), rows: a.allocI32(this.capRows), list: a.allocI32(this.capSlots) };
+  }
+
+  private word(f: number): number {
+    return this.arena.i32(this.desc, POOL_WORDS)[f];
+  }
+
+  private publish(slots: number, nverts: number, live: number, next: number, at: number, end: number): void {
+    const p = this.ptr;
+    const slotsFit = Math.min(this.capSlots, Math.floor(this.capRows / this.words));
+    this.arena.i32(this.desc, POOL_WORDS).set([p.vstart, p.vcount, p.verts, p.rows, p.list, slots, nverts, live, slotsFit, this.capVerts, next, at, end]);
+  }
+
+  /** One polygon (unit-square vertices) with its row words of the node about to split it. */
+  reset(verts: Float64Array, row: Uint32Array): void {
+    const nv = verts.length / 2;
+    this.words = row.length;
+    while (this.capRows < row.length || this.capVerts < nv) {
+      this.capRows *= 2;
+      this.capVerts *= 2;
+      this.allocate();
+    }
+    const a = this.arena, p = this.ptr;
+    a.i32(p.vstart, 1)[0] = 0;
+    a.i32(p.vcount, 1)[0] = nv;
+    a.i32(p.list, 1)[0] = 0;
+    a.f64(p.verts, 2 * nv).set(verts);
+    a.u32(p.rows, row.length).set(row);
+    this.publish(1, nv, 1, 0, 0, -1);
+  }
+
+  /** Double the capacities, keeping the contents and the splitter's resume point. */
+  grow(): void {
+    const [slots, nverts, live, next, at, end] = [5, 6, 7, 10, 11, 12].map((f) => this.word(f));
+    const a = this.arena, old = this.ptr;
+    this.capSlots *= 2;
+    this.capVerts *= 2;
+    this.capRows = Math.max(2 * this.capRows, this.capSlots * this.words);
+    this.allocate();
+    const p = this.ptr;
+    a.i32(p.vstart, slots).set(a.i32(old.vstart, slots));
+    a.i32(p.vcount, slots).set(a.i32(old.vcount, slots));
+    a.i32(p.list, live).set(a.i32(old.list, live));
+    a.f64(p.verts, 2 * nverts).set(a.f64(old.verts, 2 * nverts));
+    a.u32(p.rows, slots * this.words).set(a.u32(old.rows, slots * this.words));
+    this.publish(slots, nverts, live, next, at, end);
+  }
+
+  /** The live polygons: their vertices and rows (live×words u32). */
+  read(live: number): { verts: Float64Array[]; rows: Uint32Array } {
+    const a = this.arena, p = this.ptr;
+    const list = a.i32(p.list, live).slice();
+    const vstart = a.i32(p.vstart, this.word(5)).slice(), vcount = a.i32(p.vcount, this.word(5)).slice();
+    const allVerts = a.f64(p.verts, 2 * this.word(6)), allRows = a.u32(p.rows, this.word(5) * this.words);
+    const rows = new Uint32Array(live * this.words);
+    const verts = Array.from(list, (q, i) => {
+      rows.set(allRows.subarray(q * this.words, (q + 1) * this.words), i * this.words);
+      return allVerts.slice(2 * vstart[q], 2 * (vstart[q] + vcount[q]));
+    });
+    return { verts, rows };
+  }
+}
 
 /** A polygon waiting for the kink node after `level` (−1: the first), with its region row (pattern words, argmax words). */
 interface Pending { level: number; verts: Float64Array; row: Uint32Array }
@@ -131,18 +214,9 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
     for (const kk of kinks) if (nodeField(net, kk, F_OP) === OP_MAXPOOL) maxK = Math.max(maxK, nodeField(net, kk, F_KH) * nodeField(net, kk, F_KW));
     const cells = arena.allocI32(maxK);
     const scratch = { ptr: arena.allocF64(4 * 64), cap: 64 };
-    const sets = [arena.allocI32(SET_WORDS), arena.allocI32(SET_WORDS)];
-    const caps = [0, 0];
-    const grow = (which: number, capPoly: number, capVerts: number) => {
-      const words = [arena.allocI32(capPoly + 1), arena.allocF64(2 * capVerts), arena.allocI32(capPoly), arena.alloc(capPoly * R * 4), capPoly, capVerts];
-      arena.i32(sets[which], SET_WORDS).set(words);
-      arena.i32(words[2], capPoly).fill(0); // parents: every polygon reads the one form buffer
-      caps[which] = capPoly;
-    };
-    grow(0, 64, 1024);
-    grow(1, 64, 1024);
-    const state = arena.allocI32(STATE_WORDS);
-    const finals: { verts: Float64Array; row: Uint32Array; forms: Float64Array }[] = [];
+    const store = new PolygonStore(arena);
+    const hash = arena.alloc(8);
+    const finals: { verts: Float64Array; bits: Uint32Array; hash: bigint; forms: Float64Array }[] = []; // bits: the W pattern words
     const stack: Pending[] = [{ level: -1, verts: Float64Array.of(0, 0, 1, 0, 1, 1, 0, 1), row: new Uint32Array(R) }];
     while (stack.length) {
       const p = stack.pop()!;
@@ -153,40 +227,31 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
       if (to >= net.nodeCount) {
         const forms = new Float64Array(3 * C); // 3×C: ∂/∂σ, ∂/∂τ, constant of each output
         for (let r = 0; r < 3; r++) forms.set(arena.f64(buf + (r * vs + out.offset) * 8, C), r * C);
-        finals.push({ verts: p.verts, row: p.row, forms });
+        k.fnv64Rows(1, R, row, hash); // pattern words then argmax words: engine.forward's region hash
+        finals.push({ verts: p.verts, bits: p.row.slice(0, W), hash: u64View(arena, hash, 1)[0], forms });
         continue;
       }
-      // The polygon alone in set 0, then split by every unit (or window) of node `to`.
-      const nv0 = p.verts.length / 2;
-      const s0w = arena.i32(sets[0], SET_WORDS);
-      if (s0w[5] < nv0) grow(0, caps[0], 2 * nv0);
-      const a = arena.i32(sets[0], SET_WORDS);
-      arena.i32(a[0], 2).set([0, nv0]);
-      arena.f64(a[1], 2 * nv0).set(p.verts);
-      arena.u32(a[3], R).set(p.row);
-      arena.i32(state, STATE_WORDS).set([1, nv0, 0, 0]);
+      // Split the polygon by every unit (or window) of node `to`; the store's rows are that node's words only.
       const pool = nodeField(net, to, F_OP) === OP_MAXPOOL;
-      let np: number;
+      const base = pool ? W + nodeField(net, to, F_ARG_OFFSET) : nodeField(net, to, F_PATTERN_OFFSET) >>> 5;
+      const words = pool ? nodeField(net, to, F_OUT_SIZE) : ((nodeField(net, to, F_PATTERN_OFFSET) + nodeField(net, to, F_OUT_SIZE) - 1) >>> 5) - base + 1;
+      store.reset(p.verts, p.row.subarray(base, base + words));
+      let live: number;
       for (;;) {
-        np = pool
-          ? k.splitPolygonsMaxPoolNodeF64(desc, to, buf, EPS, R, sets[0], sets[1], state, scratch.ptr, scratch.cap, cells)
-          : k.splitPolygonsNodeF64(desc, to, pre, EPS, R, sets[0], sets[1], state);
-        if (np >= 0) break;
-        if (np === -2) {
+        live = pool
+          ? k.splitRegionsByWindowsF64(desc, to, buf, EPS, store.desc, scratch.ptr, scratch.cap, cells)
+          : k.splitRegionsByUnitsF64(desc, to, pre, EPS, words, store.desc);
+        if (live >= 0) break;
+        if (live === -2) {
           scratch.cap *= 2;
           scratch.ptr = arena.allocF64(4 * scratch.cap);
-          continue;
-        }
-        const [, nv, cur] = arena.i32(state, STATE_WORDS);
-        const other = 1 - cur;
-        const poly = arena.i32(state, 1)[0];
-        grow(other, Math.max(2 * caps[other], 2 * poly + maxK + 8), Math.max(2 * arena.i32(sets[other], SET_WORDS)[5], 4 * nv + 8 * poly + 4 * maxK));
+        } else store.grow();
       }
-      const [, nv, cur] = arena.i32(state, STATE_WORDS);
-      const res = arena.i32(sets[cur], SET_WORDS);
-      const start = arena.i32(res[0], np + 1).slice(), verts = arena.f64(res[1], 2 * nv).slice(), rws = arena.u32(res[3], np * R).slice();
-      for (let c = np - 1; c >= 0; c--) {
-        stack.push({ level: p.level + 1, verts: verts.slice(2 * start[c], 2 * start[c + 1]), row: rws.slice(c * R, (c + 1) * R) });
+      const children = store.read(live);
+      for (let c = live - 1; c >= 0; c--) {
+        const r = p.row.slice();
+        r.set(children.rows.subarray(c * words, (c + 1) * words), base);
+        stack.push({ level: p.level + 1, verts: children.verts[c], row: r });
       }
     }
     const np = finals.length;
@@ -194,18 +259,14 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
     finals.forEach((f, i) => (vertexStart[i + 1] = vertexStart[i] + f.verts.length / 2));
     const nv = vertexStart[np];
     const vertices = new Float64Array(2 * nv);
-    const allRows = new Uint32Array(np * R), bits = new Uint32Array(np * W); // np×R region rows, np×W pattern words
+    const bits = new Uint32Array(np * W); // np×W pattern words
     const formsAll = new Float64Array(np * 3 * C); // np×3×C in (σ, τ)
     finals.forEach((f, i) => {
       vertices.set(f.verts, 2 * vertexStart[i]);
-      allRows.set(f.row, i * R);
-      bits.set(f.row.subarray(0, W), i * W);
+      bits.set(f.bits, i * W);
       formsAll.set(f.forms, i * 3 * C);
     });
-    const rowsPtr = arena.putI32(allRows as unknown as Int32Array);
-    const hashes = arena.alloc(np * 8);
-    k.fnv64Rows(np, R, rowsPtr, hashes);
-    const patterns = u64View(arena, hashes, np).slice();
+    const patterns = BigUint64Array.from(finals, (f) => f.hash);
     const x = arena.putF64(formsAll);
     const rowsF = formsAll;
     const { unitVertices, ...cellsRest } = classCellsOf(arena, k, vertexStart, vertices, x, C);

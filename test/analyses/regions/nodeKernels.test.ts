@@ -27,21 +27,49 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 const kinksOf = (net: CompiledNetwork) =>
   Array.from({ length: net.nodeCount }, (_, k) => k).filter((k) => nodeField(net, k, O.F_ACT) !== O.ACT_LINEAR || nodeField(net, k, O.F_OP) === O.OP_MAXPOOL);
 
-/** A polygon-set descriptor (assembly/regionsPlane.ts SET_*) holding `ps`, with room for capPoly / capVerts. */
-function putSet(arena: Arena, ps: ref.PolygonSet, words: number, capPoly: number, capVerts: number): number {
-  const start = arena.allocI32(capPoly + 1), verts = arena.allocF64(2 * capVerts), parent = arena.allocI32(capPoly), rows = arena.allocI32(capPoly * words);
-  arena.i32(start, ps.count + 1).set(ps.start);
-  arena.f64(verts, ps.verts.length).set(ps.verts);
-  arena.i32(parent, capPoly).fill(0);
-  arena.u32(rows, ps.bits.length).set(ps.bits);
-  return arena.putI32([start, verts, parent, rows, capPoly, capVerts]);
+/**
+ * A polygon store (assembly/regionsPlane.ts POOL_*) holding one polygon with row `row`, with room for
+ * capSlots slots and capVerts vertices.
+ */
+function putStore(arena: Arena, verts: ArrayLike<number>, row: Uint32Array, capSlots: number, capVerts: number): number {
+  const words = row.length, nv = verts.length / 2;
+  const vstart = arena.putI32([0, ...new Array(capSlots - 1).fill(0)]), vcount = arena.putI32([nv, ...new Array(capSlots - 1).fill(0)]);
+  const vp = arena.allocF64(2 * capVerts), rows = arena.allocI32(capSlots * words), list = arena.putI32(new Array(capSlots).fill(0));
+  arena.f64(vp, verts.length).set(verts);
+  arena.u32(rows, words).set(row);
+  return arena.putI32([vstart, vcount, vp, rows, list, 1, nv, 1, capSlots, capVerts, 0, 0, -1]);
 }
 
-function readSet(arena: Arena, set: number, np: number, words: number): ref.PolygonSet {
-  const [start, verts, parent, rows] = arena.i32(set, 4);
-  const st = arena.i32(start, np + 1).slice();
-  return { start: st, verts: arena.f64(verts, 2 * st[np]).slice(), parent: arena.i32(parent, np).slice(), bits: arena.u32(rows, np * words).slice(), count: np };
+/** Copy the store into one with twice the room (as the host does), keeping the resume point. */
+function growStore(arena: Arena, desc: number, words: number): void {
+  const w = Array.from(arena.i32(desc, 13));
+  const [vstart, vcount, verts, rows, list, slots, nverts, live, capSlots, capVerts] = w;
+  const ns = 2 * capSlots, nvc = 2 * capVerts;
+  const a = [arena.allocI32(ns), arena.allocI32(ns), arena.allocF64(2 * nvc), arena.allocI32(ns * words), arena.allocI32(ns)];
+  arena.i32(a[0], slots).set(arena.i32(vstart, slots));
+  arena.i32(a[1], slots).set(arena.i32(vcount, slots));
+  arena.f64(a[2], 2 * nverts).set(arena.f64(verts, 2 * nverts));
+  arena.u32(a[3], slots * words).set(arena.u32(rows, slots * words));
+  arena.i32(a[4], live).set(arena.i32(list, live));
+  arena.i32(desc, 13).set([...a, slots, nverts, live, ns, nvc, w[10], w[11], w[12]]);
 }
+
+/** The live polygons of a store as a PolygonSet (in list order). */
+function readStore(arena: Arena, desc: number, words: number): ref.PolygonSet {
+  const [vstart, vcount, verts, rows, list, slots, , live] = arena.i32(desc, 8);
+  const ids = arena.i32(list, live).slice(), vs = arena.i32(vstart, slots).slice(), vc = arena.i32(vcount, slots).slice();
+  const start = [0], vv: number[] = [], bits: number[] = [];
+  for (const q of ids) {
+    vv.push(...arena.f64(verts + 16 * vs[q], 2 * vc[q]));
+    start.push(vv.length / 2);
+    bits.push(...arena.u32(rows + 4 * q * words, words));
+  }
+  return { start: Int32Array.from(start), verts: Float64Array.from(vv), parent: new Int32Array(ids.length), bits: Uint32Array.from(bits), count: ids.length };
+}
+
+/** A polygon set's polygons as sorted strings (vertex lists and rows), to compare sets in any order. */
+const polygonsOf = (ps: ref.PolygonSet, words: number) =>
+  Array.from({ length: ps.count }, (_, p) => `${Array.from(ps.verts.subarray(2 * ps.start[p], 2 * ps.start[p + 1])).join(",")}|${Array.from(ps.bits.subarray(p * words, (p + 1) * words)).join(",")}`).sort();
 
 for (const variant of ["debug", undefined] as const) {
   describe(`graph region kernels (${variant ?? "default"} build)`, () => {
@@ -79,41 +107,43 @@ for (const variant of ["debug", undefined] as const) {
       }
     });
 
-    it("splitPolygonsNodeF64 equals the per-unit twin, sets bits in place where no line cuts, and resumes after a capacity stop", async () => {
+    it("splitRegionsByUnitsF64 gives the per-unit twin's polygons, sets bits in place where no line cuts, and resumes after a capacity stop", async () => {
       const arena = await Arena.create(variant);
       const k = arena.kernels<RegionKernels>();
       const net = compileNetwork({ inputShape: [2], head: "none", layers: [
-        { type: "dense", units: 40, kernel: randomInput(5, 80), bias: randomInput(6, 40), activation: "relu" },
+        { type: "dense", units: 3, kernel: randomInput(1, 6), bias: randomInput(2, 3), activation: "relu" },
+        { type: "dense", units: 40, kernel: randomInput(5, 120), bias: randomInput(6, 40), activation: "relu" },
         { type: "dense", units: 2, kernel: randomInput(7, 80), bias: randomInput(8, 2), activation: "linear" },
       ] });
       const up = uploadNetwork(arena, net);
-      const n = 40, ps = net.preSize, words = net.patternWords + net.argSize;
+      const n = 40, ps = net.preSize, first = nodeField(net, 1, O.F_PRE_OFFSET), bit0 = nodeField(net, 1, O.F_PATTERN_OFFSET);
+      expect(bit0).toBe(3); // the node's bits start inside word 0: local bit (3 mod 32) + j
+      const words = 2;
       const z = randomInput(9, 3 * ps);
-      for (let j = 0; j < 10; j++) z[2 * ps + j] = 50; // ten units positive on the whole square: no split
-      const square: ref.PolygonSet = { start: Int32Array.from([0, 4]), verts: Float64Array.from([0, 0, 1, 0, 1, 1, 0, 1]), parent: Int32Array.from([0]), bits: new Uint32Array(words), count: 1 };
-      const want = ref.splitPolygonsNodeF64(square, z, ps, 0, n, 1e-12, words, 0);
+      for (let j = 0; j < 10; j++) z[2 * ps + first + j] = 50; // ten units positive on the whole square: no split
+      const row0 = Uint32Array.from([0b101, 0]); // bits of the earlier node, kept
+      const square: ref.PolygonSet = { start: Int32Array.from([0, 4]), verts: Float64Array.from([0, 0, 1, 0, 1, 1, 0, 1]), parent: Int32Array.from([0]), bits: row0, count: 1 };
+      const want = ref.splitPolygonsNodeF64(square, z, ps, first, n, 1e-12, words, bit0);
       expect(want.count).toBeGreaterThan(20);
       const zp = arena.putF64(z);
-      for (const cap of [1024, 4]) {
-        const a = putSet(arena, square, words, 8, 32), b = putSet(arena, { ...square, count: 0, start: Int32Array.of(0) }, words, cap, 8 * cap);
-        const state = arena.putI32([1, 4, 0, 0]);
-        let np = k.splitPolygonsNodeF64(up.f64, 0, zp, 1e-12, words, a, b, state);
+      for (const cap of [4096, 2]) {
+        const store = putStore(arena, square.verts, row0, cap, 8 * cap);
+        let live = k.splitRegionsByUnitsF64(up.f64, 1, zp, 1e-12, words, store);
         let stops = 0;
-        while (np === -1) {
+        while (live === -1) {
           stops++;
-          const [cnt, nv, cur] = arena.i32(state, 3);
-          const grown = putSet(arena, { ...square, count: 0, start: Int32Array.of(0) }, words, 4 * cnt + 8, 8 * nv + 16 * cnt);
-          arena.i32(cur === 0 ? b : a, 6).set(arena.i32(grown, 6));
-          np = k.splitPolygonsNodeF64(up.f64, 0, zp, 1e-12, words, a, b, state);
+          growStore(arena, store, words);
+          live = k.splitRegionsByUnitsF64(up.f64, 1, zp, 1e-12, words, store);
         }
-        if (cap === 4) expect(stops).toBeGreaterThan(0);
-        const got = readSet(arena, arena.i32(state, 3)[2] === 0 ? a : b, np, words);
-        expect(got).toEqual(want);
-        for (let p = 0; p < np; p++) expect(got.bits[p * words] & 0x3ff).toBe(0x3ff); // the ten uncut units are on everywhere
+        if (cap === 2) expect(stops).toBeGreaterThan(2);
+        expect(live).toBe(want.count);
+        const got = readStore(arena, store, words);
+        expect(polygonsOf(got, words)).toEqual(polygonsOf(want, words));
+        for (let p = 0; p < live; p++) expect(got.bits[p * words] & 0x1fff).toBe(0x1ff8 | 0b101); // the ten uncut units are on everywhere
       }
     });
 
-    it("splitPolygonsMaxPoolNodeF64 equals the per-window twin with the pool's windows (padded, ceil-mode overhang)", async () => {
+    it("splitRegionsByWindowsF64 gives the per-window twin's polygons with the pool's windows (padded, ceil-mode overhang), through capacity stops", async () => {
       const arena = await Arena.create(variant);
       const k = arena.kernels<RegionKernels>();
       // 5×5×2 input → max pool 2×2 stride 2, pads [1, 1, 0, 0], ceil mode → 3×3×2 → dense 2.
@@ -124,7 +154,7 @@ for (const variant of ["debug", undefined] as const) {
       ] });
       expect(net.shapes[0]).toEqual([3, 3, 2]);
       const up = uploadNetwork(arena, net);
-      const vs = net.valueSize, words = net.patternWords + net.argSize;
+      const vs = net.valueSize, words = 18;
       const buf = randomInput(11, 3 * vs);
       const bp = arena.putF64(buf);
       const square: ref.PolygonSet = { start: Int32Array.from([0, 4]), verts: Float64Array.from([0, 0, 1, 0, 1, 1, 0, 1]), parent: Int32Array.from([0]), bits: new Uint32Array(words), count: 1 };
@@ -137,18 +167,25 @@ for (const variant of ["debug", undefined] as const) {
           const iy = 2 * y + i - 1, ix = 2 * xo + j - 1;
           if (iy >= 0 && iy < 5 && ix >= 0 && ix < 5) cells.push((iy * 5 + ix) * 2 + ch);
         }
-        want = refPool.splitPolygonsMaxPoolF64(want, rowsX, 50, cells, 1e-12, words, net.patternWords + (y * 3 + xo) * 2 + ch);
+        want = refPool.splitPolygonsMaxPoolF64(want, rowsX, 50, cells, 1e-12, words, (y * 3 + xo) * 2 + ch);
       }
       expect(want.count).toBeGreaterThan(5);
-      const a = putSet(arena, square, words, 4096, 65536), b = putSet(arena, { ...square, count: 0, start: Int32Array.of(0) }, words, 4096, 65536);
-      const state = arena.putI32([1, 4, 0, 0]);
-      const np = k.splitPolygonsMaxPoolNodeF64(up.f64, 0, bp, 1e-12, words, a, b, state, arena.allocF64(4 * 64), 64, arena.allocI32(4));
-      expect(np).toBe(want.count);
-      const got = readSet(arena, arena.i32(state, 3)[2] === 0 ? a : b, np, words);
-      // The twin reads rows with stride 50, the kernel with stride valueSize: same forms, same polygons.
-      expect(got.start).toEqual(want.start);
-      expect(got.verts).toEqual(want.verts);
-      expect(got.bits).toEqual(want.bits);
+      for (const cap of [4096, 2]) {
+        const store = putStore(arena, square.verts, square.bits, cap, 16 * cap);
+        let scratchCap = 2;
+        let live: number;
+        let stops = 0;
+        for (;;) {
+          live = k.splitRegionsByWindowsF64(up.f64, 0, bp, 1e-12, store, arena.allocF64(4 * scratchCap), scratchCap, arena.allocI32(4));
+          if (live >= 0) break;
+          stops++;
+          if (live === -2) scratchCap *= 2;
+          else growStore(arena, store, words);
+        }
+        if (cap === 2) expect(stops).toBeGreaterThan(1);
+        expect(live).toBe(want.count);
+        expect(polygonsOf(readStore(arena, store, words), words)).toEqual(polygonsOf(want, words));
+      }
     });
   });
 }
