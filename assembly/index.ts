@@ -16,10 +16,9 @@ export { softmaxF32, softmaxJacobianF32 } from "./softmax";
 export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64, gemmRowsF32 } from "./gemm";
 export { symEigF64 } from "./eigh";
-export { biasRowsF64, lineCrossingsF64, lineActivateF64 } from "./regionsLine";
-export { splitPolygonsF64, polygonActivateF64, fnv64Rows } from "./regionsPlane";
+export { axpyF64 } from "./vector64";
+export { splitPolygonsF64, splitRegionsByUnitsF64, fnv64Rows } from "./regionsPlane";
 export { argmaxRowsF64 } from "./argmax";
-export { lineMaxPoolCrossingsF64, lineMaxPoolActivateF64 } from "./regionsPool";
 export { svdJacobiF64, svdJacobiF64WorkBytes } from "./svd";
 export { knnF32 } from "./knn";
 export { symmetrizeCsr } from "./csr";
@@ -29,10 +28,11 @@ export { denseForwardF64, denseJacobianF64 } from "./dense64";
 export { simecStepsF64, simecWorkSize } from "./simec";
 export { leafBasisF64, leafProjectF64, leafWorkBytes, leafExactF64 } from "./leaf";
 export { leafSmoothWorkBytes, leafSmoothF64 } from "./leafSmooth";
-export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";
+export { splitPolygonsMaxPoolF64, splitRegionsByWindowsF64 } from "./regionsPlanePool";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
   graphForwardF32, graphForwardF64, graphPatternF32, graphPatternF64, graphHash, graphJvpF32, graphJvpF64, graphVjpF32, graphVjpF64,
   graphVjpWorkBytesF32, graphVjpWorkBytesF64, graphCrossingF32, graphCrossingF64, copyRowsF32,
   netEnterSideF64, netResolveTiesF64, netConstraintsF64, netFlipNearF64, netChoice, netUnitCode,
 } from "./graph/exports";
+export { netAffineFrozenF64 } from "./graph/exports";

@@ -3,6 +3,8 @@
 // start[p] ≤ i < start[p+1] (i32 offsets, counter-clockwise). On polygon p every pre-activation of the
 // current layer is affine in (s, t): z_j = A_j·s + B_j·t + C_j, stored as three rows of n f64 values
 // (rows 3·parent[p] + 0/1/2 = A, B, C) of the layer's pre-activation matrix z.
+import { F_OUT_SIZE, F_PATTERN_OFFSET, F_PRE_OFFSET, NET_PRE_SIZE } from "./graph/opcodes";
+import { netWord, nodeField } from "./graph/table";
 
 /**
  * Splits every polygon by unit j's zero line (one Sutherland–Hodgman pass for all polygons). A vertex with
@@ -29,18 +31,9 @@ export function splitPolygonsF64(
     const tol = eps * (Math.abs(a) + Math.abs(b) + Math.abs(c));
     const i0 = load<i32>(start + (<usize>p << 2));
     const i1 = load<i32>(start + (<usize>(p + 1) << 2));
-    let lo = Infinity, hi = -Infinity, sum = 0.0;
-    for (let i = i0; i < i1; i++) {
-      const v = verts + (<usize>(2 * i) << 3);
-      const f = a * load<f64>(v) + b * load<f64>(v, 8) + c;
-      if (f < lo) lo = f;
-      if (f > hi) hi = f;
-      sum += f;
-    }
+    const side = lineSide(verts, i0, i1, a, b, c, tol);
     const src = bits + (<usize>(p * words) << 2);
-    if (lo >= -tol || hi <= tol) {
-      // Not split: copy as is; positive when no vertex is strictly negative (and not all on the line with a negative sum).
-      const positive = hi > tol ? lo >= -tol : sum > 0;
+    if (side != SIDE_SPLIT) {
       for (let i = i0; i < i1; i++) {
         const v = verts + (<usize>(2 * i) << 3);
         const o = outVerts + (<usize>(2 * nv) << 3);
@@ -48,19 +41,42 @@ export function splitPolygonsF64(
         store<f64>(o, load<f64>(v, 8), 8);
         nv++;
       }
-      emit(np, nv, par, src, words, positive ? bit : -1, outStart, outParent, outBits);
+      emit(np, nv, par, src, words, side == SIDE_POSITIVE ? bit : -1, outStart, outParent, outBits);
       np++;
       continue;
     }
     // Two passes over the edges: positive side (f ≥ −tol kept), then negative side (f ≤ tol kept).
-    for (let side = 0; side < 2; side++) {
-      const sg: f64 = side == 0 ? 1 : -1;
+    for (let s = 0; s < 2; s++) {
+      const sg: f64 = s == 0 ? 1 : -1;
       nv += clipHalfPlaneF64(verts + (<usize>(2 * i0) << 3), i1 - i0, sg * a, sg * b, sg * c, tol, outVerts + (<usize>(2 * nv) << 3));
-      emit(np, nv, par, src, words, side == 0 ? bit : -1, outStart, outParent, outBits);
+      emit(np, nv, par, src, words, s == 0 ? bit : -1, outStart, outParent, outBits);
       np++;
     }
   }
   return np;
+}
+
+const SIDE_NEGATIVE = 0;
+const SIDE_POSITIVE = 1;
+const SIDE_SPLIT = 2;
+
+/**
+ * Where the polygon with vertices i0 ≤ i < i1 lies relative to the line f = a·x + b·y + c = 0 (vertices with
+ * |f| ≤ tol count as on it): SIDE_SPLIT when some vertex is strictly on each side; else SIDE_POSITIVE when no
+ * vertex is strictly negative (and not all on the line with a negative vertex sum), SIDE_NEGATIVE otherwise.
+ */
+// @ts-ignore: decorator
+@inline function lineSide(verts: usize, i0: i32, i1: i32, a: f64, b: f64, c: f64, tol: f64): i32 {
+  let lo = Infinity, hi = -Infinity, sum = 0.0;
+  for (let i = i0; i < i1; i++) {
+    const v = verts + (<usize>(2 * i) << 3);
+    const f = a * load<f64>(v) + b * load<f64>(v, 8) + c;
+    if (f < lo) lo = f;
+    if (f > hi) hi = f;
+    sum += f;
+  }
+  if (lo < -tol && hi > tol) return SIDE_SPLIT;
+  return (hi > tol ? lo >= -tol : sum > 0) ? SIDE_POSITIVE : SIDE_NEGATIVE;
 }
 
 /**
@@ -108,27 +124,6 @@ export function splitPolygonsF64(
   }
 }
 
-/**
- * After a layer's splits: for every polygon p < npoly, the next layer's input rows
- * x[(3p + r)·n + j] = s_j · z[(3·parent[p] + r)·n + j] (r = 0, 1, 2; npoly×3×n f64) with s_j = 1 when bit
- * (offset + j) of the polygon's pattern words is set, else `alpha` (0 for relu).
- */
-export function polygonActivateF64(npoly: i32, n: i32, z: usize, parent: usize, bits: usize, words: i32, offset: i32, alpha: f64, x: usize): void {
-  for (let p = 0; p < npoly; p++) {
-    const par = load<i32>(parent + (<usize>p << 2));
-    const bw = bits + (<usize>(p * words) << 2);
-    for (let r = 0; r < 3; r++) {
-      const zr = z + (<usize>((3 * par + r) * n) << 3);
-      const xr = x + (<usize>((3 * p + r) * n) << 3);
-      for (let j = 0; j < n; j++) {
-        const b = offset + j;
-        const on = (load<u32>(bw + (<usize>(b >>> 5) << 2)) >>> (b & 31)) & 1;
-        store<f64>(xr + (<usize>j << 3), on ? load<f64>(zr + (<usize>j << 3)) : alpha * load<f64>(zr + (<usize>j << 3)));
-      }
-    }
-  }
-}
-
 /** FNV-1a 64 of each of `count` rows of `words` u32 (row-major) into hashes (u64): the region hashes. */
 export function fnv64Rows(count: i32, words: i32, bits: usize, hashes: usize): void {
   for (let r = 0; r < count; r++) {
@@ -144,4 +139,111 @@ export function fnv64Rows(count: i32, words: i32, bits: usize, hashes: usize): v
     }
     store<u64>(hashes + (<usize>r << 3), h);
   }
+}
+
+// A polygon store for the node-wise splitters, described by POOL_WORDS i32: polygons live in append-only
+// slots (first vertex, vertex count, `words` u32 of row per slot); `list` names the live ones. Splitting a
+// live polygon appends its two pieces and puts them in its place in the list (its slot stays, unused), so
+// a polygon that no line cuts is never copied.
+export const POOL_VSTART = 0; // capSlots i32: first vertex of each slot
+export const POOL_VCOUNT = 1; // capSlots i32: vertex count of each slot
+export const POOL_VERTS = 2; // capVerts (σ, τ) f64 pairs
+export const POOL_ROWS = 3; // capSlots × words u32: each slot's row words of the node being split
+export const POOL_LIST = 4; // capSlots i32: the live slots
+export const POOL_SLOTS = 5; // slots used
+export const POOL_NVERTS = 6; // vertices used
+export const POOL_LIVE = 7; // live polygons (list length)
+export const POOL_CAP_SLOTS = 8;
+export const POOL_CAP_VERTS = 9;
+export const POOL_NEXT = 10; // resume: the unit (or window) being applied
+export const POOL_AT = 11; // resume: the list index within that unit's pass
+export const POOL_END = 12; // resume: the list length when that pass began (−1: not begun)
+
+// @ts-ignore: decorator
+@inline export function poolWord(pool: usize, f: i32): i32 {
+  return load<i32>(pool + (<usize>f << 2));
+}
+// @ts-ignore: decorator
+@inline export function setPoolWord(pool: usize, f: i32, v: i32): void {
+  store<i32>(pool + (<usize>f << 2), v);
+}
+// @ts-ignore: decorator
+@inline export function slotWord(pool: usize, f: i32, slot: i32): i32 {
+  return load<i32>(<usize>poolWord(pool, f) + (<usize>slot << 2));
+}
+
+/** Append a slot with `n` vertices already written at vertex index POOL_NVERTS and row `src` (words u32); returns it. */
+export function appendSlot(pool: usize, n: i32, src: usize, words: i32): i32 {
+  const q = poolWord(pool, POOL_SLOTS), nv = poolWord(pool, POOL_NVERTS);
+  store<i32>(<usize>poolWord(pool, POOL_VSTART) + (<usize>q << 2), nv);
+  store<i32>(<usize>poolWord(pool, POOL_VCOUNT) + (<usize>q << 2), n);
+  memory.copy(<usize>poolWord(pool, POOL_ROWS) + (<usize>(q * words) << 2), src, <usize>words << 2);
+  setPoolWord(pool, POOL_SLOTS, q + 1);
+  setPoolWord(pool, POOL_NVERTS, nv + n);
+  return q;
+}
+
+/** Byte pointer to the free vertex space of the pool. */
+// @ts-ignore: decorator
+@inline export function freeVerts(pool: usize): usize {
+  return <usize>poolWord(pool, POOL_VERTS) + (<usize>(2 * poolWord(pool, POOL_NVERTS)) << 3);
+}
+
+// @ts-ignore: decorator
+@inline function setBit(row: usize, bit: i32): void {
+  const wp = row + (<usize>(bit >>> 5) << 2);
+  store<u32>(wp, load<u32>(wp) | (1 << (bit & 31)));
+}
+
+// @ts-ignore: decorator
+@inline export function saveResume(pool: usize, next: i32, at: i32, end: i32): void {
+  setPoolWord(pool, POOL_NEXT, next);
+  setPoolWord(pool, POOL_AT, at);
+  setPoolWord(pool, POOL_END, end);
+}
+
+/**
+ * Splits the live polygons of `pool` by every unit of the relu/leakyRelu node k of the compiled network
+ * `net`: unit j's zero line is z_j = A·σ + B·τ + C, its rows at element F_PRE_OFFSET + j of `pre` (3 rows of
+ * preSize f64, the forms of netAffineFrozen, shared by every polygon). The rows hold the pattern words of
+ * node k only: word 0 is pattern word ⌊F_PATTERN_OFFSET/32⌋, so unit j's bit is (F_PATTERN_OFFSET mod 32) + j;
+ * it is set on the positive side (tolerance and ties as splitPolygonsF64). Units from POOL_NEXT on are
+ * applied (resuming inside a pass at POOL_AT when POOL_END ≥ 0). Returns the live count, or −1 when a split
+ * needs more slots (2) or vertices (4·n + 4) than are left: POOL_NEXT/AT/END say where to resume after the
+ * caller grows the store (copying its contents).
+ */
+export function splitRegionsByUnitsF64(net: usize, k: i32, pre: usize, eps: f64, words: i32, pool: usize): i32 {
+  const ps = netWord(net, NET_PRE_SIZE);
+  const n = nodeField(net, k, F_OUT_SIZE), first = nodeField(net, k, F_PRE_OFFSET), bit0 = nodeField(net, k, F_PATTERN_OFFSET) & 31;
+  const verts = <usize>poolWord(pool, POOL_VERTS), rows = <usize>poolWord(pool, POOL_ROWS), list = <usize>poolWord(pool, POOL_LIST);
+  for (let j = poolWord(pool, POOL_NEXT); j < n; j++) {
+    const row = pre + (<usize>(first + j) << 3);
+    const fa = load<f64>(row), fb = load<f64>(row + (<usize>ps << 3)), fc = load<f64>(row + (<usize>(2 * ps) << 3));
+    const tol = eps * (Math.abs(fa) + Math.abs(fb) + Math.abs(fc));
+    const begun = poolWord(pool, POOL_END) >= 0;
+    const end = begun ? poolWord(pool, POOL_END) : poolWord(pool, POOL_LIVE);
+    const bit = bit0 + j;
+    for (let i = begun ? poolWord(pool, POOL_AT) : 0; i < end; i++) {
+      const p = load<i32>(list + (<usize>i << 2));
+      const i0 = slotWord(pool, POOL_VSTART, p), nv = slotWord(pool, POOL_VCOUNT, p);
+      const side = lineSide(verts, i0, i0 + nv, fa, fb, fc, tol);
+      const src = rows + (<usize>(p * words) << 2);
+      if (side == SIDE_POSITIVE) setBit(src, bit);
+      if (side != SIDE_SPLIT) continue;
+      const live = poolWord(pool, POOL_LIVE);
+      if (poolWord(pool, POOL_SLOTS) + 2 > poolWord(pool, POOL_CAP_SLOTS) || poolWord(pool, POOL_NVERTS) + 4 * nv + 4 > poolWord(pool, POOL_CAP_VERTS)) {
+        saveResume(pool, j, i, end);
+        return -1;
+      }
+      const v0 = verts + (<usize>(2 * i0) << 3);
+      const q1 = appendSlot(pool, clipHalfPlaneF64(v0, nv, fa, fb, fc, tol, freeVerts(pool)), src, words);
+      setBit(rows + (<usize>(q1 * words) << 2), bit);
+      const q2 = appendSlot(pool, clipHalfPlaneF64(v0, nv, -fa, -fb, -fc, tol, freeVerts(pool)), src, words);
+      store<i32>(list + (<usize>i << 2), q1);
+      store<i32>(list + (<usize>live << 2), q2);
+      setPoolWord(pool, POOL_LIVE, live + 1);
+    }
+    saveResume(pool, j + 1, 0, -1);
+  }
+  return poolWord(pool, POOL_LIVE);
 }

@@ -7,7 +7,12 @@
 // Each polygon's row holds `words` u32: its pattern bits, then one i32 argmax per max-pool output (the words
 // fnv64Rows hashes, in the order of engine.forward's region hash).
 
-import { clipHalfPlaneF64 } from "./regionsPlane";
+import {
+  appendSlot, clipHalfPlaneF64, freeVerts, poolWord, saveResume, setPoolWord, slotWord,
+  POOL_AT, POOL_CAP_SLOTS, POOL_CAP_VERTS, POOL_END, POOL_LIST, POOL_LIVE, POOL_NEXT, POOL_NVERTS, POOL_ROWS, POOL_SLOTS, POOL_VCOUNT, POOL_VERTS, POOL_VSTART,
+} from "./regionsPlane";
+import { F_ARG_OFFSET, F_C, F_H, F_INPUT0, F_KH, F_KW, F_OUT_SIZE, F_OW, F_PAD_L, F_PAD_T, F_SH, F_SW, F_VALUE_OFFSET, F_W, NET_VALUE_SIZE } from "./graph/opcodes";
+import { netWord, nodeField } from "./graph/table";
 
 /**
  * Splits every polygon p < npoly by one pooling window's argmax. The window's inputs are the x columns
@@ -35,58 +40,21 @@ export function splitPolygonsMaxPoolF64(
   for (let p = 0; p < npoly; p++) {
     const par = load<i32>(parent + (<usize>p << 2));
     const A = x + (<usize>(3 * par * inSize) << 3);
-    const B = A + (<usize>inSize << 3);
-    const C = B + (<usize>inSize << 3);
     const i0 = load<i32>(start + (<usize>p << 2));
     const n0 = load<i32>(start + (<usize>(p + 1) << 2)) - i0;
     const src = verts + (<usize>(2 * i0) << 3);
     for (let ci = 0; ci < k; ci++) {
-      const ii = load<i32>(cells + (<usize>ci << 2));
-      const ai = load<f64>(A + (<usize>ii << 3)), bi = load<f64>(B + (<usize>ii << 3)), ki = load<f64>(C + (<usize>ii << 3));
-      let cur = src;
-      let nc = n0;
-      let buf = 0;
-      let empty = false;
-      for (let cj = 0; cj < k; cj++) {
-        if (cj == ci) continue;
-        const jj = load<i32>(cells + (<usize>cj << 2));
-        const a = ai - load<f64>(A + (<usize>jj << 3));
-        const b = bi - load<f64>(B + (<usize>jj << 3));
-        const c = ki - load<f64>(C + (<usize>jj << 3));
-        const tol = eps * (Math.abs(a) + Math.abs(b) + Math.abs(c));
-        let lo = Infinity, hi = -Infinity, sum = 0.0;
-        for (let i = 0; i < nc; i++) {
-          const v = cur + (<usize>(2 * i) << 3);
-          const f = a * load<f64>(v) + b * load<f64>(v, 8) + c;
-          if (f < lo) lo = f;
-          if (f > hi) hi = f;
-          sum += f;
-        }
-        if (lo >= -tol) {
-          if (hi > tol || sum > 0 || (sum == 0 && ci < cj)) continue;
-          empty = true;
-          break;
-        }
-        if (hi <= tol) {
-          empty = true;
-          break;
-        }
-        // Keep f ≥ −tol: at most one kept vertex and one crossing per edge (≤ 2·nc vertices).
-        if (2 * nc > capScratch) return -2;
-        const dst = scratch + (<usize>(buf * 2 * capScratch) << 3);
-        nc = clipHalfPlaneF64(cur, nc, a, b, c, tol, dst);
-        cur = dst;
-        buf ^= 1;
-      }
-      if (empty) continue;
+      const nc = cellOf(ci, src, n0, A, inSize, cells, k, eps, scratch, capScratch);
+      if (nc == -2) return -2;
+      if (nc == 0) continue;
       if (np >= capPoly || nv + nc > capVerts) return -1;
-      memory.copy(outVerts + (<usize>(2 * nv) << 3), cur, <usize>(2 * nc) << 3);
+      memory.copy(outVerts + (<usize>(2 * nv) << 3), scratch, <usize>(2 * nc) << 3);
       nv += nc;
       store<i32>(outStart + (<usize>(np + 1) << 2), nv);
       store<i32>(outParent + (<usize>np << 2), par);
       const dr = outRows + (<usize>(np * words) << 2);
       memory.copy(dr, rows + (<usize>(p * words) << 2), <usize>words << 2);
-      store<i32>(dr + (<usize>argWord << 2), ii);
+      store<i32>(dr + (<usize>argWord << 2), load<i32>(cells + (<usize>ci << 2)));
       np++;
     }
   }
@@ -94,21 +62,127 @@ export function splitPolygonsMaxPoolF64(
 }
 
 /**
- * After a max-pool step's splits: each pooled output is its window's winning input,
- * out[(3p + r)·outSize + o] = x[(3·parent[p] + r)·inSize + rows[p·words + argOffset + o]] for p < npoly,
- * r < 3, o < outSize (out: npoly×3×outSize f64, overwritten).
+ * The cell of window candidate ci (of the k inputs cells[0 .. k), columns of the rows A (∂/∂σ), A + ld
+ * (∂/∂τ), A + 2·ld (constant), f64) inside the convex polygon `src` (n0 (σ, τ) pairs): the polygon clipped by
+ * e_ci − e_cj ≥ 0 for every cj ≠ ci, with the tolerance and tie rules of splitPolygonsMaxPoolF64. Returns its
+ * vertex count (0: empty) with the vertices at scratch[0 ..), or −2 when capScratch (pairs per each of the two
+ * buffers at `scratch`) is too small.
  */
-export function polygonMaxPoolActivateF64(npoly: i32, inSize: i32, outSize: i32, x: usize, parent: usize, rows: usize, words: i32, argOffset: i32, out: usize): void {
-  for (let p = 0; p < npoly; p++) {
-    const par = load<i32>(parent + (<usize>p << 2));
-    const arg = rows + (<usize>(p * words + argOffset) << 2);
-    for (let r = 0; r < 3; r++) {
-      const xr = x + (<usize>((3 * par + r) * inSize) << 3);
-      const orow = out + (<usize>((3 * p + r) * outSize) << 3);
-      for (let o = 0; o < outSize; o++) {
-        const at = load<i32>(arg + (<usize>o << 2));
-        store<f64>(orow + (<usize>o << 3), load<f64>(xr + (<usize>at << 3)));
+export function cellOf(ci: i32, src: usize, n0: i32, A: usize, ld: i32, cells: usize, k: i32, eps: f64, scratch: usize, capScratch: i32): i32 {
+  const B = A + (<usize>ld << 3);
+  const C = B + (<usize>ld << 3);
+  const ii = load<i32>(cells + (<usize>ci << 2));
+  const ai = load<f64>(A + (<usize>ii << 3)), bi = load<f64>(B + (<usize>ii << 3)), ki = load<f64>(C + (<usize>ii << 3));
+  let cur = src;
+  let nc = n0;
+  let buf = 0;
+  for (let cj = 0; cj < k; cj++) {
+    if (cj == ci) continue;
+    const jj = load<i32>(cells + (<usize>cj << 2));
+    const a = ai - load<f64>(A + (<usize>jj << 3));
+    const b = bi - load<f64>(B + (<usize>jj << 3));
+    const c = ki - load<f64>(C + (<usize>jj << 3));
+    const tol = eps * (Math.abs(a) + Math.abs(b) + Math.abs(c));
+    let lo = Infinity, hi = -Infinity, sum = 0.0;
+    for (let i = 0; i < nc; i++) {
+      const v = cur + (<usize>(2 * i) << 3);
+      const f = a * load<f64>(v) + b * load<f64>(v, 8) + c;
+      if (f < lo) lo = f;
+      if (f > hi) hi = f;
+      sum += f;
+    }
+    if (lo >= -tol) {
+      if (hi > tol || sum > 0 || (sum == 0 && ci < cj)) continue;
+      return 0;
+    }
+    if (hi <= tol) return 0;
+    // Keep f ≥ −tol: at most one kept vertex and one crossing per edge (≤ 2·nc vertices).
+    if (2 * nc > capScratch) return -2;
+    const dst = scratch + (<usize>(buf * 2 * capScratch) << 3);
+    nc = clipHalfPlaneF64(cur, nc, a, b, c, tol, dst);
+    cur = dst;
+    buf ^= 1;
+  }
+  if (n0 > capScratch) return -2;
+  if (cur != scratch) memory.copy(scratch, cur, <usize>(2 * nc) << 3);
+  return nc;
+}
+
+/**
+ * Splits the live polygons of `pool` (regionsPlane.ts POOL_*) by every window of the max-pool node k of the
+ * compiled network `net`: the window's inputs are columns of the pool's input block in `buf` (3 rows of
+ * valueSize f64, the forms of netAffineFrozen, shared by every polygon), in the pool kernel's scan order with
+ * padded cells left out (`cells`: kh·kw i32 of scratch). The rows hold node k's argmax words only (word o:
+ * window o's winning input, flat NHWC in the pool's input image). A polygon inside one cell gets the winner
+ * in place; one cut into several cells is replaced by them (cellOf, tolerance and ties as
+ * splitPolygonsMaxPoolF64). Windows from POOL_NEXT on are applied (resuming inside a pass as
+ * splitRegionsByUnitsF64). Returns the live count, −1 when the store needs more slots or vertices (grow it,
+ * call again), −2 when capScratch is too small (scratch: two buffers of capScratch (σ, τ) pairs).
+ */
+export function splitRegionsByWindowsF64(net: usize, k: i32, buf: usize, eps: f64, pool: usize, scratch: usize, capScratch: i32, cells: usize): i32 {
+  const vs = netWord(net, NET_VALUE_SIZE);
+  const input = nodeField(net, k, F_INPUT0);
+  const x = buf + (<usize>(input < 0 ? 0 : nodeField(net, input, F_VALUE_OFFSET)) << 3);
+  const h = nodeField(net, k, F_H), w = nodeField(net, k, F_W), c = nodeField(net, k, F_C);
+  const kh = nodeField(net, k, F_KH), kw = nodeField(net, k, F_KW), sh = nodeField(net, k, F_SH), sw = nodeField(net, k, F_SW);
+  const padT = nodeField(net, k, F_PAD_T), padL = nodeField(net, k, F_PAD_L), ow = nodeField(net, k, F_OW);
+  const words = nodeField(net, k, F_OUT_SIZE);
+  const verts = <usize>poolWord(pool, POOL_VERTS), rows = <usize>poolWord(pool, POOL_ROWS), list = <usize>poolWord(pool, POOL_LIST);
+  for (let o = poolWord(pool, POOL_NEXT); o < words; o++) {
+    const ch = o % c, xo = (o / c) % ow, y = o / (c * ow);
+    let K = 0;
+    for (let i = 0; i < kh; i++) {
+      const iy = y * sh + i - padT;
+      if (iy < 0 || iy >= h) continue;
+      for (let j = 0; j < kw; j++) {
+        const ix = xo * sw + j - padL;
+        if (ix < 0 || ix >= w) continue;
+        store<i32>(cells + (<usize>K << 2), (iy * w + ix) * c + ch);
+        K++;
       }
     }
+    const begun = poolWord(pool, POOL_END) >= 0;
+    const end = begun ? poolWord(pool, POOL_END) : poolWord(pool, POOL_LIVE);
+    for (let i = begun ? poolWord(pool, POOL_AT) : 0; i < end; i++) {
+      const p = load<i32>(list + (<usize>i << 2));
+      const src = verts + (<usize>(2 * slotWord(pool, POOL_VSTART, p)) << 3), n0 = slotWord(pool, POOL_VCOUNT, p);
+      const row = rows + (<usize>(p * words) << 2);
+      // First pass: how many cells are non-empty, and their vertices.
+      let cellsHere = 0, vertsHere = 0, only = -1;
+      for (let ci = 0; ci < K; ci++) {
+        const nc = cellOf(ci, src, n0, x, vs, cells, K, eps, scratch, capScratch);
+        if (nc == -2) {
+          saveResume(pool, o, i, end);
+          return -2;
+        }
+        if (nc == 0) continue;
+        cellsHere++;
+        vertsHere += nc;
+        only = ci;
+      }
+      if (cellsHere <= 1) {
+        store<i32>(row + (<usize>o << 2), load<i32>(cells + (<usize>(only < 0 ? 0 : only) << 2)));
+        continue;
+      }
+      const live = poolWord(pool, POOL_LIVE);
+      if (poolWord(pool, POOL_SLOTS) + cellsHere > poolWord(pool, POOL_CAP_SLOTS) || poolWord(pool, POOL_NVERTS) + vertsHere > poolWord(pool, POOL_CAP_VERTS)) {
+        saveResume(pool, o, i, end);
+        return -1;
+      }
+      let placed = 0;
+      for (let ci = 0; ci < K; ci++) {
+        const nc = cellOf(ci, src, n0, x, vs, cells, K, eps, scratch, capScratch);
+        if (nc <= 0) continue;
+        memory.copy(freeVerts(pool), scratch, <usize>(2 * nc) << 3);
+        const q = appendSlot(pool, nc, row, words);
+        store<i32>(rows + (<usize>(q * words + o) << 2), load<i32>(cells + (<usize>ci << 2)));
+        if (placed == 0) store<i32>(list + (<usize>i << 2), q);
+        else store<i32>(list + (<usize>(live + placed - 1) << 2), q);
+        placed++;
+      }
+      setPoolWord(pool, POOL_LIVE, live + placed - 1);
+    }
+    saveResume(pool, o + 1, 0, -1);
   }
+  return poolWord(pool, POOL_LIVE);
 }

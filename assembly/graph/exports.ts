@@ -1,5 +1,6 @@
 // f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts), exported to the host.
 import { netChoice, netConstraints, netCrossing, netEnterSide, netFlipNear, netForward, netHash, netJvp, netPattern, netResolveTies, netUnitCode, netVjp, netVjpWorkBytes } from "./network";
+import { netAffineFrozen } from "./network";
 
 export { netChoice, netUnitCode };
 import { copyRows } from "./add";
@@ -62,4 +63,9 @@ export function netFlipNearF64(net: usize, values: usize, pre: usize, argmax: us
 }
 export function netResolveTiesF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize): i32 {
   return netResolveTies<f64>(net, values, pre, argmax, tan, tanPre);
+}
+
+// Regions in a plane: affine pre-activations of a polygon under its frozen pattern, float64.
+export function netAffineFrozenF64(net: usize, rows: i32, buf: usize, pre: usize, bits: usize, argmax: usize, biasRow: i32, from: i32, to: i32): void {
+  netAffineFrozen<f64>(net, rows, buf, pre, bits, argmax, biasRow, from, to);
 }

@@ -18,7 +18,7 @@ import { regionsOnLine, type RegionsOnLineResult } from "../analyses/regions/lin
 import { regionsInPlane, type PlaneExtent, type RegionsInPlaneResult } from "../analyses/regions/plane.js";
 import { countRegions, type CountRegionsOptions, type CountRegionsResult } from "../analyses/regions/count.js";
 import { dimSpectrum, type DimSpectrumOptions, type DimSpectrumResult } from "../analyses/spectrum/dimSpectrum.js";
-import { ricciFlow, ricciSweep } from "../analyses/ricci/engineFlow.js";
+import { ricciFlow, ricciSweep, type CloudOptions } from "../analyses/ricci/engineFlow.js";
 import type { RicciFlowOptions, RicciFlowResult, RicciSweepResult } from "../analyses/ricci/ricciFlow.js";
 import type { GraphMode } from "../analyses/ricci/graph.js";
 import { equivalenceClass, explore, type ExploreOptions, type PathOptions, type PathResult } from "../analyses/equivalenceClass.js";
@@ -87,12 +87,12 @@ export class Engine {
   }
 
   /** Ricci network flow of the model on X (kNN rows and BFS sources split across the workers). */
-  ricciFlow(model: Model, X: BatchInput, opts: Omit<RicciFlowOptions, "arena" | "executor"> & CallOptions): Promise<RicciFlowResult> {
+  ricciFlow(model: Model, X: BatchInput, opts: Omit<RicciFlowOptions, "arena" | "executor"> & CallOptions & CloudOptions): Promise<RicciFlowResult> {
     return ricciFlow(this.runtime, model, X, opts);
   }
 
   /** ρ_k for every k in `ks` (kNN computed once at the largest k). */
-  ricciSweep(model: Model, X: BatchInput, ks: readonly number[], opts: Omit<RicciFlowOptions, "k" | "mode" | "arena" | "executor"> & CallOptions & { mode?: GraphMode } = {}): Promise<RicciSweepResult> {
+  ricciSweep(model: Model, X: BatchInput, ks: readonly number[], opts: Omit<RicciFlowOptions, "k" | "mode" | "arena" | "executor"> & CallOptions & CloudOptions & { mode?: GraphMode } = {}): Promise<RicciSweepResult> {
     return ricciSweep(this.runtime, model, X, ks, opts);
   }
 

@@ -1,48 +1,7 @@
 /**
- * float64 TypeScript twins of the linear-region and transport kernels (assembly/regionsLine.ts,
- * regionsPlane.ts, argmax.ts), on plain typed arrays instead of pointers; same layouts, same arithmetic.
- * Used only by tests and benchmarks.
+ * float64 TypeScript twins of the linear-region and transport kernels (assembly/regionsPlane.ts, argmax.ts),
+ * on plain typed arrays instead of pointers; same layouts, same arithmetic. Used only by tests and benchmarks.
  */
-
-export function biasRowsF64(count: number, n: number, bias: Float64Array, z: Float64Array, z0: number, ldz: number, stride: number): void {
-  for (let r = 0; r < count; r++) for (let j = 0; j < n; j++) z[z0 + r * stride * ldz + j] += bias[j];
-}
-
-export function lineCrossingsF64(m: number, n: number, z: Float64Array, t: Float64Array, roots: Float64Array, counts: Int32Array): number {
-  let total = 0;
-  for (let k = 0; k < m; k++) {
-    let found = 0;
-    for (let j = 0; j < n; j++) {
-      const q = z[(2 * k + 1) * n + j];
-      if (q === 0) continue;
-      const r = -z[2 * k * n + j] / q;
-      if (r > t[k] && r < t[k + 1]) {
-        roots[total++] = r;
-        found++;
-      }
-    }
-    counts[k] = found;
-  }
-  return total;
-}
-
-export function lineActivateF64(m: number, n: number, z: Float64Array, parent: Int32Array, t: Float64Array, alpha: number, x: Float64Array, srcBits: Uint32Array, dstBits: Uint32Array, words: number, offset: number): void {
-  for (let k = 0; k < m; k++) {
-    const p = parent[k];
-    const mid = 0.5 * (t[k] + t[k + 1]);
-    for (let w = 0; w < words; w++) dstBits[k * words + w] = srcBits[p * words + w];
-    for (let j = 0; j < n; j++) {
-      const P = z[2 * p * n + j], Q = z[(2 * p + 1) * n + j];
-      let s = alpha;
-      if (P + mid * Q > 0) {
-        s = 1;
-        dstBits[k * words + ((offset + j) >>> 5)] |= 1 << ((offset + j) & 31);
-      }
-      x[2 * k * n + j] = s * P;
-      x[(2 * k + 1) * n + j] = s * Q;
-    }
-  }
-}
 
 export interface PolygonSet { start: Int32Array; verts: Float64Array; parent: Int32Array; bits: Uint32Array; count: number }
 
@@ -89,19 +48,6 @@ export function splitPolygonsF64(ps: PolygonSet, z: Float64Array, n: number, j: 
   return { start: Int32Array.from(start), verts: Float64Array.from(verts), parent: Int32Array.from(parent), bits: Uint32Array.from(bits), count: parent.length };
 }
 
-export function polygonActivateF64(npoly: number, n: number, z: Float64Array, parent: Int32Array, bits: Uint32Array, words: number, offset: number, alpha: number, x: Float64Array): void {
-  for (let p = 0; p < npoly; p++) {
-    for (let r = 0; r < 3; r++) {
-      for (let j = 0; j < n; j++) {
-        const b = offset + j;
-        const on = (bits[p * words + (b >>> 5)] >>> (b & 31)) & 1;
-        const v = z[(3 * parent[p] + r) * n + j];
-        x[(3 * p + r) * n + j] = on ? v : alpha * v;
-      }
-    }
-  }
-}
-
 /** FNV-1a 64 over u32 words, byte by byte (little-endian), from the standard offset basis. */
 export function fnv64Rows(count: number, words: number, bits: Uint32Array): BigUint64Array {
   const out = new BigUint64Array(count);
@@ -135,78 +81,13 @@ export function argmaxRowsF64(m: number, n: number, s: Float64Array, lds: number
   }
 }
 
-export interface PoolGeometry { h: number; w: number; c: number; ph: number; pw: number; sh: number; sw: number; padT: number; padL: number; oh: number; ow: number }
-
-function windowCells(g: PoolGeometry, y: number, xo: number, ch: number): number[] {
-  const cells: number[] = [];
-  for (let i = 0; i < g.ph; i++) for (let j = 0; j < g.pw; j++) {
-    const iy = y * g.sh - g.padT + i, ix = xo * g.sw - g.padL + j;
-    if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) cells.push((iy * g.w + ix) * g.c + ch);
-  }
-  return cells;
-}
-
-/** Twin of lineMaxPoolCrossingsF64: upper-envelope breakpoints of each window inside each piece. */
-export function lineMaxPoolCrossingsF64(m: number, g: PoolGeometry, x: Float64Array, t: Float64Array, roots: Float64Array, counts: Int32Array): number {
-  const inSize = g.h * g.w * g.c;
-  let total = 0;
-  for (let k = 0; k < m; k++) {
-    const P = (i: number) => x[2 * k * inSize + i], Q = (i: number) => x[(2 * k + 1) * inSize + i];
-    let found = 0;
-    for (let y = 0; y < g.oh; y++) for (let xo = 0; xo < g.ow; xo++) for (let ch = 0; ch < g.c; ch++) {
-      const cells = windowCells(g, y, xo, ch);
-      let cur = -1, cv = 0, cq = 0;
-      for (const i of cells) {
-        const v = P(i) + t[k] * Q(i);
-        if (cur < 0 || v > cv || (v === cv && Q(i) > cq)) {
-          cur = i;
-          cv = v;
-          cq = Q(i);
-        }
-      }
-      let at = t[k];
-      for (;;) {
-        let next = -1, tn = t[k + 1], qn = 0;
-        for (const i of cells) {
-          if (i === cur || Q(i) <= Q(cur)) continue;
-          const r = (P(cur) - P(i)) / (Q(i) - Q(cur));
-          if (r > at && (r < tn || (r === tn && Q(i) > qn))) {
-            next = i;
-            tn = r;
-            qn = Q(i);
-          }
-        }
-        if (next < 0) break;
-        roots[total++] = tn;
-        found++;
-        cur = next;
-        at = tn;
-      }
-    }
-    counts[k] = found;
-  }
-  return total;
-}
-
-/** Twin of lineMaxPoolActivateF64. */
-export function lineMaxPoolActivateF64(m: number, g: PoolGeometry, x: Float64Array, parent: Int32Array, t: Float64Array, out: Float64Array, srcRows: Uint32Array, dstRows: Uint32Array, words: number, argOffset: number): void {
-  const inSize = g.h * g.w * g.c, outSize = g.oh * g.ow * g.c;
-  for (let k = 0; k < m; k++) {
-    const p = parent[k], mid = 0.5 * (t[k] + t[k + 1]);
-    for (let i = 0; i < words; i++) dstRows[k * words + i] = srcRows[p * words + i];
-    for (let y = 0; y < g.oh; y++) for (let xo = 0; xo < g.ow; xo++) for (let ch = 0; ch < g.c; ch++) {
-      let best = -Infinity, at = -1;
-      for (const i of windowCells(g, y, xo, ch)) {
-        const v = x[2 * p * inSize + i] + mid * x[(2 * p + 1) * inSize + i];
-        if (at < 0 || v > best) {
-          best = v;
-          at = i;
-        }
-      }
-      const o = (y * g.ow + xo) * g.c + ch;
-      out[2 * k * outSize + o] = x[2 * p * inSize + at];
-      out[(2 * k + 1) * outSize + o] = x[(2 * p + 1) * inSize + at];
-      dstRows[k * words + argOffset + o] = at;
-    }
-  }
+/**
+ * Twin of splitPolygonsNodeF64: the polygons split by the zero line of every unit j < n in turn, unit j's
+ * rows A, B, C at z[first + j], z[ld + first + j], z[2·ld + first + j] (shared by every polygon, parent 0),
+ * bit bit0 + j.
+ */
+export function splitPolygonsNodeF64(ps: PolygonSet, z: Float64Array, ld: number, first: number, n: number, eps: number, words: number, bit0: number): PolygonSet {
+  let cur = ps;
+  for (let j = 0; j < n; j++) cur = splitPolygonsF64(cur, z, ld, first + j, eps, words, bit0 + j);
+  return cur;
 }

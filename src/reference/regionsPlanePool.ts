@@ -63,12 +63,3 @@ export function splitPolygonsMaxPoolF64(ps: PolygonSet, x: Float64Array, inSize:
   }
   return { start: Int32Array.from(start), verts: Float64Array.from(verts), parent: Int32Array.from(parent), bits: Uint32Array.from(rows), count: parent.length };
 }
-
-/** Twin of polygonMaxPoolActivateF64: out (npoly×3×outSize) takes each output's winning input row values. */
-export function polygonMaxPoolActivateF64(npoly: number, inSize: number, outSize: number, x: Float64Array, parent: Int32Array, rows: Uint32Array, words: number, argOffset: number, out: Float64Array): void {
-  for (let p = 0; p < npoly; p++) {
-    for (let r = 0; r < 3; r++) {
-      for (let o = 0; o < outSize; o++) out[(3 * p + r) * outSize + o] = x[(3 * parent[p] + r) * inSize + rows[p * words + argOffset + o]];
-    }
-  }
-}

@@ -1,12 +1,14 @@
 /**
- * regionsOnLine: the exact linear pieces of a ReLU network along the segment a → b, x(t) = a + t·(b − a).
- * Layer by layer, on each current piece every pre-activation is affine in t (z = P + t·Q): its roots inside
- * the piece are solved exactly (in float64) and split the piece; each sub-piece then gets its activation
- * slopes from the sign at its midpoint. Hot loops (the affine rows through each layer's kernel, the root
- * solves, the activation of the rows) run in Wasm (gemmF64, lineCrossingsF64, lineActivateF64); the host
- * only sorts each piece's roots. conv2d and avgPool2d layers run as unrolled dense matrices; at a max-pool
- * the pieces split where a window's argmax changes (the upper envelope of its inputs' lines,
- * lineMaxPoolCrossingsF64), since the argmax is part of the region (it enters engine.forward's hash).
+ * regionsOnLine: the exact linear pieces of a ReLU network along the segment a → b, x(t) = a + t·(b − a),
+ * walked on the compiled network graph with the float64 graph kernels. The segment is covered by probing:
+ * at the midpoint m of a stretch not yet covered, one forward pass (graphForwardF64) fixes the region's
+ * pattern, one JVP with the directions ±(b − a) (graphJvpF64) gives every pre-activation's slope in t, and two
+ * crossing solves (graphCrossingF64, forwards and backwards) give the exact ends of that region's piece: the
+ * first t where a relu/leakyRelu pre-activation changes sign or a max-pool window's choice changes (the
+ * argmax is part of the region, as in engine.forward's hash). The stretches left on either side are probed
+ * the same way, so every probe lies strictly inside an uncovered stretch and no step size is guessed.
+ * conv2d (pads, strides, dilations, groups), pooling, batchNorm, add and concat run as the graph's node
+ * kernels; the host keeps only the list of pieces.
  *
  * @example
  * const r = await engine.regionsOnLine(model, [-1, 0], [1, 0]);
@@ -14,11 +16,12 @@
  * r.patterns;    // BigUint64Array, one region hash per piece (== engine.forward(...).regionHash inside it)
  */
 import type { Arena } from "../../engine/arena.js";
+import { valueBlock } from "../../model/compile.js";
 import type { Model } from "../../model/model.js";
 import type { RegionKernels } from "./kernels.js";
-import { piecewiseLinearNet, pointArg, u64View } from "./network.js";
+import { pointArg, regionNetwork, u64View } from "./compiled.js";
 
-/** Breakpoints closer than this in t (the segment has length 1) are merged. */
+/** Stretches shorter than this in t (the segment has length 1) are not probed: their ends are one breakpoint. */
 const MERGE = 1e-13;
 
 export interface RegionsOnLineResult {
@@ -35,88 +38,84 @@ export interface RegionsOnLineResult {
   maps: Float64Array;
 }
 
+interface Piece {
+  lo: number;
+  hi: number;
+  hash: bigint;
+  bits: Uint32Array;
+  /** 2×C: output at t = 0 and its slope, on this piece. */
+  map: Float64Array;
+}
+
 /** Exact linear pieces of `model` along a → b (a, b: input points of length model.inputSize). */
 export function regionsOnLine(arena: Arena, model: Model, a: ArrayLike<number>, b: ArrayLike<number>): RegionsOnLineResult {
-  const net = piecewiseLinearNet(arena, model);
+  const { up } = regionNetwork(arena, model);
+  const net = up.net, desc = up.f64;
   const d = net.inputSize;
   const pa = pointArg("a", a, d), pb = pointArg("b", b, d);
   const k = arena.kernels<RegionKernels>();
-  const W = net.patternWords;
-  const R = net.rowWords; // row words per piece: pattern bits, then max-pool argmax indices (all hashed)
+  const W = net.patternWords, vs = net.valueSize, ps = Math.max(1, net.preSize);
+  const out = valueBlock(net, net.outputNode), C = out.size;
   return arena.scoped(() => {
-    let m = 1;
-    let t = new Float64Array([0, 1]); // m+1 piece boundaries
-    let x = arena.allocF64(2 * d); // m×2×size rows (P, Q)
-    const x0 = arena.f64(x, 2 * d);
+    const dir = new Float64Array(2 * d); // 2×d: the directions b − a and a − b
     for (let i = 0; i < d; i++) {
-      x0[i] = pa[i];
-      x0[d + i] = pb[i] - pa[i];
+      dir[i] = pb[i] - pa[i];
+      dir[d + i] = -dir[i];
     }
-    let bits = arena.alloc(m * R * 4);
-    arena.u32(bits, m * R).fill(0);
-    for (const s of net.steps) {
-      const n = s.outSize;
-      let z = x;
-      if (s.kind === "dense") {
-        z = arena.allocF64(2 * m * n);
-        k.gemmF64(2 * m, n, s.inSize, x, s.inSize, s.kernel, n, z, n, 0);
-        k.biasRowsF64(m, n, s.bias, z, n, 2);
+    const tin = arena.putF64(dir), origin = arena.putF64(pa);
+    const x = arena.allocF64(d), values = arena.allocF64(vs), pre = arena.allocF64(ps), argmax = arena.allocI32(Math.max(1, net.argSize));
+    const tan = arena.allocF64(2 * vs), tanPre = arena.allocF64(2 * ps); // 2 rows: forwards, backwards
+    const unit = arena.allocI32(4), bits = arena.allocI32(W), hash = arena.alloc(8);
+    const pieces: Piece[] = [];
+    const stretches: [number, number][] = [[0, 1]];
+    while (stretches.length) {
+      const [g0, g1] = stretches.pop()!;
+      if (!(g1 - g0 > MERGE)) continue;
+      const m = 0.5 * (g0 + g1);
+      arena.f64(x, d).set(arena.f64(origin, d));
+      k.axpyF64(m, tin, x, d); // x = a + m·(b − a)
+      k.graphForwardF64(desc, x, 1, values, pre, argmax);
+      k.graphJvpF64(desc, values, pre, argmax, 2, tin, tan, tanPre);
+      const ahead = k.graphCrossingF64(desc, values, pre, argmax, tan, tanPre, g1 - m, unit);
+      const behind = k.graphCrossingF64(desc, values, pre, argmax, tan + vs * 8, tanPre + ps * 8, m - g0, unit);
+      const lo = Number.isFinite(behind) ? m - behind : g0, hi = Number.isFinite(ahead) ? m + ahead : g1;
+      k.graphPatternF64(desc, pre, 1, bits);
+      k.graphHash(desc, bits, argmax, 1, hash);
+      const v = arena.f64(values + out.offset * 8, C), dv = arena.f64(tan + out.offset * 8, C);
+      const map = new Float64Array(2 * C);
+      for (let i = 0; i < C; i++) {
+        map[i] = v[i] - m * dv[i];
+        map[C + i] = dv[i];
       }
-      if (s.act === "linear" && s.kind !== "maxPool") {
-        x = z;
+      pieces.push({ lo, hi, hash: u64View(arena, hash, 1)[0], bits: arena.u32(bits, W).slice(), map });
+      stretches.push([hi, g1], [g0, lo]);
+    }
+    pieces.sort((p, q) => p.lo - q.lo);
+    // Neighbours with one hash are one piece (a probe on a boundary, or a crossing that changes nothing).
+    const kept: Piece[] = [];
+    const breakpoints: number[] = [];
+    for (const p of pieces) {
+      const last = kept[kept.length - 1];
+      if (last && last.hash === p.hash) {
+        last.hi = p.hi;
         continue;
       }
-      const tp = arena.putF64(t);
-      const g = s.geo;
-      const cap = g ? m * n * Math.max(1, g.kh * g.kw - 1) : m * n;
-      const roots = arena.allocF64(cap);
-      const counts = arena.allocI32(m);
-      const total = g
-        ? k.lineMaxPoolCrossingsF64(m, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow, z, tp, roots, counts)
-        : k.lineCrossingsF64(m, n, z, tp, roots, counts);
-      const rv = arena.f64(roots, total).slice();
-      const cv = arena.i32(counts, m).slice();
-      const nt: number[] = [];
-      const parent: number[] = [];
-      for (let p = 0, off = 0; p < m; off += cv[p], p++) {
-        nt.push(t[p]);
-        parent.push(p);
-        const seg = rv.subarray(off, off + cv[p]).sort();
-        for (let r = 0; r < seg.length; r++) {
-          // Roots closer than MERGE to the last boundary or the piece's end are the same point up to rounding
-          // (e.g. a max-pool input switching on exactly where its relu crossed, one layer down).
-          if (seg[r] - nt[nt.length - 1] > MERGE && t[p + 1] - seg[r] > MERGE) {
-            nt.push(seg[r]);
-            parent.push(p);
-          }
-        }
-      }
-      nt.push(1);
-      const m2 = parent.length;
-      t = Float64Array.from(nt);
-      const tp2 = arena.putF64(t);
-      const par = arena.putI32(parent);
-      const x2 = arena.allocF64(2 * m2 * n);
-      const bits2 = arena.alloc(m2 * R * 4);
-      if (g) k.lineMaxPoolActivateF64(m2, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow, z, par, tp2, x2, bits, bits2, R, s.argOffset);
-      else k.lineActivateF64(m2, n, z, par, tp2, s.alpha, x2, bits, bits2, R, s.offset);
-      x = x2;
-      bits = bits2;
-      m = m2;
+      if (last) breakpoints.push(0.5 * (last.hi + p.lo));
+      kept.push(p);
     }
-    const hashes = arena.alloc(m * 8);
-    k.fnv64Rows(m, R, bits, hashes);
-    const rows = arena.u32(bits, m * R);
-    const patternBits = new Uint32Array(m * W);
-    for (let p = 0; p < m; p++) patternBits.set(rows.subarray(p * R, p * R + W), p * W);
-    const C = net.outputSize;
+    const n = kept.length;
+    const patternBits = new Uint32Array(n * W), maps = new Float64Array(n * 2 * C);
+    kept.forEach((p, i) => {
+      patternBits.set(p.bits, i * W);
+      maps.set(p.map, i * 2 * C);
+    });
     return {
-      breakpoints: t.slice(1, m),
-      patterns: u64View(arena, hashes, m).slice(),
+      breakpoints: Float64Array.from(breakpoints),
+      patterns: BigUint64Array.from(kept.map((p) => p.hash)),
       bits: patternBits,
       patternWords: W,
       outputSize: C,
-      maps: arena.f64(x, 2 * m * C).slice(),
+      maps,
     };
   });
 }

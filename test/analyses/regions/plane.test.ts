@@ -204,7 +204,7 @@ describe("regionsInPlane", () => {
     }
   });
 
-  it("handles conv2d and avgPool2d layers (unrolled): tiling and sampled membership on a 5×5×1 slice", async () => {
+  it("handles conv2d and avgPool2d layers: tiling and sampled membership on a 5×5×1 slice", async () => {
     const { randomWeights } = await import("../../support/models.js");
     const cnn = new Model({
       inputShape: [5, 5, 1], head: "softmax",

@@ -26,3 +26,23 @@ test("engine.ricciFlow equals the flow over float64 reference activations, for 0
   expect(sweep.flows[1].ric).toEqual(expected.ric);
   await engine.close();
 });
+
+test("engine.ricciFlow's clouds of chosen nodes, by name or index in the order given, equal the flow over those float64 reference activations", async () => {
+  const model = randomMlp([3, 12, 10, 12, 2], 5, "relu", "softmax");
+  const n = 100, X = randomPoints(n, 3, 9);
+  const ref = Array.from({ length: n }, (_, i) => referenceForward(model, X.subarray(i * 3, i * 3 + 3)));
+  const cloud = (get: (r: (typeof ref)[0]) => Float64Array, dim: number) => ({ data: Float32Array.from(ref.flatMap((r) => Array.from(get(r)))), dim });
+  const clouds = [{ data: X, dim: 3 }, cloud((r) => r.layerOutputs[2], 12), cloud((r) => r.layerOutputs[1], 10), cloud((r) => r.output, 2)];
+  const expected = await ricciFlowFromActivations(clouds, { k: 8, mode: "union", disconnected: "reachable" });
+  const engine = await createEngine({ workers: 0 });
+  try {
+    const got = await engine.ricciFlow(model, X, { k: 8, mode: "union", disconnected: "reachable", layers: [model.layers[2].name, 1] });
+    expect(got.ric.length).toBe(3); // input + the two chosen nodes
+    expect(Array.from(got.ric)).toEqual(Array.from(expected.ric));
+    expect(Array.from(got.eta)).toEqual(Array.from(expected.eta));
+    await expect(engine.ricciFlow(model, X, { k: 8, layers: ["nope"] })).rejects.toThrow(/"nope" names no node/);
+    await expect(engine.ricciFlow(model, X, { k: 8, layers: [7] })).rejects.toThrow(/not a node index in 0\.\.3/);
+  } finally {
+    await engine.close();
+  }
+});
