@@ -2,8 +2,15 @@
 // objects. The host (src/engine/arena.ts) owns every byte from heapBase() upwards.
 export { heapBase } from "./memory";
 export { activationF32, scaleColumnsF32, broadcastRowsF32 } from "./activation";
-export { conv2dF32, conv2dVjpF32 } from "./conv";
-export { maxPoolF32, maxPoolRouteF32, avgPoolF32 } from "./pool";
+export {
+  conv2dForwardF32, conv2dForwardF64, conv2dTransposeF32, conv2dTransposeF64,
+  conv2dTransposeScratchBytesF32, conv2dTransposeScratchBytesF64, conv2dTransposeActiveF32, conv2dTransposeActiveScratchBytesF32,
+} from "./graph/conv";
+export {
+  maxPool2dForwardF32, maxPool2dForwardF64, maxPool2dRouteF32, maxPool2dRouteF64, maxPool2dCrossingF32, maxPool2dCrossingF64,
+  avgPool2dForwardF32, avgPool2dForwardF64, avgPool2dTransposeF32, avgPool2dTransposeF64,
+  globalAvgPoolForwardF32, globalAvgPoolForwardF64, globalAvgPoolTransposeF32, globalAvgPoolTransposeF64,
+} from "./graph/pool";
 export { denseVjpF32 } from "./jacobian";
 export { signBitsF32, fnv64 } from "./pattern";
 export { fisherFactorF64, lowRankEigF32, dimRankF32, denseMetricF32, denseEigF64 } from "./dim";

@@ -11,12 +11,12 @@ import { clipHalfPlaneF64 } from "./regionsPlane";
 
 /**
  * Splits every polygon p < npoly by one pooling window's argmax. The window's inputs are the x columns
- * cells[0 .. k) (i32, scan order as maxPoolF32, padded cells left out). Candidate i's cell is cut from p by
+ * cells[0 .. k) (i32, scan order as maxPool2dForwardF32, padded cells left out). Candidate i's cell is cut from p by
  * clipping with each half-plane f = e_i − e_j ≥ 0, j ≠ i, using the tolerance of splitPolygonsF64: a vertex
  * with |f| ≤ eps·(|ΔA| + |ΔB| + |ΔC|) is on the line; a piece with no vertex strictly below the line is
  * kept whole, one with no vertex strictly above is dropped, and a piece lying on the line within tolerance
  * (e.g. e_i ≡ e_j, both inputs dead relus) is kept when its vertex sum of f is positive, or zero and i < j
- * (ties go to the lower scan index, as maxPoolF32's first maximum). So a window that does not split p leaves
+ * (ties go to the lower scan index, as maxPool2dForwardF32's first maximum). So a window that does not split p leaves
  * one child, and no child of zero area is made. Children are written as splitPolygonsF64 writes them
  * (outStart gets count+1 offsets, outParent inherits parent[p]) with p's row copied to outRows and word
  * `argWord` set to the winning input's index cells[i]. Capacities: capPoly children, capVerts vertices;

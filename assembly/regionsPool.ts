@@ -88,7 +88,7 @@ export function lineMaxPoolCrossingsF64(
 
 /**
  * Activates sub-pieces through the max-pool: sub-piece k (< m) spans (t[k], t[k+1]) in parent piece
- * parent[k]; at its midpoint each output takes the window's first maximum in scan order (as maxPoolF32).
+ * parent[k]; at its midpoint each output takes the window's first maximum in scan order (as maxPool2dForwardF32).
  * Writes the chosen input's rows to out (m×2×oh·ow·c f64), copies the parent's `words` row words
  * (srcRows → dstRows, u32) and stores the chosen input index (i32) at word argOffset + o of the row.
  */

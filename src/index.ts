@@ -35,3 +35,9 @@ export { parseSimecText, SIMEC_LAYER_TYPES } from "./model/simecText.js";
 export type { LeafOptions, LeafPath, LeafDistribution, LeafStopReason } from "./analyses/leaf.js";
 export type { GeodesicOptions, GeodesicPath } from "./analyses/geodesic.js";
 export type { SingularPoints, SingularPointsOptions } from "./analyses/singularPoints.js";
+export {
+  runDistributed, startWorker, RedisUnavailableError, PayloadTooLargeError, ResultsPathError, RunStateError,
+  type DistributedKinds, type DistributedOptions, type DistributedProgress, type WorkerHandle, type WorkerOptions,
+  type SpectrumSpec, type MapSpec, type MapOutput, type MapOp,
+} from "./distributed/index.js";
+export { populationRecipe, type PopulationRecipe, type RecipeOptions } from "./experiments/ricciRecipe.js";

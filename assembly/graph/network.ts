@@ -20,7 +20,7 @@ import { denseForward, denseTranspose, denseTransposeWorkBytes } from "./dense";
 import { affineForward, affineTranspose } from "./affine";
 import { copyRows } from "./add";
 import { concatSlice } from "./concat";
-import { conv2dForward, conv2dTranspose } from "./conv";
+import { conv2dForward, conv2dTranspose, conv2dTransposeScratchBytes } from "./conv";
 import {
   avgPool2dForward, avgPool2dTranspose, globalAvgPoolForward, globalAvgPoolTranspose, maxPool2dCrossing, maxPool2dForward, maxPool2dRoute,
 } from "./pool";
@@ -198,7 +198,17 @@ export function netJvp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
 
 /** Scratch bytes netVjp needs for `rows` cotangent rows. */
 export function netVjpWorkBytes<T>(net: usize, rows: i32): usize {
-  return align16(<usize>rows * <usize>word(net, NET_VALUE_SIZE) * sizeof<T>()) + align16(<usize>(word(net, NET_NODES) + 1) << 2) + denseTransposeWorkBytes<T>(rows, word(net, NET_MAX_WIDTH));
+  // the dense and conv transposes run one at a time: they share one scratch region
+  let scratch = denseTransposeWorkBytes<T>(rows, word(net, NET_MAX_WIDTH));
+  const nodes = word(net, NET_NODES);
+  for (let k = 0; k < nodes; k++) {
+    if (field(net, k, F_OP) != OP_CONV) continue;
+    const conv = <usize>conv2dTransposeScratchBytes<T>(
+      field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW), field(net, k, F_GROUPS),
+    );
+    if (conv > scratch) scratch = conv;
+  }
+  return align16(<usize>rows * <usize>word(net, NET_VALUE_SIZE) * sizeof<T>()) + align16(<usize>(word(net, NET_NODES) + 1) << 2) + scratch;
 }
 
 /**
@@ -261,7 +271,7 @@ export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
           const gr = gk + <usize>(r * vs) * t, ir = gj + <usize>(r * vs) * t;
           if (!acc) memory.fill(ir, 0, <usize>sj * t);
           if (op == OP_CONV) {
-            conv2dTranspose<T>(1, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, field(net, k, F_GROUPS), gr, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), ir);
+            conv2dTranspose<T>(1, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, field(net, k, F_GROUPS), gr, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), ir, scratch);
           } else if (op == OP_MAXPOOL) {
             maxPool2dRoute<T>(1, inSize, outSize, argmax + (<usize>field(net, k, F_ARG_OFFSET) << 2), gr, ir, 1);
           } else if (op == OP_AVGPOOL) {
@@ -282,14 +292,18 @@ export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
  * The first t in (0, tmax] at which ONE point moving along a direction leaves its linear region: a relu/leakyRelu
  * pre-activation z + t·ż changes sign, or a max-pool window's chosen input stops being the maximum. `tan`
  * (valueSize) and `tanPre` (preSize) are the direction's tangents (netJvp with rows = 1). Writes the node and
- * the unit (pre-activation index, or pool output index) to outUnit[0], outUnit[1] and returns t; returns
- * Infinity (outUnit = −1, −1) when nothing changes in (0, tmax]. outUnit: 3 i32 (the third is scratch).
+ * the unit (pre-activation index, or pool output index) to outUnit[0], outUnit[1] and returns t; for a
+ * max-pool crossing outUnit[2] is the competing input cell that takes over (flat NHWC index in the pool's input
+ * image), else −1. Returns Infinity (outUnit = −1, −1, −1) when nothing changes in (0, tmax]. outUnit: 4 i32
+ * (the fourth is scratch).
  */
 export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
   const t = sizeof<T>();
   let best = Infinity;
+  let rival = -1;
   store<i32>(outUnit, -1);
   store<i32>(outUnit, -1, 4);
+  store<i32>(outUnit, -1, 8);
   const nodes = word(net, NET_NODES);
   for (let k = 0; k < nodes; k++) {
     if (field(net, k, F_PATTERN_OFFSET) >= 0) {
@@ -301,6 +315,7 @@ export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: us
         const tc = -<f64>load<T>(pre + po + <usize>i * t) / dz;
         if (tc > 0 && tc <= tmax && tc < best) {
           best = tc;
+          rival = -1;
           store<i32>(outUnit, k);
           store<i32>(outUnit, i, 4);
         }
@@ -309,7 +324,7 @@ export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: us
     if (field(net, k, F_OP) != OP_MAXPOOL) continue;
     const j = inputOf(net, k, 0);
     const xo = <usize>valueOffset(net, j) * t;
-    const unit = outUnit + 8; // the third word: the pool's own output index
+    const unit = outUnit + 8; // words 2 and 3 as scratch: the pool's output index and the competing cell
     const tc = maxPool2dCrossing<T>(
       field(net, k, F_H), field(net, k, F_W), field(net, k, F_C), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_SH), field(net, k, F_SW),
       field(net, k, F_PAD_T), field(net, k, F_PAD_L), field(net, k, F_OH), field(net, k, F_OW),
@@ -319,7 +334,9 @@ export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: us
       best = tc;
       store<i32>(outUnit, k);
       store<i32>(outUnit, load<i32>(unit), 4);
+      rival = load<i32>(unit, 4);
     }
   }
+  store<i32>(outUnit, rival, 8);
   return best;
 }

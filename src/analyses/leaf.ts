@@ -42,7 +42,7 @@ export const STOP_REASONS: readonly LeafStopReason[] = ["length", "target", "box
 export interface LeafOptions {
   /** "data" (Im D, default), "kernel" (ker D) or ker g of layer `layer`'s pullback metric. */
   distribution?: LeafDistribution;
-  /** Walking direction (d values), projected onto the distribution; default: a random one from `seed`. */
+  /** Walking direction (d values, or n×d: one per start point), projected onto the distribution; default: random from `seed` (n×d Gaussian values drawn in order). */
   direction?: ArrayLike<number>;
   /** Walk towards this point (d values), re-projecting per region (per step for smooth networks). */
   target?: ArrayLike<number>;
@@ -151,7 +151,9 @@ export function leafJobOptions(model: Model, X: Float64Array, opts: LeafOptions)
   const maxLength = positive(opts.maxLength, "maxLength", 1);
   if (opts.direction !== undefined && opts.target !== undefined) throw new OptionError("give either direction or target, not both");
   const directions = new Float64Array(n * d); // n×d
-  if (opts.direction !== undefined) {
+  if (opts.direction !== undefined && n > 1 && (opts.direction as ArrayLike<number>).length === n * d) {
+    directions.set(vector(opts.direction, n * d, "direction")); // one direction per start point
+  } else if (opts.direction !== undefined) {
     const v = vector(opts.direction, d, "direction");
     for (let i = 0; i < n; i++) directions.set(v, i * d);
   } else {

@@ -9,6 +9,8 @@ export interface Stage {
   update(done: number): void;
   /** Add to the amount done. */
   tick(count?: number): void;
+  /** Show a short status beside the bar (e.g. "3 live workers"); a plain line when not on a TTY. */
+  label(text: string): void;
   /** Finish the stage; returns its wall time in ms. */
   done(note?: string): number;
 }
@@ -37,10 +39,10 @@ export class Progress {
     const start = performance.now();
     let done = 0;
     const bar = this.quiet || !this.tty ? undefined : new cliProgress.SingleBar(
-      { format: `${name.padEnd(28)} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}`, stream: this.stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
+      { format: `${name.padEnd(28)} {bar} {percentage}% | {value}/{total} | ETA {eta_formatted}{label}`, stream: this.stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
       cliProgress.Presets.shades_classic,
     );
-    bar?.start(Math.max(1, total), 0);
+    bar?.start(Math.max(1, total), 0, { label: "" });
     let lastDecile = -1;
     const update = (v: number) => {
       done = Math.min(total, Math.max(0, v));
@@ -56,6 +58,10 @@ export class Progress {
     return {
       update,
       tick: (count = 1) => update(done + count),
+      label: (text: string) => {
+        if (bar) bar.update(done, { label: ` | ${text}` });
+        else this.line(`${name}: ${text}`);
+      },
       done: (note?: string) => {
         const ms = performance.now() - start;
         if (bar) {

@@ -40,20 +40,20 @@ export function forwardPass(arena: Arena, plan: Plan, input: number, count: numb
       case "conv": {
         const g = op.geo;
         z = arena.allocF32(count * n);
-        k.conv2dF32(count, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow, g.oc, x, op.kernel, op.bias, z);
+        k.conv2dForwardF32(count, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.sh, g.sw, 1, 1, g.padT, g.padL, g.oh, g.ow, 1, x, op.kernel, op.bias, z);
         break;
       }
       case "maxPool": {
         const g = op.geo;
         z = arena.allocF32(count * n);
         am = arena.allocI32(count * n);
-        k.maxPoolF32(count, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow, x, z, am);
+        k.maxPool2dForwardF32(count, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow, x, z, am);
         break;
       }
       case "avgPool": {
         const g = op.geo;
         z = arena.allocF32(count * n);
-        k.avgPoolF32(count, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow, x, z, 0);
+        k.avgPool2dForwardF32(count, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.padB, g.padR, g.oh, g.ow, g.countIncludePad, x, z);
         break;
       }
       case "act":

@@ -7,7 +7,7 @@
 import type { Arena } from "./arena.js";
 import type { CoreKernels } from "./kernels.js";
 import type { ForwardState } from "./forwardPass.js";
-import type { Plan } from "./plan.js";
+import { ACT_CODE, type Plan } from "./plan.js";
 
 export interface JacobianWorkspace {
   /** Index of the op whose output is differentiated. */
@@ -20,6 +20,8 @@ export interface JacobianWorkspace {
   bufB: number;
   work: number;
   ones: number;
+  /** Scratch of the conv transposes (the largest conv2dTransposeScratchBytesF32 of the plan's convs). */
+  convScratch: number;
 }
 
 /** Scratch for Jacobians of op `target`'s output (allocate once per chunk, reuse for every point). */
@@ -34,7 +36,13 @@ export function jacobianWorkspace(arena: Arena, plan: Plan, target: number): Jac
   const work = arena.alloc(width * 4 + 16 + rows * width * 4);
   const ones = arena.allocF32(width);
   arena.f32(ones, width).fill(1);
-  return { target, m, d, mode, bufA, bufB, work, ones };
+  const k = arena.kernels<CoreKernels>();
+  let scratchBytes = 0;
+  for (const op of plan.ops) {
+    if (op.kind === "conv") scratchBytes = Math.max(scratchBytes, k.conv2dTransposeActiveScratchBytesF32(m, op.geo.c, op.geo.oc, op.geo.kh, op.geo.kw, op.geo.oh, op.geo.ow, 1));
+  }
+  const convScratch = arena.alloc(scratchBytes);
+  return { target, m, d, mode, bufA, bufB, work, ones, convScratch };
 }
 
 /**
@@ -73,14 +81,17 @@ function reverse(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: Jaco
     if (s) k.scaleColumnsF32(m, op.outSize, g, op.outSize, s);
     if (op.kind === "act" || op.kind === "flatten") continue;
     const dst = spare;
-    if (op.kind === "conv") {
-      const q = op.geo;
-      k.conv2dVjpF32(m, q.h, q.w, q.c, q.kh, q.kw, q.sh, q.sw, q.padT, q.padL, q.oh, q.ow, q.oc, g, op.kernel, dst);
+    arena.f32(dst, m * op.inSize).fill(0); // the transposes accumulate into their destination
+    const q = op.geo;
+    if (op.kind === "conv" && s && op.act === ACT_CODE.relu) {
+      // g is already scaled by the ReLU's 0/1 derivative: skip the inactive units.
+      k.conv2dTransposeActiveF32(m, q.h, q.w, q.c, q.oc, q.kh, q.kw, q.sh, q.sw, 1, 1, q.padT, q.padL, q.oh, q.ow, 1, g, op.kernel, dst, ws.convScratch, s);
+    } else if (op.kind === "conv") {
+      k.conv2dTransposeF32(m, q.h, q.w, q.c, q.oc, q.kh, q.kw, q.sh, q.sw, 1, 1, q.padT, q.padL, q.oh, q.ow, 1, g, op.kernel, dst, ws.convScratch);
     } else if (op.kind === "maxPool") {
-      k.maxPoolRouteF32(m, op.inSize, op.outSize, st.argmax[l] + p * op.outSize * 4, g, dst, 1);
+      k.maxPool2dRouteF32(m, op.inSize, op.outSize, st.argmax[l] + p * op.outSize * 4, g, dst, 1);
     } else {
-      const q = op.geo;
-      k.avgPoolF32(m, q.h, q.w, q.c, q.kh, q.kw, q.sh, q.sw, q.padT, q.padL, q.oh, q.ow, g, dst, 1);
+      k.avgPool2dTransposeF32(m, q.h, q.w, q.c, q.kh, q.kw, q.sh, q.sw, q.padT, q.padL, q.padB, q.padR, q.oh, q.ow, q.countIncludePad, g, dst);
     }
     spare = g;
     g = dst;
@@ -103,15 +114,15 @@ function forward(arena: Arena, plan: Plan, st: ForwardState, p: number, ws: Jaco
         break;
       case "conv": {
         const q = op.geo;
-        k.conv2dF32(d, q.h, q.w, q.c, q.kh, q.kw, q.sh, q.sw, q.padT, q.padL, q.oh, q.ow, q.oc, t, op.kernel, 0, spare);
+        k.conv2dForwardF32(d, q.h, q.w, q.c, q.oc, q.kh, q.kw, q.sh, q.sw, 1, 1, q.padT, q.padL, q.oh, q.ow, 1, t, op.kernel, 0, spare);
         break;
       }
       case "maxPool":
-        k.maxPoolRouteF32(d, op.inSize, op.outSize, st.argmax[l] + p * op.outSize * 4, t, spare, 0);
+        k.maxPool2dRouteF32(d, op.inSize, op.outSize, st.argmax[l] + p * op.outSize * 4, t, spare, 0);
         break;
       case "avgPool": {
         const q = op.geo;
-        k.avgPoolF32(d, q.h, q.w, q.c, q.kh, q.kw, q.sh, q.sw, q.padT, q.padL, q.oh, q.ow, t, spare, 0);
+        k.avgPool2dForwardF32(d, q.h, q.w, q.c, q.kh, q.kw, q.sh, q.sw, q.padT, q.padL, q.padB, q.padR, q.oh, q.ow, q.countIncludePad, t, spare);
         break;
       }
       default:

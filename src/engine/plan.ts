@@ -17,6 +17,11 @@ export interface WindowGeometry {
   padT: number; padL: number; oh: number; ow: number; oc: number;
 }
 
+/** The plan's window geometry: also the trailing pads and average pooling's divisor rule (countIncludePad 0/1). */
+export interface OpGeometry extends WindowGeometry {
+  padB: number; padR: number; countIncludePad: number;
+}
+
 interface OpBase {
   layer: number;
   inSize: number;
@@ -30,8 +35,8 @@ interface OpBase {
 
 export type Op =
   | (OpBase & { kind: "dense"; kernel: number; kernelT: number; bias: number })
-  | (OpBase & { kind: "conv"; geo: WindowGeometry; kernel: number; bias: number })
-  | (OpBase & { kind: "maxPool" | "avgPool"; geo: WindowGeometry })
+  | (OpBase & { kind: "conv"; geo: OpGeometry; kernel: number; bias: number })
+  | (OpBase & { kind: "maxPool" | "avgPool"; geo: OpGeometry })
   | (OpBase & { kind: "act" })
   | (OpBase & { kind: "flatten" });
 
@@ -96,7 +101,7 @@ function buildPlan(spec: ModelSpec, arena?: Arena): Plan {
         const [kh, kw] = layer.kernelSize;
         const [sh, sw] = layer.strides;
         const y = windowPlacement(shape, layer);
-        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padT, padL: y.padL, oh: y.oh, ow: y.ow, oc: layer.filters };
+        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padT, padL: y.padL, padB: layer.pads[2], padR: layer.pads[3], oh: y.oh, ow: y.ow, oc: layer.filters, countIncludePad: 0 };
         const outSize = y.oh * y.ow * layer.filters;
         ops.push({ ...base, kind: "conv", outSize, patternUnits: units(outSize), geo, kernel: arena ? arena.putF32(layer.kernel) : 0, bias: arena ? arena.putF32(layer.bias) : 0 });
         shape = [y.oh, y.ow, layer.filters];
@@ -108,7 +113,7 @@ function buildPlan(spec: ModelSpec, arena?: Arena): Plan {
         const [kh, kw] = layer.poolSize;
         const [sh, sw] = layer.strides;
         const y = windowPlacement(shape, layer);
-        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padT, padL: y.padL, oh: y.oh, ow: y.ow, oc: c };
+        const geo = { h, w, c, kh, kw, sh, sw, padT: y.padT, padL: y.padL, padB: layer.pads[2], padR: layer.pads[3], oh: y.oh, ow: y.ow, oc: c, countIncludePad: layer.countIncludePad ? 1 : 0 };
         ops.push({ ...base, act: 0, kind: layer.type === "maxPool2d" ? "maxPool" : "avgPool", outSize: y.oh * y.ow * c, patternUnits: 0, geo });
         shape = [y.oh, y.ow, c];
         break;

@@ -145,35 +145,42 @@ export type PopulationOnOptions = Omit<PopulationOptions, "dataset" | "nTrain" |
 export async function populationOn(train: LabelledPoints, test: LabelledPoints, opts: PopulationOnOptions): Promise<PopulationResult> {
   if (!opts.networks.length) throw new OptionError("networks must list at least one network");
   if (train.dim !== test.dim) throw new OptionError(`train and test points differ in dimension: ${train.dim} vs ${test.dim}`);
-  const threshold = opts.accuracyThreshold ?? 0.9;
-  const activations = opts.activations ?? tfjsActivations;
   const networks: NetworkResult[] = [];
-  for (const spec of opts.networks) {
-    const model = buildClassifier(train.dim, spec.hidden, spec.seed);
-    try {
-      const finalLoss = await trainClassifier(model, train, opts.epochs);
-      const accuracy = testAccuracy(model, test);
-      const clouds = await activations(model, test.X, test.n);
-      const sweep = await ricciSweepFromActivations(clouds, opts.ks, opts.mode ?? "directed", { skipInput: opts.skipInput });
-      networks.push({
-        hidden: [...spec.hidden], seed: spec.seed, accuracy, finalLoss, rho: sweep.rho,
-        reasons: sweep.flows.map((f) => f.rhoReason), ric: sweep.flows.map((f) => f.ric), g: sweep.flows.map((f) => f.g),
-      });
-    } finally {
-      model.dispose();
-    }
+  for (const spec of opts.networks) networks.push(await measureNetwork(train, test, spec, opts));
+  return summarizePopulation(networks, opts.ks, opts.accuracyThreshold);
+}
+
+/** One network of the population: build (seeded), train, test, and sweep ρ_k over `opts.ks`. */
+export async function measureNetwork(train: LabelledPoints, test: LabelledPoints, spec: NetworkSpec, opts: Omit<PopulationOnOptions, "networks">): Promise<NetworkResult> {
+  const activations = opts.activations ?? tfjsActivations;
+  const model = buildClassifier(train.dim, spec.hidden, spec.seed);
+  try {
+    const finalLoss = await trainClassifier(model, train, opts.epochs);
+    const accuracy = testAccuracy(model, test);
+    const clouds = await activations(model, test.X, test.n);
+    const sweep = await ricciSweepFromActivations(clouds, opts.ks, opts.mode ?? "directed", { skipInput: opts.skipInput });
+    return {
+      hidden: [...spec.hidden], seed: spec.seed, accuracy, finalLoss, rho: sweep.rho,
+      reasons: sweep.flows.map((f) => f.rhoReason), ric: sweep.flows.map((f) => f.ric), g: sweep.flows.map((f) => f.g),
+    };
+  } finally {
+    model.dispose();
   }
+}
+
+/** The population's summary over the networks with accuracy above `threshold` (default 0.9). */
+export function summarizePopulation(networks: NetworkResult[], ks: readonly number[], threshold = 0.9): PopulationResult {
   const good = networks.filter((r) => r.accuracy > threshold);
-  const fractionNegative = new Float64Array(opts.ks.length);
-  const correlation = new Float64Array(opts.ks.length);
-  const defined = new Int32Array(opts.ks.length);
-  opts.ks.forEach((_, i) => {
+  const fractionNegative = new Float64Array(ks.length);
+  const correlation = new Float64Array(ks.length);
+  const defined = new Int32Array(ks.length);
+  ks.forEach((_, i) => {
     const ok = good.filter((r) => !Number.isNaN(r.rho[i]));
     defined[i] = ok.length;
     fractionNegative[i] = ok.length ? ok.filter((r) => r.rho[i] < 0).length / ok.length : NaN;
     correlation[i] = pearson(ok.map((r) => -r.rho[i]), ok.map((r) => r.accuracy));
   });
-  return { ks: [...opts.ks], networks, wellTrained: good.length, fractionNegative, correlation, defined };
+  return { ks: [...ks], networks, wellTrained: good.length, fractionNegative, correlation, defined };
 }
 
 /**

@@ -171,7 +171,7 @@ describe("info on ONNX and the report command", () => {
     const bad = await foliateInProcess(["report", fixture2d, "--data", "circles", "--sections", "engine-core,ricci"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/unknown section ricci/);
-  });
+  }, 300_000);
 });
 
 describe("PyTorch interchange through the CLI", () => {

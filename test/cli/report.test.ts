@@ -47,11 +47,29 @@ test("the section registry contract: a plug-in section renders its chart, number
   expect(html).toContain("This section failed: boom &lt;b&gt;"); // escaped
   expect(html).toContain('<section id="plugin-demo">');
   expect(html).toContain("<title>T &lt;&amp;&gt;</title>");
-  expect(html).toMatch(/<figure><svg[^>]*>.*<\/svg><figcaption>predicted classes<\/figcaption><\/figure>/s);
+  expect(html).toMatch(/<figure style="width:\d+px"><svg[^>]*>.*<\/svg><figcaption>predicted classes<\/figcaption><\/figure>/s);
   expect(html).toContain("<td>60</td><td>60</td><td>the test</td>"); // number beside the published value
   expect(html).toContain("<td>forward</td><td>1.5</td><td>40000</td>"); // points/s from the timing
   expect(log).toContain("section broken failed: boom <b>");
   const summary = formatSummary(run);
   expect(summary).toMatch(/broken\s+FAILED/);
   expect(summary).toMatch(/plugin-demo\s+ok\s+[\d.]+ s\s+counts \d+\/\d+\/\d+/);
+});
+
+test("a table cell never shows NaN or Infinity: numbers that are not finite read as a dash", async () => {
+  const { cellText } = await import("../../src/cli/report/html.js");
+  expect(cellText(NaN)).toBe("— (not a number)");
+  expect(cellText(Infinity)).toBe("— (not a number)");
+  expect(cellText(0.123456)).toBe("0.1235");
+  expect(cellText(12)).toBe("12");
+  expect(cellText("— (why)")).toBe("— (why)");
+});
+
+test("heat-map cells share their edges exactly (drawn with crisp edges, so no seam and no 1-px gap)", async () => {
+  const cells = Array.from({ length: 37 }, (_, i) => ({ x: -2.18 + i * (4.38 / 37), x2: -2.18 + (i + 1) * (4.38 / 37) }));
+  const svg = await renderChart({ width: 437, height: 40, data: { values: cells }, mark: "rect", encoding: { x: { field: "x", type: "quantitative", scale: { domain: [-2.18, 2.2], nice: false } }, x2: { field: "x2" } } });
+  expect(svg).toContain('<g shape-rendering="crispEdges" class="mark-rect role-mark');
+  const edges = [...svg.matchAll(/d="M([-\d.e]+),[-\d.e]+H([-\d.e]+)V/g)].map((m) => [m[1], m[2]]).sort((a, b) => Number(a[0]) - Number(b[0]));
+  expect(edges).toHaveLength(37);
+  for (let i = 1; i < edges.length; i++) expect(edges[i][0]).toBe(edges[i - 1][1]);
 });

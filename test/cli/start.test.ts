@@ -8,7 +8,7 @@ import { foliate } from "./run.js";
 test("foliate start --quick writes one self-contained report with every section, and reuses the model cache", async () => {
   const dir = mkdtempSync(join(tmpdir(), "foliate-start-"));
   const out = join(dir, "report"), cache = join(dir, "cache");
-  const r = await foliate(["start", "--quick", "--out", out, "--cache", cache, "--workers", "2", "--json"], 60_000);
+  const r = await foliate(["start", "--quick", "--out", out, "--cache", cache, "--workers", "2", "--json"], 240_000);
   expect(r.code, r.stderr).toBe(0);
   const summary = JSON.parse(r.stdout);
   expect(summary.report).toBe(join(out, "index.html"));
@@ -27,8 +27,8 @@ test("foliate start --quick writes one self-contained report with every section,
   expect(html).toMatch(/engine core|Engine core/);
 
   // second run: both models come from the cache
-  const again = await foliate(["start", "--quick", "--out", out, "--cache", cache, "--workers", "2"], 60_000);
+  const again = await foliate(["start", "--quick", "--out", out, "--cache", cache, "--workers", "2"], 240_000);
   expect(again.code, again.stderr).toBe(0);
   expect(again.stderr.match(/done in .* \(from cache\)/g)).toHaveLength(2);
   expect(again.stdout).toContain(`report: ${join(out, "index.html")}`);
-}, 120_000);
+}, 500_000);

@@ -61,7 +61,7 @@ function runner(arena: Arena, net: CompiledNetwork, precision: Precision) {
       return Float64Array.from(view(gin, rows * net.inputSize));
     },
     crossing(pt: { values: number; pre: number; argmax: number }, tan: number, tanPre: number, tmax: number) {
-      const out = arena.allocI32(3);
+      const out = arena.allocI32(4);
       const t = F.cross(desc, pt.values, pt.pre, pt.argmax, tan, tanPre, tmax, out);
       return { t, node: arena.i32(out, 1)[0], unit: arena.i32(out + 4, 1)[0] };
     },

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { Model } from "../../src/model/model.js";
 import { modelFromOnnx } from "../../src/model/onnx.js";
 import { float32Literal } from "../../src/model/onnx-decode.js";
+import { onnxNodeNames } from "../../src/model/onnx-names.js";
 import { FoliateError, ModelFormatError, NonFiniteError, UnsupportedLayerError } from "../../src/errors.js";
 import type { Conv2dLayer, DenseLayer } from "../../src/model/types.js";
 import { referenceForward } from "../../src/reference/forward.js";
@@ -165,65 +166,179 @@ describe("modelFromOnnx on hand-built graphs", () => {
     }
   });
 
-  it("pooling: trailing pads or ceil_mode on an odd size → same; LeakyRelu without alpha gets ONNX's 0.01", () => {
-    for (const attrs of [{ kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }]) {
+  it("pooling: trailing pads or ceil_mode on an odd size place the windows of Keras' same; LeakyRelu without alpha gets ONNX's 0.01", () => {
+    for (const [attrs, pads, ceilMode] of [
+      [{ kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, [0, 0, 1, 1], false],
+      [{ kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, [0, 0, 0, 0], true],
+    ] as const) {
       const m = Model.fromOnnx(buildOnnx({ input: ["n", 1, 5, 5], nodes: chain([{ op: "MaxPool", attrs }, { op: "LeakyRelu" }, { op: "Flatten" }]) }));
-      expect(m.layers[0]).toMatchObject({ type: "maxPool2d", poolSize: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] });
+      expect(m.layers[0]).toMatchObject({ type: "maxPool2d", poolSize: [2, 2], strides: [2, 2], pads, ceilMode, padding: "same" });
       expect(m.layers[1]).toMatchObject({ type: "activation", activation: "leakyRelu", alpha: 0.01 });
       expect(m.shapes[0]).toEqual([3, 3, 1]);
     }
     const floor = Model.fromOnnx(buildOnnx({ input: ["n", 1, 5, 5], nodes: chain([{ op: "AveragePool", attrs: { kernel_shape: [2, 2], strides: [2, 2] } }, { op: "Flatten" }]) }));
-    expect(floor.layers[0]).toMatchObject({ type: "avgPool2d", padding: "valid" });
+    expect(floor.layers[0]).toMatchObject({ type: "avgPool2d", padding: "valid", ceilMode: false });
     expect(floor.shapes[0]).toEqual([2, 2, 1]);
   });
 
-  it("strided pads that cannot be Foliate's valid or same padding are refused with the reason", () => {
-    const k = { dims: [1, 1, 3, 3], values: Array(9).fill(1) };
-    const bytes = buildOnnx({ input: ["n", 1, 14, 14], initializers: { k }, nodes: chain([{ op: "Conv", name: "/down", extra: ["k"], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }]) });
-    expect(() => modelFromOnnx(bytes)).toThrow(UnsupportedLayerError);
-    expect(() => modelFromOnnx(bytes)).toThrow(/ONNX node 0 "\/down" \(Conv\): pads \[top 1, left 1, bottom 1, right 1\].*strides 2×2.*"same" padding.*pad before = 0/);
-    // the same with an odd input size is TensorFlow's "same" exactly
-    const odd = buildOnnx({ input: ["n", 1, 15, 15], initializers: { k }, nodes: chain([{ op: "Conv", extra: ["k"], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }]) });
-    expect((modelFromOnnx(odd).layers[0] as Conv2dLayer).padding).toBe("same");
+  it("Conv(3, stride=2, padding=1) on an even size keeps PyTorch's pads (not Keras' same): the first window starts one row above the image", () => {
+    const k = { dims: [1, 1, 3, 3], values: Array.from({ length: 9 }, (_, i) => i + 1) };
+    const bytes = buildOnnx({ input: ["n", 1, 4, 4], initializers: { k }, nodes: chain([{ op: "Conv", name: "/down", extra: ["k"], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } }]) });
+    const m = Model.fromOnnx(bytes);
+    expect(m.layers[0]).toMatchObject({ type: "conv2d", name: "down", pads: [1, 1, 1, 1], strides: [2, 2] });
+    expect((m.layers[0] as Conv2dLayer).padding).toBeUndefined(); // TensorFlow's same would pad 0 before, 1 after
+    expect(m.shapes[0]).toEqual([2, 2, 1]);
+    const x = Array.from({ length: 16 }, (_, i) => i * 0.5 - 3); // x[y, x] = 0.5 (4y + x) − 3
+    // output (0, 0): rows −1..1, cols −1..1 → only x[0..1, 0..1] are real, under kernel taps (1, 1), (1, 2), (2, 1), (2, 2) = 5, 6, 8, 9
+    const expected00 = 5 * x[0] + 6 * x[1] + 8 * x[4] + 9 * x[5];
+    // output (1, 1): rows 1..3, cols 1..3, all inside
+    let expected11 = 0;
+    for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) expected11 += (dy * 3 + dx + 1) * x[(1 + dy) * 4 + 1 + dx];
+    const y = referenceForward(m, x).output;
+    expect(y[0]).toBeCloseTo(expected00, 12);
+    expect(y[3]).toBeCloseTo(expected11, 12);
   });
 
-  it("AveragePool that counts padding, grouped Conv, transA, Softmax before the end: refused", () => {
+  it("refusals name the op and the attribute", () => {
     const k = { dims: [2, 1, 3, 3], values: Array(18).fill(1) };
     const cases: [Parameters<typeof buildOnnx>[0], RegExp][] = [
-      [{ input: ["n", 1, 4, 4], nodes: chain([{ op: "AveragePool", attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 } }]) }, /count_include_pad = 1/],
-      [{ input: ["n", 2, 4, 4], initializers: { k }, nodes: chain([{ op: "Conv", extra: ["k"], attrs: { group: 2 } }]) }, /group = 2/],
-      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Gemm", extra: ["W"], attrs: { transA: 1 } }]) }, /transA/],
-      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Softmax" }, { op: "Gemm", extra: ["W"] }]) }, /only as the last node/],
-      [{ input: ["n", 2, 4, 4], nodes: chain([{ op: "Relu" }]) }, /channels-first feature map/],
+      [{ input: ["n", 1, 4, 4], nodes: chain([{ op: "MaxPool", attrs: { kernel_shape: [2, 2], dilations: [2, 2] } }]) }, /\(MaxPool\): attribute dilations \[2,2\]/],
+      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Gemm", extra: ["W"], attrs: { transA: 1 } }]) }, /\(Gemm\): attribute transA = 1/],
+      [{ input: ["n", 3], initializers: { W }, nodes: chain([{ op: "Softmax" }, { op: "Gemm", extra: ["W"] }]) }, /\(Softmax\): Softmax is supported only as the last node/],
+      [{ input: ["n", 2, 4, 4], nodes: chain([{ op: "Flatten", attrs: { axis: 2 } }]) }, /\(Flatten\): attribute axis = 2/],
+      [{ input: ["n", 2, 4, 4], nodes: [{ op: "Concat", inputs: ["x", "x"], attrs: { axis: 2 } }] }, /\(Concat\): attribute axis = 2/],
+      [{ input: ["n", 1, 4, 4], initializers: { k }, nodes: chain([{ op: "Conv", extra: ["k"], attrs: { auto_pad: "WEIRD" } }]) }, /\(Conv\): attribute auto_pad "WEIRD"/],
+      [
+        { input: ["n", 2, 4, 4], initializers: { p: { dims: [8], values: [0, 0, 1, 1, 0, 0, 1, 1], dataType: 7 } }, nodes: chain([{ op: "Pad", extra: ["p"] }, { op: "MaxPool", attrs: { kernel_shape: [2, 2] } }]) },
+        /\(MaxPool\): reads a zero Pad/,
+      ],
+      [
+        { input: ["n", 2, 4, 4], initializers: { s: { dims: [2], values: [1, 2] } }, nodes: chain([{ op: "BatchNormalization", extra: ["s", "s", "s", "s"], attrs: { training_mode: 1 } }]) },
+        /\(BatchNormalization\): attribute training_mode = 1/,
+      ],
+      [{ input: ["n", 2, 4, 4], initializers: { c: { dims: [4], values: [1, 2, 3, 4] } }, nodes: chain([{ op: "Add", extra: ["c"] }]) }, /\(Add\): constant operand dims \[4\] on \[n, 2, 4, 4\]/],
+      [{ input: ["n", 2, 4, 4], nodes: [{ op: "Mul", inputs: ["x", "x"] }] }, /\(Mul\): Mul of two computed tensors is not supported/],
+      [{ input: ["n", 2, 4, 4], nodes: chain([{ op: "Flatten" }]) }, /flattened channels-first feature map/],
       [{ input: ["n", 3, 5], nodes: chain([{ op: "Relu" }]) }, /must be \[n, d\] or \[n, C, H, W\]/],
     ];
-    for (const [g, message] of cases) expect(() => modelFromOnnx(buildOnnx(g)), String(message)).toThrow(message);
+    for (const [g, message] of cases) {
+      expect(() => modelFromOnnx(buildOnnx(g)), String(message)).toThrow(message);
+      expect(() => modelFromOnnx(buildOnnx(g)), String(message)).toThrow(FoliateError);
+    }
   });
 
   it("names the first unsupported node: op type, name and index", () => {
     const bytes = buildOnnx({
       input: ["n", 3],
-      initializers: { W, idx: { dims: [1], values: [0], dataType: 7 } },
+      initializers: { W },
       nodes: [
         { op: "Gemm", inputs: ["x", "W"] },
-        { op: "Gather", name: "/embed/Gather", inputs: ["t0", "idx"] },
-        { op: "Erf", inputs: ["t1"] },
+        { op: "Erf", name: "/act/Erf", inputs: ["t0"] },
+        { op: "Cos", inputs: ["t1"] },
       ],
     });
     expect(() => modelFromOnnx(bytes)).toThrow(UnsupportedLayerError);
-    expect(() => modelFromOnnx(bytes)).toThrow(/^ONNX node 1 "\/embed\/Gather" \(Gather\) is not supported; Foliate imports Gemm, MatMul/);
+    expect(() => modelFromOnnx(bytes)).toThrow(/^ONNX node 1 "\/act\/Erf" \(Erf\) is not supported; Foliate imports Gemm, MatMul/);
     const custom = buildOnnx({ input: ["n", 3], nodes: [{ op: "Relu", domain: "com.example", inputs: ["x"] }] });
     expect(() => modelFromOnnx(custom)).toThrow(/ONNX node 0 .* in domain "com.example" is not supported/);
   });
 
-  it("a graph that is not a chain is a ModelFormatError", () => {
-    const branch = buildOnnx({ input: ["n", 3], outputName: "t1", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Sigmoid", inputs: ["x"] }] });
-    expect(() => modelFromOnnx(branch)).toThrow(ModelFormatError);
-    expect(() => modelFromOnnx(branch)).toThrow(/not a chain: tensor "x" feeds 2 nodes/);
-    const residual = buildOnnx({ input: ["n", 3], nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Add", inputs: ["t0", "x"] }] });
-    expect(() => modelFromOnnx(residual)).toThrow(/not a chain/);
-    const dangling = buildOnnx({ input: ["n", 3], outputName: "t0", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Tanh", inputs: ["elsewhere"] }] });
-    expect(() => modelFromOnnx(dangling)).toThrow(/not a chain: ONNX node 1 .* is not on the path/);
+  it("DAGs: a residual Add of two branches is an add node; a dead branch is dropped; an undefined tensor is a ModelFormatError", () => {
+    const residual = Model.fromOnnx(buildOnnx({ input: ["n", 3], nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Add", inputs: ["t0", "x"] }] }));
+    expect(residual.layers.map((l) => [l.type, l.inputs])).toEqual([["activation", [-1]], ["add", [0, -1]]]);
+    expect(Array.from(referenceForward(residual, [1, -2, 0.5]).output)).toEqual([2, -2, 1]);
+    const branch = Model.fromOnnx(buildOnnx({ input: ["n", 3], outputName: "t1", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Sigmoid", inputs: ["x"] }] }));
+    expect(branch.layers.map((l) => l.type === "activation" && l.activation)).toEqual(["sigmoid"]);
+    const dangling = buildOnnx({ input: ["n", 3], outputName: "t1", nodes: [{ op: "Relu", inputs: ["x"] }, { op: "Tanh", inputs: ["elsewhere"] }] });
+    expect(() => modelFromOnnx(dangling)).toThrow(ModelFormatError);
+    expect(() => modelFromOnnx(dangling)).toThrow(/ONNX node 1 .*\(Tanh\): input 0 "elsewhere" is produced by no earlier node/);
+  });
+
+  it("names: PyTorch scopes become module paths; ops called in a container's forward get the op's name", () => {
+    const names = onnxNodeNames(
+      ["/layer1/layer1.0/conv1/Conv", "/layer1/layer1.0/Add", "/layer2/layer2.0/shortcut/shortcut.0/Conv", "/Flatten", "/fc/Gemm", "Gemm_7", "", "/Add_1"].map((name, i) => ({
+        name,
+        opType: "X",
+        output: [`out${i}`],
+      })),
+    );
+    expect(names).toEqual(["layer1.0.conv1", "layer1.0.add", "layer2.0.shortcut.0", "flatten", "fc", "Gemm_7", "out6", "add_1"]);
+  });
+
+  it("Add of a per-channel constant: folded into the Conv's bias when the Conv has no other consumer, else an exact affine node", () => {
+    const k = { dims: [2, 1, 1, 1], values: [2, -1] };
+    const c = { dims: [2, 1, 1], values: [0.5, 3] };
+    const x = [1, -2, 0.25, 4]; // [1, 2, 2], channels-last = channels-first for C = 1
+    const conv = (i: number) => [2 * x[i] + 0.5, -x[i] + 3]; // per pixel, channels (2·x + 0.5, −x + 3)
+    const folded = Model.fromOnnx(
+      buildOnnx({ input: ["n", 1, 2, 2], initializers: { k, c }, nodes: chain([{ op: "Conv", name: "/conv/Conv", extra: ["k"] }, { op: "Add", name: "/Add", extra: ["c"] }, { op: "Relu", name: "/relu/Relu" }]) }),
+    );
+    expect(folded.layers.map((l) => [l.name, l.type])).toEqual([["relu", "conv2d"]]);
+    expect(Array.from((folded.layers[0] as Conv2dLayer).bias)).toEqual([0.5, 3]);
+    expect(Array.from(referenceForward(folded, x).output)).toEqual([0, 1, 2, 3].flatMap((i) => conv(i).map((v) => Math.max(v, 0))));
+    // the Conv's output also feeds a residual Add: the constant Add stays a node of its own
+    const shared = Model.fromOnnx(
+      buildOnnx({
+        input: ["n", 1, 2, 2],
+        initializers: { k, c },
+        nodes: [
+          { op: "Conv", inputs: ["x", "k"], outputs: ["y"] },
+          { op: "Add", inputs: ["y", "c"], outputs: ["z"] },
+          { op: "Add", inputs: ["z", "y"], outputs: ["out"] },
+        ],
+      }),
+    );
+    expect(shared.layers.map((l) => l.type)).toEqual(["conv2d", "batchNorm", "add"]);
+    const expected = [0, 1, 2, 3].flatMap((i) => conv(i).map((v, ch) => 2 * v - [0.5, 3][ch]));
+    expect(Array.from(referenceForward(shared, x).output)).toEqual(expected);
+  });
+
+  it("input normalization (x − mean) / std and a per-channel Mul become exact affine nodes", () => {
+    const mean = { dims: [1, 2, 1, 1], values: [0.5, -1] };
+    const std = { dims: [1, 2, 1, 1], values: [2, 0.25] };
+    const scale = { dims: [2, 1, 1], values: [3, -2] };
+    const m = Model.fromOnnx(
+      buildOnnx({
+        input: ["n", 2, 1, 2],
+        initializers: { mean, std, scale },
+        nodes: chain([{ op: "Sub", extra: ["mean"] }, { op: "Div", extra: ["std"] }, { op: "Mul", extra: ["scale"] }, { op: "Relu" }]),
+      }),
+    );
+    expect(m.layers.map((l) => l.type)).toEqual(["batchNorm", "batchNorm", "batchNorm", "activation"]);
+    const nchw = [1, 2, 3, 4]; // x[c, 0, w]
+    const nhwc = [1, 3, 2, 4];
+    const expected = [0, 1].flatMap((w) => [0, 1].map((c) => Math.max(0, ((nchw[c * 2 + w] - mean.values[c]) / std.values[c]) * scale.values[c])));
+    const y = referenceForward(m, nhwc).output;
+    expected.forEach((e, i) => expect(y[i]).toBeCloseTo(e, 14));
+    // c − x: γ = −1, β = c
+    const flip = Model.fromOnnx(buildOnnx({ input: ["n", 2], initializers: { c: { dims: [2], values: [1, 2] } }, nodes: [{ op: "Sub", inputs: ["c", "x"] }] }));
+    expect(Array.from(referenceForward(flip, [5, -1]).output)).toEqual([-4, 3]);
+  });
+
+  it("ReduceMean over H and W (x.mean((2, 3))) is a global average pool; over other axes it is refused naming them", () => {
+    const nhwc = [1, 10, 2, 20, 3, 30, 4, 40]; // NCHW [1, 2, 3, 4 | 10, 20, 30, 40]: C = 2, H = W = 2
+    for (const keepdims of [0, 1]) {
+      const m = Model.fromOnnx(buildOnnx({ input: ["n", 2, 2, 2], nodes: chain([{ op: "ReduceMean", attrs: { axes: [-1, -2], keepdims } }, { op: "Flatten" }]) }));
+      expect(m.layers.map((l) => l.type)).toEqual(["globalAvgPool2d"]);
+      expect(Array.from(referenceForward(m, nhwc).output)).toEqual([2.5, 25]);
+    }
+    const bad = buildOnnx({ input: ["n", 2, 2, 2], nodes: chain([{ op: "ReduceMean", attrs: { axes: [1] } }]) });
+    expect(() => modelFromOnnx(bad)).toThrow(/\(ReduceMean\): attribute axes \[1\]/);
+  });
+
+  it("BatchNormalization of a flattened image permutes its per-feature statistics like the dense rows", () => {
+    const nchw = [1, 2, 3, 4, 5, 6, 7, 8]; // x[c, y, x], C = 2, H = 1, W = 4
+    const stat = (f: (k: number) => number) => ({ dims: [8], values: Array.from({ length: 8 }, (_, k) => f(k)) });
+    const m = Model.fromOnnx(
+      buildOnnx({
+        input: ["n", 2, 1, 4],
+        initializers: { g: stat((k) => k + 1), b: stat((k) => -k), mu: stat((k) => k / 2), v: stat(() => 4), w: { dims: [1, 8], values: [1, 0, 0, 0, 0, 0, 1, 0] } },
+        nodes: chain([{ op: "Flatten" }, { op: "BatchNormalization", extra: ["g", "b", "mu", "v"], attrs: { epsilon: 0 }, floatAttrs: ["epsilon"] }, { op: "Gemm", extra: ["w"], attrs: { transB: 1 } }]),
+      }),
+    );
+    const bn = (k: number) => ((k + 1) * (nchw[k] - k / 2)) / 2 - k; // ONNX feature k
+    const nhwc = Float64Array.from({ length: 8 }, (_, i) => nchw[(i % 2) * 4 + Math.floor(i / 2)]);
+    expect(referenceForward(m, nhwc).output[0]).toBeCloseTo(bn(0) + bn(6), 12);
   });
 
   it("weights: size mismatch, external data, FLOAT16, NaN are refused before use", () => {

@@ -91,3 +91,51 @@ export async function forwardAgreementWithPytorch(
   for (let p = 0; p < c.inputs.length; p++) errors.push(maxRelativeError(await forwardAt(c.model, c.inputs[p]), c.outputs[p]));
   return errors;
 }
+
+/** The PyTorch network graphs of test/fixtures/onnx-graphs (scripts/fixtures/pytorch_graphs.py). */
+export const PYTORCH_GRAPHS = ["resnet_cifar", "vgg_ceil_dilated", "depthwise_separable"] as const;
+export type PytorchGraphName = (typeof PYTORCH_GRAPHS)[number];
+
+export interface PytorchGraphCase {
+  name: PytorchGraphName;
+  bytes: Uint8Array;
+  model: Model;
+  /** PyTorch's per-sample input shape [C, H, W]. */
+  shapeNchw: number[];
+  /** Per point: the input flattened NHWC (Foliate's order), length d, from `*.inputs_nhwc.npy`. */
+  inputs: Float64Array[];
+  /** Per point: the same input flattened NCHW (PyTorch's order), from `*.inputs_nchw.npy`. */
+  inputsNchw: Float64Array[];
+  /** Per point: PyTorch's float64 logits, length m. */
+  outputs: Float64Array[];
+  /** Per point: ∂logits/∂x, m×d row-major, columns NHWC (stored as float32). */
+  jacobianLogits: Float64Array[];
+  /** Per point: ∂log_softmax(logits)/∂x, m×d row-major, columns NHWC (stored as float32). */
+  jacobianLogprobs: Float64Array[];
+}
+
+const graphUrl = (file: string) => new URL(`../fixtures/onnx-graphs/${file}`, import.meta.url);
+const graphNpy = (file: string) => readNpy(new Uint8Array(readFileSync(graphUrl(file))));
+
+/** Per-point rows of an [n, ...] array as Float64Arrays. */
+function perPoint(a: { shape: number[]; data: ArrayLike<number> }): Float64Array[] {
+  const [n] = a.shape;
+  const size = a.data.length / n;
+  return Array.from({ length: n }, (_, p) => Float64Array.from({ length: size }, (_, k) => a.data[p * size + k]));
+}
+
+export function loadGraphCase(name: PytorchGraphName): PytorchGraphCase {
+  const bytes = new Uint8Array(readFileSync(graphUrl(`${name}.onnx`)));
+  const nchw = graphNpy(`${name}.inputs_nchw.npy`);
+  return {
+    name,
+    bytes,
+    model: Model.fromOnnx(bytes),
+    shapeNchw: nchw.shape.slice(1),
+    inputs: perPoint(graphNpy(`${name}.inputs_nhwc.npy`)),
+    inputsNchw: perPoint(nchw),
+    outputs: perPoint(graphNpy(`${name}.outputs.npy`)),
+    jacobianLogits: perPoint(graphNpy(`${name}.jac_logits.npy`)),
+    jacobianLogprobs: perPoint(graphNpy(`${name}.jac_logprobs.npy`)),
+  };
+}

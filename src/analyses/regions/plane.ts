@@ -11,7 +11,8 @@
  * avgPool2d layers run as unrolled dense matrices. At a max-pool, each window's argmax splits every polygon
  * into the convex cells where one input is the largest (splitPolygonsMaxPoolF64, one Wasm pass per window),
  * the argmax joins the region's row (hashed as engine.forward hashes it) and the pooled rows are the
- * winners' (polygonMaxPoolActivateF64). The host only manages buffer capacity and, at the end, areas,
+ * winners' (polygonMaxPoolActivateF64). At the output the same argmax split over all C outputs cuts each
+ * polygon into its class cells (classCells), since the class can change inside one linear region. The host only manages buffer capacity and, at the end, areas,
  * centroids and the decision boundary (decisionBoundary.ts), which cost O(regions · C²) on the polygons that
  * need it.
  */
@@ -45,11 +46,29 @@ export interface RegionsInPlaneResult {
   outputSize: number;
   /** count×C×3: on polygon p, output i = maps[(p·C+i)·3] · s + maps[(p·C+i)·3+1] · t + maps[(p·C+i)·3+2]. */
   maps: Float64Array;
+  /**
+   * The polygons split by the output's argmax (on a polygon the outputs are affine, so the class can change
+   * inside it): convex cells, each inside one polygon and of one class, tiling the slice like the polygons.
+   * Ties go to the lower class index (the first maximum, as engine.forward's argmax).
+   */
+  classCells: ClassCells;
   /** Decision boundary as segments×4 (s0, t0, s1, t1): where the top output changes. */
   boundary: Float64Array;
   /** The same segments chained into polylines, each a flat (s, t, s, t, …) array. */
   boundaryPolylines: Float64Array[];
   extent: PlaneExtent;
+}
+
+/** Convex cells of constant argmax class (layout as the polygons: cell c has vertices vertexStart[c] ≤ i < vertexStart[c+1]). */
+export interface ClassCells {
+  count: number;
+  vertexStart: Int32Array;
+  /** 2·V (s, t) pairs, counter-clockwise per cell. */
+  vertices: Float64Array;
+  /** count: the polygon (linear region) each cell lies in. */
+  polygon: Int32Array;
+  /** count: the argmax class on the cell. */
+  predicted: Int32Array;
 }
 
 /** Relative tolerance (to the unit form's coefficient sum) under which a vertex counts as on a line. */
@@ -133,6 +152,7 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
     k.fnv64Rows(np, R, cur.bits, hashes);
     const C = net.outputSize;
     const rows = arena.f64(x, 3 * np * C).slice(); // np×3×C in (σ, τ)
+    const { unitVertices, ...cellsRest } = classCellsOf(arena, k, cur, np, nv, x, C);
     const vertexStart = arena.i32(cur.start, np + 1).slice();
     const vertices = arena.f64(cur.verts, 2 * nv).slice();
     const patterns = u64View(arena, hashes, np).slice();
@@ -143,6 +163,11 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
     for (let i = 0; i < nv; i++) {
       vertices[2 * i] = s0 + S * vertices[2 * i];
       vertices[2 * i + 1] = t0 + T * vertices[2 * i + 1];
+    }
+    const classCells: ClassCells = { ...cellsRest, vertices: unitVertices };
+    for (let i = 0; i < unitVertices.length / 2; i++) {
+      unitVertices[2 * i] = s0 + S * unitVertices[2 * i];
+      unitVertices[2 * i + 1] = t0 + T * unitVertices[2 * i + 1];
     }
     const maps = new Float64Array(np * C * 3);
     for (let p = 0; p < np; p++) {
@@ -180,52 +205,79 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
     }
     const { segments, polylines } = decisionBoundary(np, vertexStart, vertices, maps, C);
     return {
-      count: np, vertexStart, vertices, patterns, bits, patternWords: W, areas, predicted, outputSize: C, maps,
+      count: np, vertexStart, vertices, patterns, bits, patternWords: W, areas, predicted, outputSize: C, maps, classCells,
       boundary: segments, boundaryPolylines: polylines, extent: [s0, s1, t0, t1],
     };
   });
 }
 
 /**
- * A max-pool step: one splitPolygonsMaxPoolF64 pass per window (each polygon → the non-empty cells of the
- * window's argmax), then the pooled rows. Buffers that turn out too small (the kernel says so) are regrown
- * and the pass repeated. Returns the next layer's input rows (np×3×outSize f64).
+ * A max-pool step: one argmax split per window (each polygon → the non-empty cells of the window's argmax),
+ * then the pooled rows. Returns the next layer's input rows (np×3×outSize f64).
  */
 function maxPoolStep(arena: Arena, k: RegionKernels, part: Partition, s: PwlStep, x: number, R: number): number {
   const K = s.geo!.kh * s.geo!.kw;
   const table = arena.i32(s.windows, s.outSize * (K + 1)).slice(); // outSize×(K+1): count, then cells
-  let capScratch = 64;
-  let scratch = arena.allocF64(4 * capScratch); // two buffers of capScratch (s, t) pairs
+  const scratch = { ptr: arena.allocF64(4 * 64), cap: 64 };
   arena.i32(part.cur.parent, part.np).set(identity(part.np)); // x rows are indexed by polygon
-  for (let o = 0; o < s.outSize; o++) {
-    const cells = s.windows + o * (K + 1) * 4 + 4;
-    for (;;) {
-      const { np, nv, cur } = part;
-      if (!part.spare || part.spare.capPoly < 2 * np + K || part.spare.capVerts < 2 * nv + 4 * np + 4 * K) part.spare = allocSet(arena, 4 * np + K, 4 * nv + 8 * np + 4 * K, R);
-      const out = part.spare;
-      const got = k.splitPolygonsMaxPoolF64(
-        np, cur.start, cur.verts, cur.parent, x, s.inSize, cells, table[o * (K + 1)], EPS, cur.bits, R, s.argOffset + o,
-        out.start, out.verts, out.parent, out.bits, out.capPoly, out.capVerts, scratch, capScratch,
-      );
-      if (got === -1) {
-        part.spare = allocSet(arena, 2 * out.capPoly, 2 * out.capVerts, R);
-        continue;
-      }
-      if (got === -2) {
-        capScratch *= 2;
-        scratch = arena.allocF64(4 * capScratch);
-        continue;
-      }
-      part.np = got;
-      part.nv = arena.i32(out.start + got * 4, 1)[0];
-      part.spare = cur;
-      part.cur = out;
-      break;
-    }
-  }
+  for (let o = 0; o < s.outSize; o++) splitByArgmax(arena, k, part, x, s.inSize, s.windows + o * (K + 1) * 4 + 4, table[o * (K + 1)], R, s.argOffset + o, scratch);
   const x2 = arena.allocF64(3 * part.np * s.outSize);
   k.polygonMaxPoolActivateF64(part.np, s.inSize, s.outSize, x, part.cur.parent, part.cur.bits, R, s.argOffset, x2);
   return x2;
+}
+
+/**
+ * Split every polygon of `part` by the argmax of the K affine functions in columns cells[0 .. K) (i32) of
+ * the rows x (indexed through part.cur.parent; layout of splitPolygonsMaxPoolF64): one
+ * splitPolygonsMaxPoolF64 pass, with buffers that turn out too small (the kernel says so) regrown and the
+ * pass repeated. The winner's index is written to row word `argWord`; `part` then holds the children.
+ */
+function splitByArgmax(arena: Arena, k: RegionKernels, part: Partition, x: number, inSize: number, cells: number, K: number, R: number, argWord: number, scratch: { ptr: number; cap: number }): void {
+  for (;;) {
+    const { np, nv, cur } = part;
+    if (!part.spare || part.spare.capPoly < 2 * np + K || part.spare.capVerts < 2 * nv + 4 * np + 4 * K) part.spare = allocSet(arena, 4 * np + K, 4 * nv + 8 * np + 4 * K, R);
+    const out = part.spare;
+    const got = k.splitPolygonsMaxPoolF64(
+      np, cur.start, cur.verts, cur.parent, x, inSize, cells, K, EPS, cur.bits, R, argWord,
+      out.start, out.verts, out.parent, out.bits, out.capPoly, out.capVerts, scratch.ptr, scratch.cap,
+    );
+    if (got === -1) {
+      part.spare = allocSet(arena, 2 * out.capPoly, 2 * out.capVerts, R);
+      continue;
+    }
+    if (got === -2) {
+      scratch.cap *= 2;
+      scratch.ptr = arena.allocF64(4 * scratch.cap);
+      continue;
+    }
+    part.np = got;
+    part.nv = arena.i32(out.start + got * 4, 1)[0];
+    part.spare = cur;
+    part.cur = out;
+    return;
+  }
+}
+
+/**
+ * The argmax cells of the output on every polygon: the same split as a max-pool window over all C outputs
+ * (x: np×3×C rows in (σ, τ), indexed by polygon). Vertices come back in (σ, τ).
+ */
+function classCellsOf(arena: Arena, k: RegionKernels, cur: PolySet, np: number, nv: number, x: number, C: number): Omit<ClassCells, "vertices"> & { unitVertices: Float64Array } {
+  const part: Partition = { cur: allocSet(arena, np, nv, 1), np, nv };
+  arena.i32(part.cur.start, np + 1).set(arena.i32(cur.start, np + 1));
+  arena.f64(part.cur.verts, 2 * nv).set(arena.f64(cur.verts, 2 * nv));
+  arena.i32(part.cur.parent, np).set(identity(np));
+  arena.u32(part.cur.bits, np).fill(0);
+  const cells = arena.allocI32(C);
+  arena.i32(cells, C).set(identity(C));
+  splitByArgmax(arena, k, part, x, C, cells, C, 1, 0, { ptr: arena.allocF64(4 * 64), cap: 64 });
+  return {
+    count: part.np,
+    vertexStart: arena.i32(part.cur.start, part.np + 1).slice(),
+    unitVertices: arena.f64(part.cur.verts, 2 * part.nv).slice(),
+    polygon: arena.i32(part.cur.parent, part.np).slice(),
+    predicted: arena.i32(part.cur.bits, part.np).slice(),
+  };
 }
 
 function identity(n: number): Int32Array {

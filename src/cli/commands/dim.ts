@@ -3,6 +3,7 @@ import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { withEngine } from "../engineSession.js";
 import { batchOptions, checkOutputFile, loadModelFile, nest, readInputs, writeArray, writeArraysJson } from "../files.js";
+import { distributedMap, mapOptions } from "../../distributed/cliMap.js";
 
 export const dimCommand: CliCommand = {
   name: "dim",
@@ -12,6 +13,7 @@ export const dimCommand: CliCommand = {
     batchOptions(cmd, "the eigenvalues (.npy: n×r float64; .json: eigenvalues, eigenvectors, rank)");
     cmd.option("--vectors <file.npy>", "also write the eigenvectors (n×r×d float32) to this .npy file");
     cmd.option("--rank-tol <t>", "optional extra cut: count only eigenvalues above t · λ1 (default 0: the rank drops only where probabilities vanish or the Jacobian loses rank)", "0");
+    mapOptions(cmd);
   },
   examples: ["foliate dim model.json --data moons:test:200 --out eig.npy --vectors vec.npy"],
   async run([path], opts, ctx) {
@@ -21,9 +23,17 @@ export const dimCommand: CliCommand = {
     const rankTol = Number(opts.rankTol);
     if (!Number.isFinite(rankTol)) throw new UsageError(`--rank-tol must be a number, got "${String(opts.rankTol)}"`);
     const batch = await readInputs(opts, model.inputShape, ctx.log);
-    const stage = ctx.progress.stage("dim", batch.n);
-    const r = await withEngine(opts, (engine) => engine.dim(model, batch.X, { rankTol, signal: ctx.signal, onProgress: (done) => stage.update(done) }));
-    stage.done();
+    const r = opts.redis
+      ? await distributedMap(model, batch.X, "dim", { rankTol }, opts, ctx).then((a) => {
+          const [n, rr, d] = a.eigenvectors.shape;
+          return { n, r: rr, d, C: model.outputSize, eigenvalues: a.eigenvalues.data as Float64Array, eigenvectors: a.eigenvectors.data as Float32Array, rank: a.rank.data as Int32Array };
+        })
+      : await (async () => {
+          const stage = ctx.progress.stage("dim", batch.n);
+          const dm = await withEngine(opts, (engine) => engine.dim(model, batch.X, { rankTol, signal: ctx.signal, onProgress: (done) => stage.update(done) }));
+          stage.done();
+          return dm;
+        })();
     const vals = { data: r.eigenvalues, shape: [r.n, r.r] }, vecs = { data: r.eigenvectors, shape: [r.n, r.r, r.d] }, rank = { data: r.rank, shape: [r.n] };
     if (out?.toLowerCase().endsWith(".npy")) await writeArray(out, r.eigenvalues, vals.shape);
     else if (out) await writeArraysJson(out, { eigenvalues: vals, eigenvectors: vecs, rank });

@@ -20,6 +20,7 @@ import { reproduceRicciCommand } from "./reproduceRicci.js";
 import { regionsCommand } from "./regions.js";
 import { reproduceSpiralCommand } from "./reproduceSpiral.js";
 import { localgeoCommand } from "./localgeo.js";
+import { workerCommand } from "./worker.js";
 
 export const commands: CliCommand[] = [
   infoCommand,
@@ -35,4 +36,5 @@ export const commands: CliCommand[] = [
   startCommand,
   serveCommand,
   ricciCommand, reproduceRicciCommand, regionsCommand, reproduceSpiralCommand, localgeoCommand,
+  workerCommand,
 ];

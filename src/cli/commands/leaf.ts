@@ -6,6 +6,8 @@ import { checkOutputFile, loadModelFile, nest, writeArray, writeArraysJson } fro
 import { memoryBound, parseCount, tighter } from "../limits.js";
 import { parseBox, parsePositive, parseSeed, parseVector, readStart, startOptions } from "../pointOptions.js";
 import type { LeafOptions } from "../../analyses/leaf.js";
+import { distributedMap, mapOptions } from "../../distributed/cliMap.js";
+import { readInputs } from "../files.js";
 
 /** Largest change of the softmax of each row of `outputs` (k×m) from row 0's. */
 function maxProbabilityChange(outputs: Float64Array, k: number, m: number): number {
@@ -37,14 +39,17 @@ export const leafCommand: CliCommand = {
       .option("--singular", "also list the singular points along the path (where the rank of D drops)")
       .option("-o, --out <file>", "write the path: .npy (points k×d float64) or .json (points, outputs, params, rank, regionHash, ...)");
     workersOption(cmd);
+    mapOptions(cmd);
   },
   examples: [
+    "foliate leaf model.json --data moons:test --redis redis://10.0.0.5:6379 --results /shared/foliate --out leaves.npy   # a leaf from every point",
     "foliate leaf model.json --data moons:test --index 3 --distribution kernel --max-length 2 --out leaf.json",
     "foliate leaf model.json --start=-0.5,0.25 --target 1,0.5 --singular",
   ],
   async run([path], opts, ctx) {
     const out = await checkOutputFile("--out", opts.out, [".npy", ".json"]);
     const model = await loadModelFile(path);
+    if (opts.redis) return leavesDistributed(model, opts, ctx);
     const { x0, source } = await readStart(opts, model.inputShape, ctx.log);
     const d = x0.length;
     const distribution = String(opts.distribution);
@@ -89,3 +94,29 @@ export const leafCommand: CliCommand = {
     return { data: out ? { ...summary, out } : { ...summary, regionHash: hashes, ...Object.fromEntries(Object.entries(arrays).map(([n, a]) => [n, nest(a.data, a.shape)])) }, text };
   },
 };
+
+/**
+ * `leaf … --redis URL --results DIR`: a leaf from every point of --data/--input, as map-shard jobs. --out .npy
+ * holds all the paths' vertices one path after another ((Σ vertices)×d float64); `<out>.vertices.npy` how many
+ * each path has. The paths equal engine.leaves on the whole batch (random directions drawn from --seed).
+ */
+async function leavesDistributed(model: Awaited<ReturnType<typeof loadModelFile>>, opts: Record<string, unknown>, ctx: Parameters<CliCommand["run"]>[2]) {
+  if (opts.start !== undefined) throw new UsageError("with --redis, leaves start from every point of --data/--input (not --start)");
+  const batch = await readInputs(opts, model.inputShape, ctx.log);
+  const d = model.inputSize;
+  const distribution = String(opts.distribution);
+  if (distribution !== "data" && distribution !== "kernel") throw new UsageError(`--distribution must be data or kernel, got "${distribution}"`);
+  const o: LeafOptions = { distribution, maxLength: parsePositive(opts.maxLength, "--max-length"), seed: parseSeed(opts.seed) };
+  if (opts.direction !== undefined) o.direction = parseVector(opts.direction, d, "--direction");
+  if (opts.target !== undefined) o.target = parseVector(opts.target, d, "--target");
+  if (opts.box !== undefined) o.box = parseBox(opts.box, d);
+  if (opts.maxVertices !== undefined) o.maxVertices = parsePositive(opts.maxVertices, "--max-vertices", true);
+  const a = await distributedMap(model, batch.X, "leaves", o as Record<string, unknown>, opts, ctx);
+  const out = opts.out as string | undefined;
+  if (out) {
+    await writeArray(out, a.points.data, a.points.shape);
+    await writeArray(out.replace(/(\.npy|\.json)?$/i, ".vertices$1"), a.vertices.data, a.vertices.shape);
+  }
+  const summary = { source: batch.source, distribution, leaves: batch.n, vertices: a.points.shape[0], ...(out ? { out } : {}) };
+  return { data: summary, text: `${batch.n} ${distribution} leaves from ${batch.source}: ${a.points.shape[0]} vertices in all${out ? `; wrote ${out}` : " (use --out to save them)"}` };
+}

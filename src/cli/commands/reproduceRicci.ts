@@ -10,21 +10,24 @@ import { writeFile } from "node:fs/promises";
 import { numberList } from "../listOption.js";
 import { checkOutputFile } from "../files.js";
 import { parseCount } from "../limits.js";
-import { DATASETS, fullPopulationOptions, reducedPopulationOptions, ricciPopulation, type DatasetName, type PopulationResult } from "../../experiments/ricciPopulation.js";
-import { IMAGE_TASKS, imageTask, ricciPopulationOnTask, type ImageTaskName } from "../../experiments/ricciTasks.js";
+import { populationOn, type PopulationResult } from "../../experiments/ricciPopulation.js";
+import { populationData, populationRecipe, POPULATION_DATASETS, type RecipeOptions } from "../../experiments/ricciRecipe.js";
 import type { GraphMode } from "../../analyses/ricci/graph.js";
+import { redisOptions, runWithProgress } from "../../distributed/cli.js";
+import type { CliContext } from "../command.js";
 
-const DATASET_CHOICES = [...Object.keys(DATASETS), ...Object.keys(IMAGE_TASKS)];
+const DATASET_CHOICES = POPULATION_DATASETS;
 
 /** Run the population experiment on a synthetic set or an image task; `quick` picks the reduced sizes. */
-export async function populationRun(dataset: string, o: { quick: boolean; seeds: number; ks?: number[]; mode?: GraphMode; onNetwork?: () => void }): Promise<PopulationResult> {
-  const isTask = dataset in IMAGE_TASKS;
-  const base = o.quick ? reducedPopulationOptions(isTask ? "blobs" : (dataset as DatasetName)) : fullPopulationOptions(isTask ? "blobs" : (dataset as DatasetName), o.seeds);
-  const opts = { ...base, ...(o.ks ? { ks: o.ks } : {}), ...(o.mode ? { mode: o.mode } : {}) };
-  if (!isTask) return ricciPopulation(opts);
-  const train = await imageTask(dataset as ImageTaskName, "train", opts.nTrain);
-  const test = await imageTask(dataset as ImageTaskName, "test", opts.nTest);
-  return ricciPopulationOnTask(train, test, { ...opts, epochs: o.quick ? 5 : 20 });
+export async function populationRun(dataset: string, o: RecipeOptions & { seeds: number }): Promise<PopulationResult> {
+  const recipe = populationRecipe(dataset, o);
+  const { train, test } = await populationData(recipe);
+  return populationOn(train, test, recipe);
+}
+
+/** The same population, one ricci-network job per network on the workers connected to `opts.redis`. */
+export function populationRunDistributed(dataset: string, o: RecipeOptions & { seeds: number }, opts: Record<string, unknown>, ctx: CliContext): Promise<PopulationResult> {
+  return runWithProgress("ricci-network", populationRecipe(dataset, o), opts, ctx);
 }
 
 export const reproduceRicciCommand: CliCommand = {
@@ -36,9 +39,11 @@ export const reproduceRicciCommand: CliCommand = {
     cmd.option("--seeds <n>", "networks per architecture in the full run", "20");
     cmd.option("-k, --k <list>", "the k sweep (default: 10,40,150 quick; 30,120,300 full)");
     cmd.option("--mode <mode>", "graph mode: directed or union", "directed");
+    cmd.option("--networks <n>", "exactly n networks, the architectures in turn (seeds as in the full grid; with --quick the reduced ones)");
     cmd.option("-o, --out <file.json>", "write every network's accuracy, ρ_k, Ric_l and g_l");
+    redisOptions(cmd, false);
   },
-  examples: ["foliate reproduce-ricci --quick", "foliate reproduce-ricci --dataset mnist-1-7 --seeds 5 --out ricci-population.json"],
+  examples: ["foliate reproduce-ricci --quick", "foliate reproduce-ricci --dataset mnist-1-7 --seeds 5 --out ricci-population.json", "foliate reproduce-ricci --dataset mnist-1-7 --networks 1500 --redis redis://10.0.0.5:6379 --out ricci-1500.json"],
   async run(_args, opts, ctx) {
     const dataset = String(opts.dataset);
     if (!DATASET_CHOICES.includes(dataset)) throw new UsageError(`--dataset must be one of ${DATASET_CHOICES.join(", ")}, got "${dataset}"`);
@@ -49,7 +54,10 @@ export const reproduceRicciCommand: CliCommand = {
     const ks = opts.k === undefined ? undefined : numberList("--k", opts.k, { integer: true, min: 1 });
     ctx.log(`reproduce-ricci: ${opts.quick ? "reduced" : "full"} population on ${dataset} (this trains every network with tfjs)`);
     const t0 = performance.now();
-    const r = await populationRun(dataset, { quick: !!opts.quick, seeds, ks, mode });
+    const count = opts.networks === undefined ? undefined : Number(opts.networks);
+    if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError(`--networks must be a positive integer, got "${String(opts.networks)}"`);
+    const o = { quick: !!opts.quick, seeds, ks, mode, networks: count };
+    const r = opts.redis ? await populationRunDistributed(dataset, o, opts, ctx) : await populationRun(dataset, o);
     const ms = performance.now() - t0;
     const networks = r.networks.map((n) => ({ hidden: n.hidden, seed: n.seed, accuracy: n.accuracy, finalLoss: n.finalLoss, rho: Array.from(n.rho), ric: n.ric.map((a) => Array.from(a)), g: n.g.map((a) => Array.from(a)) }));
     const summary = r.ks.map((k, i) => ({ k, defined: r.defined[i], fractionNegative: r.fractionNegative[i], correlation: r.correlation[i] }));

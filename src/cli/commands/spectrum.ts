@@ -5,6 +5,7 @@ import { checkOutputFile, loadModelFile, nest, writeArray, writeArraysJson } fro
 import { IMAGE_SET_HELP, readSpectrumInputs } from "../imageSets.js";
 import { OptionError } from "../../errors.js";
 import type { DimSpectrumSignature } from "../../analyses/spectrum/dimSpectrum.js";
+import { parseShardSize, redisOptions, runWithProgress } from "../../distributed/cli.js";
 
 export function parseFloor(v: unknown): number {
   const f = Number(v);
@@ -27,16 +28,22 @@ export const spectrumCommand: CliCommand = {
       .option("--floor <log10>", "lower clip of log10 eigenvalues and traces", "-20")
       .option("-o, --out <file>", "write the spectra: .npy (log10 eigenvalues n×r float64) or .json (also trace, rank, signature)");
     workersOption(cmd);
+    redisOptions(cmd);
   },
-  examples: ["foliate spectrum cnn.json --data mnist:test:250 --out spectra.json", "foliate spectrum cnn.json --data noise:250 --json"],
+  examples: ["foliate spectrum cnn.json --data mnist:test:250 --out spectra.json", "foliate spectrum cnn.json --data noise:250 --json", "foliate spectrum cnn.json --data mnist:test --redis redis://10.0.0.5:6379 --out spectra.npy"],
   async run([path], opts, ctx) {
     const out = await checkOutputFile("--out", opts.out, [".npy", ".json"]);
     const model = await loadModelFile(path);
     const floor = parseFloor(opts.floor);
     const batch = await readSpectrumInputs(opts, model.inputShape, ctx.log);
-    const stage = ctx.progress.stage("spectrum", batch.n);
-    const s = await withEngine(opts, (engine) => engine.dimSpectrum(model, batch.X, { floor, signal: ctx.signal, onProgress: (done) => stage.update(done) }));
-    stage.done();
+    const s = opts.redis
+      ? await runWithProgress("spectrum-shard", { model, X: batch.X, d: model.inputSize, floor, shardSize: parseShardSize(opts.shardSize) }, opts, ctx)
+      : await (async () => {
+          const stage = ctx.progress.stage("spectrum", batch.n);
+          const r = await withEngine(opts, (engine) => engine.dimSpectrum(model, batch.X, { floor, signal: ctx.signal, onProgress: (done) => stage.update(done) }));
+          stage.done();
+          return r;
+        })();
     const sig = s.signature;
     if (out?.toLowerCase().endsWith(".npy")) await writeArray(out, s.logEigenvalues, [s.n, s.r]);
     else if (out) await writeArraysJson(out, { logEigenvalues: { data: s.logEigenvalues, shape: [s.n, s.r] }, trace: { data: s.trace, shape: [s.n] }, rank: { data: s.rank, shape: [s.n] } }, { source: batch.source, signature: signatureJson(sig) });

@@ -1,8 +1,9 @@
 /**
  * Spot check of the engine's exact Jacobians against central finite differences of the float64 reference
  * forward pass (src/reference/forward.ts, an implementation independent of the engine). A difference step
- * that crosses a ReLU kink measures a different linear piece, so points where any ±h step changes the sign
- * of a ReLU pre-activation are counted and left out.
+ * that crosses a ReLU kink or changes a max-pool window's choice (ties are common: equal conv outputs over a
+ * blank image area) measures a different linear piece, so points where any ±h step changes the sign of a ReLU
+ * pre-activation or a max-pool argmax are counted and left out.
  */
 import type { Model } from "../../model/model.js";
 import { referenceForward } from "../../reference/forward.js";
@@ -16,16 +17,37 @@ export interface JacobianCheck {
   fdMs: number;
 }
 
-/** Sign pattern of the ReLU-family pre-activations (one entry per unit, layer order). */
-function reluSigns(model: Model, pre: Float64Array[]): Uint8Array {
+/**
+ * The linear piece of a point: signs of the ReLU-family pre-activations (one entry per unit, node order),
+ * then every max-pool window's choice (the first maximum in scan order, as the engine picks it).
+ */
+function linearPiece(model: Model, x: Float64Array, ref: ReturnType<typeof referenceForward>): Int32Array {
   const parts: number[] = [];
   model.layers.forEach((l, i) => {
-    if ("activation" in l && (l.activation === "relu" || l.activation === "leakyRelu")) for (const v of pre[i]) parts.push(v > 0 ? 1 : 0);
+    if ("activation" in l && (l.activation === "relu" || l.activation === "leakyRelu")) for (const v of ref.preActivations[i]) parts.push(v > 0 ? 1 : 0);
+    if (l.type !== "maxPool2d") return;
+    const j = l.inputs[0];
+    const v = j < 0 ? x : ref.layerOutputs[j];
+    const [h, w, c] = j < 0 ? model.inputShape : model.shapes[j];
+    const [oh, ow] = model.shapes[i];
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++)
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity, at = -1;
+          for (let dy = 0; dy < l.poolSize[0]; dy++)
+            for (let dx = 0; dx < l.poolSize[1]; dx++) {
+              const iy = oy * l.strides[0] + dy - l.pads[0], ix = ox * l.strides[1] + dx - l.pads[1];
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              const k = (iy * w + ix) * c + ch;
+              if (at < 0 || v[k] > best) (best = v[k]), (at = k);
+            }
+          parts.push(at);
+        }
   });
-  return Uint8Array.from(parts);
+  return Int32Array.from(parts);
 }
 
-const same = (a: Uint8Array, b: Uint8Array) => a.every((v, i) => v === b[i]);
+const same = (a: Int32Array, b: Int32Array) => a.every((v, i) => v === b[i]);
 
 /**
  * `X` n×d (the points), `J` n×m×d (the engine's logit Jacobians, row-major). Central differences with step h
@@ -39,17 +61,19 @@ export function checkJacobians(model: Model, X: Float32Array, J: Float32Array, n
   const x = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     for (let t = 0; t < d; t++) x[t] = X[i * d + t];
-    const base = reluSigns(model, referenceForward(model, x).preActivations);
+    const base = linearPiece(model, x, referenceForward(model, x));
     const fd = new Float64Array(m * d); // m×d
     let kink = false;
     for (let t = 0; t < d && !kink; t++) {
       const xt = x[t];
       x[t] = xt + h;
       const plus = referenceForward(model, x);
+      const plusPiece = linearPiece(model, x, plus);
       x[t] = xt - h;
       const minus = referenceForward(model, x);
+      const minusPiece = linearPiece(model, x, minus);
       x[t] = xt;
-      if (!same(base, reluSigns(model, plus.preActivations)) || !same(base, reluSigns(model, minus.preActivations))) kink = true;
+      if (!same(base, plusPiece) || !same(base, minusPiece)) kink = true;
       for (let r = 0; r < m; r++) fd[r * d + t] = (plus.output[r] - minus.output[r]) / (2 * h);
     }
     if (kink) {

@@ -126,6 +126,49 @@ describe("regionsInPlane", () => {
     expect(polyPoints).toBe(r.boundary.length / 4);
   });
 
+  it("class cells: convex pieces of one polygon each, tiling the slice, whose class is engine.forward's argmax at every sampled point", async () => {
+    const cc = r.classCells;
+    let area = 0, mixed = 0;
+    for (let c = 0; c < cc.count; c++) {
+      const i0 = cc.vertexStart[c], i1 = cc.vertexStart[c + 1];
+      let a = 0;
+      for (let i = i0; i < i1; i++) {
+        const j = i + 1 < i1 ? i + 1 : i0;
+        a += (cc.vertices[2 * i] * cc.vertices[2 * j + 1] - cc.vertices[2 * j] * cc.vertices[2 * i + 1]) / 2;
+        // each vertex lies in its polygon
+        expect(contains(r, cc.polygon[c], cc.vertices[2 * i], cc.vertices[2 * i + 1])).toBe(true);
+      }
+      expect(a).toBeGreaterThan(0);
+      area += a;
+    }
+    expect(Math.abs(area - 12)).toBeLessThan(1e-9);
+    // polygons split by the boundary: more cells than polygons, as many extra as the boundary makes
+    for (let p = 0; p < r.count; p++) if (new Set(Array.from({ length: cc.count }, (_, c) => c).filter((c) => cc.polygon[c] === p).map((c) => cc.predicted[c])).size > 1) mixed++;
+    expect(mixed).toBeGreaterThan(0);
+    expect(cc.count).toBeGreaterThanOrEqual(r.count + mixed);
+    // the colour at sampled points: the cell holding the point has forward's class
+    const asRegions = { vertexStart: cc.vertexStart, vertices: cc.vertices } as RegionsInPlaneResult;
+    const rnd = mulberry32(31);
+    const pts: number[][] = [];
+    for (let q = 0; q < 3000; q++) pts.push([-2 + 4 * rnd(), -1.5 + 3 * rnd()]);
+    const f = await engine.forward(model, pts);
+    let checked = 0, wrongByPolygonColour = 0;
+    for (let q = 0; q < pts.length; q++) {
+      const pr = Array.from(f.probs.subarray(3 * q, 3 * q + 3));
+      const sorted = [...pr].sort((x, y) => y - x);
+      if (sorted[0] - sorted[1] < 1e-5) continue; // float32 forward: too close to the boundary to tell
+      const cls = pr.indexOf(sorted[0]);
+      const cells = Array.from({ length: cc.count }, (_, c) => c).filter((c) => contains(asRegions, c, pts[q][0], pts[q][1]));
+      expect(cells.length).toBeGreaterThan(0);
+      for (const c of cells) expect(cc.predicted[c]).toBe(cls);
+      if (r.predicted[cc.polygon[cells[0]]] !== cls) wrongByPolygonColour++;
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(2900);
+    // the old colouring (one class per polygon, at its centroid) is wrong at some of these points
+    expect(wrongByPolygonColour).toBeGreaterThan(0);
+  });
+
   it("n lines in general position give 1 + n + C(n, 2) regions", async () => {
     for (const n of [1, 3, 7, 12]) {
       const m = randomMlp([2, n, 2], 40 + n);

@@ -1,16 +1,17 @@
 /**
  * The leaves section (Tron & Fioresi, arXiv 2409.07412; src/experiments/leaves2d.ts): data and kernel leaves
  * of the DIM foliation over the decision regions of two 2-D toys (XOR, arcs), singular points found along
- * data leaves, and DIM geodesics in the data leaf against straight lines on the report's 10-class subjects.
+ * data leaves, and DIM geodesics in the data leaf on the report's 10-class subjects (geodesicTable.ts).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { leafFigure, toyData, trainToy, type LeafFigure, type Toy, type TrainedToy } from "../../../experiments/leaves2d.js";
 import { Model } from "../../../model/model.js";
-import { gaussian, mulberry32 } from "../../../random.js";
+import { mulberry32 } from "../../../random.js";
 import { renderChart } from "../charts.js";
 import type { Figure, NumberRow, ReportContext, ReportSection, SectionResult, Subject, Table, Timing } from "../section.js";
 import { timed } from "../section.js";
+import { geodesicTable } from "./geodesicTable.js";
 
 /** The trained toy, from `<cacheDir>/leaves2d-<toy>-s<seed>-e<epochs>.json` when there, else trained and cached. */
 async function cachedToy(toy: Toy, epochs: number, cacheDir: string | undefined): Promise<TrainedToy & { cached: boolean }> {
@@ -73,31 +74,6 @@ const BOTTLENECK = Model.fromJSON({
 const geodesicSubjects = (ctx: ReportContext): Subject[] =>
   ctx.subjects.filter((s) => s.model.outputSize >= 3 && s.model.layers.every((l) => l.type === "dense" || l.type === "activation"));
 
-async function geodesicTable(ctx: ReportContext, timings: Timing[], numbers: NumberRow[]): Promise<Table | undefined> {
-  const subjects = geodesicSubjects(ctx);
-  if (!subjects.length) return undefined;
-  const rows: (string | number)[][] = [];
-  let shorter = 0, total = 0;
-  for (const s of subjects) {
-    const d = s.model.inputSize, count = ctx.quick ? 2 : 4;
-    const g = gaussian(mulberry32(ctx.seed + 17));
-    for (let i = 0; i < Math.min(count, s.test.n); i++) {
-      const x0 = Float64Array.from(s.test.X.subarray(i * d, (i + 1) * d));
-      const v0 = Float64Array.from({ length: d }, () => g());
-      const p = await timed(timings, `${s.id}: DIM geodesic from test point ${i}`, () => ctx.engine.geodesic(s.model, x0, v0, { maxLength: 1, step: 1e-2 }));
-      rows.push([s.id, i, p.length.toFixed(4), p.straightLength.toFixed(4), (p.straightLength / p.length).toFixed(3), p.euclideanLength.toFixed(4), p.chord.toFixed(4), p.crossings, p.stopReason]);
-      total++;
-      if (p.length <= p.straightLength * (1 + 1e-9)) shorter++;
-    }
-  }
-  numbers.push({ name: "geodesics no longer (in the DIM metric) than the straight segment between their ends", value: `${shorter} / ${total}`, published: { value: "all (locally length-minimising)", source: "Riemannian geometry; Tron & Fioresi (arXiv 2409.07412) for the DIM on the data leaf" } });
-  return {
-    caption: "DIM geodesics in the data leaf (RK4, metric arc length ≤ 1, exact region crossings) against the straight segment between the same ends",
-    headers: ["model", "test point", "DIM length (geodesic)", "DIM length (straight)", "straight / geodesic", "Euclidean length", "chord", "region crossings", "stop"],
-    rows,
-  };
-}
-
 export const leavesSection: ReportSection = {
   id: "leaves",
   title: "Leaves of the DIM foliation",
@@ -144,7 +120,7 @@ export const leavesSection: ReportSection = {
     for (let k = 0; k < sp.count; k++) singular.rows.push(["bottleneck 2-2-3", `(${sp.points[2 * k].toFixed(4)}, ${sp.points[2 * k + 1].toFixed(4)})`, sp.params[k].toFixed(4), sp.rankBefore[k], sp.rankAfter[k]]);
     numbers.push({ name: "bottleneck 2-2-3: singular points on the data leaf from (0.6, 0.4) towards (−0.7, −0.5)", value: sp.count, published: { value: "where the leaf meets x₂ = 0 or x₁ = 0 (rank 2 → 1 → 0, by construction)", source: "constructed network" } });
     tables.push(singular);
-    const geo = await geodesicTable(ctx, timings, numbers);
+    const geo = await geodesicTable(ctx, geodesicSubjects(ctx), timings, numbers);
     if (geo) tables.push(geo);
     stage.done();
     return {

@@ -14,6 +14,7 @@ import { spiralExperiment } from "../../../experiments/spiral.js";
 import { mulberry32 } from "../../../random.js";
 import { boundRows, denseArchitecture } from "../../commands/regions.js";
 import { QUICK_SPIRAL } from "../../commands/reproduceSpiral.js";
+import type { RegionsInPlaneResult } from "../../../analyses/regions/plane.js";
 
 const CLASS_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
 const PAPER = "Lei, Luo, Yau, Gu, Geometric understanding of deep learning (arXiv 1805.10451)";
@@ -30,30 +31,66 @@ function box(s: Subject): [number, number, number, number] {
   return [x0 - mx, x1 + mx, y0 - my, y1 + my];
 }
 
+/** GeoJSON features of a partition in slice coordinates (x = s, y = t). */
+interface PartitionGeo {
+  /** The class cells (each polygon split by the argmax), coloured by `properties.cls`. */
+  cells: { type: "Feature"; geometry: { type: "Polygon"; coordinates: number[][][] }; properties: { cls: string } }[];
+  /** The linear regions' outlines. */
+  regions: { type: "Feature"; geometry: { type: "Polygon"; coordinates: number[][][] }; properties: Record<string, never> }[];
+  /** The decision boundary's polylines. */
+  boundary: { type: "Feature"; geometry: { type: "LineString"; coordinates: number[][] }; properties: Record<string, never> }[];
+}
+
+const ring = (start: Int32Array, vertices: Float64Array, p: number): number[][] => {
+  const r: number[][] = [];
+  for (let i = start[p]; i < start[p + 1]; i++) r.push([vertices[2 * i], vertices[2 * i + 1]]);
+  r.push(r[0]);
+  return r;
+};
+
+/**
+ * What the partition figure draws: the class cells (not whole polygons — on one linear region the logits are
+ * affine, so the decision boundary can cross it and the class changes inside), the regions' outlines and
+ * the decision boundary.
+ */
+export function partitionGeo(r: RegionsInPlaneResult): PartitionGeo {
+  const c = r.classCells;
+  return {
+    cells: Array.from({ length: c.count }, (_, k) => ({ type: "Feature" as const, geometry: { type: "Polygon" as const, coordinates: [ring(c.vertexStart, c.vertices, k)] }, properties: { cls: String(c.predicted[k]) } })),
+    regions: Array.from({ length: r.count }, (_, p) => ({ type: "Feature" as const, geometry: { type: "Polygon" as const, coordinates: [ring(r.vertexStart, r.vertices, p)] }, properties: {} })),
+    boundary: r.boundaryPolylines.map((pl) => ({ type: "Feature" as const, geometry: { type: "LineString" as const, coordinates: Array.from({ length: pl.length / 2 }, (_, i) => [pl[2 * i], pl[2 * i + 1]]) }, properties: {} })),
+  };
+}
+
+/**
+ * The partition chart with axes in slice coordinates: the geoshapes use an identity projection whose scale
+ * and translation are the x/y scales' (k pixels per unit on both axes, so shapes keep their aspect), and the
+ * test points are drawn on those x/y scales, which gives the axes.
+ */
+export function partitionSpec(geo: PartitionGeo, extent: readonly [number, number, number, number], points: { x: number; y: number }[], classes: number, width = 440): Record<string, unknown> {
+  const [s0, s1, t0, t1] = extent;
+  const k = width / (s1 - s0), height = k * (t1 - t0);
+  const projection = { type: "identity", reflectY: true, scale: k, translate: [-s0 * k, t1 * k] };
+  const domain = Array.from({ length: classes }, (_, i) => String(i));
+  return {
+    width, height,
+    layer: [
+      { data: { values: geo.cells, format: { type: "json" } }, projection, mark: { type: "geoshape", strokeWidth: 0, fillOpacity: 0.45 }, encoding: { color: { field: "properties.cls", type: "nominal", title: "predicted class", scale: { domain, range: CLASS_COLORS.slice(0, classes) } } } },
+      { data: { values: geo.regions, format: { type: "json" } }, projection, mark: { type: "geoshape", filled: false, stroke: "white", strokeWidth: 0.6 } },
+      { data: { values: geo.boundary, format: { type: "json" } }, projection, mark: { type: "geoshape", filled: false, stroke: "black", strokeWidth: 2 } },
+      { data: { values: points }, mark: { type: "circle", size: 10, opacity: 0.8, color: "#333", clip: true }, encoding: { x: { field: "x", type: "quantitative", title: "s (slice coordinate 1 = x₁)", axis: { grid: false }, scale: { domain: [s0, s1], nice: false, zero: false } }, y: { field: "y", type: "quantitative", title: "t (slice coordinate 2 = x₂)", axis: { grid: false }, scale: { domain: [t0, t1], nice: false, zero: false } } } },
+    ],
+  };
+}
+
 async function planePartition(ctx: Parameters<ReportSection["run"]>[0], s: Subject, figures: Figure[], tables: Table[], numbers: NumberRow[], timings: Timing[]): Promise<void> {
   const extent = box(s);
   const r = await timed(timings, `${s.id}: exact partition of the input plane (engine.regionsInPlane)`, () => ctx.engine.regionsInPlane(s.model, [0, 0], [1, 0], [0, 1], extent));
-  // polygons and boundary as GeoJSON drawn with the identity projection: x = s, y = t
-  const polygons = Array.from({ length: r.count }, (_, p) => {
-    const ring: number[][] = [];
-    for (let i = r.vertexStart[p]; i < r.vertexStart[p + 1]; i++) ring.push([r.vertices[2 * i], r.vertices[2 * i + 1]]);
-    ring.push(ring[0]);
-    return { type: "Feature", geometry: { type: "Polygon", coordinates: [ring] }, properties: { cls: String(r.predicted[p]) } };
-  });
-  const boundary = r.boundaryPolylines.map((pl) => ({ type: "Feature", geometry: { type: "LineString", coordinates: Array.from({ length: pl.length / 2 }, (_, i) => [pl[2 * i], pl[2 * i + 1]]) }, properties: {} }));
-  const points = Array.from({ length: s.test.n }, (_, i) => ({ x: s.test.X[2 * i], y: s.test.X[2 * i + 1], cls: String(s.test.labels[i]) }));
-  const color = { field: "properties.cls", type: "nominal", title: "predicted class", scale: { range: CLASS_COLORS } };
-  const width = 440, height = Math.round(Math.min(520, Math.max(180, (width * (extent[3] - extent[2])) / (extent[1] - extent[0]))));
+  const points = Array.from({ length: s.test.n }, (_, i) => ({ x: s.test.X[2 * i], y: s.test.X[2 * i + 1] }));
+  const width = Math.min(440, Math.round((440 * 1.2 * (extent[1] - extent[0])) / (extent[3] - extent[2])));
   figures.push({
-    svg: await renderChart({
-      width, height, projection: { type: "identity", reflectY: true },
-      layer: [
-        { data: { values: polygons, format: { type: "json" } }, mark: { type: "geoshape", stroke: "white", strokeWidth: 0.6, fillOpacity: 0.45 }, encoding: { color } },
-        { data: { values: boundary }, mark: { type: "geoshape", filled: false, stroke: "black", strokeWidth: 2 } },
-        { data: { values: points }, mark: { type: "circle", size: 10, opacity: 0.8, color: "#333" }, encoding: { longitude: { field: "x", type: "quantitative" }, latitude: { field: "y", type: "quantitative" } } },
-      ],
-    }),
-    caption: `${s.title}: its exact linear regions in [${extent.map((v) => v.toFixed(2)).join(", ")}] (${r.count} polygons, white edges), coloured by predicted class, the decision boundary (black) and the test points. On each polygon the network is one affine map.`,
+    svg: await renderChart(partitionSpec(partitionGeo(r), extent, points, r.outputSize, width)),
+    caption: `${s.title}: its exact linear regions (${r.count} polygons, white edges) in the slice x = (s, t), coloured by predicted class, the decision boundary (black) and the test points. On each polygon the network is one affine map, so the boundary is straight there and can cut it: the colours are the ${r.classCells.count} argmax cells of the ${r.count} polygons (${new Set(r.classCells.polygon.filter((p, k) => r.classCells.predicted[k] !== r.predicted[p])).size} polygons are cut by the boundary).`,
   });
   const arch = denseArchitecture(s.model);
   let area = 0;

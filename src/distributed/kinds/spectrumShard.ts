@@ -1,0 +1,71 @@
+/**
+ * `spectrum-shard`: per-point DIM spectra (engine.dimSpectrum) of one range of points. The coordinator
+ * concatenates the shards' per-point arrays and computes the signature from all of them, so the result is the
+ * single-machine DimSpectrumResult bit for bit (shards start on multiples of the engine's 64-point chunks, so
+ * every chunk holds the same points as in one process).
+ */
+import { dimSpectrumSignature, type DimSpectrumResult } from "../../analyses/spectrum/dimSpectrum.js";
+import type { Model } from "../../model/model.js";
+import { ShapeError } from "../../errors.js";
+import { checkPayloadSize, decodeArray, encodeArray } from "../codec.js";
+import { asObject, field, isHash, isNum, isPosInt, shardRanges, type JobKind } from "../jobKinds.js";
+
+export interface SpectrumSpec {
+  /** A Model, or foliate-model JSON text (then validated by the workers only). */
+  model: Model | string;
+  /** n×d points, row-major. */
+  X: Float32Array;
+  d: number;
+  floor?: number;
+  rankTol?: number;
+  /** Points per shard (rounded up to a multiple of 64; default: n/8). */
+  shardSize?: number;
+}
+
+interface Payload { model: string; n: number; d: number; X: string; floor: number; rankTol?: number }
+interface Result { n: number; r: number; logEigenvalues: string; trace: string; logTrace: string; spread: string; rank: string }
+
+export const spectrumShard: JobKind<SpectrumSpec, Payload, Result, DimSpectrumResult> = {
+  name: "spectrum-shard",
+  async plan(spec, ctx) {
+    const n = spec.X.length / spec.d;
+    if (!Number.isInteger(n) || n < 1) throw new ShapeError(`X has ${spec.X.length} values, not a positive multiple of d = ${spec.d}`);
+    const model = await ctx.putModel(spec.model);
+    return shardRanges(n, spec.shardSize ?? Math.ceil(n / 8)).map(([a, b]) => {
+      const p: Payload = { model, n: b - a, d: spec.d, X: encodeArray(spec.X.subarray(a * spec.d, b * spec.d)), floor: spec.floor ?? -20, ...(spec.rankTol !== undefined ? { rankTol: spec.rankTol } : {}) };
+      checkPayloadSize(p, "a spectrum-shard payload");
+      return p;
+    });
+  },
+  validate(payload) {
+    const p = asObject(payload);
+    const n = field<number>(p, "n", isPosInt, "a positive integer"), d = field<number>(p, "d", isPosInt, "a positive integer");
+    field(p, "model", isHash, "a model's SHA-256");
+    field(p, "floor", isNum, "a finite number");
+    if (p.rankTol !== undefined) field(p, "rankTol", isNum, "a finite number");
+    decodeArray(Float32Array, p.X, "payload X", n * d);
+    return p as unknown as Payload;
+  },
+  async run(p, ctx) {
+    const model = await ctx.model(p.model);
+    const X = decodeArray(Float32Array, p.X, "payload X", p.n * p.d);
+    const s = await ctx.engine.dimSpectrum(model, X, { floor: p.floor, rankTol: p.rankTol, onProgress: (done, total) => void ctx.progress(done / total) });
+    return { n: s.n, r: s.r, logEigenvalues: encodeArray(s.logEigenvalues), trace: encodeArray(s.trace), logTrace: encodeArray(s.logTrace), spread: encodeArray(s.spread), rank: encodeArray(s.rank) };
+  },
+  async gather(results, spec) {
+    const n = results.reduce((a, r) => a + r.n, 0), r = results[0].r;
+    const logEigenvalues = new Float64Array(n * r), trace = new Float64Array(n), logTrace = new Float64Array(n), spread = new Float64Array(n);
+    const rank = new Int32Array(n);
+    let at = 0;
+    for (const s of results) {
+      if (s.r !== r) throw new ShapeError(`shards disagree on r: ${s.r} vs ${r}`);
+      logEigenvalues.set(decodeArray(Float64Array, s.logEigenvalues, "logEigenvalues", s.n * r), at * r);
+      trace.set(decodeArray(Float64Array, s.trace, "trace", s.n), at);
+      logTrace.set(decodeArray(Float64Array, s.logTrace, "logTrace", s.n), at);
+      spread.set(decodeArray(Float64Array, s.spread, "spread", s.n), at);
+      rank.set(decodeArray(Int32Array, s.rank, "rank", s.n), at);
+      at += s.n;
+    }
+    return { n, r, logEigenvalues, trace, logTrace, spread, rank, signature: dimSpectrumSignature(logEigenvalues, r, logTrace, spec.floor ?? -20) };
+  },
+};
