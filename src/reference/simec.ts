@@ -91,9 +91,12 @@ function at(net: CompiledNetwork, x: Float64Array): At {
   return { y: e.map((v) => v / sum), J };
 }
 
-/** Walk one direction from x0 in float64 plain TypeScript. */
+const compiled = new WeakMap<object, CompiledNetwork>();
+
+/** Walk one direction from x0 in float64 plain TypeScript (the spec is compiled once per object). */
 export function referenceSimecWalk(spec: ModelSpec | LooseModelSpec, x0: ArrayLike<number>, o: ReferenceWalkOptions): ReferenceWalk {
-  const net = compileNetwork(spec);
+  let net = compiled.get(spec);
+  if (!net) compiled.set(spec, (net = compileNetwork(spec)));
   const d = net.inputSize, m = net.outputSize, softmax = net.head === "softmax";
   const rand = mulberry32(o.seed);
   const normal = gaussian(rand);
