@@ -4,6 +4,7 @@
  * average pooling). The probabilities along each path are checked against the independent float64
  * reference forward (src/reference/forward.ts), not against the kernel's own outputs.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createEngine, type Engine } from "../../../src/api/engine.js";
 import { loadDataset } from "../../../src/data/datasets.js";
@@ -120,5 +121,20 @@ describe("SiMEC/SiMExp on a ResNet (residual adds, batchNorm, global average poo
     } finally {
       await pooled.close();
     }
+  }, 120_000);
+});
+
+describe("SiMEC on the PyTorch CIFAR ResNet (test/fixtures/onnx-graphs/resnet_cifar.onnx: 3 stages × 2 BasicBlocks, 16/32/64)", () => {
+  test("a short walk (12 steps of 1e-3): in the kernel of the Fisher metric, outputs equal the float64 reference forward", async () => {
+    const model = Model.fromOnnx(new Uint8Array(readFileSync(new URL("../../fixtures/onnx-graphs/resnet_cifar.onnx", import.meta.url))));
+    const x0 = Float64Array.from({ length: model.inputSize }, (_, i) => Math.sin(0.37 * i) + 0.5 * Math.cos(1.3 * i));
+    const r = await engine.equivalenceClass(model, x0, { delta: 1e-3, steps: 12, bothDirections: false, seed: 6 });
+    expect(r.k).toBe(13);
+    expect(r.length).toBeCloseTo(12e-3, 12);
+    expect(r.energy).toBeLessThan(1e-24);
+    const ref = referenceDrift(model, r, 6);
+    expect(ref.mismatch).toBeLessThan(1e-12);
+    expect(ref.drift).toBeLessThan(1e-6); // second order in the step: ≈ 12 δ² · curvature
+    expect(straightChange(model, x0, 12e-3)).toBeGreaterThan(100 * ref.drift);
   }, 120_000);
 });
