@@ -102,34 +102,3 @@ export function activationForward<T>(kind: i32, alpha: f64, z: usize, a: usize, 
     store<T>(a + o, <T>smooth(kind, <f64>load<T>(z + o)));
   }
 }
-
-/**
- * a = f(z) and s = f'(z) elementwise over len f32 values (z, a, s may not alias each other except a == z).
- * s is the diagonal of the activation's Jacobian; for relu it is exactly 0 or 1, which the Jacobian kernels
- * use to skip inactive units. f'(0) is taken as 0 for relu (the unit is inactive at its kink).
- */
-export function activationF32(kind: i32, alpha: f32, z: usize, a: usize, s: usize, len: i32): void {
-  activationScale<f32>(kind, alpha, z, 0, s, len);
-  activationForward<f32>(kind, alpha, z, a, len);
-}
-
-/** Multiply each row of G (rows×len, stride ldg, f32) elementwise by s (len): G ← G · diag(s). */
-export function scaleColumnsF32(rows: i32, len: i32, g: usize, ldg: i32, s: usize): void {
-  for (let r = 0; r < rows; r++) {
-    const row = g + (<usize>(r * ldg) << 2);
-    let i = 0;
-    for (; i + 4 <= len; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(row + o, f32x4.mul(v128.load(row + o), v128.load(s + o)));
-    }
-    for (; i < len; i++) {
-      const o = <usize>i << 2;
-      store<f32>(row + o, load<f32>(row + o) * load<f32>(s + o));
-    }
-  }
-}
-
-/** Fill each of m rows of C (stride ldc) with the vector bias (n f32): the start of C = X·W + b. */
-export function broadcastRowsF32(m: i32, n: i32, bias: usize, c: usize, ldc: i32): void {
-  for (let r = 0; r < m; r++) memory.copy(c + (<usize>(r * ldc) << 2), bias, <usize>n << 2);
-}

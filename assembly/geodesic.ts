@@ -9,12 +9,19 @@
 // Cholesky. Every relu/leakyRelu pre-activation is affine in y (z = z_b + M y, M P×r); a step that changes
 // a sign (by more than 1e-12) is bisected (60 halvings of the step) down to the first crossing.
 //
+// Every region constraint (a relu/leakyRelu sign or a max-pool choice) is affine in y too: netConstraints
+// (assembly/graph/network.ts) writes them as zb + M y ≥ 0 inside the region, so the kernel is given all bits
+// set (bit set: the constraint must stay ≥ 0).
 // Region data (all f64, row-major, compact strides): xb d, Q r×d, A C×r (centred), Araw C×r, sb C,
-// zb P, M P×r; bits: the region's pattern (u32 words, bit set = unit on, leafNet64's convention).
+// zb P, M P×r; bits: one per constraint (u32 words, bit set = the value must stay ≥ 0, clear = ≤ 0).
 
 import { STOP_BOX, STOP_LENGTH, STOP_VERTICES } from "./leafStop";
 import { axpyF64, dotF64 } from "./vector64";
-import { bitOf, lf, netTangentF64 } from "./leafNet64";
+
+// @ts-ignore: decorator
+@inline function bitOf(bits: usize, b: i32): bool {
+  return ((load<u32>(bits + (<usize>(b >>> 5) << 2)) >>> (b & 31)) & 1) != 0;
+}
 
 /** Events geodesicSegmentF64 returns: the leafStop codes for length, box, maxVertices, and these. */
 export const GEO_DEGENERATE = 7; // G not positive definite (STOP_REASONS' "degenerate")
@@ -30,15 +37,10 @@ export const GEO_FLUSH = -2; // the vertex buffer is full: copy it out, set kb =
 }
 
 /**
- * A region's reduced data from what the host computed at its base point: A = Jc Qᵀ and Araw = J Qᵀ
- * (C×r, from the centred Jc and raw J, C×d each, and Q r×d), and for the P relu/leakyRelu units (layer
- * order) zb = their pre-activations (from z, U f64) and M = their tangents along the rows of Q (P×r; one
- * netTangentF64 pass per row with the region's derivatives s; dz, da: U f64 scratch). Returns P.
+ * A region's reduced metric data from what the host computed at its base point: A = Jc Qᵀ and Araw = J Qᵀ
+ * (C×r, from the centred Jc and raw J, C×d each, and Q r×d). The constraints come from netConstraints.
  */
-export function geodesicReduceF64(
-  net: usize, layers: i32, C: i32, d: i32, r: i32, Jc: usize, J: usize, Q: usize,
-  z: usize, s: usize, dz: usize, da: usize, A: usize, Araw: usize, zb: usize, M: usize,
-): i32 {
+export function geodesicReduceF64(C: i32, d: i32, r: i32, Jc: usize, J: usize, Q: usize, A: usize, Araw: usize): void {
   const dB = <usize>d * 8;
   for (let c = 0; c < C; c++) {
     for (let k = 0; k < r; k++) {
@@ -47,26 +49,6 @@ export function geodesicReduceF64(
       st(Araw, c * r + k, dotF64(J + <usize>c * dB, q, d));
     }
   }
-  let P = 0, unit = 0;
-  for (let l = 0; l < layers; l++) {
-    const nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
-    if (act == 1 || act == 2) for (let j = 0; j < nOut; j++) st(zb, P++, ld(z, unit + j));
-    unit += nOut;
-  }
-  for (let k = 0; k < r; k++) {
-    netTangentF64(net, layers, Q + <usize>k * dB, s, dz, da);
-    let b = 0;
-    unit = 0;
-    for (let l = 0; l < layers; l++) {
-      const nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
-      if (act == 1 || act == 2) {
-        for (let j = 0; j < nOut; j++) st(M, (b + j) * r + k, ld(dz, unit + j));
-        b += nOut;
-      }
-      unit += nOut;
-    }
-  }
-  return P;
 }
 
 /** f64 values of scratch geodesicSegmentF64 needs (any r ≤ C). */

@@ -1,7 +1,6 @@
 // Foliate's Wasm kernels: one operation per file, pointer ABI (byte offsets into linear memory), no managed
 // objects. The host (src/engine/arena.ts) owns every byte from heapBase() upwards.
 export { heapBase } from "./memory";
-export { activationF32, scaleColumnsF32, broadcastRowsF32 } from "./activation";
 export {
   conv2dForwardF32, conv2dForwardF64, conv2dTransposeF32, conv2dTransposeF64,
   conv2dTransposeScratchBytesF32, conv2dTransposeScratchBytesF64, conv2dTransposeActiveF32, conv2dTransposeActiveScratchBytesF32,
@@ -11,7 +10,6 @@ export {
   avgPool2dForwardF32, avgPool2dForwardF64, avgPool2dTransposeF32, avgPool2dTransposeF64,
   globalAvgPoolForwardF32, globalAvgPoolForwardF64, globalAvgPoolTransposeF32, globalAvgPoolTransposeF64,
 } from "./graph/pool";
-export { denseVjpF32 } from "./jacobian";
 export { signBitsF32, fnv64 } from "./pattern";
 export { fisherFactorF64, lowRankEigF32, dimRankF32, denseMetricF32, denseEigF64 } from "./dim";
 export { softmaxF32, softmaxJacobianF32 } from "./softmax";
@@ -28,12 +26,12 @@ export { symmetrizeCsr } from "./csr";
 export { formanUndirected, formanDirected } from "./forman";
 export { connectedComponents, hopSumsQueue, bitsetAdjacency, hopSumsBitset } from "./hops";
 export { simecStepsF64, simecWorkBytes, simecSlots } from "./simec";
-export { netForwardF64 as leafNetForwardF64, netApplyPatternF64, netTangentF64, netJacobianF64, netUnitGradientF64 } from "./leafNet64";
-export { leafFlipUpdateF64, leafBasisF64, leafProjectF64, leafWorkF64, leafExactF64 } from "./leaf";
-export { leafSmoothWorkF64, leafSmoothF64 } from "./leafSmooth";
+export { leafBasisF64, leafProjectF64, leafWorkBytes, leafExactF64 } from "./leaf";
+export { leafSmoothWorkBytes, leafSmoothF64 } from "./leafSmooth";
 export { splitPolygonsMaxPoolF64, polygonMaxPoolActivateF64 } from "./regionsPlanePool";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
-  netForwardF32, netForwardF64, netPatternF32, netPatternF64, netHash, netJvpF32, netJvpF64, netVjpF32, netVjpF64,
-  netVjpWorkBytesF32, netVjpWorkBytesF64, netCrossingF32, netCrossingF64,
+  graphForwardF32, graphForwardF64, graphPatternF32, graphPatternF64, graphHash, graphJvpF32, graphJvpF64, graphVjpF32, graphVjpF64,
+  graphVjpWorkBytesF32, graphVjpWorkBytesF64, graphCrossingF32, graphCrossingF64, copyRowsF32,
+  netEnterSideF64, netResolveTiesF64, netConstraintsF64, netFlipNearF64, netChoice, netUnitCode,
 } from "./graph/exports";

@@ -1,16 +1,24 @@
-// Leaves of the DIM foliation in float64: the distribution basis at a point and the exact region-crossing
-// leaf walk for piecewise-linear dense networks (the network kernels are in ./leafNet64).
+// Leaves of the DIM foliation in float64 on the compiled network (assembly/graph/network.ts): the distribution
+// basis at a point and the exact region-crossing leaf walk for piecewise-linear networks (dense, conv, pooling,
+// batchNorm, add, concat; relu/leakyRelu/linear activations).
 //
-// The leaf distributions at x, with J the Jacobian of the target layer (m×d):
+// The leaf distributions at x, with J the Jacobian of the target node (m×d):
 //   centre = 1 (the DIM, target = logits): R = (I − 11ᵀ/m) J, whose row space is Jᵀ S = Im D;
 //   centre = 0 (a pullback metric g = JᵀJ): R = J, row space = Im g.
 // Q (r×d) is an orthonormal basis of the row space of R (modified Gram–Schmidt, twice, with a relative
 // tolerance); r is the rank of D (or g). Data distribution: QᵀQ; kernel: I − QᵀQ.
 
-import { fnv64 } from "./pattern";
-import { STOP_BOX, STOP_LENGTH, STOP_NONFINITE, STOP_ORTHOGONAL, STOP_TARGET, STOP_TRAPPED, STOP_VERTICES } from "./leafStop";
+import {
+  LW_CENTRE, LW_CROSS, LW_DIR, LW_HASHES, LW_HI, LW_KERNEL, LW_LO, LW_MAX_FLIPS, LW_MAX_LENGTH, LW_MAX_VERTICES, LW_NET, LW_OUTS,
+  LW_PARAMS, LW_POINTS, LW_RANK_TOL, LW_RANKS, LW_STATUS, LW_TARGET, LW_TGT, LW_WORK, LW_X0,
+  STOP_BOX, STOP_LENGTH, STOP_NONFINITE, STOP_ORTHOGONAL, STOP_TARGET, STOP_TRAPPED, STOP_VERTICES,
+} from "./leafStop";
 import { axpyF64, dotF64 } from "./vector64";
-import { bitOf, bitsBefore, flipBit, layerOfBit, lf, netApplyPatternF64, unitsBefore, netForwardF64, netJacobianF64, netTangentF64, netUnitGradientF64 } from "./leafNet64";
+import {
+  netBoundaryNormal, netChoice, netCrossing, netEnterSide, netField, netForward, netHash, netJvp, netNormalWorkBytes, netPattern, netResolveTies,
+  netUnitCode, netVjp, netVjpWorkBytes,
+} from "./graph/network";
+import { F_OUT_SIZE, F_PRE_OFFSET, F_VALUE_OFFSET, NET_ARG_SIZE, NET_INPUT_SIZE, NET_OUTPUT_NODE, NET_PATTERN_WORDS, NET_PRE_SIZE, NET_VALUE_SIZE } from "./graph/opcodes";
 
 /**
  * Orthonormal basis Q (r×d f64, rows) of the row space of J (m×d f64; rows centred first when `centre`,
@@ -66,122 +74,136 @@ export function leafProjectF64(r: i32, d: i32, Q: usize, w: usize, kernel: i32, 
   return Math.sqrt(dotF64(out, out, d));
 }
 
-/**
- * Rank-1 update of the Jacobian Jr (m×d, layer `target`'s output) for flipping the relu/leakyRelu unit with
- * pattern bit `bit` (its derivative changes by δ = s_new − s_old = ±(1 − slope)); s holds the derivatives
- * before the flip: Jr += δ · (∂out/∂a_unit) ⊗ ∇z_unit. The column ∂out/∂a_unit is a forward tangent from
- * the unit through the layers above it up to `target`; ∇z_unit comes from netUnitGradientF64.
- * `g`, `h`, `grad`: scratch of the widest layer (f64 each; ∇z_unit ends in grad). Returns 0 if the unit is above `target` (J unchanged).
- */
-export function leafFlipUpdateF64(net: usize, layers: i32, target: i32, bit: i32, s: usize, Jr: usize, g: usize, h: usize, grad: usize): i32 {
-  const layer = layerOfBit(net, layers, bit);
-  if (layer < 0 || layer > target) return 0;
-  const unit = unitsBefore(net, layer);
-  const j = bit - bitsBefore(net, layer);
-  const d = <i32>lf(net, 0, 0);
-  const act = <i32>lf(net, layer, 2);
-  const slope = act == 1 ? 0.0 : lf(net, layer, 5);
-  const on = load<f64>(s + (<usize>(unit + j) << 3)) == 1.0 && slope != 1.0;
-  const delta = on ? slope - 1.0 : 1.0 - slope;
-  // Column of ∂out/∂a_(layer, j): v = e_j, then v ← s_k ⊙ (W_k v) for k = layer+1..target.
-  let m = <i32>lf(net, layer, 1);
-  for (let i = 0; i < m; i++) store<f64>(g + (<usize>i << 3), i == j ? 1.0 : 0.0);
-  let off = unit + m; // first unit of layer + 1
-  for (let k = layer + 1; k <= target; k++) {
-    const nIn = <i32>lf(net, k, 0), nOut = <i32>lf(net, k, 1), ak = <i32>lf(net, k, 2);
-    const W = <usize>lf(net, k, 3);
-    for (let o = 0; o < nOut; o++) {
-      let v = dotF64(W + <usize>o * <usize>nIn * 8, g, nIn);
-      if (ak != 0) v *= load<f64>(s + (<usize>(off + o) << 3));
-      store<f64>(h + (<usize>o << 3), v);
-    }
-    memory.copy(g, h, <usize>nOut * 8);
-    off += nOut;
-    m = nOut;
-  }
-  netUnitGradientF64(net, layers, bit, s, h, grad, grad); // h and grad as scratch; ∇z_unit ends in grad
-  for (let i = 0; i < m; i++) {
-    const c = delta * load<f64>(g + (<usize>i << 3));
-    if (c != 0) axpyF64(c, grad, Jr + <usize>i * <usize>d * 8, d);
-  }
-  return 1;
+// @ts-ignore: decorator
+@inline export function ldw(desc: usize, slot: i32): f64 {
+  return load<f64>(desc + (<usize>slot << 3));
 }
 
-/** f64 values of scratch `leafExactF64` needs (before the pattern words, which follow as u32). */
-export function leafWorkF64(d: i32, units: i32, m: i32, maxWidth: i32): i32 {
-  return 6 * d + 5 * units + 2 * m * maxWidth + 2 * m * d + 3 * maxWidth;
+// @ts-ignore: decorator
+@inline export function netWord(net: usize, f: i32): i32 {
+  return load<i32>(net + (<usize>f << 2));
 }
 
-/** Rank-1 Jacobian updates between full recomputations in leafExactF64. */
-const REFRESH = 32;
+// @ts-ignore: decorator
+@inline function align16(n: usize): usize {
+  return (n + 15) & ~15;
+}
+
+/** Output size of compiled node k (k < 0: the input). */
+export function nodeSize(net: usize, k: i32): i32 {
+  return k < 0 ? netWord(net, NET_INPUT_SIZE) : netField(net, k, F_OUT_SIZE);
+}
 
 /**
- * The exact leaf of a piecewise-linear dense network from x0. Inside a region the pattern is frozen, J
- * (and so the distribution) is constant, the path is the straight segment x + t u with u the unit
- * projection of the walking direction, and every relu/leakyRelu pre-activation is affine in t
- * (z + t·dz), so the first crossing t = −z/dz is solved in closed form. The walk moves there, flips that
- * unit's bit and continues with the direction projected onto the next region's distribution.
- * Walking direction: `tgt` ≠ 0: target − x (re-projected per region, and the segment ends at the
- * piece's closest point to the target); else the previous segment's direction (first: `dir`).
- * `lo`/`hi` (d f64 each, or 0): the box; the walk stops where it leaves it. At most `maxFlips`
- * consecutive zero-length flips (a boundary the distribution folds back at) stop it as trapped.
- * Outputs per vertex k < maxVertices: points (k×d), params (arc length), outs (k×mOut, last layer),
- * ranks (i32), hashes (u64, region of the segment leaving the vertex; for the last vertex, the region
- * the walk would continue in), cross (i32: bit index of the unit crossed to reach the vertex, −1).
- * `status` (3 f64): stop reason, total length, folds (reflections at boundaries). Returns the vertex count.
+ * One point's state on the compiled network, carved from a work block (all f64 unless noted): x, u, w, pw, nrm,
+ * nP (d each), values (valueSize), pre (preSize), argmax (argSize i32), tan (valueSize), tanPre (preSize),
+ * J, Q (m×d each), bits (patternWords u32), unit (4 i32), normal scratch, VJP scratch for m rows.
  */
-export function leafExactF64(
-  net: usize, layers: i32, d: i32, target: i32, kernelMode: i32, centre: i32, rankTol: f64,
-  x0: usize, dir: usize, tgt: usize, maxLength: f64, lo: usize, hi: usize, maxFlips: i32,
-  maxVertices: i32, points: usize, params: usize, outs: usize, ranks: usize, hashes: usize, cross: usize,
-  words: i32, units: i32, maxWidth: i32, work: usize, status: usize,
-): i32 {
-  const dB = <usize>d * 8;
-  const m = <i32>lf(net, target, 1);
-  const mOut = <i32>lf(net, layers - 1, 1);
-  const x = work, u = x + dB, w = u + dB, pw = w + dB;
-  const z = pw + dB, a = z + (<usize>units << 3), s = a + (<usize>units << 3);
-  const dz = s + (<usize>units << 3), da = dz + (<usize>units << 3);
-  const g0 = da + (<usize>units << 3), g1 = g0 + <usize>m * <usize>maxWidth * 8;
-  const Q = g1 + <usize>m * <usize>maxWidth * 8;
-  const nrm = Q + <usize>m * dB, nP = nrm + dB;
-  const Jr = nP + dB, gv = Jr + <usize>m * dB, hv = gv + <usize>maxWidth * 8, grad = hv + <usize>maxWidth * 8;
-  const bits = grad + <usize>maxWidth * 8;
-  // The Jacobian is kept across vertices and updated by rank-1 terms at each flip (leafFlipUpdateF64),
-  // recomputed in full every REFRESH updates (and at the start) to bound the round-off drift.
-  let updates = REFRESH;
+@unmanaged export class PointState {
+  x: usize; u: usize; w: usize; pw: usize; nrm: usize; nP: usize;
+  values: usize; pre: usize; argmax: usize; tan: usize; tanPre: usize;
+  J: usize; Q: usize; bits: usize; unit: usize; normalWork: usize; vjpWork: usize;
+}
 
-  memory.copy(x, x0, dB);
-  memory.copy(u, dir, dB);
+/** Bytes of scratch a walk needs on `net` with a target of m outputs (a PointState and its arrays). */
+export function leafWorkBytes(net: usize, m: i32): usize {
+  const d = <usize>netWord(net, NET_INPUT_SIZE);
+  const vs = <usize>netWord(net, NET_VALUE_SIZE), ps = <usize>netWord(net, NET_PRE_SIZE), as = <usize>netWord(net, NET_ARG_SIZE);
+  return align16(offsetof<PointState>()) + 6 * align16(d * 8) + 2 * align16(vs * 8) + 2 * align16(ps * 8) + align16(as * 4)
+    + 2 * align16(<usize>m * d * 8) + align16(<usize>netWord(net, NET_PATTERN_WORDS) * 4) + 16
+    + align16(netNormalWorkBytes<f64>(net)) + netVjpWorkBytes<f64>(net, max(m, 1));
+}
+
+/** Lay a PointState out in `work` (leafWorkBytes(net, m) bytes). */
+export function pointState(net: usize, m: i32, work: usize): PointState {
+  const d = <usize>netWord(net, NET_INPUT_SIZE);
+  const vs = <usize>netWord(net, NET_VALUE_SIZE), ps = <usize>netWord(net, NET_PRE_SIZE), as = <usize>netWord(net, NET_ARG_SIZE);
+  const s = changetype<PointState>(work);
+  let p = work + align16(offsetof<PointState>());
+  s.x = p; p += align16(d * 8);
+  s.u = p; p += align16(d * 8);
+  s.w = p; p += align16(d * 8);
+  s.pw = p; p += align16(d * 8);
+  s.nrm = p; p += align16(d * 8);
+  s.nP = p; p += align16(d * 8);
+  s.values = p; p += align16(vs * 8);
+  s.pre = p; p += align16(ps * 8);
+  s.argmax = p; p += align16(as * 4);
+  s.tan = p; p += align16(vs * 8);
+  s.tanPre = p; p += align16(ps * 8);
+  s.J = p; p += align16(<usize>m * d * 8);
+  s.Q = p; p += align16(<usize>m * d * 8);
+  s.bits = p; p += align16(<usize>netWord(net, NET_PATTERN_WORDS) * 4);
+  s.unit = p; p += 16;
+  s.normalWork = p; p += align16(netNormalWorkBytes<f64>(net));
+  s.vjpWork = p;
+  return s;
+}
+
+/** The rank and basis Q of the distribution at the state's frozen pattern (J of node `target`, m×d). */
+export function distributionBasis(net: usize, s: PointState, target: i32, m: i32, centre: i32, rankTol: f64): i32 {
+  netVjp<f64>(net, s.values, s.pre, s.argmax, m, target, 0, s.J, s.vjpWork);
+  return leafBasisF64(m, netWord(net, NET_INPUT_SIZE), s.J, centre, rankTol, s.Q);
+}
+
+/** Vertex k: the point, its arc length, the output node's values, the crossing code and the region hash. */
+export function recordVertex(net: usize, desc: usize, s: PointState, k: i32, len: f64, code: i32): void {
+  const d = netWord(net, NET_INPUT_SIZE), dB = <usize>d * 8;
+  const out = netWord(net, NET_OUTPUT_NODE), mOut = nodeSize(net, out);
+  memory.copy(<usize>ldw(desc, LW_POINTS) + <usize>k * dB, s.x, dB);
+  store<f64>(<usize>ldw(desc, LW_PARAMS) + (<usize>k << 3), len);
+  const from = out < 0 ? s.values : s.values + (<usize>netField(net, out, F_VALUE_OFFSET) << 3);
+  memory.copy(<usize>ldw(desc, LW_OUTS) + <usize>k * <usize>mOut * 8, from, <usize>mOut * 8);
+  store<i32>(<usize>ldw(desc, LW_CROSS) + (<usize>k << 2), code);
+  netPattern<f64>(net, s.pre, 1, s.bits);
+  netHash(net, s.bits, s.argmax, 1, <usize>ldw(desc, LW_HASHES) + (<usize>k << 3));
+}
+
+/**
+ * The exact leaf of a piecewise-linear network, described by `desc` (LW_* slots, assembly/leafStop.ts). Inside
+ * a region the pattern is frozen, J (and so the distribution) is constant, the path is the straight segment
+ * x + t u with u the unit projection of the walking direction, and every pre-activation and pool input is
+ * affine in t, so the first crossing (netCrossing: a relu/leakyRelu sign or a max-pool choice) is exact. The
+ * walk moves there, recomputes the values at the crossing point (netForward), puts the crossed unit on the
+ * side it moves into (netEnterSide), and continues with the direction projected onto the next region's
+ * distribution (J by a fresh VJP of the target's m cotangents per region).
+ * Walking direction: LW_TGT ≠ 0: target − x (re-projected per region, and the segment ends at the piece's
+ * closest point to the target); else the previous segment's direction (first: LW_DIR). A box stops the walk
+ * where it leaves it. When the projected direction heads back across the boundary just crossed (the
+ * distribution folds there), it is reflected across the boundary inside the distribution:
+ * u' = u − 2 (n_P·u / ‖n_P‖²) n_P (n the boundary's normal, n_P its projection); a direction along the
+ * boundary (|n·u| ≤ 1e-10‖n‖) does not cross it. On several boundaries at once (exact ties, e.g. the
+ * max pools of an image's blank area), the tied units take the side the direction moves into (netResolveTies)
+ * before the walk moves. At most LW_MAX_FLIPS consecutive zero-length crossings stop it as trapped. Outputs per vertex k < maxVertices (LW_POINTS…LW_CROSS; the hash of the last vertex is
+ * the region the walk would continue in); status: stop reason, length, folds. Returns the vertex count.
+ */
+/** Rounds of tie resolution at one vertex before the walk stops as trapped (the choice does not settle). */
+const MAX_TIE_ROUNDS = 64;
+
+export function leafExactF64(desc: usize): i32 {
+  const net = <usize>ldw(desc, LW_NET);
+  const target = <i32>ldw(desc, LW_TARGET);
+  const kernelMode = <i32>ldw(desc, LW_KERNEL), centre = <i32>ldw(desc, LW_CENTRE), rankTol = ldw(desc, LW_RANK_TOL);
+  const tgt = <usize>ldw(desc, LW_TGT), lo = <usize>ldw(desc, LW_LO), hi = <usize>ldw(desc, LW_HI);
+  const maxLength = ldw(desc, LW_MAX_LENGTH), maxFlips = <i32>ldw(desc, LW_MAX_FLIPS), maxVertices = <i32>ldw(desc, LW_MAX_VERTICES);
+  const ranks = <usize>ldw(desc, LW_RANKS), status = <usize>ldw(desc, LW_STATUS);
+  const d = netWord(net, NET_INPUT_SIZE), dB = <usize>d * 8;
+  const m = nodeSize(net, target);
+  const s = pointState(net, m, <usize>ldw(desc, LW_WORK));
+  const x = s.x, u = s.u, w = s.w, pw = s.pw;
+  memory.copy(x, <usize>ldw(desc, LW_X0), dB);
+  memory.copy(u, <usize>ldw(desc, LW_DIR), dB);
   let len = 0.0;
   let k = 0;
   let reason = STOP_LENGTH;
-  let flips = 0;
-  let folds = 0;
-  let lastCross = -1;
-  let gradBit = -1; // the pattern bit whose pre-activation gradient `grad` holds
-  netForwardF64(net, layers, x, z, a, s, bits, words, 0);
-  const lastOff = a + (<usize>(units - mOut) << 3);
+  let flips = 0, folds = 0, ties = 0;
+  let lastNode = -1, lastUnit = -1, lastOther = -1, lastCode = -1;
+  netForward<f64>(net, x, 1, s.values, s.pre, s.argmax);
   while (true) {
-    // Vertex k: the current point, with the region the walk continues in. Between refreshes the values
-    // come from z ← z + t·dz along each segment (exact: z is affine there) and the pattern, in O(U).
-    let last = lastOff;
-    if (updates >= REFRESH) last = netForwardF64(net, layers, x, z, a, s, bits, words, 1);
-    else netApplyPatternF64(net, layers, z, a, s, bits);
-    memory.copy(points + <usize>k * dB, x, dB);
-    store<f64>(params + (<usize>k << 3), len);
-    memory.copy(outs + <usize>k * <usize>mOut * 8, last, <usize>mOut * 8);
-    store<i32>(cross + (<usize>k << 2), lastCross);
-    store<u64>(hashes + (<usize>k << 3), fnv64(bits, words, 0xcbf29ce484222325));
-    if (updates >= REFRESH) {
-      memory.copy(Jr, netJacobianF64(net, layers, target, s, g0, g1), <usize>m * dB);
-      updates = 0;
-    }
-    const J = g0;
-    memory.copy(J, Jr, <usize>m * dB);
-    const r = leafBasisF64(m, d, J, centre, rankTol, Q);
+    recordVertex(net, desc, s, k, len, lastCode);
+    const r = distributionBasis(net, s, target, m, centre, rankTol);
     store<i32>(ranks + (<usize>k << 2), r);
-    if (!isFinite(len) || !isFinite(load<f64>(last))) {
+    if (!isFinite(len) || !isFinite(load<f64>(<usize>ldw(desc, LW_OUTS) + <usize>k * <usize>nodeSize(net, netWord(net, NET_OUTPUT_NODE)) * 8))) {
       reason = STOP_NONFINITE;
       break;
     }
@@ -197,7 +219,7 @@ export function leafExactF64(
     if (tgt) for (let i = 0; i < d; i++) store<f64>(w + (<usize>i << 3), load<f64>(tgt + (<usize>i << 3)) - load<f64>(x + (<usize>i << 3)));
     else memory.copy(w, u, dB);
     const wn = Math.sqrt(dotF64(w, w, d));
-    const pn = leafProjectF64(r, d, Q, w, kernelMode, pw);
+    const pn = leafProjectF64(r, d, s.Q, w, kernelMode, pw);
     if (!(pn > 1e-12 * wn) || pn < 1e-300) {
       reason = tgt && wn < 1e-12 ? STOP_TARGET : STOP_ORTHOGONAL;
       break;
@@ -220,96 +242,67 @@ export function leafExactF64(
         }
       }
     }
-    netTangentF64(net, layers, pw, s, dz, da);
-    // The unit just crossed must move into its new side; when the projected direction heads back (the
-    // distribution folds at this boundary), reflect it across the boundary inside the distribution:
-    // u' = u − 2 (n_P·u / ‖n_P‖²) n_P, n the unit's gradient, n_P its projection (n·u' = −n·u, ‖u'‖ = 1).
-    let haveNormal = false;
-    if (lastCross >= 0 && flips == 0) {
-      if (gradBit == lastCross) {
-        memory.copy(nrm, grad, dB); // ∇z does not depend on the unit's own state: the flip update's one
-        haveNormal = true;
-      } else haveNormal = netUnitGradientF64(net, layers, lastCross, s, g0, g1, nrm) != 0;
-    }
-    let tangentBit = -1;
-    if (haveNormal) {
-      const on = bitOf(bits, lastCross);
-      const dn = dotF64(nrm, pw, d);
-      if (Math.abs(dn) <= 1e-10 * Math.sqrt(dotF64(nrm, nrm, d))) {
-        tangentBit = lastCross; // moving along the boundary (e.g. in ker g of the unit's own layer): no crossing
-      } else if ((on && dn < 0) || (!on && dn > 0)) {
-        const nn = leafProjectF64(r, d, Q, nrm, kernelMode, nP);
-        if (nn > 1e-12 * Math.sqrt(dotF64(nrm, nrm, d))) {
-          axpyF64(-2 * dn / (nn * nn), nP, pw, d);
+    netJvp<f64>(net, s.values, s.pre, s.argmax, 1, pw, s.tan, s.tanPre);
+    if (lastNode >= 0 && flips == 0) {
+      // The boundary just crossed: the direction must move into the new region (normal n points inside).
+      netBoundaryNormal<f64>(net, s.values, s.pre, s.argmax, lastNode, lastUnit, lastOther, s.nrm, s.normalWork);
+      const nn0 = Math.sqrt(dotF64(s.nrm, s.nrm, d));
+      const dn = dotF64(s.nrm, pw, d);
+      if (Math.abs(dn) <= 1e-10 * nn0) {
+        // moving along the boundary (e.g. in ker g of the unit's own layer): it is not crossed
+        if (lastOther < 0) store<f64>(s.tanPre + (<usize>(netField(net, lastNode, F_PRE_OFFSET) + lastUnit) << 3), 0);
+      } else if (dn < 0) {
+        const nn = leafProjectF64(r, d, s.Q, s.nrm, kernelMode, s.nP);
+        if (nn > 1e-12 * nn0) {
+          axpyF64(-2 * dn / (nn * nn), s.nP, pw, d);
           folds++;
-          netTangentF64(net, layers, pw, s, dz, da);
+          netJvp<f64>(net, s.values, s.pre, s.argmax, 1, pw, s.tan, s.tanPre);
         }
       }
     }
-    // The first pre-activation to change sign along x + t u.
-    let tCross = Infinity;
-    let jCross = -1;
-    let unit = 0, bit = 0;
-    for (let l = 0; l < layers; l++) {
-      const nOut = <i32>lf(net, l, 1), act = <i32>lf(net, l, 2);
-      if (act == 1 || act == 2) {
-        for (let j = 0; j < nOut; j++) {
-          const o = <usize>(unit + j) << 3;
-          const zj = load<f64>(z + o), dj = load<f64>(dz + o);
-          let t = Infinity;
-          if (bit + j == tangentBit) {
-            // stays on its boundary
-          } else if (bitOf(bits, bit + j)) {
-            if (dj < 0) t = Math.max(zj, 0) / -dj;
-          } else if (dj > 0) t = Math.max(-zj, 0) / dj;
-          if (t < tCross) {
-            tCross = t;
-            jCross = bit + j;
-          }
-        }
-        bit += nOut;
+    if (netResolveTies<f64>(net, s.values, s.pre, s.argmax, s.tan, s.tanPre) > 0) {
+      // On several boundaries at once (ties): take the region the direction moves into, without moving.
+      if (++ties > MAX_TIE_ROUNDS) {
+        reason = STOP_TRAPPED;
+        break;
       }
-      unit += nOut;
+      continue;
     }
-    if (jCross >= 0 && tCross <= 1e-13 * (1 + Math.sqrt(dotF64(x, x, d)))) {
+    const tCross = netCrossing<f64>(net, s.values, s.pre, s.argmax, s.tan, s.tanPre, tMax, s.unit);
+    const node = load<i32>(s.unit), unit = load<i32>(s.unit, 4);
+    if (node >= 0 && tCross <= 1e-13 * (1 + Math.sqrt(dotF64(x, x, d)))) {
       // On the boundary already and leaving this region at once: switch to the neighbour without moving.
-      const done = leafFlipUpdateF64(net, layers, target, jCross, s, Jr, gv, hv, grad);
-      updates += done;
-      gradBit = done ? jCross : -1;
-      flipBit(bits, jCross);
-      lastCross = jCross;
+      lastOther = netChoice(net, s.argmax, node, unit);
+      netEnterSide<f64>(net, s.values, s.pre, s.argmax, s.tan, s.tanPre, node, unit);
+      lastNode = node;
+      lastUnit = unit;
+      lastCode = netUnitCode(net, node, unit);
       if (++flips > maxFlips) {
         reason = STOP_TRAPPED;
         break;
       }
       continue; // u, the walking direction, stays the one that reached the boundary
-
     }
-    const crossing = tCross < tMax;
+    const crossing = node >= 0;
     const t = crossing ? tCross : tMax;
     axpyF64(t, pw, x, d);
-    axpyF64(t, dz, z, units);
     memory.copy(u, pw, dB);
     len += t;
     k++;
     if (crossing) {
-      const done = leafFlipUpdateF64(net, layers, target, jCross, s, Jr, gv, hv, grad);
-      updates += done;
-      gradBit = done ? jCross : -1;
-      flipBit(bits, jCross);
-      lastCross = jCross;
+      lastOther = netChoice(net, s.argmax, node, unit);
+      netForward<f64>(net, x, 1, s.values, s.pre, s.argmax);
+      netEnterSide<f64>(net, s.values, s.pre, s.argmax, s.tan, s.tanPre, node, unit);
+      lastNode = node;
+      lastUnit = unit;
+      lastCode = netUnitCode(net, node, unit);
       flips = 0;
+      ties = 0;
     } else {
-      lastCross = -1;
       // Record the final vertex and stop.
-      const lastOut = netForwardF64(net, layers, x, z, a, s, bits, words, 1);
-      memory.copy(points + <usize>k * dB, x, dB);
-      store<f64>(params + (<usize>k << 3), len);
-      memory.copy(outs + <usize>k * <usize>mOut * 8, lastOut, <usize>mOut * 8);
-      store<i32>(cross + (<usize>k << 2), -1);
-      store<u64>(hashes + (<usize>k << 3), fnv64(bits, words, 0xcbf29ce484222325));
-      const J2 = netJacobianF64(net, layers, target, s, g0, g1);
-      store<i32>(ranks + (<usize>k << 2), leafBasisF64(m, d, J2, centre, rankTol, Q));
+      netForward<f64>(net, x, 1, s.values, s.pre, s.argmax);
+      recordVertex(net, desc, s, k, len, -1);
+      store<i32>(ranks + (<usize>k << 2), distributionBasis(net, s, target, m, centre, rankTol));
       reason = limit;
       break;
     }

@@ -1,29 +1,32 @@
-// Leaves of smooth (or mixed) dense networks in float64: classical RK4 with step-doubling control on the
-// unit field F(x) = P_x(w) / ‖P_x(w)‖, P_x the projector onto the distribution at x (./leaf.ts: Jacobian,
-// Gram–Schmidt basis, projection; network kernels in ./leafNet64), w the walking direction: target − x in
-// target mode (evaluated at every stage), otherwise the direction of the previous accepted step (frozen
-// during a step, so each step integrates a well-defined ODE).
+// Leaves of smooth (or mixed) networks in float64 on the compiled network: classical RK4 with step-doubling
+// control on the unit field F(x) = P_x(w) / ‖P_x(w)‖, P_x the projector onto the distribution at x (./leaf.ts:
+// Jacobian by netVjp, Gram–Schmidt basis, projection), w the walking direction: target − x in target mode
+// (evaluated at every stage), otherwise the direction of the previous accepted step (frozen during a step, so
+// each step integrates a well-defined ODE).
 // Step control: one RK4 step of h against two of h/2; their largest coordinate difference e estimates the
 // local error. A step is accepted when e ≤ tol (the accepted point is the Richardson value x₂ + (x₂ − x₁)/15)
 // and h is rescaled by clamp(0.9 (tol/e)^(1/5), 0.2, 4). The exact region-crossing walk of piecewise-linear
-// networks is leafExactF64 (./leaf.ts); the outputs and stop codes here are the same.
+// networks is leafExactF64 (./leaf.ts); the descriptor (./leafStop.ts), outputs and stop codes are the same.
 
-import { fnv64 } from "./pattern";
-import { STOP_BOX, STOP_LENGTH, STOP_NONFINITE, STOP_ORTHOGONAL, STOP_TARGET, STOP_VERTICES } from "./leafStop";
+import {
+  LW_CENTRE, LW_DIR, LW_HI, LW_KERNEL, LW_LO, LW_MAX_LENGTH, LW_MAX_VERTICES, LW_NET, LW_RANK_TOL, LW_RANKS, LW_STATUS, LW_STEP,
+  LW_TARGET, LW_TGT, LW_TOL, LW_WORK, LW_X0,
+  STOP_BOX, STOP_LENGTH, STOP_NONFINITE, STOP_ORTHOGONAL, STOP_TARGET, STOP_VERTICES,
+} from "./leafStop";
 import { axpyF64 } from "./vector64";
-import { lf, netForwardF64, netJacobianF64 } from "./leafNet64";
-import { leafBasisF64, leafProjectF64 } from "./leaf";
+import { netForward } from "./graph/network";
+import { NET_INPUT_SIZE } from "./graph/opcodes";
+import { distributionBasis, ldw, leafProjectF64, leafWorkBytes, netWord, nodeSize, pointState, recordVertex, PointState } from "./leaf";
 
-
-/** f64 values of scratch `leafSmoothF64` needs (before the pattern words, which follow as u32). */
-export function leafSmoothWorkF64(d: i32, units: i32, m: i32, maxWidth: i32): i32 {
-  return 15 * d + 3 * units + 2 * m * maxWidth + m * d;
+/** Bytes of scratch `leafSmoothF64` needs: the point state and 14 vectors of d f64. */
+export function leafSmoothWorkBytes(net: usize, m: i32): usize {
+  return leafWorkBytes(net, m) + 14 * (<usize>netWord(net, NET_INPUT_SIZE) * 8 + 16);
 }
 
 /** The walk's state: network, distribution and scratch pointers, set once per call by leafSmoothF64. */
-let gNet: usize = 0, gLayers: i32 = 0, gD: i32 = 0, gTarget: i32 = 0, gKernel: i32 = 0, gCentre: i32 = 0;
-let gRankTol: f64 = 0, gTgt: usize = 0, gWords: i32 = 0, gWalk: usize = 0;
-let gZ: usize = 0, gA: usize = 0, gS: usize = 0, gG0: usize = 0, gG1: usize = 0, gQ: usize = 0, gBits: usize = 0;
+let gNet: usize = 0, gDesc: usize = 0, gD: i32 = 0, gTarget: i32 = 0, gM: i32 = 0, gKernel: i32 = 0, gCentre: i32 = 0;
+let gRankTol: f64 = 0, gTgt: usize = 0, gWalk: usize = 0;
+let gS: PointState = changetype<PointState>(0);
 let gWv: usize = 0, gP: usize = 0;
 let gK1: usize = 0, gK2: usize = 0, gK3: usize = 0, gK4: usize = 0, gT: usize = 0;
 /** Rank of the distribution at the last field evaluation. */
@@ -32,16 +35,15 @@ let gRank: i32 = 0;
 /** The unit field at y (d f64) into f (d f64). Returns ‖P w‖ (f = 0 when it vanishes); sets gRank. */
 function field(y: usize, f: usize): f64 {
   const d = gD;
-  netForwardF64(gNet, gLayers, y, gZ, gA, gS, gBits, gWords, 0);
-  const J = netJacobianF64(gNet, gLayers, gTarget, gS, gG0, gG1);
-  gRank = leafBasisF64(<i32>lf(gNet, gTarget, 1), d, J, gCentre, gRankTol, gQ);
+  netForward<f64>(gNet, y, 1, gS.values, gS.pre, gS.argmax);
+  gRank = distributionBasis(gNet, gS, gTarget, gM, gCentre, gRankTol);
   if (gTgt) {
     for (let i = 0; i < d; i++) {
       const o = <usize>i << 3;
       store<f64>(gWv + o, load<f64>(gTgt + o) - load<f64>(y + o));
     }
   } else memory.copy(gWv, gWalk, <usize>d << 3);
-  const pn = leafProjectF64(gRank, d, gQ, gWv, gKernel, gP);
+  const pn = leafProjectF64(gRank, d, gS.Q, gWv, gKernel, gP);
   const inv = pn > 0 ? 1 / pn : 0;
   for (let i = 0; i < d; i++) store<f64>(f + (<usize>i << 3), load<f64>(gP + (<usize>i << 3)) * inv);
   return pn;
@@ -81,36 +83,36 @@ function inBox(y: usize, lo: usize, hi: usize, d: i32): bool {
 }
 
 /**
- * The RK4 leaf of a dense network with smooth units from x0 (d f64). Arguments as leafExactF64 (./leaf.ts)
- * plus `step` (initial step length) and `tol` (accepted local error, max-norm); no `maxFlips`.
- * Outputs per vertex k < maxVertices: points (k×d f64), params (arc length), outs (k×mOut f64, last layer),
- * ranks (i32), hashes (u64 pattern hash at the vertex), cross (i32, always −1: no exact crossings here).
- * `status` (3 f64): stop reason, total length, 0. `work`: leafSmoothWorkF64(d, units, m, maxWidth) f64 then
- * `words` u32. Returns the vertex count.
+ * The RK4 leaf of a network with smooth units, described by `desc` (LW_* slots as leafExactF64, plus LW_STEP,
+ * the initial step length, and LW_TOL, the accepted local error in the max-norm; LW_MAX_FLIPS unused;
+ * LW_WORK: leafSmoothWorkBytes(net, m)). Outputs per vertex as leafExactF64, with cross always −1 (no exact
+ * crossings here) and the pattern hash at the vertex; status: stop reason, length, 0. Returns the vertex count.
  */
-export function leafSmoothF64(
-  net: usize, layers: i32, d: i32, target: i32, kernelMode: i32, centre: i32, rankTol: f64,
-  x0: usize, dir: usize, tgt: usize, maxLength: f64, step0: f64, tol: f64, lo: usize, hi: usize,
-  maxVertices: i32, points: usize, params: usize, outs: usize, ranks: usize, hashes: usize, cross: usize,
-  words: i32, units: i32, maxWidth: i32, work: usize, status: usize,
-): i32 {
-  const dB = <usize>d * 8;
-  const m = <i32>lf(net, target, 1);
-  const mOut = <i32>lf(net, layers - 1, 1);
-  gNet = net; gLayers = layers; gD = d; gTarget = target; gKernel = kernelMode; gCentre = centre;
-  gRankTol = rankTol; gTgt = tgt; gWords = words;
-  const x = work, w = x + dB, f0 = w + dB, one = f0 + dB, mid = one + dB, half = mid + dB, acc = half + dB, tmp = acc + dB;
-  gWalk = w; gWv = tmp + dB; gP = gWv + dB;
-  gK1 = gP + dB; gK2 = gK1 + dB; gK3 = gK2 + dB; gK4 = gK3 + dB; gT = gK4 + dB;
-  gZ = gT + dB; gA = gZ + (<usize>units << 3); gS = gA + (<usize>units << 3);
-  gG0 = gS + (<usize>units << 3); gG1 = gG0 + <usize>m * <usize>maxWidth * 8;
-  gQ = gG1 + <usize>m * <usize>maxWidth * 8; gBits = gQ + <usize>m * dB;
+export function leafSmoothF64(desc: usize): i32 {
+  const net = <usize>ldw(desc, LW_NET);
+  const d = netWord(net, NET_INPUT_SIZE), dB = <usize>d * 8;
+  const target = <i32>ldw(desc, LW_TARGET);
+  const m = nodeSize(net, target);
+  const tgt = <usize>ldw(desc, LW_TGT), lo = <usize>ldw(desc, LW_LO), hi = <usize>ldw(desc, LW_HI);
+  const maxLength = ldw(desc, LW_MAX_LENGTH), maxVertices = <i32>ldw(desc, LW_MAX_VERTICES);
+  const step0 = ldw(desc, LW_STEP), tol = ldw(desc, LW_TOL);
+  const ranks = <usize>ldw(desc, LW_RANKS), status = <usize>ldw(desc, LW_STATUS);
+  const work = <usize>ldw(desc, LW_WORK);
+  gNet = net; gDesc = desc; gD = d; gTarget = target; gM = m; gKernel = <i32>ldw(desc, LW_KERNEL); gCentre = <i32>ldw(desc, LW_CENTRE);
+  gRankTol = ldw(desc, LW_RANK_TOL); gTgt = tgt;
+  gS = pointState(net, m, work);
+  const vb = dB + 16; // vectors, 16-byte aligned
+  const v0 = work + leafWorkBytes(net, m);
+  const x = gS.x, w = v0, f0 = w + vb, one = f0 + vb, mid = one + vb, half = mid + vb, acc = half + vb, tmp = acc + vb;
+  gWalk = w; gWv = tmp + vb; gP = gWv + vb;
+  gK1 = gP + vb; gK2 = gK1 + vb; gK3 = gK2 + vb; gK4 = gK3 + vb; gT = gK4 + vb;
+  const x0 = <usize>ldw(desc, LW_X0), dir = <usize>ldw(desc, LW_DIR);
 
   memory.copy(x, x0, dB);
   memory.copy(w, dir, dB);
   let len = 0.0, kv = 0, reason = STOP_LENGTH;
   let h = Math.min(step0, maxLength);
-  record(x, 0, 0, points, params, outs, ranks, hashes, cross, mOut, f0);
+  record(x, 0, 0, ranks, f0);
   while (true) {
     if (kv == maxVertices - 1) { reason = STOP_VERTICES; break; }
     const remaining = maxLength - len;
@@ -171,7 +173,7 @@ export function leafSmoothF64(
         memory.copy(x, tmp, dB);
         len += a;
         kv++;
-        record(x, kv, len, points, params, outs, ranks, hashes, cross, mOut, f0);
+        record(x, kv, len, ranks, f0);
       }
       reason = STOP_BOX;
       break;
@@ -189,7 +191,7 @@ export function leafSmoothF64(
     memory.copy(x, acc, dB);
     len += step;
     kv++;
-    record(x, kv, len, points, params, outs, ranks, hashes, cross, mOut, f0);
+    record(x, kv, len, ranks, f0);
     if (step >= hMax - 1e-15 * maxLength && limit != STOP_LENGTH) { reason = limit; break; }
   }
   store<f64>(status, <f64>reason);
@@ -198,15 +200,10 @@ export function leafSmoothF64(
   return kv + 1;
 }
 
-/** Vertex kv at x: point, arc length, last-layer outputs, pattern hash, cross = −1 and the rank there. */
-function record(x: usize, kv: i32, len: f64, points: usize, params: usize, outs: usize, ranks: usize, hashes: usize, cross: usize, mOut: i32, f: usize): void {
-  const dB = <usize>gD * 8;
-  const last = netForwardF64(gNet, gLayers, x, gZ, gA, gS, gBits, gWords, 0);
-  memory.copy(points + <usize>kv * dB, x, dB);
-  store<f64>(params + (<usize>kv << 3), len);
-  memory.copy(outs + <usize>kv * <usize>mOut * 8, last, <usize>mOut * 8);
-  store<u64>(hashes + (<usize>kv << 3), fnv64(gBits, gWords, 0xcbf29ce484222325));
-  store<i32>(cross + (<usize>kv << 2), -1);
+/** Vertex kv at x (gS.x): point, arc length, outputs, pattern hash, cross = −1 and the rank there (f: scratch). */
+function record(x: usize, kv: i32, len: f64, ranks: usize, f: usize): void {
+  netForward<f64>(gNet, x, 1, gS.values, gS.pre, gS.argmax);
+  recordVertex(gNet, gDesc, gS, kv, len, -1);
   field(x, f);
   store<i32>(ranks + (<usize>kv << 2), gRank);
 }

@@ -8,22 +8,23 @@
 // Run alone: `node bench/leaf.bench.mjs [--quick]` (needs `npm run build` first).
 import { createEngine } from "../dist/index.js";
 import { Arena } from "../dist/engine/arena.js";
-import { denseNet64, netScratch, uploadNet64 } from "../dist/analyses/leafNet.js";
+import { uploadNetwork } from "../dist/engine/network.js";
+import { compileNetwork } from "../dist/model/compile.js";
 import { gaussian, mulberry32 } from "../dist/random.js";
 import { timeAsync, runIfMain } from "./timing.mjs";
 import { mlp784, points } from "./workloads.mjs";
 
-/** Fixed-step Euler along the data distribution; returns the endpoint. */
-function eulerLeaf(arena, k, table, net, s, x0, dir, h, length) {
-  const d = net.d, L = net.layers.length, C = net.m;
+/** Fixed-step Euler along the data distribution on the compiled network's f64 kernels; returns the endpoint. */
+function eulerLeaf(arena, k, up, s, x0, dir, h, length) {
+  const net = up.net, n64 = up.f64, d = net.inputSize, C = net.outputSize;
   const x = Float64Array.from(x0);
   let u = Float64Array.from(dir);
   const steps = Math.round(length / h);
   for (let i = 0; i < steps; i++) {
     arena.f64(s.x, d).set(x);
-    k.leafNetForwardF64(table, L, s.x, s.z, s.a, s.s, s.bits, net.words, 0);
-    const J = k.netJacobianF64(table, L, L - 1, s.s, s.g0, s.g1);
-    const r = k.leafBasisF64(C, d, J, 1, 1e-9, s.Q);
+    k.graphForwardF64(n64, s.x, 1, s.values, s.pre, s.argmax);
+    k.graphVjpF64(n64, s.values, s.pre, s.argmax, C, net.outputNode, 0, s.J, s.work);
+    const r = k.leafBasisF64(C, d, s.J, 1, 1e-9, s.Q);
     arena.f64(s.w, d).set(u);
     const pn = k.leafProjectF64(r, d, s.Q, s.w, 0, s.out);
     u = Float64Array.from(arena.f64(s.out, d), (v) => v / pn);
@@ -65,9 +66,12 @@ export default async function run({ quick = false } = {}) {
   // The Euler peer on the same kernels, one thread.
   const arena = await Arena.create();
   const k = arena.kernels();
-  const net = denseNet64(model);
-  const table = uploadNet64(arena, net);
-  const s = netScratch(arena, net, net.m);
+  const up = uploadNetwork(arena, compileNetwork(model));
+  const { inputSize: dd, outputSize: C, valueSize, preSize } = up.net;
+  const s = {
+    x: arena.allocF64(dd), values: arena.allocF64(valueSize), pre: arena.allocF64(preSize), argmax: arena.allocI32(1),
+    J: arena.allocF64(C * dd), Q: arena.allocF64(C * dd), w: arena.allocF64(dd), out: arena.allocF64(dd), work: arena.alloc(k.graphVjpWorkBytesF64(up.f64, C)),
+  };
   let h = length / 8;
   let err = Infinity, steps = 0, tEuler = 0;
   const minH = quick ? length / 256 : length / 2048;
@@ -76,7 +80,7 @@ export default async function run({ quick = false } = {}) {
     err = 0;
     steps = 0;
     for (let i = 0; i < keep.length; i++) {
-      const r = eulerLeaf(arena, k, table, net, s, X.subarray(i * d, (i + 1) * d), direction, h, length);
+      const r = eulerLeaf(arena, k, up, s, X.subarray(i * d, (i + 1) * d), direction, h, length);
       const p = paths[i];
       err = Math.max(err, dist(r.x, p.points.subarray((p.vertices - 1) * d)));
       steps += r.steps;

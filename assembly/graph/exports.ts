@@ -1,41 +1,65 @@
 // f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts), exported to the host.
-import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpWorkBytes } from "./network";
+import { netChoice, netConstraints, netCrossing, netEnterSide, netFlipNear, netForward, netHash, netJvp, netPattern, netResolveTies, netUnitCode, netVjp, netVjpWorkBytes } from "./network";
 
-export { netHash };
+export { netChoice, netUnitCode };
+import { copyRows } from "./add";
 
-export function netForwardF32(net: usize, x: usize, count: i32, values: usize, pre: usize, argmax: usize): void {
+export function graphHash(net: usize, bits: usize, argmax: usize, count: i32, hashes: usize): void {
+  netHash(net, bits, argmax, count, hashes);
+}
+
+export function graphForwardF32(net: usize, x: usize, count: i32, values: usize, pre: usize, argmax: usize): void {
   netForward<f32>(net, x, count, values, pre, argmax);
 }
-export function netForwardF64(net: usize, x: usize, count: i32, values: usize, pre: usize, argmax: usize): void {
+export function graphForwardF64(net: usize, x: usize, count: i32, values: usize, pre: usize, argmax: usize): void {
   netForward<f64>(net, x, count, values, pre, argmax);
 }
-export function netPatternF32(net: usize, pre: usize, count: i32, bits: usize): void {
+export function graphPatternF32(net: usize, pre: usize, count: i32, bits: usize): void {
   netPattern<f32>(net, pre, count, bits);
 }
-export function netPatternF64(net: usize, pre: usize, count: i32, bits: usize): void {
+export function graphPatternF64(net: usize, pre: usize, count: i32, bits: usize): void {
   netPattern<f64>(net, pre, count, bits);
 }
-export function netJvpF32(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, tin: usize, tan: usize, tanPre: usize): void {
+export function graphJvpF32(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, tin: usize, tan: usize, tanPre: usize): void {
   netJvp<f32>(net, values, pre, argmax, rows, tin, tan, tanPre);
 }
-export function netJvpF64(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, tin: usize, tan: usize, tanPre: usize): void {
+export function graphJvpF64(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, tin: usize, tan: usize, tanPre: usize): void {
   netJvp<f64>(net, values, pre, argmax, rows, tin, tan, tanPre);
 }
-export function netVjpF32(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, cot: usize, gin: usize, work: usize): void {
+export function graphVjpF32(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, cot: usize, gin: usize, work: usize): void {
   netVjp<f32>(net, values, pre, argmax, rows, target, cot, gin, work);
 }
-export function netVjpF64(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, cot: usize, gin: usize, work: usize): void {
+export function graphVjpF64(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, cot: usize, gin: usize, work: usize): void {
   netVjp<f64>(net, values, pre, argmax, rows, target, cot, gin, work);
 }
-export function netVjpWorkBytesF32(net: usize, rows: i32): usize {
+export function graphVjpWorkBytesF32(net: usize, rows: i32): usize {
   return netVjpWorkBytes<f32>(net, rows);
 }
-export function netVjpWorkBytesF64(net: usize, rows: i32): usize {
+export function graphVjpWorkBytesF64(net: usize, rows: i32): usize {
   return netVjpWorkBytes<f64>(net, rows);
 }
-export function netCrossingF32(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
+export function graphCrossingF32(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
   return netCrossing<f32>(net, values, pre, argmax, tan, tanPre, tmax, outUnit);
 }
-export function netCrossingF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
+export function graphCrossingF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
   return netCrossing<f64>(net, values, pre, argmax, tan, tanPre, tmax, outUnit);
+}
+
+/** dst (rows×len f32, stride ldd) = src (rows×len, stride lds): gathers one node's block out of value rows. */
+export function copyRowsF32(rows: i32, len: i32, src: usize, lds: i32, dst: usize, ldd: i32): void {
+  copyRows<f32>(rows, len, src, lds, dst, ldd, 0);
+}
+
+// Path walks (leaves, geodesics, singular points): region sides, ties and constraints, float64.
+export function netEnterSideF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, node: i32, unit: i32): void {
+  netEnterSide<f64>(net, values, pre, argmax, tan, tanPre, node, unit);
+}
+export function netConstraintsF64(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, tan: usize, tanPre: usize, cap: i32, cb: usize, M: usize, code: usize, other: usize): i32 {
+  return netConstraints<f64>(net, values, pre, argmax, rows, tan, tanPre, cap, cb, M, code, other);
+}
+export function netFlipNearF64(net: usize, values: usize, pre: usize, argmax: usize, tol: f64): i32 {
+  return netFlipNear<f64>(net, values, pre, argmax, tol);
+}
+export function netResolveTiesF64(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize): i32 {
+  return netResolveTies<f64>(net, values, pre, argmax, tan, tanPre);
 }

@@ -11,7 +11,7 @@ import {
   ACT_LINEAR, F_ACT, F_ALPHA_OFFSET, F_ARG_OFFSET, F_BIAS_OFFSET, F_C, F_DH, F_DW, F_FLAGS, F_GROUPS, F_H, F_IN_SIZE,
   F_INPUT0, F_INPUT1, F_KH, F_KW, F_N_INPUTS, F_OC, F_OH, F_OP, F_OUT_SIZE, F_OW, F_PAD_B, F_PAD_L, F_PAD_R, F_PAD_T,
   F_PATTERN_OFFSET, F_PRE_OFFSET, F_SH, F_SW, F_VALUE_OFFSET, F_W, F_WEIGHT_OFFSET, F_WEIGHT_T_OFFSET, FLAG_COUNT_INCLUDE_PAD,
-  NET_ARG_SIZE, NET_INPUT_SIZE, NET_MAX_WIDTH, NET_NODES, NET_PARAMS, NET_PATTERN_WORDS, NET_PRE_SIZE, NET_TABLE,
+  NET_ARG_SIZE, NET_INPUT_SIZE, NET_MAX_WIDTH, NET_NODES, NET_PARAMS, NET_PATTERN_BITS, NET_PATTERN_WORDS, NET_PRE_SIZE, NET_TABLE,
   NET_VALUE_SIZE, NODE_STRIDE, OP_ACT, OP_ADD, OP_AFFINE, OP_AVGPOOL, OP_CONCAT, OP_CONV, OP_DENSE, OP_GAP, OP_MAXPOOL,
 } from "./opcodes";
 import { activationForward, activationScale } from "../activation";
@@ -20,10 +20,61 @@ import { denseForward, denseTranspose, denseTransposeWorkBytes } from "./dense";
 import { affineForward, affineTranspose } from "./affine";
 import { copyRows } from "./add";
 import { concatSlice } from "./concat";
-import { conv2dForward, conv2dTranspose, conv2dTransposeScratchBytes } from "./conv";
-import {
-  avgPool2dForward, avgPool2dTranspose, globalAvgPoolForward, globalAvgPoolTranspose, maxPool2dCrossing, maxPool2dForward, maxPool2dRoute,
-} from "./pool";
+import * as conv from "./conv";
+import * as pool from "./pool";
+
+// The conv/pool node kernels (assembly/graph/conv.ts, pool.ts) export f32 and f64 instances; T picks one at
+// compile time.
+// @ts-ignore: decorator
+@inline function conv2dForward<T>(count: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, x: usize, kernel: usize, bias: usize, out: usize): void {
+  if (sizeof<T>() == 4) conv.conv2dForwardF32(count, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, x, kernel, bias, out);
+  else conv.conv2dForwardF64(count, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, x, kernel, bias, out);
+}
+// @ts-ignore: decorator
+@inline function conv2dTranspose<T>(rows: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padT: i32, padL: i32, oh: i32, ow: i32, groups: i32, gOut: usize, kernel: usize, gIn: usize, scratch: usize): void {
+  if (sizeof<T>() == 4) conv.conv2dTransposeF32(rows, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, gOut, kernel, gIn, scratch);
+  else conv.conv2dTransposeF64(rows, h, w, c, oc, kh, kw, sh, sw, dh, dw, padT, padL, oh, ow, groups, gOut, kernel, gIn, scratch);
+}
+// @ts-ignore: decorator
+@inline function conv2dTransposeScratchBytes<T>(c: i32, oc: i32, kh: i32, kw: i32, oh: i32, ow: i32, groups: i32): i32 {
+  return sizeof<T>() == 4 ? conv.conv2dTransposeScratchBytesF32(c, oc, kh, kw, oh, ow, groups) : conv.conv2dTransposeScratchBytesF64(c, oc, kh, kw, oh, ow, groups);
+}
+// @ts-ignore: decorator
+@inline function maxPool2dForward<T>(count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, x: usize, out: usize, argmax: usize): void {
+  if (sizeof<T>() == 4) pool.maxPool2dForwardF32(count, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, out, argmax);
+  else pool.maxPool2dForwardF64(count, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, out, argmax);
+}
+// @ts-ignore: decorator
+@inline function maxPool2dRoute<T>(rows: i32, inSize: i32, outSize: i32, argmax: usize, src: usize, dst: usize, transpose: i32): void {
+  if (sizeof<T>() == 4) pool.maxPool2dRouteF32(rows, inSize, outSize, argmax, src, dst, transpose);
+  else pool.maxPool2dRouteF64(rows, inSize, outSize, argmax, src, dst, transpose);
+}
+// @ts-ignore: decorator
+@inline function maxPool2dCrossing<T>(h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, oh: i32, ow: i32, x: usize, dx: usize, argmax: usize, tmax: f64, outUnit: usize): f64 {
+  return sizeof<T>() == 4
+    ? pool.maxPool2dCrossingF32(h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, dx, argmax, tmax, outUnit)
+    : pool.maxPool2dCrossingF64(h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, x, dx, argmax, tmax, outUnit);
+}
+// @ts-ignore: decorator
+@inline function avgPool2dForward<T>(count: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32, oh: i32, ow: i32, countIncludePad: i32, x: usize, out: usize): void {
+  if (sizeof<T>() == 4) pool.avgPool2dForwardF32(count, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, x, out);
+  else pool.avgPool2dForwardF64(count, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, x, out);
+}
+// @ts-ignore: decorator
+@inline function avgPool2dTranspose<T>(rows: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32, padL: i32, padB: i32, padR: i32, oh: i32, ow: i32, countIncludePad: i32, gOut: usize, gIn: usize): void {
+  if (sizeof<T>() == 4) pool.avgPool2dTransposeF32(rows, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, gOut, gIn);
+  else pool.avgPool2dTransposeF64(rows, h, w, c, ph, pw, sh, sw, padT, padL, padB, padR, oh, ow, countIncludePad, gOut, gIn);
+}
+// @ts-ignore: decorator
+@inline function globalAvgPoolForward<T>(count: i32, h: i32, w: i32, c: i32, x: usize, out: usize): void {
+  if (sizeof<T>() == 4) pool.globalAvgPoolForwardF32(count, h, w, c, x, out);
+  else pool.globalAvgPoolForwardF64(count, h, w, c, x, out);
+}
+// @ts-ignore: decorator
+@inline function globalAvgPoolTranspose<T>(rows: i32, h: i32, w: i32, c: i32, gOut: usize, gIn: usize): void {
+  if (sizeof<T>() == 4) pool.globalAvgPoolTransposeF32(rows, h, w, c, gOut, gIn);
+  else pool.globalAvgPoolTransposeF64(rows, h, w, c, gOut, gIn);
+}
 
 // @ts-ignore: decorator
 @inline function word(net: usize, f: i32): i32 {
@@ -196,19 +247,21 @@ export function netJvp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
   return (n + 15) & ~15;
 }
 
-/** Scratch bytes netVjp needs for `rows` cotangent rows. */
-export function netVjpWorkBytes<T>(net: usize, rows: i32): usize {
-  // the dense and conv transposes run one at a time: they share one scratch region
-  let scratch = denseTransposeWorkBytes<T>(rows, word(net, NET_MAX_WIDTH));
+/** Scratch of the node transposes: the dense compaction (rows cotangents) or the largest conv transpose's. */
+function transposeScratchBytes<T>(net: usize, rows: i32): usize {
+  let bytes = denseTransposeWorkBytes<T>(rows, word(net, NET_MAX_WIDTH));
   const nodes = word(net, NET_NODES);
   for (let k = 0; k < nodes; k++) {
     if (field(net, k, F_OP) != OP_CONV) continue;
-    const conv = <usize>conv2dTransposeScratchBytes<T>(
-      field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW), field(net, k, F_GROUPS),
-    );
-    if (conv > scratch) scratch = conv;
+    const b = <usize>conv2dTransposeScratchBytes<T>(field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW), field(net, k, F_GROUPS));
+    if (b > bytes) bytes = b;
   }
-  return align16(<usize>rows * <usize>word(net, NET_VALUE_SIZE) * sizeof<T>()) + align16(<usize>(word(net, NET_NODES) + 1) << 2) + scratch;
+  return bytes;
+}
+
+/** Scratch bytes netVjp needs for `rows` cotangent rows. */
+export function netVjpWorkBytes<T>(net: usize, rows: i32): usize {
+  return align16(<usize>rows * <usize>word(net, NET_VALUE_SIZE) * sizeof<T>()) + align16(<usize>(word(net, NET_NODES) + 1) << 2) + transposeScratchBytes<T>(net, rows);
 }
 
 /**
@@ -216,94 +269,89 @@ export function netVjpWorkBytes<T>(net: usize, rows: i32): usize {
  * rows×outSize(target), contiguous; cot == 0: the identity, rows = outSize(target)) pulled back to the input:
  * gin (rows×d), overwritten. Cotangents accumulate per node over the DAG (fan-out sums; add passes its
  * cotangent to every input; concat splits by channel); dense nodes skip inactive units.
- * work: netVjpWorkBytes(net, rows).
+ * work: netVjpWorkBytes(net, rows). Inside it node k's cotangents are one contiguous rows×outSize(k) block
+ * (at rows·F_VALUE_OFFSET), so every node kernel takes all rows in one call; the input's accumulate in gin.
  */
 export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, cot: usize, gin: usize, work: usize): void {
   const t = sizeof<T>();
   const vs = word(net, NET_VALUE_SIZE), d = word(net, NET_INPUT_SIZE);
-  const g = work; // rows×valueSize: every node's output cotangent
+  const g = work; // rows×valueSize, node-major
   const touched = g + align16(<usize>rows * <usize>vs * t); // (nodes + 1) i32: block j + 1 holds a cotangent
   const scratch = touched + align16(<usize>(word(net, NET_NODES) + 1) << 2);
   memory.fill(touched, 0, <usize>(target + 2) << 2);
   const m = sizeOf(net, target);
-  const gt = g + <usize>valueOffset(net, target) * t;
-  if (cot) copyRows<T>(rows, m, cot, m, gt, vs, 0);
-  else
-    for (let r = 0; r < rows; r++) {
-      const row = gt + <usize>(r * vs) * t;
-      memory.fill(row, 0, <usize>m * t);
-      store<T>(row + <usize>r * t, <T>1);
-    }
+  const gt = target < 0 ? gin : g + <usize>rows * <usize>valueOffset(net, target) * t;
+  // an identity cotangent on a dense node is never materialized: its transpose is rows of WT
+  const identityDense = !cot && target >= 0 && field(net, target, F_OP) == OP_DENSE;
+  if (cot) memory.copy(gt, cot, <usize>(rows * m) * t);
+  else if (!identityDense) {
+    memory.fill(gt, 0, <usize>(rows * m) * t);
+    for (let r = 0; r < rows; r++) store<T>(gt + <usize>(r * m + r) * t, <T>1);
+  }
   store<i32>(touched + (<usize>(target + 1) << 2), 1);
   for (let k = target; k >= 0; k--) {
     if (!load<i32>(touched + (<usize>(k + 1) << 2))) continue;
     const op = field(net, k, F_OP), act = field(net, k, F_ACT);
     const outSize = field(net, k, F_OUT_SIZE), inSize = field(net, k, F_IN_SIZE);
-    const gk = g + <usize>field(net, k, F_VALUE_OFFSET) * t;
+    const gk = g + <usize>rows * <usize>field(net, k, F_VALUE_OFFSET) * t; // rows×outSize
     const zp = pre + <usize>field(net, k, F_PRE_OFFSET) * t;
     const alpha = alphaOf<T>(net, k);
-    if (op != OP_DENSE && act != ACT_LINEAR) for (let r = 0; r < rows; r++) activationScale<T>(act, alpha, zp, gk + <usize>(r * vs) * t, gk + <usize>(r * vs) * t, outSize);
+    if (op != OP_DENSE && act != ACT_LINEAR) for (let r = 0; r < rows; r++) activationScale<T>(act, alpha, zp, gk + <usize>(r * outSize) * t, gk + <usize>(r * outSize) * t, outSize);
     const n = field(net, k, F_N_INPUTS);
+    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
     const oh = field(net, k, F_OH), ow = field(net, k, F_OW), oc = field(net, k, F_OC);
+    const kh = field(net, k, F_KH), kw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
+    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), padB = field(net, k, F_PAD_B), padR = field(net, k, F_PAD_R);
     let at = 0; // concat: channel offset of input i
     for (let i = 0; i < n; i++) {
       const j = inputOf(net, k, i);
       const flag = touched + (<usize>(j + 1) << 2);
       const acc = load<i32>(flag);
-      const gj = g + <usize>valueOffset(net, j) * t;
       const sj = sizeOf(net, j);
+      const gj = j < 0 ? gin : g + <usize>rows * <usize>valueOffset(net, j) * t; // rows×sj
       if (op == OP_DENSE) {
-        denseTranspose<T>(rows, outSize, inSize, gk, vs, act, alpha, zp, param<T>(net, field(net, k, F_WEIGHT_T_OFFSET)), gj, vs, acc, scratch);
+        denseTranspose<T>(rows, outSize, inSize, identityDense && k == target ? 0 : gk, outSize, act, alpha, zp, param<T>(net, field(net, k, F_WEIGHT_T_OFFSET)), gj, sj, acc, scratch);
       } else if (op == OP_AFFINE) {
-        affineTranspose<T>(rows, outSize, oc, gk, vs, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), gj, vs, acc);
+        affineTranspose<T>(rows, outSize, oc, gk, outSize, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), gj, sj, acc);
       } else if (op == OP_ADD || op == OP_ACT) {
-        copyRows<T>(rows, outSize, gk, vs, gj, vs, acc);
+        copyRows<T>(rows, outSize, gk, outSize, gj, sj, acc);
       } else if (op == OP_CONCAT) {
         const cIn = sj / (oh * ow);
-        concatSlice<T>(rows, oh * ow, cIn, oc, at, gj, vs, gk, vs, 1, acc);
+        concatSlice<T>(rows, oh * ow, cIn, oc, at, gj, sj, gk, outSize, 1, acc);
         at += cIn;
       } else {
         // windowed ops accumulate: clear the input's block on its first contribution
-        const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
-        const kh = field(net, k, F_KH), kw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
-        const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L);
-        for (let r = 0; r < rows; r++) {
-          const gr = gk + <usize>(r * vs) * t, ir = gj + <usize>(r * vs) * t;
-          if (!acc) memory.fill(ir, 0, <usize>sj * t);
-          if (op == OP_CONV) {
-            conv2dTranspose<T>(1, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, field(net, k, F_GROUPS), gr, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), ir, scratch);
-          } else if (op == OP_MAXPOOL) {
-            maxPool2dRoute<T>(1, inSize, outSize, argmax + (<usize>field(net, k, F_ARG_OFFSET) << 2), gr, ir, 1);
-          } else if (op == OP_AVGPOOL) {
-            avgPool2dTranspose<T>(1, h, w, c, kh, kw, sh, sw, padT, padL, field(net, k, F_PAD_B), field(net, k, F_PAD_R), oh, ow, field(net, k, F_FLAGS) & FLAG_COUNT_INCLUDE_PAD, gr, ir);
-          } else if (op == OP_GAP) {
-            globalAvgPoolTranspose<T>(1, h, w, c, gr, ir);
-          }
+        if (!acc) memory.fill(gj, 0, <usize>(rows * sj) * t);
+        if (op == OP_CONV) {
+          conv2dTranspose<T>(rows, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, field(net, k, F_GROUPS), gk, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), gj, scratch);
+        } else if (op == OP_MAXPOOL) {
+          maxPool2dRoute<T>(rows, inSize, outSize, argmax + (<usize>field(net, k, F_ARG_OFFSET) << 2), gk, gj, 1);
+        } else if (op == OP_AVGPOOL) {
+          avgPool2dTranspose<T>(rows, h, w, c, kh, kw, sh, sw, padT, padL, padB, padR, oh, ow, field(net, k, F_FLAGS) & FLAG_COUNT_INCLUDE_PAD, gk, gj);
+        } else if (op == OP_GAP) {
+          globalAvgPoolTranspose<T>(rows, h, w, c, gk, gj);
         }
       }
       store<i32>(flag, 1);
     }
   }
-  if (load<i32>(touched)) copyRows<T>(rows, d, g, vs, gin, d, 0);
-  else memory.fill(gin, 0, <usize>(rows * d) * t);
+  if (!load<i32>(touched)) memory.fill(gin, 0, <usize>(rows * d) * t);
 }
 
 /**
  * The first t in (0, tmax] at which ONE point moving along a direction leaves its linear region: a relu/leakyRelu
  * pre-activation z + t·ż changes sign, or a max-pool window's chosen input stops being the maximum. `tan`
  * (valueSize) and `tanPre` (preSize) are the direction's tangents (netJvp with rows = 1). Writes the node and
- * the unit (pre-activation index, or pool output index) to outUnit[0], outUnit[1] and returns t; for a
- * max-pool crossing outUnit[2] is the competing input cell that takes over (flat NHWC index in the pool's input
- * image), else −1. Returns Infinity (outUnit = −1, −1, −1) when nothing changes in (0, tmax]. outUnit: 4 i32
- * (the fourth is scratch).
+ * the unit (pre-activation index, or pool output index) to outUnit[0], outUnit[1] and returns t; returns
+ * Infinity (outUnit = −1, −1) when nothing changes in (0, tmax]. outUnit: 4 i32 (words 2, 3 are scratch).
+ * A relu unit crosses at t > 0 only; a max-pool window as the pool kernel decides (t ≥ 0 for a tie that
+ * opens at once).
  */
 export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, tmax: f64, outUnit: usize): f64 {
   const t = sizeof<T>();
   let best = Infinity;
-  let rival = -1;
   store<i32>(outUnit, -1);
   store<i32>(outUnit, -1, 4);
-  store<i32>(outUnit, -1, 8);
   const nodes = word(net, NET_NODES);
   for (let k = 0; k < nodes; k++) {
     if (field(net, k, F_PATTERN_OFFSET) >= 0) {
@@ -315,7 +363,6 @@ export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: us
         const tc = -<f64>load<T>(pre + po + <usize>i * t) / dz;
         if (tc > 0 && tc <= tmax && tc < best) {
           best = tc;
-          rival = -1;
           store<i32>(outUnit, k);
           store<i32>(outUnit, i, 4);
         }
@@ -324,7 +371,7 @@ export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: us
     if (field(net, k, F_OP) != OP_MAXPOOL) continue;
     const j = inputOf(net, k, 0);
     const xo = <usize>valueOffset(net, j) * t;
-    const unit = outUnit + 8; // words 2 and 3 as scratch: the pool's output index and the competing cell
+    const unit = outUnit + 8; // words 2, 3: the pool kernel's (output unit, rival cell)
     const tc = maxPool2dCrossing<T>(
       field(net, k, F_H), field(net, k, F_W), field(net, k, F_C), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_SH), field(net, k, F_SW),
       field(net, k, F_PAD_T), field(net, k, F_PAD_L), field(net, k, F_OH), field(net, k, F_OW),
@@ -334,9 +381,280 @@ export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: us
       best = tc;
       store<i32>(outUnit, k);
       store<i32>(outUnit, load<i32>(unit), 4);
-      rival = load<i32>(unit, 4);
     }
   }
-  store<i32>(outUnit, rival, 8);
   return best;
+}
+
+// ---- Path walks (leaves, geodesics, singular points): crossing a boundary, its normal, the region's constraints.
+// A crossing is named by (node, unit): a relu/leakyRelu node's pre-activation index, or a max pool's output index.
+// Its code (crossedUnit of the leaf results) is the unit's pattern bit, or patternBits + the pool's argmax index.
+
+/** Magnitude that puts a pre-activation on a side without changing any value (the kernels read only its sign). */
+const SIDE: f64 = 1e-300;
+
+/** Field f of node k of the descriptor's table (for the walks in assembly/leaf.ts and geodesic.ts). */
+export function netField(net: usize, k: i32, f: i32): i32 {
+  return field(net, k, f);
+}
+
+/** The code of crossing (node, unit): its pattern bit, or patternBits + the max pool's argmax index. */
+export function netUnitCode(net: usize, node: i32, unit: i32): i32 {
+  if (field(net, node, F_OP) == OP_MAXPOOL) return word(net, NET_PATTERN_BITS) + field(net, node, F_ARG_OFFSET) + unit;
+  return field(net, node, F_PATTERN_OFFSET) + unit;
+}
+
+/** A max pool's chosen input cell for output `unit` (flat index in its input), or −1 for other nodes. */
+export function netChoice(net: usize, argmax: usize, node: i32, unit: i32): i32 {
+  if (field(net, node, F_OP) != OP_MAXPOOL) return -1;
+  return load<i32>(argmax + (<usize>(field(net, node, F_ARG_OFFSET) + unit) << 2));
+}
+
+/**
+ * At a point ON the boundary of (node, unit) (values, pre, argmax from netForward there), put that unit on the
+ * side a direction with tangents tan (valueSize) / tanPre (preSize) moves into, so that the frozen pattern is
+ * the region beyond: a relu/leakyRelu pre-activation becomes ±SIDE by the sign of its tangent (0: unchanged);
+ * a max pool's choice becomes the cell, among those within 1e-9 (relative) of the window's maximum, with the
+ * largest tangent (the first such on ties). Values are not changed (they are continuous across the boundary).
+ */
+export function netEnterSide<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, node: i32, unit: i32): void {
+  const t = sizeof<T>();
+  if (field(net, node, F_OP) != OP_MAXPOOL) {
+    const at = pre + <usize>(field(net, node, F_PRE_OFFSET) + unit) * t;
+    const dz = <f64>load<T>(tanPre + <usize>(field(net, node, F_PRE_OFFSET) + unit) * t);
+    if (dz > 0) store<T>(at, <T>Math.max(<f64>load<T>(at), SIDE));
+    else if (dz < 0) store<T>(at, <T>Math.min(<f64>load<T>(at), -SIDE));
+    return;
+  }
+  const j = inputOf(net, node, 0);
+  const xo = <usize>valueOffset(net, j) * t;
+  const h = field(net, node, F_H), w = field(net, node, F_W), c = field(net, node, F_C);
+  const ph = field(net, node, F_KH), pw = field(net, node, F_KW), sh = field(net, node, F_SH), sw = field(net, node, F_SW);
+  const padT = field(net, node, F_PAD_T), padL = field(net, node, F_PAD_L), ow = field(net, node, F_OW);
+  const ch = unit % c, cell = unit / c, y = cell / ow, xw = cell % ow;
+  let best = -Infinity;
+  for (let i = 0; i < ph; i++)
+    for (let jj = 0; jj < pw; jj++) {
+      const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
+      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+      best = Math.max(best, <f64>load<T>(values + xo + <usize>((iy * w + ix) * c + ch) * t));
+    }
+  const tol = 1e-9 * Math.max(1, Math.abs(best));
+  let pick = -1;
+  let slope = -Infinity;
+  for (let i = 0; i < ph; i++)
+    for (let jj = 0; jj < pw; jj++) {
+      const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
+      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+      const b = (iy * w + ix) * c + ch;
+      if (<f64>load<T>(values + xo + <usize>b * t) < best - tol) continue;
+      const s = <f64>load<T>(tan + xo + <usize>b * t);
+      if (s > slope) {
+        slope = s;
+        pick = b;
+      }
+    }
+  store<i32>(argmax + (<usize>(field(net, node, F_ARG_OFFSET) + unit) << 2), pick);
+}
+
+/** Scratch bytes netBoundaryNormal needs: a cotangent (maxWidth) and netVjp's work for one row. */
+export function netNormalWorkBytes<T>(net: usize): usize {
+  return align16(<usize>word(net, NET_MAX_WIDTH) * sizeof<T>()) + netVjpWorkBytes<T>(net, 1);
+}
+
+/**
+ * The gradient (d, into gin) of the boundary function of (node, unit), oriented into the current region
+ * (positive inside): a relu/leakyRelu unit: ±∇z (+ when its pre-activation is > 0); a max pool: ∇(x_a − x_b)
+ * with a its current choice and b = `other` (the cell it replaced). work: netNormalWorkBytes(net).
+ */
+export function netBoundaryNormal<T>(net: usize, values: usize, pre: usize, argmax: usize, node: i32, unit: i32, other: i32, gin: usize, work: usize): void {
+  const t = sizeof<T>();
+  const cot = work, vw = work + align16(<usize>word(net, NET_MAX_WIDTH) * t);
+  if (field(net, node, F_OP) == OP_MAXPOOL) {
+    const j = inputOf(net, node, 0);
+    memory.fill(cot, 0, <usize>sizeOf(net, j) * t);
+    store<T>(cot + <usize>netChoice(net, argmax, node, unit) * t, <T>1);
+    store<T>(cot + <usize>other * t, <T>-1);
+    netVjp<T>(net, values, pre, argmax, 1, j, cot, gin, vw);
+    return;
+  }
+  // ∇z: the unit's own derivative is 1 when its pre-activation is positive; set it so for the pull-back.
+  const at = pre + <usize>(field(net, node, F_PRE_OFFSET) + unit) * t;
+  const z = load<T>(at);
+  store<T>(at, <T>1);
+  memory.fill(cot, 0, <usize>field(net, node, F_OUT_SIZE) * t);
+  store<T>(cot + <usize>unit * t, <T>(<f64>z > 0 ? 1 : -1));
+  netVjp<T>(net, values, pre, argmax, 1, node, cot, gin, vw);
+  store<T>(at, z);
+}
+
+/**
+ * Every linear constraint of ONE point's region along `rows` directions (tan rows×valueSize, tanPre
+ * rows×preSize, netJvp of the directions): c_j + M_j·y ≥ 0 inside the region, for every relu/leakyRelu unit
+ * (c = ±z, sign of z) and every (max-pool output, other valid cell of its window) pair (c = x_a − x_b).
+ * Writes c (count), M (count×rows), code (count i32: netUnitCode) and other (count i32: the cell b, or −1)
+ * up to `cap` constraints and returns the count (more than cap: only the first cap are written).
+ */
+export function netConstraints<T>(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, tan: usize, tanPre: usize, cap: i32, cb: usize, M: usize, code: usize, other: usize): i32 {
+  const t = sizeof<T>();
+  const vs = word(net, NET_VALUE_SIZE), ps = word(net, NET_PRE_SIZE);
+  const nodes = word(net, NET_NODES);
+  let n = 0;
+  for (let k = 0; k < nodes; k++) {
+    if (field(net, k, F_PATTERN_OFFSET) >= 0) {
+      const po = field(net, k, F_PRE_OFFSET), size = field(net, k, F_OUT_SIZE);
+      for (let i = 0; i < size; i++) {
+        if (n < cap) {
+          const z = <f64>load<T>(pre + <usize>(po + i) * t);
+          const s: f64 = z > 0 ? 1 : -1;
+          store<f64>(cb + (<usize>n << 3), s * z);
+          for (let r = 0; r < rows; r++) store<f64>(M + (<usize>(n * rows + r) << 3), s * <f64>load<T>(tanPre + <usize>(r * ps + po + i) * t));
+          store<i32>(code + (<usize>n << 2), netUnitCode(net, k, i));
+          store<i32>(other + (<usize>n << 2), -1);
+        }
+        n++;
+      }
+    }
+    if (field(net, k, F_OP) != OP_MAXPOOL) continue;
+    const j = inputOf(net, k, 0);
+    const xo = valueOffset(net, j);
+    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
+    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
+    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
+    const ao = field(net, k, F_ARG_OFFSET);
+    for (let o = 0; o < oh * ow * c; o++) {
+      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
+      const a = load<i32>(argmax + (<usize>(ao + o) << 2));
+      for (let i = 0; i < ph; i++)
+        for (let jj = 0; jj < pw; jj++) {
+          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+          const b = (iy * w + ix) * c + ch;
+          if (b == a) continue;
+          if (n < cap) {
+            store<f64>(cb + (<usize>n << 3), <f64>load<T>(values + <usize>(xo + a) * t) - <f64>load<T>(values + <usize>(xo + b) * t));
+            for (let r = 0; r < rows; r++)
+              store<f64>(M + (<usize>(n * rows + r) << 3), <f64>load<T>(tan + <usize>(r * vs + xo + a) * t) - <f64>load<T>(tan + <usize>(r * vs + xo + b) * t));
+            store<i32>(code + (<usize>n << 2), netUnitCode(net, k, o));
+            store<i32>(other + (<usize>n << 2), b);
+          }
+          n++;
+        }
+    }
+  }
+  return n;
+}
+
+/**
+ * The region across every boundary ONE point lies within `tol` of: relu/leakyRelu units with |z| ≤ tol flip
+ * side (pre-activation ∓SIDE); a max pool whose window has another valid cell within tol of its choice takes
+ * the first such cell. Returns how many units changed (0: the point is not near a boundary).
+ */
+export function netFlipNear<T>(net: usize, values: usize, pre: usize, argmax: usize, tol: f64): i32 {
+  const t = sizeof<T>();
+  const nodes = word(net, NET_NODES);
+  let n = 0;
+  for (let k = 0; k < nodes; k++) {
+    if (field(net, k, F_PATTERN_OFFSET) >= 0) {
+      const po = field(net, k, F_PRE_OFFSET), size = field(net, k, F_OUT_SIZE);
+      for (let i = 0; i < size; i++) {
+        const at = pre + <usize>(po + i) * t;
+        const z = <f64>load<T>(at);
+        if (Math.abs(z) > tol) continue;
+        store<T>(at, <T>(z > 0 ? -SIDE : SIDE));
+        n++;
+      }
+    }
+    if (field(net, k, F_OP) != OP_MAXPOOL) continue;
+    const j = inputOf(net, k, 0);
+    const xo = valueOffset(net, j);
+    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
+    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
+    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
+    const ao = field(net, k, F_ARG_OFFSET);
+    for (let o = 0; o < oh * ow * c; o++) {
+      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
+      const am = argmax + (<usize>(ao + o) << 2);
+      const a = load<i32>(am);
+      const xa = <f64>load<T>(values + <usize>(xo + a) * t);
+      let done = false;
+      for (let i = 0; i < ph && !done; i++)
+        for (let jj = 0; jj < pw && !done; jj++) {
+          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+          const b = (iy * w + ix) * c + ch;
+          if (b != a && xa - <f64>load<T>(values + <usize>(xo + b) * t) <= tol) {
+            store<i32>(am, b);
+            n++;
+            done = true;
+          }
+        }
+    }
+  }
+  return n;
+}
+
+/**
+ * At a point on several boundaries at once (ties: an image's blank area gives identical conv outputs, so a
+ * max-pool window's inputs tie exactly), choose the region a direction with tangents tan/tanPre moves into: a
+ * relu/leakyRelu unit whose pre-activation is within 2·SIDE of 0 takes the side of its tangent (tangent 0:
+ * unchanged); a max pool whose window has cells within 1e-12 (relative) of its choice takes, among those, the
+ * one with the largest tangent when that is larger than its choice's. Returns how many units changed (after a
+ * change, the tangents below it change too: call again with fresh tangents until it returns 0).
+ */
+export function netResolveTies<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize): i32 {
+  const t = sizeof<T>();
+  const nodes = word(net, NET_NODES);
+  let n = 0;
+  for (let k = 0; k < nodes; k++) {
+    if (field(net, k, F_PATTERN_OFFSET) >= 0) {
+      const po = field(net, k, F_PRE_OFFSET), size = field(net, k, F_OUT_SIZE);
+      for (let i = 0; i < size; i++) {
+        const at = pre + <usize>(po + i) * t;
+        const z = <f64>load<T>(at);
+        if (Math.abs(z) > 2 * SIDE) continue;
+        const dz = <f64>load<T>(tanPre + <usize>(po + i) * t);
+        if (dz > 0 && !(z > 0)) {
+          store<T>(at, <T>SIDE);
+          n++;
+        } else if (dz < 0 && z > 0) {
+          store<T>(at, <T>-SIDE);
+          n++;
+        }
+      }
+    }
+    if (field(net, k, F_OP) != OP_MAXPOOL) continue;
+    const j = inputOf(net, k, 0);
+    const xo = valueOffset(net, j);
+    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
+    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
+    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
+    const ao = field(net, k, F_ARG_OFFSET);
+    for (let o = 0; o < oh * ow * c; o++) {
+      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
+      const am = argmax + (<usize>(ao + o) << 2);
+      const a = load<i32>(am);
+      const xa = <f64>load<T>(values + <usize>(xo + a) * t);
+      const tol = 1e-12 * Math.max(1, Math.abs(xa));
+      let pick = a;
+      let slope = <f64>load<T>(tan + <usize>(xo + a) * t);
+      for (let i = 0; i < ph; i++)
+        for (let jj = 0; jj < pw; jj++) {
+          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+          const b = (iy * w + ix) * c + ch;
+          if (b == a || xa - <f64>load<T>(values + <usize>(xo + b) * t) > tol) continue;
+          const s = <f64>load<T>(tan + <usize>(xo + b) * t);
+          if (s > slope) {
+            slope = s;
+            pick = b;
+          }
+        }
+      if (pick != a) {
+        store<i32>(am, pick);
+        n++;
+      }
+    }
+  }
+  return n;
 }

@@ -17,10 +17,9 @@ import type { Runtime, CallOptions } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
 import type { BatchInput } from "../engine/batch.js";
 import { OptionError } from "../errors.js";
-import { forwardPass } from "../engine/forwardPass.js";
-import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
+import { forwardChunk, gatherNode, jacobianWorkspace, pointJacobian } from "./network.js";
 import type { Job, Layout } from "../engine/job.js";
-import type { Plan } from "../engine/plan.js";
+import type { CompiledNetwork } from "../model/compile.js";
 import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
 
@@ -63,11 +62,11 @@ export function rankTolerance(opts: Record<string, unknown>, fallback = 1e-6): n
   return t;
 }
 
-function dimSizes(plan: Plan, opts: Record<string, unknown>) {
+function dimSizes(net: CompiledNetwork, opts: Record<string, unknown>) {
   rankTolerance(opts, 0);
   const route = opts.route ?? "lowRank";
   if (route !== "lowRank" && route !== "dense") throw new OptionError(`route must be "lowRank" or "dense", got ${String(route)}`);
-  const d = plan.inputSize, C = plan.outputSize;
+  const d = net.inputSize, C = net.outputSize;
   if (C < 2) throw new OptionError(`the DIM needs a classifier with at least 2 outputs; this model has ${C}`);
   return { d, C, r: Math.min(C - 1, d), route };
 }
@@ -78,30 +77,30 @@ export interface DimRankKernels {
 }
 
 export const dimJob: Job = {
-  layout(plan, opts) {
-    const { d, C, r } = dimSizes(plan, opts);
+  layout(net, opts) {
+    const { d, C, r } = dimSizes(net, opts);
     const layout: Layout = { eigenvalues: ["f64", r], eigenvectors: ["f32", r * d], rank: ["i32", 1], probs: ["f32", C] };
     if (opts.dense) layout.matrix = ["f64", d * d];
     return layout;
   },
-  meta(plan, opts) {
-    const { d, C, r } = dimSizes(plan, opts);
+  meta(net, opts) {
+    const { d, C, r } = dimSizes(net, opts);
     return { d, C, r };
   },
-  run(arena, plan, X, count, opts, out, base) {
+  run(arena, up, X, count, opts, out, base) {
     const k = arena.kernels<CoreKernels & DimRankKernels>();
     const rankTol = rankTolerance(opts, 0);
-    const { d, C, r, route } = dimSizes(plan, opts);
-    const target = plan.ops.length - 1;
+    const { d, C, r, route } = dimSizes(up.net, opts);
+    const target = up.net.outputNode;
     const eigenvalues = out.eigenvalues as Float64Array; // points×r
     const eigenvectors = out.eigenvectors as Float32Array; // points×r×d
     const rank = out.rank as Int32Array;
     const probs = out.probs as Float32Array; // points×C
     const matrix = out.matrix as Float64Array | undefined; // points×d×d
     overSubchunks(arena, X, count, d, (start, n, input) => {
-      const st = forwardPass(arena, plan, input, n);
-      const ws = jacobianWorkspace(arena, plan, target);
-      const J = arena.allocF32(C * d);
+      const st = forwardChunk(arena, up, input, n);
+      const ws = jacobianWorkspace(arena, up, target);
+      const logits = gatherNode(arena, st, target, arena.allocF32(n * C)); // n×C
       const p = arena.allocF64(C);
       const F = arena.allocF64(C * C);
       const vals = arena.allocF64(route === "dense" ? d : r);
@@ -110,11 +109,11 @@ export const dimJob: Job = {
       const g = matrix || route === "dense" ? arena.allocF64(d * d) : 0;
       const gWork = g ? arena.allocF64(Math.max(C * d, 2 * d * d + 4 * d)) : 0;
       const pr = arena.allocF32(n * C);
-      k.softmaxF32(n, C, st.out[target], pr);
+      k.softmaxF32(n, C, logits, pr);
       for (let i = 0; i < n; i++) {
         const at = base + start + i;
-        const Ji = pointJacobian(arena, plan, st, i, ws, J);
-        k.fisherFactorF64(C, st.out[target] + i * C * 4, p, F);
+        const Ji = pointJacobian(arena, st, i, ws);
+        k.fisherFactorF64(C, logits + i * C * 4, p, F);
         if (g) k.denseMetricF32(C, d, Ji, F, g, gWork);
         if (matrix) matrix.set(arena.f64(g, d * d), at * d * d);
         // rankTol 0: every positive eigenvalue gets its vector Jᵀ F u; the rank is decided below

@@ -19,7 +19,8 @@
 import { NonFiniteError, OptionError, ShapeError } from "../errors.js";
 import { runtimeOf, type CallOptions, type RuntimeLike } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
-import { BOX_MODES, STATE, STATE_EXTRA, STOP_REASONS, forwardMacs, simecNetwork, type SimecChunkOptions, type StopReason } from "./simec.js";
+import { pathNetwork } from "./pathNet.js";
+import { BOX_MODES, STATE, STATE_EXTRA, STOP_REASONS, forwardMacs, type SimecChunkOptions, type StopReason } from "./simec.js";
 
 /** Options shared by SiMEC and SiMExp. */
 export interface PathOptions extends CallOptions {
@@ -107,7 +108,7 @@ function positive(v: number | undefined, fallback: number, name: string, integer
 
 /** The run's shared setup: validated options, the start point in float64, the route. */
 function setup(model: Model, x0: ArrayLike<number>, opts: PathOptions) {
-  const net = simecNetwork(model);
+  const net = pathNetwork(model);
   const d = net.inputSize, m = net.outputSize, softmax = net.head === "softmax";
   if (!x0 || typeof x0.length !== "number" || x0.length !== d) throw new ShapeError(`x0 must have the model's input size d = ${d} values, got ${x0?.length}`);
   const x = Float64Array.from(x0);

@@ -7,10 +7,12 @@
 import type { Runtime, CallOptions } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
 import type { BatchInput } from "../engine/batch.js";
-import { activationPattern, forwardPass } from "../engine/forwardPass.js";
 import type { Job, Layout } from "../engine/job.js";
 import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
+import * as O from "../model/opcodes.js";
+import { nodeField, valueBlock, type CompiledNetwork } from "../model/compile.js";
+import { chunkPatterns, forwardChunk, gatherNode } from "./network.js";
 
 export interface ForwardOptions {
   /** Also return each layer's output (after its activation). */
@@ -46,39 +48,61 @@ export interface ForwardResult {
   preActivations?: LayerValues[];
 }
 
+/** Where source node l's pre-activation is: its compiled node's pre block when it has an activation, else its value block. */
+function preBlock(net: CompiledNetwork, l: number): { pre: boolean; offset: number; size: number } {
+  const c = net.sourceToCompiled[l];
+  const b = valueBlock(net, c);
+  const own = c >= 0 && net.sources[c][0] === net.nodeNames[l]; // with keep "all", every non-alias node owns its compiled node
+  const po = own ? nodeField(net, c, O.F_PRE_OFFSET) : -1;
+  return po >= 0 ? { pre: true, offset: po, size: b.size } : { pre: false, ...b };
+}
+
 export const forwardJob: Job = {
-  layout(plan, opts) {
-    const m = plan.outputSize;
-    const layout: Layout = { logits: ["f32", m], probs: ["f32", m], patterns: ["u32", plan.patternWords], regionHash: ["u64", 1] };
-    plan.ops.forEach((op, l) => {
-      if (opts.activations) layout[`activation${l}`] = ["f32", op.outSize];
-      if (opts.preActivations) layout[`preActivation${l}`] = ["f32", op.outSize];
+  compile(_net, opts) {
+    // every node's own output (and pre-activation) is asked for: compile without folding or fusion
+    return opts.activations || opts.preActivations ? { keep: "all" } : undefined;
+  },
+  layout(net, opts) {
+    const m = net.outputSize;
+    const layout: Layout = { logits: ["f32", m], probs: ["f32", m], patterns: ["u32", net.patternWords], regionHash: ["u64", 1] };
+    net.nodeShapes.forEach((shape, l) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (opts.activations) layout[`activation${l}`] = ["f32", size];
+      if (opts.preActivations) layout[`preActivation${l}`] = ["f32", size];
     });
     return layout;
   },
-  meta(plan) {
-    return { m: plan.outputSize, patternBits: plan.patternBits, patternWords: plan.patternWords };
+  meta(net) {
+    return { m: net.outputSize, patternBits: net.patternBits, patternWords: net.patternWords };
   },
-  run(arena, plan, X, count, opts, out, base) {
-    const k = arena.kernels<CoreKernels>();
-    const d = plan.inputSize, m = plan.outputSize, L = plan.ops.length, W = plan.patternWords;
+  run(arena, up, X, count, opts, out, base) {
+    const k = arena.kernels<CoreKernels & { copyRowsF32(rows: number, len: number, src: number, lds: number, dst: number, ldd: number): void }>();
+    const net = up.net;
+    const d = net.inputSize, m = net.outputSize, W = net.patternWords;
     const regionHash = out.regionHash as BigUint64Array;
     overSubchunks(arena, X, count, d, (start, n, input) => {
       const at = base + start;
-      const st = forwardPass(arena, plan, input, n);
-      const last = st.out[L - 1];
+      const st = forwardChunk(arena, up, input, n);
+      const logits = gatherNode(arena, st, net.outputNode, arena.allocF32(n * m));
       const pr = arena.allocF32(n * m);
-      const bits = arena.allocI32(W);
-      k.softmaxF32(n, m, last, pr);
-      for (let p = 0; p < n; p++) {
-        regionHash[at + p] = activationPattern(arena, plan, st, p, bits);
-        (out.patterns as Uint32Array).set(arena.u32(bits, W), (at + p) * W);
-      }
-      (out.logits as Float32Array).set(arena.f32(last, n * m), at * m);
+      k.softmaxF32(n, m, logits, pr);
+      const { bits, hashes } = chunkPatterns(arena, st);
+      (out.patterns as Uint32Array).set(arena.u32(bits, n * W), at * W);
+      regionHash.set(new BigUint64Array(arena.memory.buffer, hashes, n), at);
+      (out.logits as Float32Array).set(arena.f32(logits, n * m), at * m);
       (out.probs as Float32Array).set(arena.f32(pr, n * m), at * m);
-      plan.ops.forEach((op, l) => {
-        if (opts.activations) (out[`activation${l}`] as Float32Array).set(arena.f32(st.out[l], n * op.outSize), at * op.outSize);
-        if (opts.preActivations) (out[`preActivation${l}`] as Float32Array).set(arena.f32(st.pre[l], n * op.outSize), at * op.outSize);
+      net.nodeNames.forEach((_, l) => {
+        if (opts.activations) {
+          const size = valueBlock(net, net.sourceToCompiled[l]).size;
+          const dst = gatherNode(arena, st, net.sourceToCompiled[l], arena.allocF32(n * size));
+          (out[`activation${l}`] as Float32Array).set(arena.f32(dst, n * size), at * size);
+        }
+        if (opts.preActivations) {
+          const b = preBlock(net, l);
+          const dst = arena.allocF32(n * b.size);
+          k.copyRowsF32(n, b.size, (b.pre ? st.pre : st.values) + b.offset * 4, b.pre ? net.preSize : net.valueSize, dst, b.size);
+          (out[`preActivation${l}`] as Float32Array).set(arena.f32(dst, n * b.size), at * b.size);
+        }
       });
     });
   },

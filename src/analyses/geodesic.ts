@@ -1,6 +1,7 @@
 /**
  * engine.geodesic: geodesics of the DIM metric D = J_sᵀ (diag p − ppᵀ) J_s restricted to the data leaf,
- * for piecewise-linear dense classifiers, in float64.
+ * for piecewise-linear classifiers (dense, conv2d, pooling incl. max-pool choices, batchNorm, add, concat,
+ * global average pooling: the compiled network), in float64.
  *
  * The equation. In a linear region the leaf piece is the affine plane x = x_b + Qᵀy (Q: r×d orthonormal
  * basis of Im D, r = C − 1 at regular points) and the logits are affine, s(y) = s_b + A y with A = J_s Qᵀ
@@ -14,11 +15,12 @@
  * (Check: F is the Fisher metric, the pullback of the round sphere of radius 2 by p ↦ w = 2√p, so inside a
  * region the geodesic maps to a great circle of that sphere; the tests use this.) We integrate it with
  * classical RK4 in (y, ẏ) at a fixed step h of the metric arc length (v0 is scaled to unit speed), solving
- * the r×r system by Cholesky. Region boundaries: every pre-activation is affine in y (z = z_b + M y), so a
- * step that changes a sign is bisected down to the crossing; there the pattern bit flips, the Euclidean
+ * the r×r system by Cholesky. Region boundaries: every pre-activation and every max-pool comparison is affine
+ * in y (z = z_b + M y), so a step that changes a sign is bisected down to the crossing; there the crossed unit
+ * changes side (or the pool its choice), the Euclidean
  * velocity Qᵀẏ is projected onto the next region's data distribution (reflected inside it when it heads
- * back, as for leaves) and rescaled to the same metric speed. The region setup (forward pass, Jacobian,
- * basis, tangents, the reduced data: geodesicReduceF64) and the integration inside a region
+ * back, as for leaves) and rescaled to the same metric speed. The region setup (netForward, netVjp for
+ * the Jacobian, the basis, netJvp tangents, netConstraints, geodesicReduceF64) and the integration inside a region
  * (geodesicSegmentF64, assembly/geodesic.ts) run in Wasm; this host loop only handles the region
  * transitions, the rare events. The float64 twin of the integrator is src/reference/geodesic.ts.
  */
@@ -29,7 +31,8 @@ import type { Runtime, CallOptions } from "../engine/runtime.js";
 import { indexBatch } from "./leaf.js";
 import type { Model } from "../model/model.js";
 import { STOP_REASONS, vector, type LeafStopReason } from "./leaf.js";
-import { denseNet64, uploadNet64, type DenseNet64 } from "./leafNet.js";
+import { pathNetwork, piecewiseLinear, uploadPathNetwork } from "./pathNet.js";
+import type { UploadedNetwork } from "../engine/network.js";
 import { regionAt, regionBuffers, straightDimLength, type GeodesicKernels } from "./geodesicRegion.js";
 
 export interface GeodesicOptions {
@@ -70,7 +73,8 @@ export interface GeodesicPath {
 }
 
 interface GeodesicJobOptions {
-  net: DenseNet64;
+  d: number;
+  m: number;
   starts: Float64Array;
   velocities: Float64Array;
   maxLength: number;
@@ -83,10 +87,10 @@ interface GeodesicJobOptions {
 }
 
 export function geodesicJobOptions(model: Model, x0: Float64Array, v0: Float64Array, opts: GeodesicOptions): GeodesicJobOptions {
-  const net = denseNet64(model);
-  if (!net.piecewiseLinear) throw new UnsupportedLayerError("geodesic: piecewise-linear dense networks only (relu, leakyRelu, linear)");
-  if (net.m < 2) throw new OptionError("geodesic: the DIM needs a classifier with at least 2 outputs");
-  const d = net.d;
+  const net = pathNetwork(model);
+  if (!piecewiseLinear(net)) throw new UnsupportedLayerError("geodesic: piecewise-linear networks only (relu, leakyRelu, linear activations)");
+  if (net.outputSize < 2) throw new OptionError("geodesic: the DIM needs a classifier with at least 2 outputs");
+  const d = net.inputSize;
   const starts = vector(x0, d, "x0");
   const n = 1;
   const velocities = vector(v0, d, "v0");
@@ -106,13 +110,13 @@ export function geodesicJobOptions(model: Model, x0: Float64Array, v0: Float64Ar
   if (!Number.isInteger(recordEvery) || recordEvery < 1) throw new OptionError(`recordEvery must be a positive integer, got ${recordEvery}`);
   void n;
   return {
-    net, starts, velocities, lo, hi, maxVertices, recordEvery,
+    d, m: net.outputSize, starts, velocities, lo, hi, maxVertices, recordEvery,
     maxLength: pos(opts.maxLength, "maxLength", 1), step: pos(opts.step, "step", 1e-2), rankTol: pos(opts.rankTol, "rankTol", 1e-9),
   };
 }
 
 export function geodesicLayout(o: GeodesicJobOptions) {
-  const V = o.maxVertices, d = o.net.d, m = o.net.m;
+  const V = o.maxVertices, d = o.d, m = o.m;
   return {
     points: ["f64", V * d], outputs: ["f64", V * m], params: ["f64", V], speed2: ["f64", V], regionHash: ["u64", V], rank: ["i32", V],
     info: ["f64", 8], // vertices, stop, length, euclideanLength, chord, straightLength, crossings
@@ -125,12 +129,12 @@ export const geodesicJob: Job = {
   },
   meta(_plan, opts) {
     const o = opts as unknown as GeodesicJobOptions;
-    return { d: o.net.d, m: o.net.m, maxVertices: o.maxVertices };
+    return { d: o.d, m: o.m, maxVertices: o.maxVertices };
   },
-  run(arena, _plan, X, count, opts, out, base) {
+  run(arena, _plan, X, count, opts, out, base, spec) {
     const o = opts as unknown as GeodesicJobOptions;
-    const table = uploadNet64(arena, o.net);
-    for (let i = 0; i < count; i++) runOne(arena, table, o, X[i * o.net.d], out as unknown as GeoOut, base + i);
+    const up = uploadPathNetwork(arena, spec!, -1);
+    for (let i = 0; i < count; i++) runOne(arena, up, o, X[i * o.d], out as unknown as GeoOut, base + i);
   },
 };
 
@@ -144,16 +148,15 @@ const GEO_CROSSING = -1, GEO_FLUSH = -2;
 /** Vertices buffered in the arena between returns of the segment kernel. */
 const VERTEX_BUFFER = 256;
 
-function runOne(arena: Arena, table: number, o: GeodesicJobOptions, p: number, out: GeoOut, at: number): void {
-  arena.scoped(() => runPath(arena, table, o, p, out, at));
+function runOne(arena: Arena, up: UploadedNetwork, o: GeodesicJobOptions, p: number, out: GeoOut, at: number): void {
+  arena.scoped(() => runPath(arena, up, o, p, out, at));
 }
 
-function runPath(arena: Arena, table: number, o: GeodesicJobOptions, p: number, out: GeoOut, at: number): void {
+function runPath(arena: Arena, up: UploadedNetwork, o: GeodesicJobOptions, p: number, out: GeoOut, at: number): void {
   const k = arena.kernels<GeodesicKernels>();
-  const { net, maxVertices: V } = o;
-  const d = net.d, m = net.m;
+  const { maxVertices: V, d, m } = o;
   // Persistent state of the path in the arena (views are taken fresh: regionAt may grow the memory).
-  const buf = regionBuffers(arena, net);
+  const buf = regionBuffers(arena, up);
   const cap = Math.min(V, VERTEX_BUFFER);
   const bPoints = arena.allocF64(cap * d), bOuts = arena.allocF64(cap * m), bParams = arena.allocF64(cap), bSpeed = arena.allocF64(cap); // cap×d, cap×m, cap, cap
   const yp = arena.allocF64(m), vp = arena.allocF64(m), xPrev = arena.allocF64(d), state = arena.allocF64(6);
@@ -161,7 +164,7 @@ function runPath(arena: Arena, table: number, o: GeodesicJobOptions, p: number, 
   const lo = o.lo ? arena.putF64(o.lo) : 0, hi = o.hi ? arena.putF64(o.hi) : 0;
 
   const x0 = o.starts.subarray(p * d, (p + 1) * d);
-  let R = regionAt(arena, k, table, net, buf, x0, null, o.rankTol);
+  let R = regionAt(arena, k, up, buf, x0, null, o.rankTol, o.velocities.subarray(p * d, (p + 1) * d));
   const v = R.toLocal(o.velocities.subarray(p * d, (p + 1) * d));
   const sp = Math.sqrt(R.speed2(new Float64Array(R.r), v));
   let stop: LeafStopReason = "length";
@@ -213,9 +216,9 @@ function runPath(arena: Arena, table: number, o: GeodesicJobOptions, p: number, 
       const yv = arena.f64(yp, R.r), vv = arena.f64(vp, R.r);
       const vx = R.toGlobalVelocity(vv);
       const sp2 = R.speed2(yv, vv);
-      R = regionAt(arena, k, table, net, buf, x, { from: R, flip: crossed }, o.rankTol);
+      R = regionAt(arena, k, up, buf, x, { from: R, crossed, vx }, o.rankTol);
       crossings++;
-      const nv = R.enter(vx, crossed, sp2);
+      const nv = R.enter(vx, sp2);
       const zero = new Float64Array(R.r);
       if (!nv) { recordBase(x, R.speed2(zero, zero)); stop = "trapped"; break; }
       arena.f64(yp, R.r).fill(0);
@@ -233,13 +236,13 @@ function runPath(arena: Arena, table: number, o: GeodesicJobOptions, p: number, 
   info[2] = len;
   info[3] = eucl;
   info[4] = Math.hypot(...Array.from(last, (v2, j) => v2 - first[j]));
-  info[5] = straightDimLength(arena, k, table, net, first, last);
+  info[5] = straightDimLength(arena, k, up, first, last);
   info[6] = crossings;
 }
 
 export function splitGeodesic(out: Record<string, ArrayLike<number> | BigUint64Array>, o: GeodesicJobOptions): GeodesicPath {
   const info = out.info as Float64Array;
-  const k = info[0], d = o.net.d, m = o.net.m;
+  const k = info[0], d = o.d, m = o.m;
   return {
     d, m, vertices: k,
     points: (out.points as Float64Array).slice(0, k * d),
@@ -256,6 +259,6 @@ export function splitGeodesic(out: Record<string, ArrayLike<number> | BigUint64A
 /** A geodesic of the DIM restricted to the data leaf from x0 with initial direction v0 (float64). */
 export async function geodesic(rt: Runtime, model: Model, x0: ArrayLike<number>, v0: ArrayLike<number>, opts: GeodesicOptions & CallOptions = {}): Promise<GeodesicPath> {
   const o = geodesicJobOptions(model, Float64Array.from(x0), Float64Array.from(v0), opts);
-  const { out } = await rt.map("geodesic", model, indexBatch(1, o.net.d), opts, o as unknown as Record<string, unknown>);
+  const { out } = await rt.map("geodesic", model, indexBatch(1, o.d), opts, o as unknown as Record<string, unknown>);
   return splitGeodesic(out, o);
 }

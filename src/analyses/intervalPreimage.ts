@@ -9,7 +9,7 @@ import { OptionError, ShapeError } from "../errors.js";
 import type { CallOptions, RuntimeLike } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
 import { equivalenceClass, explore, type PathOptions, type PathResult } from "./equivalenceClass.js";
-import { simecNetwork } from "./simec.js";
+import { pathNetwork } from "./pathNet.js";
 
 export interface IntervalPreimageOptions extends CallOptions {
   /** Half-width ε of the output interval. */
@@ -38,7 +38,7 @@ export interface IntervalPreimageResult {
 }
 
 export async function intervalPreimage(engine: RuntimeLike, model: Model, x0: ArrayLike<number>, opts: IntervalPreimageOptions): Promise<IntervalPreimageResult> {
-  const net = simecNetwork(model);
+  const net = pathNetwork(model);
   const softmax = net.head === "softmax";
   if (net.inputSize !== 2 || net.outputSize !== 1 || softmax) throw new ShapeError(`intervalPreimage takes 2D → 1D regression networks; this model is ${net.inputSize}D → ${net.outputSize}${softmax ? " (softmax)" : ""}`);
   if (!opts || !(opts.epsilon > 0) || !Number.isFinite(opts.epsilon)) throw new OptionError(`epsilon must be a positive number, got ${opts?.epsilon}`);

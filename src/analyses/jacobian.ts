@@ -1,19 +1,19 @@
 /**
  * engine.jacobian: exact input Jacobians J(x) = ∂output/∂x of logits, log-probabilities, probabilities or
- * any layer's output, assembled from each point's activation pattern (see engine/jacobianPass.ts).
+ * any node's output, assembled from each point's activation pattern over the compiled network
+ * (analyses/network.ts: reverse mode from the node, or forward mode when the input is smaller).
  */
 import type { Runtime, CallOptions } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
 import type { BatchInput } from "../engine/batch.js";
 import { OptionError } from "../errors.js";
-import { forwardPass } from "../engine/forwardPass.js";
-import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
 import type { Job } from "../engine/job.js";
 import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
-import type { Plan } from "../engine/plan.js";
+import { valueBlock, type CompileOptions, type CompiledNetwork } from "../model/compile.js";
+import { compiledNode, forwardChunk, jacobianWorkspace, pointJacobian, pointState, resolveNode } from "./network.js";
 
-/** What is differentiated: the logits, log-softmax, softmax, or the output of layer i (after its activation). */
+/** What is differentiated: the logits, log-softmax, softmax, or the output of node i (after its activation; index or name). */
 export type JacobianOutput = "logits" | "logprobs" | "probs" | { layer: number | string };
 
 export interface JacobianOptions {
@@ -28,46 +28,49 @@ export interface JacobianResult {
   shape: [n: number, m: number, d: number];
 }
 
-/** Resolve `output` to the op index and the softmax transform (0 none, 1 log-probabilities, 2 probabilities). */
-export function resolveOutput(plan: Plan, output: unknown): { target: number; transform: 0 | 1 | 2 } {
-  const last = plan.ops.length - 1;
-  if (output === undefined || output === "logits") return { target: last, transform: 0 };
-  if (output === "logprobs") return { target: last, transform: 1 };
-  if (output === "probs") return { target: last, transform: 2 };
+/**
+ * Resolve `output` to the compiled node differentiated and the softmax transform (0 none, 1 log-probabilities,
+ * 2 probabilities), with the compile options that keep a node folding or fusion would hide.
+ */
+export function resolveOutput(net: CompiledNetwork, output: unknown): { target: number; transform: 0 | 1 | 2; compileOptions?: CompileOptions } {
+  if (output === undefined || output === "logits") return { target: net.outputNode, transform: 0 };
+  if (output === "logprobs") return { target: net.outputNode, transform: 1 };
+  if (output === "probs") return { target: net.outputNode, transform: 2 };
   if (typeof output === "object" && output !== null && "layer" in output) {
-    const i = (output as { layer: unknown }).layer;
-    if (!Number.isInteger(i) || (i as number) < 0 || (i as number) > last)
-      throw new OptionError(`output.layer must be an integer layer index in 0..${last}, got ${String(i)}`);
-    return { target: i as number, transform: 0 };
+    const { source, compileOptions } = resolveNode(net, (output as { layer: unknown }).layer);
+    return { target: compileOptions ? Number.NaN : compiledNode(net, source), transform: 0, compileOptions };
   }
-  throw new OptionError(`output must be "logits", "logprobs", "probs" or { layer: i }, got ${JSON.stringify(output)}`);
+  throw new OptionError(`output must be "logits", "logprobs", "probs" or { layer: index | name }, got ${JSON.stringify(output)}`);
 }
 
 export const jacobianJob: Job = {
-  layout(plan, opts) {
-    const { target } = resolveOutput(plan, opts.output);
-    return { data: ["f32", plan.ops[target].outSize * plan.inputSize] };
+  compile(net, opts) {
+    return resolveOutput(net, opts.output).compileOptions;
   },
-  meta(plan, opts) {
-    return { m: plan.ops[resolveOutput(plan, opts.output).target].outSize, d: plan.inputSize };
+  layout(net, opts) {
+    const { target } = resolveOutput(net, opts.output);
+    return { data: ["f32", valueBlock(net, target).size * net.inputSize] };
   },
-  run(arena, plan, X, count, opts, out, base) {
+  meta(net, opts) {
+    return { m: valueBlock(net, resolveOutput(net, opts.output).target).size, d: net.inputSize };
+  },
+  run(arena, up, X, count, opts, out, base) {
     const k = arena.kernels<CoreKernels>();
-    const { target, transform } = resolveOutput(plan, opts.output);
-    const d = plan.inputSize;
-    const m = plan.ops[target].outSize;
+    const { target, transform } = resolveOutput(up.net, opts.output);
+    const d = up.net.inputSize;
+    const m = valueBlock(up.net, target).size;
+    const outAt = valueBlock(up.net, target).offset * 4;
     const data = out.data as Float32Array; // points×m×d
     overSubchunks(arena, X, count, d, (start, n, input) => {
-      const st = forwardPass(arena, plan, input, n);
-      const ws = jacobianWorkspace(arena, plan, target);
-      const J = arena.allocF32(m * d); // m×d, for forward mode
+      const st = forwardChunk(arena, up, input, n);
+      const ws = jacobianWorkspace(arena, up, target);
       const p = arena.allocF64(m);
       const f = arena.allocF64(m * m);
       const work = arena.allocF64(d);
       for (let i = 0; i < n; i++) {
-        const ji = pointJacobian(arena, plan, st, i, ws, J);
+        const ji = pointJacobian(arena, st, i, ws);
         if (transform) {
-          k.fisherFactorF64(m, st.out[target] + i * m * 4, p, f);
+          k.fisherFactorF64(m, pointState(st, i).values + outAt, p, f);
           k.softmaxJacobianF32(m, d, ji, p, transform, work);
         }
         data.set(arena.f32(ji, m * d), (base + start + i) * m * d);

@@ -1,11 +1,12 @@
 /**
  * engine.leaf: a path along a leaf of the data foliation (Im D, D the DIM), of the kernel foliation (ker D),
- * or of ker g for a layer's pullback metric g. Everything runs in float64 (assembly/leaf.ts).
+ * or of ker g for a layer's pullback metric g, on the compiled network (dense, conv2d, pooling, batchNorm,
+ * add, concat, global average pooling). Everything runs in float64 (assembly/leaf.ts on the graph kernels).
  *
  * Piecewise-linear networks: the path is exact. In a linear region J is constant, so the distribution is,
  * and the path is a straight segment along the projected walking direction; it ends exactly where the first
- * relu/leakyRelu pre-activation changes sign (every pre-activation is affine along the segment, so the
- * crossing parameter is −z/dz in closed form), and continues with the direction projected onto the next
+ * relu/leakyRelu pre-activation changes sign or a max pool's choice changes (every pre-activation and pool
+ * input is affine along the segment, so the crossing parameter is in closed form), and continues with the direction projected onto the next
  * region's distribution. Smooth networks: RK4 on the unit field x ↦ P_x(w)/‖P_x(w)‖ (w the walking
  * direction at the step's start, or target − x), with step-doubling error control (assembly/leafSmooth.ts).
  *
@@ -13,14 +14,18 @@
  * points run as one batched call spread over the workers. Paths have variable length: each point owns a
  * fixed block of `maxVertices` vertices and reports how many it used. Start points, directions and targets
  * travel in float64 in the options (the batch X the engine sees carries only each point's index in its
- * first coordinate, because engine batches are float32), and so do the float64 weights.
+ * first coordinate, because engine batches are float32). The weights never travel with a job: each kernel
+ * instance compiles the model it holds (src/analyses/pathNet.ts).
  */
 import { OptionError, ShapeError } from "../errors.js";
-import type { Job, Layout } from "../engine/job.js";
-import type { Plan } from "../engine/plan.js";
+import type { Arena } from "../engine/arena.js";
+import type { Job, Layout, Outputs } from "../engine/job.js";
 import { gaussian, mulberry32 } from "../random.js";
-import { denseNet64, uploadNet64, type DenseNet64, type DistributionSpec, type LeafKernels } from "./leafNet.js";
+import { nodeSize, pathNetwork, piecewiseLinear, putDescriptor, resolveDistribution, uploadPathNetwork, type DistributionSpec, type PathKernels } from "./pathNet.js";
 import type { Model } from "../model/model.js";
+import type { ModelSpec } from "../model/types.js";
+
+export { resolveDistribution };
 
 export type LeafDistribution = "data" | "kernel" | { metric: "pullback"; layer: number | string };
 
@@ -77,7 +82,10 @@ export interface LeafPath {
   regionHash: BigUint64Array;
   /** Rank of D (or g) in that region (k). */
   rank: Int32Array;
-  /** Pattern bit of the unit whose boundary each vertex lies on (−1: none). */
+  /**
+   * The unit whose boundary each vertex lies on (−1: none): its pattern bit for a relu/leakyRelu unit;
+   * patternBits + the argmax index (the compiled network's argmax block) for a max pool's choice.
+   */
   crossedUnit: Int32Array;
   stopReason: LeafStopReason;
   /**
@@ -90,23 +98,6 @@ export interface LeafPath {
   exact: boolean;
   /** Rank of the distribution's image at a generic point (C − 1 for the DIM). */
   genericRank: number;
-}
-
-/** Resolve the distribution against the network. */
-export function resolveDistribution(net: DenseNet64, dist: unknown, C: number): DistributionSpec {
-  const last = net.layers.length - 1;
-  if (dist === undefined || dist === "data" || dist === "kernel")
-    return { target: last, centre: true, kernel: dist === "kernel", genericRank: Math.min(C - 1, net.d) };
-  if (typeof dist === "object" && dist !== null && (dist as { metric?: unknown }).metric === "pullback") {
-    const layer = (dist as { layer?: unknown }).layer;
-    const idx = layer === undefined ? net.layerIndex.length - 1 : layer;
-    if (!Number.isInteger(idx) || (idx as number) < 0 || (idx as number) >= net.layerIndex.length)
-      throw new OptionError(`distribution.layer must be a layer index in 0..${net.layerIndex.length - 1}, got ${String(layer)}`);
-    const target = net.layerIndex[idx as number];
-    if (target < 0) throw new OptionError(`distribution.layer ${String(idx)} has no dense layer at or before it`);
-    return { target, centre: false, kernel: true, genericRank: Math.min(net.layers[target].nOut, net.d) };
-  }
-  throw new OptionError(`distribution must be "data", "kernel" or { metric: "pullback", layer }, got ${JSON.stringify(dist)}`);
 }
 
 function positive(v: unknown, name: string, def: number): number {
@@ -125,7 +116,10 @@ export function vector(v: unknown, d: number, name: string): Float64Array {
 
 /** The job's options after validation (what travels to the workers). */
 export interface LeafJobOptions {
-  net: DenseNet64;
+  /** Input size, output size (logits) and whether the walk is the exact one. */
+  d: number;
+  m: number;
+  exact: boolean;
   dist: DistributionSpec;
   starts: Float64Array; // n×d
   directions: Float64Array; // n×d
@@ -142,12 +136,13 @@ export interface LeafJobOptions {
 
 /** Validate the options for n start points X (n×d f64) and build the job options. */
 export function leafJobOptions(model: Model, X: Float64Array, opts: LeafOptions): LeafJobOptions {
-  const net = denseNet64(model);
-  const d = net.d;
+  const net = pathNetwork(model);
+  const d = net.inputSize;
   if (X.length % d !== 0 || X.length === 0) throw new ShapeError(`start points: ${X.length} values, expected n×d with the model's input size d = ${d}`);
   if (!X.every(Number.isFinite)) throw new ShapeError("start points have non-finite values");
   const n = X.length / d;
-  const dist = resolveDistribution(net, opts.distribution, net.m);
+  const dist = resolveDistribution(model, opts.distribution);
+  const exact = piecewiseLinear(pathNetwork(model, dist.layer));
   const maxLength = positive(opts.maxLength, "maxLength", 1);
   if (opts.direction !== undefined && opts.target !== undefined) throw new OptionError("give either direction or target, not both");
   const directions = new Float64Array(n * d); // n×d
@@ -178,18 +173,18 @@ export function leafJobOptions(model: Model, X: Float64Array, opts: LeafOptions)
     hi = side(opts.box[1], "box[1]");
     for (let i = 0; i < d; i++) if (!(lo[i] <= hi[i])) throw new OptionError(`box: lo[${i}] = ${lo[i]} > hi[${i}] = ${hi[i]}`);
   }
-  const maxVertices = opts.maxVertices ?? (net.piecewiseLinear ? 1024 : 4096);
+  const maxVertices = opts.maxVertices ?? (exact ? 1024 : 4096);
   if (!Number.isInteger(maxVertices) || maxVertices < 2 || maxVertices > 1 << 20) throw new OptionError(`maxVertices must be an integer in 2..2^20, got ${maxVertices}`);
   const rankTol = positive(opts.rankTol, "rankTol", 1e-9);
   return {
-    net, dist, starts: X, directions, targets, lo, hi, maxLength, maxVertices, rankTol,
+    d, m: nodeSize(net, net.outputNode), exact, dist, starts: X, directions, targets, lo, hi, maxLength, maxVertices, rankTol,
     tol: positive(opts.tol, "tol", 1e-9), step: positive(opts.step, "step", maxLength / 64), maxFlips: 8,
   };
 }
 
 /** The per-point outputs: a block of maxVertices vertices each. */
 export function leafLayout(o: LeafJobOptions): Layout {
-  const V = o.maxVertices, d = o.net.d, m = o.net.m;
+  const V = o.maxVertices, d = o.d, m = o.m;
   return {
     points: ["f64", V * d], outputs: ["f64", V * m], params: ["f64", V], rank: ["i32", V], regionHash: ["u64", V],
     crossedUnit: ["i32", V], vertices: ["i32", 1], stop: ["i32", 1], length: ["f64", 1], folds: ["i32", 1],
@@ -197,63 +192,62 @@ export function leafLayout(o: LeafJobOptions): Layout {
 }
 
 export const leafJob: Job = {
-  layout(_plan: Plan, opts) {
+  layout(_plan, opts) {
     return leafLayout(opts as unknown as LeafJobOptions);
   },
-  meta(_plan: Plan, opts) {
+  meta(_plan, opts) {
     const o = opts as unknown as LeafJobOptions;
-    return { d: o.net.d, m: o.net.m, maxVertices: o.maxVertices, exact: o.net.piecewiseLinear };
+    return { d: o.d, m: o.m, maxVertices: o.maxVertices, exact: o.exact };
   },
-  run(arena, _plan, X, count, opts, out, base) {
+  run(arena, _plan, X, count, opts, out, base, spec) {
     const o = opts as unknown as LeafJobOptions;
-    const k = arena.kernels<LeafKernels>();
-    const { net, dist, maxVertices: V } = o;
-    const d = net.d, m = net.m;
-    const table = uploadNet64(arena, net);
-    const L = net.layers.length;
-    const x0 = arena.allocF64(d), dir = arena.allocF64(d), tgt = arena.allocF64(d);
-    const lo = o.lo ? arena.putF64(o.lo) : 0, hi = o.hi ? arena.putF64(o.hi) : 0;
-    const mt = net.layers[dist.target].nOut;
-    const points = arena.allocF64(V * d), outs = arena.allocF64(V * m), params = arena.allocF64(V);
-    const ranks = arena.allocI32(V), hashes = arena.alloc(V * 8), cross = arena.allocI32(V), status = arena.allocF64(3);
-    const workF64 = net.piecewiseLinear ? k.leafWorkF64(d, net.units, mt, net.maxWidth) : k.leafSmoothWorkF64(d, net.units, mt, net.maxWidth);
-    const work = arena.allocF64(workF64 + net.words);
-    for (let i = 0; i < count; i++) {
-      const p = X[i * d]; // the point's index (see the file comment)
-      const at = base + i;
-      arena.f64(x0, d).set(o.starts.subarray(p * d, (p + 1) * d));
-      arena.f64(dir, d).set(o.directions.subarray(p * d, (p + 1) * d));
-      if (o.targets) arena.f64(tgt, d).set(o.targets.subarray(p * d, (p + 1) * d));
-      const kv = net.piecewiseLinear
-        ? k.leafExactF64(
-          table, L, d, dist.target, dist.kernel ? 1 : 0, dist.centre ? 1 : 0, o.rankTol,
-          x0, dir, o.targets ? tgt : 0, o.maxLength, lo, hi, o.maxFlips,
-          V, points, params, outs, ranks, hashes, cross, net.words, net.units, net.maxWidth, work, status,
-        )
-        : k.leafSmoothF64(
-          table, L, d, dist.target, dist.kernel ? 1 : 0, dist.centre ? 1 : 0, o.rankTol,
-          x0, dir, o.targets ? tgt : 0, o.maxLength, o.step, o.tol, lo, hi,
-          V, points, params, outs, ranks, hashes, cross, net.words, net.units, net.maxWidth, work, status,
-        );
-      const st = arena.f64(status, 3);
-      const stop = st[0], len = st[1], folds = st[2];
-      (out.points as Float64Array).set(arena.f64(points, kv * d), at * V * d);
-      (out.outputs as Float64Array).set(arena.f64(outs, kv * m), at * V * m);
-      (out.params as Float64Array).set(arena.f64(params, kv), at * V);
-      (out.rank as Int32Array).set(arena.i32(ranks, kv), at * V);
-      (out.crossedUnit as Int32Array).set(arena.i32(cross, kv), at * V);
-      (out.regionHash as BigUint64Array).set(new BigUint64Array(arena.memory.buffer, hashes, kv), at * V);
-      (out.vertices as Int32Array)[at] = kv;
-      (out.stop as Int32Array)[at] = stop;
-      (out.length as Float64Array)[at] = len;
-      (out.folds as Int32Array)[at] = folds;
-    }
+    runLeaves(arena, spec!, o, (i) => X[i * o.d], count, out, base);
   },
 };
 
+/**
+ * Walk the leaves of `count` start points (point i of the chunk is start point index(i)) on this kernel
+ * instance, writing point i at base + i of the outputs.
+ */
+export function runLeaves(arena: Arena, spec: ModelSpec, o: LeafJobOptions, index: (i: number) => number, count: number, out: Outputs, base: number): void {
+  const k = arena.kernels<PathKernels>();
+  const { dist, maxVertices: V, d, m } = o;
+  const up = uploadPathNetwork(arena, spec, dist.layer);
+  const x0 = arena.allocF64(d), dir = arena.allocF64(d), tgt = arena.allocF64(d);
+  const lo = o.lo ? arena.putF64(o.lo) : 0, hi = o.hi ? arena.putF64(o.hi) : 0;
+  const points = arena.allocF64(V * d), outs = arena.allocF64(V * m), params = arena.allocF64(V); // V×d, V×m, V
+  const ranks = arena.allocI32(V), hashes = arena.alloc(V * 8), cross = arena.allocI32(V), status = arena.allocF64(3);
+  const work = arena.alloc(o.exact ? k.leafWorkBytes(up.f64, dist.m) : k.leafSmoothWorkBytes(up.f64, dist.m));
+  const desc = putDescriptor(arena, {
+    net: up.f64, target: dist.target, kernel: dist.kernel ? 1 : 0, centre: dist.centre ? 1 : 0, rankTol: o.rankTol,
+    x0, dir, tgt: o.targets ? tgt : 0, maxLength: o.maxLength, lo, hi, maxFlips: o.maxFlips, maxVertices: V,
+    points, params, outs, ranks, hashes, cross, status, work, step: o.step, tol: o.tol,
+  });
+  for (let i = 0; i < count; i++) {
+    const p = index(i);
+    const at = base + i;
+    arena.f64(x0, d).set(o.starts.subarray(p * d, (p + 1) * d));
+    arena.f64(dir, d).set(o.directions.subarray(p * d, (p + 1) * d));
+    if (o.targets) arena.f64(tgt, d).set(o.targets.subarray(p * d, (p + 1) * d));
+    const kv = o.exact ? k.leafExactF64(desc) : k.leafSmoothF64(desc);
+    const st = arena.f64(status, 3);
+    const stop = st[0], len = st[1], folds = st[2];
+    (out.points as Float64Array).set(arena.f64(points, kv * d), at * V * d);
+    (out.outputs as Float64Array).set(arena.f64(outs, kv * m), at * V * m);
+    (out.params as Float64Array).set(arena.f64(params, kv), at * V);
+    (out.rank as Int32Array).set(arena.i32(ranks, kv), at * V);
+    (out.crossedUnit as Int32Array).set(arena.i32(cross, kv), at * V);
+    (out.regionHash as BigUint64Array).set(new BigUint64Array(arena.memory.buffer, hashes, kv), at * V);
+    (out.vertices as Int32Array)[at] = kv;
+    (out.stop as Int32Array)[at] = stop;
+    (out.length as Float64Array)[at] = len;
+    (out.folds as Int32Array)[at] = folds;
+  }
+}
+
 /** Cut the engine's per-point blocks into paths. */
 export function splitPaths(out: Record<string, ArrayLike<number> | BigUint64Array>, o: LeafJobOptions, n: number): LeafPath[] {
-  const V = o.maxVertices, d = o.net.d, m = o.net.m;
+  const V = o.maxVertices, d = o.d, m = o.m;
   const paths: LeafPath[] = [];
   for (let i = 0; i < n; i++) {
     const k = (out.vertices as Int32Array)[i];
@@ -268,7 +262,7 @@ export function splitPaths(out: Record<string, ArrayLike<number> | BigUint64Arra
       crossedUnit: (out.crossedUnit as Int32Array).slice(i * V, i * V + k),
       stopReason: STOP_REASONS[(out.stop as Int32Array)[i]],
       folds: (out.folds as Int32Array)[i],
-      exact: o.net.piecewiseLinear,
+      exact: o.exact,
       genericRank: o.dist.genericRank,
     });
   }

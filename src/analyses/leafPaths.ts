@@ -10,7 +10,7 @@ export type { LeafOptions, LeafPath } from "./leaf.js";
 
 export async function leafPaths(engine: RuntimeLike, model: Model, X: Float64Array, opts: LeafOptions & CallOptions): Promise<LeafPath[]> {
   const o = leafJobOptions(model, X, { ...opts, distribution: distributionByIndex(model, opts.distribution) });
-  const n = X.length / o.net.d;
-  const { out } = await runtimeOf(engine).map("leaf", model, indexBatch(n, o.net.d), opts, o as unknown as Record<string, unknown>);
+  const n = X.length / o.d;
+  const { out } = await runtimeOf(engine).map("leaf", model, indexBatch(n, o.d), opts, o as unknown as Record<string, unknown>);
   return splitPaths(out, o, n);
 }

@@ -7,10 +7,9 @@
 import type { Runtime, CallOptions } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
 import type { BatchInput } from "../engine/batch.js";
-import { forwardPass } from "../engine/forwardPass.js";
-import { jacobianWorkspace, pointJacobian } from "../engine/jacobianPass.js";
 import type { Job } from "../engine/job.js";
-import type { Plan } from "../engine/plan.js";
+import { valueBlock, type CompiledNetwork } from "../model/compile.js";
+import { forwardChunk, jacobianWorkspace, pointJacobian } from "./network.js";
 import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
 import { rankTolerance } from "./dim.js";
@@ -40,42 +39,44 @@ export interface PullbackMetricResult {
   kernelDim: Int32Array;
 }
 
-function pullbackSizes(plan: Plan, opts: Record<string, unknown>) {
+function pullbackSizes(net: CompiledNetwork, opts: Record<string, unknown>) {
   rankTolerance(opts);
-  const { target } = resolveOutput(plan, opts.layer === undefined ? undefined : { layer: opts.layer });
-  const d = plan.inputSize, m = plan.ops[target].outSize;
+  const { target } = resolveOutput(net, opts.layer === undefined ? undefined : { layer: opts.layer });
+  const d = net.inputSize, m = valueBlock(net, target).size;
   const route: "lowRank" | "dense" = opts.full || m >= d ? "dense" : "lowRank";
   return { target, d, m, route, r: route === "dense" ? d : m };
 }
 
 export const pullbackMetricJob: Job = {
-  layout(plan, opts) {
-    const { d, r } = pullbackSizes(plan, opts);
+  compile(net, opts) {
+    return resolveOutput(net, opts.layer === undefined ? undefined : { layer: opts.layer }).compileOptions;
+  },
+  layout(net, opts) {
+    const { d, r } = pullbackSizes(net, opts);
     return { eigenvalues: ["f64", r], eigenvectors: ["f32", r * d], rank: ["i32", 1], kernelDim: ["i32", 1] };
   },
-  meta(plan, opts) {
-    const { d, m, r, route } = pullbackSizes(plan, opts);
+  meta(net, opts) {
+    const { d, m, r, route } = pullbackSizes(net, opts);
     return { d, m, r, route };
   },
-  run(arena, plan, X, count, opts, out, base) {
+  run(arena, up, X, count, opts, out, base) {
     const k = arena.kernels<CoreKernels>();
     const rankTol = rankTolerance(opts);
-    const { target, d, m, route, r } = pullbackSizes(plan, opts);
+    const { target, d, m, route, r } = pullbackSizes(up.net, opts);
     const eigenvalues = out.eigenvalues as Float64Array; // points×r
     const eigenvectors = out.eigenvectors as Float32Array; // points×r×d
     const rank = out.rank as Int32Array;
     const kernelDim = out.kernelDim as Int32Array;
     overSubchunks(arena, X, count, d, (start, n, input) => {
-      const st = forwardPass(arena, plan, input, n);
-      const ws = jacobianWorkspace(arena, plan, target);
-      const J = arena.allocF32(m * d);
+      const st = forwardChunk(arena, up, input, n);
+      const ws = jacobianWorkspace(arena, up, target);
       const vals = arena.allocF64(r);
       const vecs = arena.allocF32(r * d);
       const work = route === "dense" ? arena.allocF64(Math.max(m * d, 2 * d * d + 4 * d)) : arena.allocF64(4 * m * m + 6 * m + (r + 1) * d);
       const g = route === "dense" ? arena.allocF64(d * d) : 0;
       for (let i = 0; i < n; i++) {
         const at = base + start + i;
-        const Ji = pointJacobian(arena, plan, st, i, ws, J);
+        const Ji = pointJacobian(arena, st, i, ws);
         let rk: number;
         if (route === "dense") {
           k.denseMetricF32(m, d, Ji, 0, g, work);

@@ -10,10 +10,8 @@
 import { OptionError, ShapeError } from "../errors.js";
 import type { Arena } from "../engine/arena.js";
 import type { Job } from "../engine/job.js";
-import { uploadNetwork } from "../engine/network.js";
-import { compileNetwork, type CompiledNetwork } from "../model/compile.js";
+import type { CompiledNetwork } from "../model/compile.js";
 import * as O from "../model/opcodes.js";
-import type { ModelSpec } from "../model/types.js";
 
 /** The kernels this job calls (assembly/simec.ts). */
 export interface SimecKernels {
@@ -44,15 +42,6 @@ export function putWalkDescriptor(arena: Arena, slots: Partial<Record<keyof type
   const v = new Float64Array(SW_SLOTS);
   for (const [k, x] of Object.entries(slots)) v[SW[k as keyof typeof SW]] = x;
   return arena.putF64(v);
-}
-
-const compiled = new WeakMap<ModelSpec, CompiledNetwork>();
-
-/** The model compiled once per spec (in each thread that walks it). */
-export function simecNetwork(spec: ModelSpec): CompiledNetwork {
-  let net = compiled.get(spec);
-  if (!net) compiled.set(spec, (net = compileNetwork(spec)));
-  return net;
 }
 
 /** Multiply-adds of one forward pass (the per-step cost of a walk is about (m + 2) of these). */
@@ -109,13 +98,12 @@ export const simecJob: Job = {
     const { d, m } = sizes(geometry, opts);
     return { d, m };
   },
-  run(arena, _geometry, _X, _count, opts, out, base, spec) {
-    if (!spec) throw new OptionError("simec: the job needs the model");
+  run(arena, up, _X, _count, opts, out, base) {
+    // `up`: the compiled network this kernel instance uploaded once and keeps (chunks carry no weights)
     const o = opts as unknown as SimecChunkOptions;
-    const net = simecNetwork(spec);
+    const net = up.net;
     const { d, m, steps } = sizes(net, opts);
     const k = arena.kernels<SimecKernels>();
-    const up = uploadNetwork(arena, net); // the chunk's scratch: released with it
     const start = arena.allocF64(m);
     const state = arena.putF64(o.state);
     const pts = arena.allocF64(Math.max(1, steps * d)); // steps×d

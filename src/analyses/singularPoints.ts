@@ -5,26 +5,30 @@
  * - On a path (a LeafPath from engine.leaf): every vertex where the rank of the region before and the
  *   region after differ or either is below the generic rank, with the exact arc-length parameter of the
  *   vertex (for piecewise-linear nets vertices are exact boundary crossings) and the ranks before/after.
- * - On points X (n×d): the rank at each point in the region its sign pattern selects; a point within
- *   `boundaryTol` of an activation boundary also gets the rank of the region across that boundary
- *   (`rankAfter`; else equal to `rankBefore`). Singular: min(rankBefore, rankAfter) < generic rank.
- * The ranks come from the float64 Jacobian (assembly/leaf.ts) with a relative tolerance (`rankTol`). For the
- * DIM they follow what can vanish (as engine.dim's rank): Im D is the row space of the centred Jacobian rows
- * of the classes with p_c > 0, so a class whose float64 softmax probability is exactly 0 (a logit gap past
- * ~745) is dropped; tiny but nonzero probabilities change nothing (they make eigenvalues small, not zero).
+ * - On points X (n×d): the rank at each point in the region its activation pattern (and max-pool choices)
+ *   selects; a point within `boundaryTol` of a boundary (a relu pre-activation, or two max-pool inputs of one
+ *   window) also gets the rank of the region across every such boundary (`rankAfter`; else equal to
+ *   `rankBefore`). Singular: min(rankBefore, rankAfter) < generic rank.
+ * The ranks come from the float64 Jacobian of the compiled network (netVjp) with a relative tolerance
+ * (`rankTol`), on every node type the compiled network has.
+ * For the DIM the ranks follow what can vanish (as engine.dim's rank): Im D is the row space of the centred
+ * Jacobian rows of the classes with p_c > 0, so a class whose float64 softmax probability is exactly 0 (a
+ * logit gap past ~745) is dropped; tiny but nonzero probabilities change nothing (they make eigenvalues
+ * small, not zero).
  */
 import { OptionError } from "../errors.js";
 import type { Job } from "../engine/job.js";
 import type { Runtime, CallOptions } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
 import { distributionByIndex, indexBatch, resolveDistribution, type LeafDistribution, type LeafPath } from "./leaf.js";
-import { denseNet64, uploadNet64, type DenseNet64, type DistributionSpec, type LeafKernels } from "./leafNet.js";
+import * as O from "../model/opcodes.js";
+import { pathNetwork, uploadPathNetwork, type DistributionSpec, type PathKernels } from "./pathNet.js";
 
 export interface SingularPointsOptions {
   /** "data" (default; the DIM) or { metric: "pullback", layer } (g). "kernel" is the same as "data". */
   distribution?: LeafDistribution;
   rankTol?: number;
-  /** A point is on a boundary when a relu pre-activation satisfies |z| ≤ boundaryTol (default 1e-9). */
+  /** A point is on a boundary when a relu pre-activation satisfies |z| ≤ boundaryTol (default 1e-9), or two inputs of a max-pool window are within it. */
   boundaryTol?: number;
 }
 
@@ -44,7 +48,7 @@ export interface SingularPoints {
 }
 
 interface RankJobOptions {
-  net: DenseNet64;
+  d: number;
   dist: DistributionSpec;
   X: Float64Array;
   rankTol: number;
@@ -58,47 +62,31 @@ export const leafRankJob: Job = {
   meta(_plan, opts) {
     return { genericRank: (opts as unknown as RankJobOptions).dist.genericRank };
   },
-  run(arena, _plan, Xi, count, opts, out, base) {
+  run(arena, _plan, Xi, count, opts, out, base, spec) {
     const o = opts as unknown as RankJobOptions;
-    const k = arena.kernels<LeafKernels>();
-    const { net, dist } = o;
-    const d = net.d, L = net.layers.length, U = net.units, mt = net.layers[dist.target].nOut;
-    const table = uploadNet64(arena, net);
-    const x = arena.allocF64(d), z = arena.allocF64(U), a = arena.allocF64(U), s = arena.allocF64(U);
-    const g0 = arena.allocF64(mt * net.maxWidth), g1 = arena.allocF64(mt * net.maxWidth), Q = arena.allocF64(mt * d);
-    const bits = arena.allocI32(net.words);
+    const k = arena.kernels<PathKernels>();
+    const { dist, d } = o;
+    const up = uploadPathNetwork(arena, spec!, dist.layer);
+    const net = up.net, n64 = up.f64;
+    const x = arena.allocF64(d), values = arena.allocF64(net.valueSize), pre = arena.allocF64(Math.max(1, net.preSize));
+    const argmax = arena.allocI32(Math.max(1, net.argSize)), J = arena.allocF64(dist.m * d), Q = arena.allocF64(dist.m * d);
+    const work = arena.alloc(k.graphVjpWorkBytesF64(n64, dist.m));
+    const outAt = net.outputNode < 0 ? 0 : net.table[net.outputNode * O.NODE_STRIDE + O.F_VALUE_OFFSET];
     const rankHere = () => {
-      const J = k.netJacobianF64(table, L, dist.target, s, g0, g1);
-      // the DIM (centre): only classes with p_c > 0; the target is the logit layer, its outputs the last mt of z
-      const rows = dist.centre ? presentClassRows(arena.f64(z + (U - mt) * 8, mt), arena.f64(J, mt * d), d) : mt;
+      k.graphVjpF64(n64, values, pre, argmax, dist.m, dist.target, 0, J, work);
+      // the DIM (centre): only classes with p_c > 0 (the target is the logit node)
+      const rows = dist.centre ? presentClassRows(arena.f64(values + outAt * 8, dist.m), arena.f64(J, dist.m * d), d) : dist.m;
       return k.leafBasisF64(rows, d, J, dist.centre ? 1 : 0, o.rankTol, Q);
     };
-    const plUnits: number[] = []; // offset in z of each pattern bit
-    let unit = 0;
-    for (const l of net.layers) {
-      if (l.act === 1 || l.act === 2) for (let j = 0; j < l.nOut; j++) plUnits.push(unit + j);
-      unit += l.nOut;
-    }
     for (let i = 0; i < count; i++) {
       const p = Xi[i * d];
       arena.f64(x, d).set(o.X.subarray(p * d, (p + 1) * d));
-      k.leafNetForwardF64(table, L, x, z, a, s, bits, net.words, 0);
+      k.graphForwardF64(n64, x, 1, values, pre, argmax);
       const r = rankHere();
       (out.rank as Int32Array)[base + i] = r;
-      // Units on a boundary: flip them all and take the rank across.
-      const zv = arena.f64(z, U);
-      const w = arena.u32(bits, net.words);
-      let flipped = false;
-      plUnits.forEach((off, b) => {
-        if (Math.abs(zv[off]) <= o.boundaryTol) {
-          w[b >>> 5] ^= 1 << (b & 31);
-          flipped = true;
-        }
-      });
-      if (flipped) {
-        k.leafNetForwardF64(table, L, x, z, a, s, bits, net.words, 1);
-        (out.rankOther as Int32Array)[base + i] = rankHere();
-      } else (out.rankOther as Int32Array)[base + i] = r;
+      // Units on a boundary: put them all across it and take the rank there.
+      const flipped = k.netFlipNearF64(n64, values, pre, argmax, o.boundaryTol);
+      (out.rankOther as Int32Array)[base + i] = flipped > 0 ? rankHere() : r;
     }
   },
 };
@@ -144,12 +132,12 @@ export function pathSingularPoints(path: LeafPath): SingularPoints {
 
 /** Validated options of the point-set form. */
 export function rankJobOptions(model: Model, X: Float64Array, opts: SingularPointsOptions): RankJobOptions {
-  const net = denseNet64(model);
-  if (X.length === 0 || X.length % net.d !== 0) throw new OptionError(`X has ${X.length} values, expected n×d with d = ${net.d}`);
-  const dist = resolveDistribution(net, opts.distribution === "kernel" ? "data" : opts.distribution, net.m);
+  const d = pathNetwork(model).inputSize;
+  if (X.length === 0 || X.length % d !== 0) throw new OptionError(`X has ${X.length} values, expected n×d with d = ${d}`);
+  const dist = resolveDistribution(model, opts.distribution === "kernel" ? "data" : opts.distribution);
   const rankTol = opts.rankTol ?? 1e-9, boundaryTol = opts.boundaryTol ?? 1e-9;
   if (!(rankTol > 0) || !(boundaryTol >= 0)) throw new OptionError(`rankTol must be > 0 and boundaryTol ≥ 0, got ${rankTol}, ${boundaryTol}`);
-  return { net, dist, X, rankTol, boundaryTol };
+  return { d, dist, X, rankTol, boundaryTol };
 }
 
 /** Collect the singular points from the per-point ranks. */
@@ -173,7 +161,7 @@ export async function singularPoints(rt: Runtime, model: Model, X: LeafPath | Fl
   if (isPath(X)) return pathSingularPoints(X);
   const x = Array.isArray(X) ? Float64Array.from(X.flat()) : Float64Array.from(X);
   const o = rankJobOptions(model, x, { ...opts, distribution: distributionByIndex(model, opts.distribution) });
-  const n = x.length / o.net.d;
-  const { out } = await rt.map("leafRank", model, indexBatch(n, o.net.d), opts, o as unknown as Record<string, unknown>);
-  return pointSingularPoints(x, o.net.d, o.dist.genericRank, out.rank as Int32Array, out.rankOther as Int32Array);
+  const n = x.length / o.d;
+  const { out } = await rt.map("leafRank", model, indexBatch(n, o.d), opts, o as unknown as Record<string, unknown>);
+  return pointSingularPoints(x, o.d, o.dist.genericRank, out.rank as Int32Array, out.rankOther as Int32Array);
 }

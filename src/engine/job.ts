@@ -1,16 +1,19 @@
 /**
- * What an analysis job is, in three parts:
- * - `layout(plan, opts)`: its per-point outputs (name → element kind and values per point), computed from
- *   the plan's geometry and validated options — in the calling thread, before anything is dispatched, so
- *   bad options fail early and the engine can allocate each result once;
- * - `meta(plan, opts)`: chunk-independent facts about the result (sizes, route);
+ * What an analysis job is, in three parts (and an optional fourth):
+ * - `layout(net, opts)`: its per-point outputs (name → element kind and values per point), computed from
+ *   the compiled network's geometry and validated options — in the calling thread, before anything is
+ *   dispatched, so bad options fail early and the engine can allocate each result once;
+ * - `meta(net, opts)`: chunk-independent facts about the result (sizes, route);
+ * - `compile(net, opts)`: compile options the call needs beyond the default compile (e.g. `keep` a node that
+ *   folding or fusion would hide); both threads derive the same options from the same `opts`;
  * - `run(...)`: the work on a chunk of points inside one kernel instance (a worker, or the calling thread
  *   for workers: 0), writing point i of the chunk at index `base + i` of each output array (in a worker:
  *   views into its shared staging buffer, copied into the call's result by the pool).
  */
 import type { Arena } from "./arena.js";
-import type { Plan } from "./plan.js";
+import type { CompileOptions, CompiledNetwork } from "../model/compile.js";
 import type { ModelSpec } from "../model/types.js";
+import type { UploadedNetwork } from "./network.js";
 
 export type PerPointArray = Float32Array | Float64Array | Int32Array | Uint32Array | BigUint64Array;
 export type ArrayKind = "f32" | "f64" | "i32" | "u32" | "u64";
@@ -19,13 +22,19 @@ export type Meta = Record<string, number | string | boolean>;
 export type Outputs = Record<string, PerPointArray>;
 
 export interface Job {
-  layout(plan: Plan, opts: Record<string, unknown>): Layout;
-  meta(plan: Plan, opts: Record<string, unknown>): Meta;
+  compile?(net: CompiledNetwork, opts: Record<string, unknown>): CompileOptions | undefined;
+  layout(net: CompiledNetwork, opts: Record<string, unknown>): Layout;
+  meta(net: CompiledNetwork, opts: Record<string, unknown>): Meta;
   /**
-   * X: count×d f32 row-major, validated by the caller. `spec`: the model itself, for jobs that need its
-   * float64 weights (the plan holds float32 copies).
+   * X: count×d f32 row-major, validated by the caller. `net`: the compiled network uploaded to this kernel
+   * instance (float32 and float64 descriptors). `spec`: the model itself, for jobs that read its source nodes.
    */
-  run(arena: Arena, plan: Plan, X: Float32Array, count: number, opts: Record<string, unknown>, out: Outputs, base: number, spec?: ModelSpec): void;
+  run(arena: Arena, net: UploadedNetwork, X: Float32Array, count: number, opts: Record<string, unknown>, out: Outputs, base: number, spec?: ModelSpec): void;
+}
+
+/** The cache key of a model compiled with `options` (the default compile: the id alone). */
+export function compiledKey(id: string, options: CompileOptions | undefined): string {
+  return options ? `${id}|${JSON.stringify(options)}` : id;
 }
 
 const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, u64: BigUint64Array } as const;

@@ -20,19 +20,19 @@ export interface UploadedNetwork {
 
 /** Signatures of the graph kernels (f32/f64 instances; pointers are byte offsets into the arena). */
 export interface GraphKernels {
-  netForwardF32(net: number, x: number, count: number, values: number, pre: number, argmax: number): void;
-  netForwardF64(net: number, x: number, count: number, values: number, pre: number, argmax: number): void;
-  netPatternF32(net: number, pre: number, count: number, bits: number): void;
-  netPatternF64(net: number, pre: number, count: number, bits: number): void;
-  netHash(net: number, bits: number, argmax: number, count: number, hashes: number): void;
-  netJvpF32(net: number, values: number, pre: number, argmax: number, rows: number, tin: number, tan: number, tanPre: number): void;
-  netJvpF64(net: number, values: number, pre: number, argmax: number, rows: number, tin: number, tan: number, tanPre: number): void;
-  netVjpF32(net: number, values: number, pre: number, argmax: number, rows: number, target: number, cot: number, gin: number, work: number): void;
-  netVjpF64(net: number, values: number, pre: number, argmax: number, rows: number, target: number, cot: number, gin: number, work: number): void;
-  netVjpWorkBytesF32(net: number, rows: number): number;
-  netVjpWorkBytesF64(net: number, rows: number): number;
-  netCrossingF32(net: number, values: number, pre: number, argmax: number, tan: number, tanPre: number, tmax: number, outUnit: number): number;
-  netCrossingF64(net: number, values: number, pre: number, argmax: number, tan: number, tanPre: number, tmax: number, outUnit: number): number;
+  graphForwardF32(net: number, x: number, count: number, values: number, pre: number, argmax: number): void;
+  graphForwardF64(net: number, x: number, count: number, values: number, pre: number, argmax: number): void;
+  graphPatternF32(net: number, pre: number, count: number, bits: number): void;
+  graphPatternF64(net: number, pre: number, count: number, bits: number): void;
+  graphHash(net: number, bits: number, argmax: number, count: number, hashes: number): void;
+  graphJvpF32(net: number, values: number, pre: number, argmax: number, rows: number, tin: number, tan: number, tanPre: number): void;
+  graphJvpF64(net: number, values: number, pre: number, argmax: number, rows: number, tin: number, tan: number, tanPre: number): void;
+  graphVjpF32(net: number, values: number, pre: number, argmax: number, rows: number, target: number, cot: number, gin: number, work: number): void;
+  graphVjpF64(net: number, values: number, pre: number, argmax: number, rows: number, target: number, cot: number, gin: number, work: number): void;
+  graphVjpWorkBytesF32(net: number, rows: number): number;
+  graphVjpWorkBytesF64(net: number, rows: number): number;
+  graphCrossingF32(net: number, values: number, pre: number, argmax: number, tan: number, tanPre: number, tmax: number, outUnit: number): number;
+  graphCrossingF64(net: number, values: number, pre: number, argmax: number, tan: number, tanPre: number, tmax: number, outUnit: number): number;
 }
 
 /** Copy `net` into the arena (persistent: allocate before any call's scratch). */

@@ -12,8 +12,8 @@ import { AbortError, EngineClosedError, OptionError, ShapeError } from "../error
 import { Model } from "../model/model.js";
 import { toBatch, type BatchInput } from "./batch.js";
 import { Compute } from "./compute.js";
-import { allocateOutputs, type Meta, type Outputs } from "./job.js";
-import { compilePlan, type Plan } from "./plan.js";
+import { allocateOutputs, compiledKey, type Job, type Meta, type Outputs } from "./job.js";
+import { compileNetwork, type CompiledNetwork } from "../model/compile.js";
 import { WorkerPool } from "./pool.js";
 import { getJob, getTask } from "./registry.js";
 import type { WasmVariant } from "./wasm.js";
@@ -75,16 +75,21 @@ export class Runtime {
     else await this.local;
   }
 
-  private readonly plans = new WeakMap<Model, Plan>();
+  private readonly compiled = new WeakMap<Model, Map<string, CompiledNetwork>>();
 
-  /** The model's plan geometry (no weights), cached per model. */
-  private geometry(model: Model): Plan {
-    let plan = this.plans.get(model);
-    if (!plan) {
-      plan = compilePlan(model);
-      this.plans.set(model, plan);
-    }
-    return plan;
+  /** The model compiled as the job needs it for these options (cached per model and compile options). */
+  private geometry(model: Model, def: Job, opts: Record<string, unknown>): CompiledNetwork {
+    let byKey = this.compiled.get(model);
+    if (!byKey) this.compiled.set(model, (byKey = new Map()));
+    const get = (options?: Parameters<typeof compileNetwork>[1]) => {
+      const key = compiledKey("", options);
+      let net = byKey!.get(key);
+      if (!net) byKey!.set(key, (net = compileNetwork(model, options)));
+      return net;
+    };
+    const plain = get();
+    const options = def.compile?.(plain, opts);
+    return options ? get(options) : plain;
   }
 
   /**
@@ -99,9 +104,9 @@ export class Runtime {
     const def = getJob(job);
     const { data, n, d } = toBatch(X, model.inputSize);
     const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-    const plan = this.geometry(model);
-    const layout = def.layout(plan, clean);
-    const meta = def.meta(plan, clean);
+    const net = this.geometry(model, def, clean);
+    const layout = def.layout(net, clean);
+    const meta = def.meta(net, clean);
     const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n);
     const chunks: [number, number][] = [];
     for (let s = 0; s < n; s += this.chunkSize) chunks.push([s, Math.min(n, s + this.chunkSize)]);

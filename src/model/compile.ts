@@ -47,6 +47,10 @@ export interface CompiledNetwork {
   maxWidth: number;
   /** Per source node: the compiled node whose output block holds its output (NODE_INPUT, or NOT_MATERIALIZED). */
   sourceToCompiled: Int32Array;
+  /** Names of the source nodes, in order (for `{ layer: "name" }`). */
+  nodeNames: string[];
+  /** Per source node: its output shape. */
+  nodeShapes: number[][];
   /** Per compiled node: the source nodes it computes, e.g. ["conv1", "bn1", "relu1"]. */
   sources: string[][];
   /** Per compiled node: its output shape. */
@@ -54,8 +58,8 @@ export interface CompiledNetwork {
 }
 
 export interface CompileOptions {
-  /** Source nodes (indices) whose output must stay materialized. */
-  keep?: readonly number[];
+  /** Source nodes (indices) whose output must stay materialized; "all": no folding or fusion at all. */
+  keep?: readonly number[] | "all";
   /** Fold batchNorm into preceding dense/conv2d (default true); false keeps every batchNorm as AFFINE. */
   foldBatchNorm?: boolean;
 }
@@ -87,7 +91,7 @@ const FUSABLE = new Set([O.OP_DENSE, O.OP_CONV, O.OP_ADD, O.OP_AFFINE]);
 export function compileNetwork(loose: ModelSpec | LooseModelSpec, opts: CompileOptions = {}): CompiledNetwork {
   const { spec, shapes } = normalizeSpec(loose);
   const layers = spec.layers;
-  const keep = new Set(opts.keep ?? []);
+  const keep = new Set(opts.keep === "all" ? layers.map((_, i) => i) : (opts.keep ?? []));
   const fold = opts.foldBatchNorm ?? true;
   const consumers = new Array<number>(layers.length).fill(0);
   for (const l of layers) for (const j of l.inputs) if (j >= 0) consumers[j]++;
@@ -189,11 +193,11 @@ export function compileNetwork(loose: ModelSpec | LooseModelSpec, opts: CompileO
       }
     }
   });
-  return layout(spec, drafts, where);
+  return { ...layout(spec, drafts, where), nodeNames: layers.map((l) => l.name), nodeShapes: shapes.map((s) => [...s]) };
 }
 
 /** Offsets of every block and parameter, and the table itself. */
-function layout(spec: ModelSpec, drafts: Draft[], where: Int32Array): CompiledNetwork {
+function layout(spec: ModelSpec, drafts: Draft[], where: Int32Array): Omit<CompiledNetwork, "nodeNames" | "nodeShapes"> {
   const n = drafts.length;
   const inputSize = prod(spec.inputShape);
   const extra = drafts.reduce((a, d) => a + (d.inputs.length > 2 ? d.inputs.length : 0), 0);

@@ -28,8 +28,8 @@ function runner(arena: Arena, net: CompiledNetwork, precision: Precision) {
   const alloc = (n: number) => arena.alloc(n * bytes);
   const put = (a: ArrayLike<number>) => (precision === "f32" ? arena.putF32(a) : arena.putF64(a));
   const view = (p: number, n: number) => (precision === "f32" ? arena.f32(p, n) : arena.f64(p, n));
-  const F = precision === "f32" ? ({ fwd: k.netForwardF32, pat: k.netPatternF32, jvp: k.netJvpF32, vjp: k.netVjpF32, work: k.netVjpWorkBytesF32, cross: k.netCrossingF32 })
-    : ({ fwd: k.netForwardF64, pat: k.netPatternF64, jvp: k.netJvpF64, vjp: k.netVjpF64, work: k.netVjpWorkBytesF64, cross: k.netCrossingF64 });
+  const F = precision === "f32" ? ({ fwd: k.graphForwardF32, pat: k.graphPatternF32, jvp: k.graphJvpF32, vjp: k.graphVjpF32, work: k.graphVjpWorkBytesF32, cross: k.graphCrossingF32 })
+    : ({ fwd: k.graphForwardF64, pat: k.graphPatternF64, jvp: k.graphJvpF64, vjp: k.graphVjpF64, work: k.graphVjpWorkBytesF64, cross: k.graphCrossingF64 });
   return {
     forward(X: Float64Array, count: number) {
       const x = put(X);
@@ -37,7 +37,7 @@ function runner(arena: Arena, net: CompiledNetwork, precision: Precision) {
       F.fwd(desc, x, count, values, pre, argmax);
       const bits = arena.allocI32(count * net.patternWords), hashes = arena.alloc(count * 8);
       F.pat(desc, pre, count, bits);
-      k.netHash(desc, bits, argmax, count, hashes);
+      k.graphHash(desc, bits, argmax, count, hashes);
       return {
         values, pre, argmax,
         point: (p: number) => ({ values: values + p * net.valueSize * bytes, pre: pre + p * net.preSize * bytes, argmax: argmax + p * net.argSize * 4 }),

@@ -52,7 +52,7 @@ function kernelOutputs(arena: Arena, m: Model, xs: Float64Array[], precision: "f
       const values = arena.alloc(net.valueSize * bytes);
       const pre = arena.alloc(Math.max(1, net.preSize) * bytes);
       const argmax = arena.allocI32(Math.max(1, net.argSize));
-      (precision === "f32" ? k.netForwardF32 : k.netForwardF64)(desc, px, 1, values, pre, argmax);
+      (precision === "f32" ? k.graphForwardF32 : k.graphForwardF64)(desc, px, 1, values, pre, argmax);
       const at = values + out.offset * bytes;
       return Float64Array.from(precision === "f32" ? arena.f32(at, out.size) : arena.f64(at, out.size));
     });

@@ -27,7 +27,7 @@ describe.each(PYTORCH_GRAPHS)("Wasm graph kernels on the ONNX graph %s", (name) 
       const up = uploadNetwork(arena, net);
       const desc = up[precision];
       const bytes = precision === "f32" ? 4 : 8;
-      const [forward, vjp, workBytes] = precision === "f32" ? [k.netForwardF32, k.netVjpF32, k.netVjpWorkBytesF32] : [k.netForwardF64, k.netVjpF64, k.netVjpWorkBytesF64];
+      const [forward, vjp, workBytes] = precision === "f32" ? [k.graphForwardF32, k.graphVjpF32, k.graphVjpWorkBytesF32] : [k.graphForwardF64, k.graphVjpF64, k.graphVjpWorkBytesF64];
       const view = (p: number, n: number) => (precision === "f32" ? arena.f32(p, n) : arena.f64(p, n));
       const m = net.outputSize;
       const out = valueBlock(net, net.outputNode); // the logits' place in a point's values

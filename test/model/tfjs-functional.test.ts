@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Model } from "../../src/model/model.js";
+import { createEngine } from "../../src/api/engine.js";
 import type { TfjsLayersModelLike } from "../../src/model/tfjs.js";
 import { finiteDifferenceJacobian, referenceForward, softmax } from "../../src/reference/forward.js";
 import { mulberry32, uniformF32 } from "../reference/seeded.js";
@@ -82,6 +83,24 @@ describe("Model.fromTfjs on a functional model with residual Add, BatchNormaliza
         for (let k = 0; k < 128; k++) scale = Math.max(scale, Math.abs(g[k]));
         for (let k = 0; k < 128; k++) expect(Math.abs(fd[c * 128 + k] - g[k])).toBeLessThan(1e-4 * Math.max(scale, 1e-3));
       }
+    }
+  });
+
+  it("has engine Jacobians (exact, float32) equal to tfjs tf.grad per class (1e-4)", async () => {
+    const engine = await createEngine({ workers: 0 });
+    try {
+      const J = await engine.jacobian(model, X.subarray(0, 3 * 128), { output: "probs" }); // 3×5×128
+      for (let p = 0; p < 3; p++) {
+        const x = X.subarray(p * 128, (p + 1) * 128);
+        for (let c = 0; c < 5; c++) {
+          const g = tf.tidy(() => tf.grad((t: tf.Tensor) => (net.apply(t) as tf.Tensor).slice([0, c], [1, 1]).sum())(tf.tensor(Array.from(x), [1, 8, 8, 2])).dataSync());
+          let scale = 0;
+          for (let k = 0; k < 128; k++) scale = Math.max(scale, Math.abs(g[k]));
+          for (let k = 0; k < 128; k++) expect(Math.abs(J.data[(p * 5 + c) * 128 + k] - g[k])).toBeLessThan(1e-4 * Math.max(scale, 1e-3));
+        }
+      }
+    } finally {
+      await engine.close();
     }
   });
 });

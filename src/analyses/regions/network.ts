@@ -1,7 +1,7 @@
 /**
  * A model seen as a piecewise-linear map for the exact region analyses: its dense and activation layers as
  * float64 steps (weights uploaded once per arena as f64), with each relu/leakyRelu step's first bit in the
- * activation pattern — the same bit order as the engine's forward pass (src/engine/plan.ts), so that pattern
+ * activation pattern — the same bit order as the compiled network's (src/model/compile.ts), so that pattern
  * hashes agree with `engine.forward(...).regionHash`.
  */
 import type { Arena } from "../../engine/arena.js";
@@ -10,7 +10,12 @@ import type { Model } from "../../model/model.js";
 import { windowPlacement } from "../../model/shapes.js";
 import { requireChainSubset } from "../../model/legacyChain.js";
 import type { Conv2dLayer, FlattenLayer, Layer, Pool2dLayer } from "../../model/types.js";
-import type { WindowGeometry } from "../../engine/plan.js";
+
+/** Geometry of a windowed op on one NHWC image. */
+export interface WindowGeometry {
+  h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number;
+  padT: number; padL: number; oh: number; ow: number; oc: number;
+}
 
 export interface PwlStep {
   layer: number;

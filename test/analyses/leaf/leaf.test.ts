@@ -189,14 +189,16 @@ describe("engine.leaf on piecewise-linear networks", () => {
     }
   });
 
-  it("rejects bad options and unsupported models", async () => {
+  it("rejects bad options; a conv network runs (here with zero weights: D = 0, nothing to walk along)", async () => {
     await expect(engine.leaf(model, [1, 2, 3], {})).rejects.toThrow(/d = 4/);
     await expect(engine.leaf(model, x0, { maxLength: -1 })).rejects.toThrow(/maxLength/);
     await expect(engine.leaf(model, x0, { direction: [1, 0, 0, 0], target: [0, 0, 0, 0] })).rejects.toThrow(/either/);
     const cnn = new Model({ inputShape: [4, 4, 1], head: "softmax", layers: [
       { type: "conv2d", filters: 1, kernelSize: [3, 3], strides: [1, 1], padding: "valid", kernel: new Float64Array(9), bias: new Float64Array(1), activation: "relu" },
       { type: "flatten" }, { type: "dense", units: 2, kernel: new Float64Array(8), bias: new Float64Array(2), activation: "linear" }] });
-    await expect(engine.leaf(cnn, new Array(16).fill(0), {})).rejects.toThrow(/conv2d/);
+    const p = await engine.leaf(cnn, new Array(16).fill(0), {});
+    expect(p.rank[0]).toBe(0);
+    expect(p.stopReason).toBe("orthogonal");
   });
 });
 
