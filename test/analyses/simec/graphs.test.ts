@@ -126,7 +126,9 @@ describe("SiMEC/SiMExp on a ResNet (residual adds, batchNorm, global average poo
 
 describe("SiMEC on the PyTorch CIFAR ResNet (test/fixtures/onnx-graphs/resnet_cifar.onnx: 3 stages × 2 BasicBlocks, 16/32/64)", () => {
   test("a short walk (12 steps of 1e-3): in the kernel of the Fisher metric, outputs equal the float64 reference forward", async () => {
-    const model = Model.fromOnnx(new Uint8Array(readFileSync(new URL("../../fixtures/onnx-graphs/resnet_cifar.onnx", import.meta.url))));
+    const logits = Model.fromOnnx(new Uint8Array(readFileSync(new URL("../../fixtures/onnx-graphs/resnet_cifar.onnx", import.meta.url))));
+    expect(logits.head).toBe("none"); // the export ends at the logits: classify with a softmax head (the Fisher metric)
+    const model = new Model({ inputShape: logits.inputShape, layers: logits.layers, head: "softmax" });
     const x0 = Float64Array.from({ length: model.inputSize }, (_, i) => Math.sin(0.37 * i) + 0.5 * Math.cos(1.3 * i));
     const r = await engine.equivalenceClass(model, x0, { delta: 1e-3, steps: 12, bothDirections: false, seed: 6 });
     expect(r.k).toBe(13);
