@@ -224,6 +224,16 @@ describe("engine integration", () => {
     }
   });
 
+  test("steps: 0 returns the start alone with its float64 output (N(x0) of the reference forward)", async () => {
+    const model = fixture("surface_1_good_weights.csv");
+    const r = await engine.equivalenceClass(model, [0.3, -0.1], { steps: 0 });
+    expect(r.k).toBe(1);
+    expect(Array.from(r.points)).toEqual([0.3, -0.1]);
+    expect(Math.abs(r.outputs[0] - referenceForward(model, [0.3, -0.1]).output[0])).toBeLessThan(1e-15);
+    expect(r.drift).toBe(0);
+    expect(r.stopReason).toBe("steps");
+  });
+
   test("bad inputs throw typed errors", async () => {
     const model = fixture("surface_1_good_weights.csv");
     await expect(engine.equivalenceClass(model, [0.1], {})).rejects.toThrow(ShapeError);
