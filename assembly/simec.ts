@@ -1,14 +1,18 @@
-// SiMEC / SiMExp path stepping in float64 (Benfenati & Marta, arXiv 2201.09656, 2112.10583, 2404.06104).
-// Each step: forward pass and Jacobian J at x; the pulled-back metric g = Bᵀ B with B = Fᵀ J (F Fᵀ the
-// Fisher metric diag p − p pᵀ for a softmax head, F = I otherwise); its eigen-decomposition; a direction v
-// (null eigenvector for SiMEC, non-null for SiMExp) oriented continuously; x ← x + δ v, clamped to the box;
-// energy += δ vᵀ g v, pseudo-length += δ √(vᵀ g v).
-import { denseForwardF64, denseJacobianF64 } from "./dense64";
+// SiMEC / SiMExp path stepping in float64 (Benfenati & Marta, arXiv 2201.09656, 2112.10583, 2404.06104) on
+// the compiled network (assembly/graph/network.ts, f64 instance). Each step: forward pass at x (netForward),
+// the Jacobian J of the output node by reverse mode (netVjp, m identity cotangents); the pulled-back metric
+// g = Bᵀ B with B = Fᵀ J (F Fᵀ the Fisher metric diag p − p pᵀ for a softmax head, F = I otherwise); its
+// eigen-decomposition; a direction v (null eigenvector for SiMEC, non-null for SiMExp) oriented continuously;
+// x ← x + δ v, projected onto the box; energy += δ vᵀ g v, pseudo-length += δ √(vᵀ g v).
+//
+// A walk is described by one packed descriptor: SW_SLOTS f64 in memory (slots SW_* below; pointers and
+// integers stored exactly as f64), written by src/analyses/simec.ts.
 import { symEigF64 } from "./eigh";
 import { gemmF64 } from "./gemm";
 import { leafBasisF64 } from "./leaf";
 import { axpyF64, dotF64 } from "./vector64";
-
+import { F_VALUE_OFFSET, NET_ARG_SIZE, NET_INPUT_SIZE, NET_OUTPUT_NODE, NET_OUTPUT_SIZE, NET_PRE_SIZE, NET_TABLE, NET_VALUE_SIZE, NODE_STRIDE } from "./graph/opcodes";
+import { netForward, netVjp, netVjpWorkBytes } from "./graph/network";
 // Layout of the f64 state block (after x and the previous direction, 2d values).
 const S_ENERGY: i32 = 0;
 const S_LENGTH: i32 = 1;
@@ -51,7 +55,7 @@ function gaussian(state: usize): f64 {
 }
 
 /** y (m f64) = the last layer's output, or its softmax (p: m f64 of scratch). */
-function outputOf(last: usize, m: i32, softmax: i32, p: usize, y: usize): void {
+function outputOf(last: usize, m: i32, softmax: bool, p: usize, y: usize): void {
   if (!softmax) {
     memory.copy(y, last, <usize>m << 3);
     return;
@@ -125,24 +129,128 @@ function slideOnBox(d: i32, m: i32, x: usize, v: usize, bmat: usize, rows: usize
   return delta;
 }
 
-/**
- * f64 values of scratch `simecStepsF64` needs: d = input size, m = output size, maxWidth = widest layer
- * input or output, sumOut = Σ layer outputs, n = d for the dense route, m for the low-rank route.
- */
-export function simecWorkSize(d: i32, m: i32, maxWidth: i32, sumOut: i32, n: i32): i32 {
-  return 2 * sumOut + 2 * m * maxWidth + 2 * m * d + m * m + 2 * m + n * n + n + n * n + 3 * n + m * d + 4 * d;
+// Slots of the walk descriptor (f64 each; mirrored by SW in src/analyses/simec.ts).
+/** Pointer to the f64 network descriptor (src/engine/network.ts uploadNetwork). */
+export const SW_NET: i32 = 0;
+/** != 0: the output node gives logits; the metric is the Fisher metric; recorded outputs are probabilities. */
+export const SW_SOFTMAX: i32 = 1;
+/** 0 SiMEC, 1 SiMExp. */
+export const SW_MODE: i32 = 2;
+/** 0: d×d metric; 1: through the m×m matrix B Bᵀ (low-rank, d > m). */
+export const SW_ROUTE: i32 = 3;
+/** 0: the smallest (SiMEC) or largest (SiMExp) eigenvector; 1: a seeded random one among the null / non-null. */
+export const SW_SELECT: i32 = 4;
+/** ≥ 0 (SiMExp): the output whose change orients each step; < 0: continuity with the previous step. */
+export const SW_ORIENT: i32 = 5;
+export const SW_STEPS: i32 = 6;
+export const SW_DELTA: i32 = 7;
+export const SW_NULL_TOL: i32 = 8;
+/** Box bounds (d f64 each) or 0: none. */
+export const SW_LO: i32 = 9;
+export const SW_HI: i32 = 10;
+/** 0 clamp, 1 stop, 2 slide. */
+export const SW_BOX_MODE: i32 = 11;
+/** > 0: stop once ‖y − y0‖₂ ≥ target. */
+export const SW_TARGET: i32 = 12;
+/** y0 (m f64): the reference output of the target test; may be SW_START itself (filled before it is read). */
+export const SW_Y0: i32 = 13;
+/** The state block (x, previous direction, SIMEC_STATE_EXTRA scalars; read and updated). */
+export const SW_STATE: i32 = 14;
+/** steps×d f64: the points after each step. */
+export const SW_POINTS: i32 = 15;
+/** steps×m f64: their outputs. */
+export const SW_OUTPUTS: i32 = 16;
+/** m f64: the output at the chunk's starting x. */
+export const SW_START: i32 = 17;
+/** simecWorkBytes(net, route) bytes of scratch. */
+export const SW_WORK: i32 = 18;
+export const SW_SLOTS: i32 = 19;
+
+/** Number of f64 slots of the walk descriptor (for the host's agreement test). */
+export function simecSlots(): i32 {
+  return SW_SLOTS;
+}
+
+@inline function slot(desc: usize, s: i32): f64 {
+  return load<f64>(desc + (<usize>s << 3));
+}
+@inline function slotPtr(desc: usize, s: i32): usize {
+  return <usize>load<f64>(desc + (<usize>s << 3));
+}
+@inline function netWord(net: usize, f: i32): i32 {
+  return load<i32>(net + (<usize>f << 2));
+}
+@inline function align16(n: usize): usize {
+  return (n + 15) & ~15;
+}
+
+/** Offset (elements) of the output node's block in a value block. */
+function outputOffset(net: usize): i32 {
+  const k = netWord(net, NET_OUTPUT_NODE);
+  return k < 0 ? 0 : load<i32>(<usize>netWord(net, NET_TABLE) + (<usize>(k * NODE_STRIDE + F_VALUE_OFFSET) << 2));
+}
+
+// The scratch regions of one walk, in order from `work` (each 16-byte aligned); sizes in regionBytes.
+const R_VALUES: i32 = 0; // valueSize f64: every node's output at x
+const R_PRE: i32 = 1; // preSize f64
+const R_ARGMAX: i32 = 2; // argSize i32
+const R_VJP: i32 = 3; // netVjpWorkBytes(net, m)
+const R_JAC: i32 = 4; // m×d: J
+const R_BMAT: i32 = 5; // m×d: B = Fᵀ J
+const R_FT: i32 = 6; // m×m: Fᵀ
+const R_P: i32 = 7; // m
+const R_Y: i32 = 8; // m
+const R_G: i32 = 9; // n×n metric (dense) or B Bᵀ (low-rank)
+const R_W: i32 = 10; // n eigenvalues
+const R_VECS: i32 = 11; // n×n eigenvectors (rows)
+const R_EWORK: i32 = 12; // 3n
+const R_U: i32 = 13; // m×d non-null directions (low-rank route)
+const R_V: i32 = 14; // d
+const R_XN: i32 = 15; // d
+const R_HELD: i32 = 16; // d: 1 = coordinate held on its face (boxMode 2)
+const R_COUNT: i32 = 17;
+
+/** Bytes of scratch region r (n = d on route 0, m on route 1). */
+function regionBytes(net: usize, route: i32, r: i32): usize {
+  const d = netWord(net, NET_INPUT_SIZE), m = netWord(net, NET_OUTPUT_SIZE);
+  const n = route == 0 ? d : m;
+  let f64s = 0;
+  switch (r) {
+    case R_VALUES: f64s = netWord(net, NET_VALUE_SIZE); break;
+    case R_PRE: f64s = max(1, netWord(net, NET_PRE_SIZE)); break;
+    case R_ARGMAX: return <usize>max(1, netWord(net, NET_ARG_SIZE)) << 2;
+    case R_VJP: return netVjpWorkBytes<f64>(net, m);
+    case R_JAC: case R_BMAT: case R_U: f64s = m * d; break;
+    case R_FT: f64s = m * m; break;
+    case R_P: case R_Y: f64s = m; break;
+    case R_G: case R_VECS: f64s = n * n; break;
+    case R_W: f64s = n; break;
+    case R_EWORK: f64s = 3 * n; break;
+    default: f64s = d; // R_V, R_XN, R_HELD
+  }
+  return <usize>f64s << 3;
+}
+
+/** Byte offset of scratch region r for a walk whose scratch starts at `work`. */
+function region(net: usize, route: i32, work: usize, r: i32): usize {
+  let at = work;
+  for (let j = 0; j < r; j++) at += align16(regionBytes(net, route, j));
+  return at;
+}
+
+/** Bytes of scratch `simecStepsF64` needs for the network descriptor `net` and route (0 dense, 1 low-rank). */
+export function simecWorkBytes(net: usize, route: i32): usize {
+  return region(net, route, 0, R_COUNT);
 }
 
 /**
- * Run up to `steps` SiMEC (mode 0) or SiMExp (mode 1) steps of size `delta` from the state block.
+ * Run up to `steps` SiMEC (mode 0) or SiMExp (mode 1) steps of size `delta` from the state block; every
+ * argument is a slot of the walk descriptor `desc` (SW_*).
  *
- * - net/alphas/layers: the f64 network (dense64.ts); `softmax` != 0: the last layer gives logits, the metric
- *   is the Fisher metric and the recorded outputs are the probabilities.
  * - route 0 (dense): eigen-decomposition of the d×d metric; route 1 (low-rank, d > m): of the m×m matrix
  *   B Bᵀ, non-null eigenvectors u = Bᵀw/√μ, null directions = a Gaussian vector with those projected out.
  * - select 0: SiMEC the smallest eigenvalue (dense route, unconditionally: for n → n−1 it is null), SiMExp
- *   the largest; select 1: a seeded random
- *   eigenvector among those ≤ nullTol·λmax (SiMEC) or above it (SiMExp).
+ *   the largest; select 1: a seeded random eigenvector among those ≤ nullTol·λmax (SiMEC) or above it (SiMExp).
  * - orient ≥ 0 (SiMExp): every step is oriented so that output `orient` moves in the direction of the state's
  *   sign; orient < 0: the first step takes the state's sign, later steps stay continuous with the previous one.
  * - lo/hi: box bounds (d f64 each) or 0 for none. boxMode 1 (stop): a step leaving the box is projected onto
@@ -151,46 +259,31 @@ export function simecWorkSize(d: i32, m: i32, maxWidth: i32, sumOut: i32, n: i32
  *   are held at their value and the direction is re-projected onto ker B restricted to the other coordinates
  *   (repeated until the step fits), so every step stays in the box and in the null space. A step that
  *   cannot move at all stops (boundary).
- *   target > 0: stop once ‖y − y0‖₂ ≥ target (y0: m f64).
+ *   target > 0: stop once ‖y − y0‖₂ ≥ target.
  * - state: x (d f64), previous direction (d f64), then energy, length, pseudo-length, rng, hasPrev,
  *   stopReason, sign, spare (SIMEC_STATE_EXTRA f64); read and updated.
- * - pts (steps×d f64) and outs (steps×m f64) receive the points after each step and their outputs.
- * - work: simecWorkSize(...) f64.
+ * - points (steps×d f64) and outputs (steps×m f64) receive the points after each step and their outputs;
+ *   start (m f64) the output at the starting x.
  * Returns the number of steps taken; the state's stopReason says why it stopped (0 = all steps done).
  */
-export function simecStepsF64(
-  net: usize, alphas: usize, layers: i32, softmax: i32,
-  mode: i32, route: i32, select: i32, orient: i32,
-  steps: i32, delta: f64, nullTol: f64,
-  lo: usize, hi: usize, boxMode: i32, target: f64, y0: usize,
-  state: usize, pts: usize, outs: usize, work: usize,
-): i32 {
-  const d = load<i32>(net);
-  const m = load<i32>(net + (<usize>((layers - 1) * 6 + 1) << 2));
-  let sumOut = 0, maxW = 0;
-  for (let l = 0; l < layers; l++) {
-    const nI = load<i32>(net + (<usize>(l * 6) << 2)), nO = load<i32>(net + (<usize>(l * 6 + 1) << 2));
-    sumOut += nO;
-    maxW = max(maxW, max(nI, nO));
-  }
-  const n = route == 0 ? d : m;
-  // Scratch layout (f64 counts in simecWorkSize).
-  const acts = work;
-  const ders = acts + (<usize>sumOut << 3);
-  const jwork = ders + (<usize>sumOut << 3); // 2·m·maxW
-  const jac = jwork + (<usize>(2 * m * maxW) << 3); // m×d
-  const bmat = jac + (<usize>(m * d) << 3); // m×d: B = Fᵀ J
-  const ft = bmat + (<usize>(m * d) << 3); // m×m: Fᵀ
-  const p = ft + (<usize>(m * m) << 3); // m
-  const y = p + (<usize>m << 3); // m
-  const g = y + (<usize>m << 3); // n×n metric (dense) or B Bᵀ (low-rank)
-  const w = g + (<usize>(n * n) << 3); // n eigenvalues
-  const vecs = w + (<usize>n << 3); // n×n eigenvectors (rows)
-  const ework = vecs + (<usize>(n * n) << 3); // 3n
-  const u = ework + (<usize>(3 * n) << 3); // m×d non-null directions (low-rank route)
-  const v = u + (<usize>(m * d) << 3); // d
-  const xn = v + (<usize>d << 3); // d
-  const held = xn + (<usize>d << 3); // d: 1 = coordinate held on its face (boxMode 2)
+export function simecStepsF64(desc: usize): i32 {
+  const net = slotPtr(desc, SW_NET);
+  const softmax = slot(desc, SW_SOFTMAX) != 0;
+  const mode = <i32>slot(desc, SW_MODE), route = <i32>slot(desc, SW_ROUTE), select = <i32>slot(desc, SW_SELECT);
+  const orient = <i32>slot(desc, SW_ORIENT), steps = <i32>slot(desc, SW_STEPS), boxMode = <i32>slot(desc, SW_BOX_MODE);
+  const delta = slot(desc, SW_DELTA), nullTol = slot(desc, SW_NULL_TOL), target = slot(desc, SW_TARGET);
+  const lo = slotPtr(desc, SW_LO), hi = slotPtr(desc, SW_HI), y0 = slotPtr(desc, SW_Y0), state = slotPtr(desc, SW_STATE);
+  const pts = slotPtr(desc, SW_POINTS), outs = slotPtr(desc, SW_OUTPUTS), start = slotPtr(desc, SW_START);
+  const d = netWord(net, NET_INPUT_SIZE), m = netWord(net, NET_OUTPUT_SIZE), outNode = netWord(net, NET_OUTPUT_NODE);
+  const work = slotPtr(desc, SW_WORK);
+  const values = region(net, route, work, R_VALUES), pre = region(net, route, work, R_PRE), argmax = region(net, route, work, R_ARGMAX);
+  const vjpWork = region(net, route, work, R_VJP);
+  const jac = region(net, route, work, R_JAC), bmat = region(net, route, work, R_BMAT), ft = region(net, route, work, R_FT);
+  const p = region(net, route, work, R_P), y = region(net, route, work, R_Y), g = region(net, route, work, R_G);
+  const w = region(net, route, work, R_W), vecs = region(net, route, work, R_VECS), ework = region(net, route, work, R_EWORK);
+  const u = region(net, route, work, R_U), v = region(net, route, work, R_V), xn = region(net, route, work, R_XN);
+  const held = region(net, route, work, R_HELD);
+  const last = values + (<usize>outputOffset(net) << 3);
   const x = state;
   const prev = state + (<usize>d << 3);
   const sc = state + (<usize>(2 * d) << 3);
@@ -199,8 +292,9 @@ export function simecStepsF64(
   let taken = 0;
   for (let k = 0; k <= steps; k++) {
     // Forward at x: record the output of the point written by the previous step, check the target.
-    const last = denseForwardF64(net, alphas, layers, x, acts, ders);
+    netForward<f64>(net, x, 1, values, pre, argmax);
     outputOf(last, m, softmax, p, y);
+    if (k == 0 && start) memory.copy(start, y, <usize>m << 3);
     let finite = true;
     for (let i = 0; i < m; i++) if (!isFinite(ld(y, i))) finite = false;
     if (k > 0) {
@@ -215,7 +309,7 @@ export function simecStepsF64(
     if (k == steps) break;
 
     // Jacobian and B = Fᵀ J.
-    denseJacobianF64(net, layers, ders, jac, jwork);
+    netVjp<f64>(net, values, pre, argmax, m, outNode, 0, jac, vjpWork);
     if (softmax) {
       for (let a = 0; a < m; a++) {
         const sa = Math.sqrt(ld(y, a));
@@ -363,8 +457,8 @@ export function simecStepsF64(
     taken = k + 1;
     if (clamped && boxMode == 1) {
       // The path reached the box boundary: record the projected point's output and stop there.
-      const at = denseForwardF64(net, alphas, layers, x, acts, ders);
-      outputOf(at, m, softmax, p, outs + (<usize>(k * m) << 3));
+      netForward<f64>(net, x, 1, values, pre, argmax);
+      outputOf(last, m, softmax, p, outs + (<usize>(k * m) << 3));
       st(sc, S_STOP, STOP_BOUNDARY);
       break;
     }

@@ -1,7 +1,7 @@
 // SiMEC steps per second: the float64 Wasm step loop (engine.equivalenceClass, one worker-less engine: a
-// path is sequential) against the same algorithm in plain TypeScript (src/reference/simec.ts: same forward
-// pass, masked-product Jacobian, metric, direction choice and energy; Jacobi eigensolver), measured in the
-// same run on:
+// path is sequential; the compiled network's f64 graph kernels) against the same algorithm in plain
+// TypeScript (src/reference/simec.ts: forward pass and reverse-mode Jacobian by the graph twin
+// src/reference/graph.ts, metric, direction choice and energy; Jacobi eigensolver), measured in the same run on:
 // - 2D → 1D: the authors' surface-1 network (2-5-5-1 sigmoid, test/fixtures/simec-1d), from (0.25, 0.25),
 //   δ = 1e-3 (the n → n−1 route: 2×2 metric, smallest eigenvector);
 // - 784 → 10: the ReLU MLP 784-256-256-10 of bench/workloads.mjs with its softmax head (Fisher metric

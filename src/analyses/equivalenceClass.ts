@@ -12,14 +12,15 @@
  * - `intervalPreimage`: for 2D → 1D networks, the classes of the levels y0 + kε/K, k = −K..K, each reached by
  *   SiMExp from the previous one.
  * The energy Σ δ vᵀ g v (≈ 0 along a class) and pseudo-length Σ δ √(vᵀ g v) monitor the error.
- * Everything runs in float64 in Wasm, in chunks of steps (the "simec" job) so that progress is reported and
- * an AbortSignal is honoured between chunks (with workers, also by stopping the worker mid-chunk).
+ * Everything runs in float64 in Wasm on the compiled network (any graph: dense, conv, pooling, residual adds,
+ * batchNorm), in chunks of steps (the "simec" job) so that progress is reported and an AbortSignal is
+ * honoured between chunks (with workers, also by stopping the worker mid-chunk).
  */
 import { NonFiniteError, OptionError, ShapeError } from "../errors.js";
 import { runtimeOf, type CallOptions, type RuntimeLike } from "../engine/runtime.js";
-import { denseNet64, denseOutput64 } from "../engine/dense64.js";
 import type { Model } from "../model/model.js";
-import { BOX_MODES, STATE, STATE_EXTRA, STOP_REASONS, type SimecChunkOptions, type StopReason } from "./simec.js";
+import { pathNetwork } from "./pathNet.js";
+import { BOX_MODES, STATE, STATE_EXTRA, STOP_REASONS, forwardMacs, type SimecChunkOptions, type StopReason } from "./simec.js";
 
 /** Options shared by SiMEC and SiMExp. */
 export interface PathOptions extends CallOptions {
@@ -81,6 +82,8 @@ export interface PathResult {
 }
 
 interface Walk {
+  /** The output at the walk's start (from its first chunk). */
+  y0: Float64Array;
   points: Float64Array[];
   outputs: Float64Array[];
   taken: number;
@@ -105,8 +108,8 @@ function positive(v: number | undefined, fallback: number, name: string, integer
 
 /** The run's shared setup: validated options, the start point in float64, the route. */
 function setup(model: Model, x0: ArrayLike<number>, opts: PathOptions) {
-  const net = denseNet64(model);
-  const { d, m } = net;
+  const net = pathNetwork(model);
+  const d = net.inputSize, m = net.outputSize, softmax = net.head === "softmax";
   if (!x0 || typeof x0.length !== "number" || x0.length !== d) throw new ShapeError(`x0 must have the model's input size d = ${d} values, got ${x0?.length}`);
   const x = Float64Array.from(x0);
   if (x.some((v) => !Number.isFinite(v))) throw new NonFiniteError(`x0 has a non-finite coordinate`);
@@ -126,29 +129,34 @@ function setup(model: Model, x0: ArrayLike<number>, opts: PathOptions) {
   if (!Number.isInteger(seed)) throw new OptionError(`seed must be an integer, got ${seed}`);
   const route: 0 | 1 = d <= 64 || d <= m ? 0 : 1;
   /** Outputs that vary independently: C − 1 for a softmax head. */
-  const mEff = net.softmax ? m - 1 : m;
-  const params = net.layers.reduce((a, l) => a + l.nIn * l.nOut, 0);
-  const perStep = params * (m + 2) + (route === 0 ? 7 * d * d * d : 7 * m * m * m + 2 * m * d * Math.min(d, m));
+  const mEff = softmax ? m - 1 : m;
+  const perStep = forwardMacs(net) * (m + 2) + (route === 0 ? 7 * d * d * d : 7 * m * m * m + 2 * m * d * Math.min(d, m));
   const chunkSteps = opts.chunkSteps ?? Math.max(16, Math.min(20000, Math.floor(1e8 / perStep)));
   if (!Number.isInteger(chunkSteps) || chunkSteps < 1) throw new OptionError(`chunkSteps must be a positive integer, got ${opts.chunkSteps}`);
-  return { net, d, m, mEff, x, delta, steps, nullTol, lo, hi, boxMode: BOX_MODES[boxMode], direction, seed, route, chunkSteps };
+  return { d, m, mEff, x, delta, steps, nullTol, lo, hi, boxMode: BOX_MODES[boxMode], direction, seed, route, chunkSteps };
 }
 
 type Setup = ReturnType<typeof setup>;
 
-/** Run one direction in chunks of steps; `progress` gets the steps taken after each chunk. */
-async function walk(engine: RuntimeLike, model: Model, s: Setup, chunk: Omit<SimecChunkOptions, "steps" | "state">, sign: number, seed: number, call: CallOptions, progress: (done: number) => void): Promise<Walk> {
+/**
+ * Run one direction in chunks of steps; `progress` gets the steps taken after each chunk. `y0`: the output
+ * at x0 (for the target test), or undefined: taken from the first chunk (which runs even for 0 steps).
+ */
+async function walk(engine: RuntimeLike, model: Model, s: Setup, chunk: Omit<SimecChunkOptions, "steps" | "state" | "y0">, y0: Float64Array | undefined, sign: number, seed: number, call: CallOptions, progress: (done: number) => void): Promise<Walk> {
   const { d } = s;
   const state = new Float64Array(2 * d + STATE_EXTRA);
   state.set(s.x);
   state[2 * d + STATE.rng] = seed >>> 0;
   state[2 * d + STATE.sign] = sign;
-  const w: Walk = { points: [], outputs: [], taken: 0, state };
+  const w: Walk = { y0: y0 ?? new Float64Array(s.m), points: [], outputs: [], taken: 0, state };
   const start = [Array.from(s.x)];
-  while (w.taken < s.steps) {
+  let first = y0 === undefined;
+  while (w.taken < s.steps || first) {
     const steps = Math.min(s.chunkSteps, s.steps - w.taken);
-    const opts: SimecChunkOptions = { ...chunk, steps, state: Array.from(w.state) };
+    const opts: SimecChunkOptions = { ...chunk, steps, state: Array.from(w.state), ...(first ? {} : { y0: Array.from(w.y0) }) };
     const { out } = await runtimeOf(engine).map("simec", model, start, { signal: call.signal }, opts as unknown as Record<string, unknown>);
+    if (first) w.y0 = Float64Array.from(out.start as Float64Array);
+    first = false;
     const taken = (out.taken as Int32Array)[0];
     w.points.push((out.points as Float64Array).slice(0, taken * d));
     w.outputs.push((out.outputs as Float64Array).slice(0, taken * s.m));
@@ -171,8 +179,9 @@ function concat(parts: Float64Array[]): Float64Array {
 }
 
 /** Join backward (reversed), x0 and forward walks into one polyline. */
-function join(s: Setup, y0: Float64Array, fwd: Walk, bwd: Walk | undefined): PathResult {
+function join(s: Setup, fwd: Walk, bwd: Walk | undefined): PathResult {
   const { d, m } = s;
+  const y0 = fwd.y0;
   const f = { p: concat(fwd.points), o: concat(fwd.outputs) };
   const b = bwd ? { p: concat(bwd.points), o: concat(bwd.outputs) } : { p: new Float64Array(0), o: new Float64Array(0) };
   const kb = b.p.length / d, kf = f.p.length / d;
@@ -201,22 +210,21 @@ function join(s: Setup, y0: Float64Array, fwd: Walk, bwd: Walk | undefined): Pat
 
 async function run(engine: RuntimeLike, model: Model, x0: ArrayLike<number>, opts: PathOptions, mode: 0 | 1, epsilon: number, output: number): Promise<PathResult> {
   const s = setup(model, x0, opts);
-  const y0 = denseOutput64(s.net, s.x);
   const curve = mode === 0 ? s.d - Math.min(s.d, s.mEff) === 1 : s.mEff === 1;
   const both = opts.bothDirections ?? (mode === 0 && curve);
   const select: 0 | 1 = curve ? 0 : 1;
   const orient = mode === 1 && s.mEff === 1 ? output : -1;
   if (!Number.isInteger(output) || output < 0 || output >= s.m) throw new OptionError(`output must be an integer in 0..${s.m - 1}, got ${output}`);
-  const chunk = { mode, route: s.route, select, orient, delta: s.delta, nullTol: s.nullTol, lo: s.lo, hi: s.hi, boxMode: s.boxMode, target: epsilon, y0: Array.from(y0) };
+  const chunk = { mode, route: s.route, select, orient, delta: s.delta, nullTol: s.nullTol, lo: s.lo, hi: s.hi, boxMode: s.boxMode, target: epsilon };
   const total = s.steps * (both ? 2 : 1);
   let done = 0;
   const progress = (n: number) => {
     done += n;
     opts.onProgress?.(done, total);
   };
-  const fwd = await walk(engine, model, s, chunk, s.direction, s.seed, opts, progress);
-  const bwd = both ? await walk(engine, model, s, chunk, -s.direction, (s.seed ^ 0x9e3779b9) >>> 0, opts, progress) : undefined;
-  return join(s, y0, fwd, bwd);
+  const fwd = await walk(engine, model, s, chunk, undefined, s.direction, s.seed, opts, progress);
+  const bwd = both ? await walk(engine, model, s, chunk, fwd.y0, -s.direction, (s.seed ^ 0x9e3779b9) >>> 0, opts, progress) : undefined;
+  return join(s, fwd, bwd);
 }
 
 /** SiMEC: the equivalence class of x0 (points where the output equals N(x0)), as a polyline. */

@@ -6,10 +6,10 @@
  * point), so SiMExp errors do not accumulate.
  */
 import { OptionError, ShapeError } from "../errors.js";
-import { runtimeOf, type CallOptions, type RuntimeLike } from "../engine/runtime.js";
-import { denseNet64, denseOutput64 } from "../engine/dense64.js";
+import type { CallOptions, RuntimeLike } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
 import { equivalenceClass, explore, type PathOptions, type PathResult } from "./equivalenceClass.js";
+import { pathNetwork } from "./pathNet.js";
 
 export interface IntervalPreimageOptions extends CallOptions {
   /** Half-width ε of the output interval. */
@@ -38,30 +38,33 @@ export interface IntervalPreimageResult {
 }
 
 export async function intervalPreimage(engine: RuntimeLike, model: Model, x0: ArrayLike<number>, opts: IntervalPreimageOptions): Promise<IntervalPreimageResult> {
-  const net = denseNet64(model);
-  if (net.d !== 2 || net.m !== 1 || net.softmax) throw new ShapeError(`intervalPreimage takes 2D → 1D regression networks; this model is ${net.d}D → ${net.m}${net.softmax ? " (softmax)" : ""}`);
+  const net = pathNetwork(model);
+  const softmax = net.head === "softmax";
+  if (net.inputSize !== 2 || net.outputSize !== 1 || softmax) throw new ShapeError(`intervalPreimage takes 2D → 1D regression networks; this model is ${net.inputSize}D → ${net.outputSize}${softmax ? " (softmax)" : ""}`);
   if (!opts || !(opts.epsilon > 0) || !Number.isFinite(opts.epsilon)) throw new OptionError(`epsilon must be a positive number, got ${opts?.epsilon}`);
   const K = opts.curves ?? 5;
   if (!Number.isInteger(K) || K < 1 || K > 10000) throw new OptionError(`curves must be an integer in 1..10000, got ${opts.curves}`);
   const delta = opts.delta ?? 1e-3;
   const simec: PathOptions = { delta, steps: opts.steps ?? 2000, box: opts.box, nullTol: opts.nullTol, signal: opts.signal };
   const exploreOpts: PathOptions = { delta: opts.exploreDelta ?? delta / 10, steps: opts.exploreSteps ?? 100000, box: opts.box, nullTol: opts.nullTol, signal: opts.signal };
-  const y0 = denseOutput64(net, x0)[0];
   const h = opts.epsilon / K;
   const total = 2 * K + 1;
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
   const centre = await equivalenceClass(engine, model, x0, simec);
+  const y0 = centre.outputs[centre.startIndex]; // N(x0) in float64 (x0 projected onto the box, if one is given)
   tick();
   const sides: { level: number; curve: PathResult; walk: PathResult }[][] = [];
   for (const sign of [-1, 1] as const) {
     const side: { level: number; curve: PathResult; walk: PathResult }[] = [];
     let x = Float64Array.from(x0);
+    let y = y0; // N(x)
     for (let k = 1; k <= K; k++) {
       const level = y0 + sign * k * h;
-      const gap = Math.abs(level - denseOutput64(net, x)[0]);
+      const gap = Math.abs(level - y);
       const walk = await explore(engine, model, x, { ...exploreOpts, epsilon: gap, direction: sign });
       x = walk.points.slice((walk.k - 1) * 2, walk.k * 2);
+      y = walk.outputs[walk.k - 1];
       const curve = await equivalenceClass(engine, model, x, simec);
       side.push({ level, curve, walk });
       tick();

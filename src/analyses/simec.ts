@@ -1,26 +1,23 @@
 /**
  * The "simec" job: a chunk of SiMEC (walk in ker g) or SiMExp (walk along non-null eigenvectors of g) steps
- * from a float64 state, entirely in Wasm (assembly/simec.ts) on the model's float64 weights. The engine's
- * batch is a single point (the start, used for validation only); the exact float64 state travels in the
- * options and comes back as an output, so a long path runs as a sequence of chunks (progress and abort
- * between chunks) on any worker. src/analyses/equivalenceClass.ts drives it.
+ * from a float64 state, entirely in Wasm (assembly/simec.ts) on the compiled network's float64 kernels
+ * (assembly/graph/network.ts: netForward, netVjp), so it runs on any graph the compiler takes (dense, conv,
+ * pooling, residual adds, batchNorm, concat). The engine's batch is a single point (the start, used for
+ * validation only); the exact float64 state travels in the options and comes back as an output, so a long
+ * path runs as a sequence of chunks (progress and abort between chunks) on any worker.
+ * src/analyses/equivalenceClass.ts drives it.
  */
-import { OptionError, ShapeError, UnsupportedLayerError } from "../errors.js";
-import { denseNet64, uploadDenseNet64 } from "../engine/dense64.js";
+import { OptionError, ShapeError } from "../errors.js";
+import type { Arena } from "../engine/arena.js";
 import type { Job } from "../engine/job.js";
-import { nodeField, type CompiledNetwork } from "../model/compile.js";
-import { F_OP, OP_ACT, OP_DENSE } from "../model/opcodes.js";
+import type { CompiledNetwork } from "../model/compile.js";
+import * as O from "../model/opcodes.js";
 
 /** The kernels this job calls (assembly/simec.ts). */
 export interface SimecKernels {
-  simecWorkSize(d: number, m: number, maxWidth: number, sumOut: number, n: number): number;
-  simecStepsF64(
-    net: number, alphas: number, layers: number, softmax: number,
-    mode: number, route: number, select: number, orient: number,
-    steps: number, delta: number, nullTol: number,
-    lo: number, hi: number, boxMode: number, target: number, y0: number,
-    state: number, pts: number, outs: number, work: number,
-  ): number;
+  simecWorkBytes(net: number, route: number): number;
+  simecStepsF64(desc: number): number;
+  simecSlots(): number;
 }
 
 /** Why a path stopped (index = the kernel's code). */
@@ -32,6 +29,34 @@ export const STATE = { energy: 0, length: 1, pseudoLength: 2, rng: 3, hasPrev: 4
 export const STATE_EXTRA = 8;
 /** The kernel's boxMode codes (assembly/simec.ts). */
 export const BOX_MODES = { clamp: 0, stop: 1, slide: 2 } as const;
+
+/** Slots of the packed walk descriptor (assembly/simec.ts SW_*; the same numbers), f64 each. */
+export const SW = {
+  net: 0, softmax: 1, mode: 2, route: 3, select: 4, orient: 5, steps: 6, delta: 7, nullTol: 8, lo: 9, hi: 10,
+  boxMode: 11, target: 12, y0: 13, state: 14, points: 15, outputs: 16, start: 17, work: 18,
+} as const;
+export const SW_SLOTS = 19;
+
+/** Write a walk descriptor (SW_SLOTS f64) into the arena; returns its pointer. */
+export function putWalkDescriptor(arena: Arena, slots: Partial<Record<keyof typeof SW, number>>): number {
+  const v = new Float64Array(SW_SLOTS);
+  for (const [k, x] of Object.entries(slots)) v[SW[k as keyof typeof SW]] = x;
+  return arena.putF64(v);
+}
+
+/** Multiply-adds of one forward pass (the per-step cost of a walk is about (m + 2) of these). */
+export function forwardMacs(net: CompiledNetwork): number {
+  let macs = 0;
+  for (let k = 0; k < net.nodeCount; k++) {
+    const f = (x: number) => net.table[k * O.NODE_STRIDE + x];
+    const op = f(O.F_OP), out = f(O.F_OUT_SIZE);
+    if (op === O.OP_DENSE) macs += f(O.F_IN_SIZE) * out;
+    else if (op === O.OP_CONV) macs += out * f(O.F_KH) * f(O.F_KW) * (f(O.F_C) / f(O.F_GROUPS));
+    else if (op === O.OP_MAXPOOL || op === O.OP_AVGPOOL) macs += out * f(O.F_KH) * f(O.F_KW);
+    else macs += Math.max(out, f(O.F_IN_SIZE));
+  }
+  return macs;
+}
 
 /** Options of one chunk, as the job receives them (validated by the driver). */
 export interface SimecChunkOptions {
@@ -47,56 +72,53 @@ export interface SimecChunkOptions {
   /** BOX_MODES: 1 stop where a step leaves the box (projected there); 0 continue from the projected point; 2 slide. */
   boxMode: 0 | 1 | 2;
   target: number;
-  y0: number[];
+  /** The reference output of the target test (m values); absent: the output at the chunk's start. */
+  y0?: number[];
   /** x (d), previous direction (d), STATE_EXTRA scalars. */
   state: number[];
 }
 
-function sizes(plan: CompiledNetwork, opts: Record<string, unknown>) {
-  for (let k = 0; k < plan.nodeCount; k++) {
-    const op = nodeField(plan, k, F_OP);
-    if (op !== OP_DENSE && op !== OP_ACT)
-      throw new UnsupportedLayerError(`float64 path analyses take dense networks; node ${k} (${plan.sources[k].join("+")}) is not dense`);
-  }
+function sizes(geometry: { inputSize: number; outputSize: number }, opts: Record<string, unknown>) {
   const steps = opts.steps as number;
   if (!Number.isInteger(steps) || steps < 0) throw new OptionError(`simec: steps must be a non-negative integer, got ${steps}`);
-  const d = plan.inputSize, m = plan.outputSize;
+  const d = geometry.inputSize, m = geometry.outputSize;
   const state = opts.state as number[] | undefined;
   if (!state || state.length !== 2 * d + STATE_EXTRA) throw new ShapeError(`simec: state must have 2d + ${STATE_EXTRA} = ${2 * d + STATE_EXTRA} values, got ${state?.length}`);
+  const y0 = opts.y0 as number[] | undefined;
+  if (y0 && y0.length !== m) throw new ShapeError(`simec: y0 must have m = ${m} values, got ${y0.length}`);
   return { d, m, steps };
 }
 
 export const simecJob: Job = {
-  layout(plan, opts) {
-    const { d, m, steps } = sizes(plan, opts);
-    return { points: ["f64", steps * d], outputs: ["f64", steps * m], state: ["f64", 2 * d + STATE_EXTRA], taken: ["i32", 1] };
+  layout(geometry, opts) {
+    const { d, m, steps } = sizes(geometry, opts);
+    return { points: ["f64", steps * d], outputs: ["f64", steps * m], state: ["f64", 2 * d + STATE_EXTRA], start: ["f64", m], taken: ["i32", 1] };
   },
-  meta(plan, opts) {
-    const { d, m } = sizes(plan, opts);
+  meta(geometry, opts) {
+    const { d, m } = sizes(geometry, opts);
     return { d, m };
   },
-  run(arena, plan, _X, _count, opts, out, base, spec) {
-    if (!spec) throw new OptionError("simec: the job needs the model's float64 weights");
+  run(arena, up, _X, _count, opts, out, base) {
+    // `up`: the compiled network this kernel instance uploaded once and keeps (chunks carry no weights)
     const o = opts as unknown as SimecChunkOptions;
-    const { d, m, steps } = sizes(plan.net, opts);
+    const net = up.net;
+    const { d, m, steps } = sizes(net, opts);
     const k = arena.kernels<SimecKernels>();
-    const net = denseNet64(spec);
-    const { table, alphas } = uploadDenseNet64(arena, net);
-    const lo = o.lo ? arena.putF64(o.lo) : 0;
-    const hi = o.hi ? arena.putF64(o.hi) : 0;
-    const y0 = arena.putF64(o.y0.length === m ? o.y0 : new Float64Array(m));
+    const start = arena.allocF64(m);
     const state = arena.putF64(o.state);
     const pts = arena.allocF64(Math.max(1, steps * d)); // steps×d
     const outs = arena.allocF64(Math.max(1, steps * m)); // steps×m
-    const work = arena.allocF64(k.simecWorkSize(d, m, net.maxWidth, net.sumOut, o.route === 0 ? d : m));
-    const taken = k.simecStepsF64(
-      table, alphas, net.layers.length, net.softmax ? 1 : 0,
-      o.mode, o.route, o.select, o.orient,
-      steps, o.delta, o.nullTol, lo, hi, o.boxMode, o.target, y0, state, pts, outs, work,
-    );
+    const desc = putWalkDescriptor(arena, {
+      net: up.f64, softmax: net.head === "softmax" ? 1 : 0, mode: o.mode, route: o.route, select: o.select, orient: o.orient,
+      steps, delta: o.delta, nullTol: o.nullTol, lo: o.lo ? arena.putF64(o.lo) : 0, hi: o.hi ? arena.putF64(o.hi) : 0,
+      boxMode: o.boxMode, target: o.target, y0: o.y0 ? arena.putF64(o.y0) : start, state, points: pts, outputs: outs, start,
+      work: arena.alloc(k.simecWorkBytes(up.f64, o.route)),
+    });
+    const taken = k.simecStepsF64(desc);
     (out.points as Float64Array).set(arena.f64(pts, taken * d), base * steps * d);
     (out.outputs as Float64Array).set(arena.f64(outs, taken * m), base * steps * m);
     (out.state as Float64Array).set(arena.f64(state, 2 * d + STATE_EXTRA), base * (2 * d + STATE_EXTRA));
+    (out.start as Float64Array).set(arena.f64(start, m), base * m);
     (out.taken as Int32Array)[base] = taken;
   },
 };

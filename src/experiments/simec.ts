@@ -15,7 +15,6 @@
  */
 import { tf } from "../tfjsQuiet.js";
 import { createEngine, type Engine } from "../api/engine.js";
-import { denseNet64, denseOutput64 } from "../engine/dense64.js";
 import { Model } from "../model/model.js";
 import { mulberry32 } from "../random.js";
 import type { IntervalPreimageResult } from "../analyses/intervalPreimage.js";
@@ -164,16 +163,16 @@ async function train(task: SimecTask, steps: number, samples: number, learningRa
   return { model, loss };
 }
 
-function outputGrid(model: Model, box: Box, n: number): Float64Array {
-  const net = denseNet64(model);
-  const values = new Float64Array(n * n); // n×n, row j = second input from lo to hi
+/** The network's output over an n×n grid of the box (engine.forward, float32: a background heat map). */
+async function outputGrid(engine: Engine, model: Model, box: Box, n: number): Promise<Float64Array> {
+  const X = new Float64Array(2 * n * n); // n²×2, row j = second input from lo to hi
   for (let j = 0; j < n; j++)
     for (let i = 0; i < n; i++) {
-      const x = box[0][0] + ((box[1][0] - box[0][0]) * i) / (n - 1);
-      const y = box[0][1] + ((box[1][1] - box[0][1]) * j) / (n - 1);
-      values[j * n + i] = denseOutput64(net, [x, y])[0];
+      X[2 * (j * n + i)] = box[0][0] + ((box[1][0] - box[0][0]) * i) / (n - 1);
+      X[2 * (j * n + i) + 1] = box[0][1] + ((box[1][1] - box[0][1]) * j) / (n - 1);
     }
-  return values;
+  const { logits } = await engine.forward(model, X);
+  return Float64Array.from(logits); // n×n, row j = second input from lo to hi
 }
 
 function annulus(result: IntervalPreimageResult): { innerRadius: number; outerRadius: number } {
@@ -214,7 +213,7 @@ export async function simecReproduction(opts: SimecExperimentOptions = {}): Prom
           x0, y0: r.outputs[r.startIndex], drift: r.drift, energy: r.energy, length: r.length, k: r.k,
           stopReason: r.stopReason, ...(r.stopReasonStart ? { stopReasonStart: r.stopReasonStart } : {}),
           passed: r.drift < 1e-3 && r.energy < 1e-12,
-          points: r.points, outputs: r.outputs, box, grid: { n: gridN, values: outputGrid(model, box, gridN) },
+          points: r.points, outputs: r.outputs, box, grid: { n: gridN, values: await outputGrid(engine, model, box, gridN) },
         });
         if (task.name === "surface1" && opts.preimage !== false) {
           const result = await engine.intervalPreimage(model, x0, { epsilon: 0.005, curves: 3, delta, steps: 1500, exploreDelta: 1e-4, box: [box[0], box[1]] });

@@ -1,12 +1,13 @@
 /**
  * Float64 plain-TypeScript twin of the SiMEC/SiMExp stepping kernel (assembly/simec.ts), for tests and
- * benchmarks only: the same algorithm (forward pass, reverse masked-product Jacobian, B = Fᵀ J, metric,
- * eigenpairs, direction, orientation, step, box, energy) with the cyclic Jacobi eigensolver of
- * src/reference/eigh.ts (an independent algorithm) and the same mulberry32 stream for the random choices.
- * One direction per call, like one chunk sequence of the kernel.
+ * benchmarks only: the same algorithm (forward pass and reverse-mode Jacobian over the compiled graph by the
+ * graph twin src/reference/graph.ts, B = Fᵀ J, metric, eigenpairs, direction, orientation, step, box,
+ * energy) with the cyclic Jacobi eigensolver of src/reference/eigh.ts (an independent algorithm) and the same
+ * mulberry32 stream for the random choices. One direction per call, like one chunk sequence of the kernel.
  */
-import { denseNet64, activate64, type DenseNet64 } from "../engine/dense64.js";
-import type { ModelSpec } from "../model/types.js";
+import { compileNetwork, valueBlock, type CompiledNetwork } from "../model/compile.js";
+import type { LooseModelSpec, ModelSpec } from "../model/types.js";
+import { graphForward, graphVjp } from "./graph.js";
 import { gaussian, mulberry32 } from "../random.js";
 import { jacobiEigh } from "./eigh.js";
 
@@ -67,59 +68,41 @@ function eigh(a: Float64Array, n: number): { values: Float64Array; vectors: Floa
   return { values, vectors };
 }
 
-/** Output y (probabilities for softmax), derivatives per layer, at x. */
-function forward(net: DenseNet64, x: Float64Array): { y: Float64Array; ders: Float64Array[] } {
-  let a = x;
-  const ders: Float64Array[] = [];
-  for (const l of net.layers) {
-    const z = Float64Array.from(l.bias);
-    for (let i = 0; i < l.nIn; i++) for (let j = 0; j < l.nOut; j++) z[j] += a[i] * l.kernel[i * l.nOut + j];
-    const s = new Float64Array(l.nOut);
-    for (let j = 0; j < l.nOut; j++) {
-      const v = z[j];
-      z[j] = activate64(l.act, l.alpha, v);
-      s[j] = l.act === 0 ? 1 : l.act === 1 ? (v > 0 ? 1 : 0) : l.act === 2 ? (v > 0 ? 1 : l.alpha) : l.act === 3 ? z[j] * (1 - z[j]) : l.act === 4 ? 1 - z[j] * z[j] : 1 / (1 + Math.exp(-v));
-    }
-    ders.push(s);
-    a = z;
-  }
-  if (!net.softmax) return { y: a, ders };
-  const mx = Math.max(...a);
-  const e = a.map((v) => Math.exp(v - mx));
+interface At {
+  /** The output (probabilities for a softmax head). */
+  y: Float64Array;
+  /** m×d: the Jacobian of the output node (the logits for a softmax head). */
+  J: Float64Array;
+}
+
+/** Output and Jacobian at x, by the graph twin (reverse mode with m identity cotangents). */
+function at(net: CompiledNetwork, x: Float64Array): At {
+  const st = graphForward(net, x);
+  const m = net.outputSize;
+  const { offset } = valueBlock(net, net.outputNode);
+  const z = st.values.slice(offset, offset + m);
+  const eye = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) eye[i * m + i] = 1;
+  const J = graphVjp(net, st, net.outputNode, eye, m);
+  if (net.head !== "softmax") return { y: z, J };
+  const mx = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - mx));
   const sum = e.reduce((p, q) => p + q, 0);
-  return { y: e.map((v) => v / sum), ders };
+  return { y: e.map((v) => v / sum), J };
 }
 
-/** J (m×d) = D_L W_L ⋯ D_1 W_1, reverse order. */
-function jacobian(net: DenseNet64, ders: Float64Array[]): Float64Array {
-  const L = net.layers.length, m = net.m;
-  let nOut = m;
-  let R = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) R[i * m + i] = 1;
-  for (let l = L - 1; l >= 0; l--) {
-    const { nIn, kernel } = net.layers[l];
-    const s = ders[l];
-    const next = new Float64Array(m * nIn);
-    for (let i = 0; i < m; i++)
-      for (let k = 0; k < nOut; k++) {
-        const r = R[i * nOut + k] * s[k];
-        if (r !== 0) for (let j = 0; j < nIn; j++) next[i * nIn + j] += r * kernel[j * nOut + k];
-      }
-    R = next;
-    nOut = nIn;
-  }
-  return R;
-}
+const compiled = new WeakMap<object, CompiledNetwork>();
 
-/** Walk one direction from x0 in float64 plain TypeScript. */
-export function referenceSimecWalk(spec: ModelSpec, x0: ArrayLike<number>, o: ReferenceWalkOptions): ReferenceWalk {
-  const net = denseNet64(spec);
-  const { d, m } = net;
+/** Walk one direction from x0 in float64 plain TypeScript (the spec is compiled once per object). */
+export function referenceSimecWalk(spec: ModelSpec | LooseModelSpec, x0: ArrayLike<number>, o: ReferenceWalkOptions): ReferenceWalk {
+  let net = compiled.get(spec);
+  if (!net) compiled.set(spec, (net = compileNetwork(spec)));
+  const d = net.inputSize, m = net.outputSize, softmax = net.head === "softmax";
   const rand = mulberry32(o.seed);
   const normal = gaussian(rand);
   let x = Float64Array.from(x0);
   const pts: number[] = Array.from(x);
-  const start = forward(net, x);
+  const start = at(net, x);
   const y0 = start.y;
   const outs: number[] = Array.from(y0);
   let cur = start;
@@ -127,10 +110,9 @@ export function referenceSimecWalk(spec: ModelSpec, x0: ArrayLike<number>, o: Re
   let energy = 0, length = 0, pseudoLength = 0, taken = 0;
   let stop: ReferenceWalk["stop"] = "steps";
   for (let k = 0; k < o.steps; k++) {
-    const J = jacobian(net, cur.ders);
-    const y = cur.y;
+    const { J, y } = cur;
     let B = J;
-    if (net.softmax) {
+    if (softmax) {
       B = new Float64Array(m * d);
       for (let a = 0; a < m; a++)
         for (let c = 0; c < m; c++) {
@@ -196,7 +178,7 @@ export function referenceSimecWalk(spec: ModelSpec, x0: ArrayLike<number>, o: Re
       let dy = 0;
       for (let t = 0; t < d; t++) {
         let gt = J[o.orient * d + t];
-        if (net.softmax) {
+        if (softmax) {
           let mean = 0;
           for (let c = 0; c < m; c++) mean += y[c] * J[c * d + t];
           gt = y[o.orient] * (gt - mean);
@@ -234,7 +216,7 @@ export function referenceSimecWalk(spec: ModelSpec, x0: ArrayLike<number>, o: Re
     pseudoLength += o.delta * Math.sqrt(quad);
     length += moved;
     taken++;
-    cur = forward(net, x);
+    cur = at(net, x);
     pts.push(...x);
     outs.push(...cur.y);
     if (clamped && o.boxMode !== "clamp") {

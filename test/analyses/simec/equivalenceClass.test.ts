@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createEngine, type Engine } from "../../../src/api/engine.js";
 import { Model } from "../../../src/model/model.js";
-import { AbortError, NonFiniteError, OptionError, ShapeError, UnsupportedLayerError } from "../../../src/errors.js";
+import { AbortError, NonFiniteError, OptionError, ShapeError } from "../../../src/errors.js";
 import { referenceForward, softmax } from "../../../src/reference/forward.js";
 import { randomCnn, randomMlp } from "../../support/models.js";
 import { radialNet, radialOutput } from "./radialNet.js";
@@ -224,6 +224,16 @@ describe("engine integration", () => {
     }
   });
 
+  test("steps: 0 returns the start alone with its float64 output (N(x0) of the reference forward)", async () => {
+    const model = fixture("surface_1_good_weights.csv");
+    const r = await engine.equivalenceClass(model, [0.3, -0.1], { steps: 0 });
+    expect(r.k).toBe(1);
+    expect(Array.from(r.points)).toEqual([0.3, -0.1]);
+    expect(Math.abs(r.outputs[0] - referenceForward(model, [0.3, -0.1]).output[0])).toBeLessThan(1e-15);
+    expect(r.drift).toBe(0);
+    expect(r.stopReason).toBe("steps");
+  });
+
   test("bad inputs throw typed errors", async () => {
     const model = fixture("surface_1_good_weights.csv");
     await expect(engine.equivalenceClass(model, [0.1], {})).rejects.toThrow(ShapeError);
@@ -234,7 +244,7 @@ describe("engine integration", () => {
     await expect(engine.equivalenceClass(model, [0.1, 0.1], { box: [[0, 0, 0], 1] })).rejects.toThrow(ShapeError);
     await expect(engine.equivalenceClass(model, [0.1, 0.1], { box: [0, 1], boxMode: "bounce" as never })).rejects.toThrow(OptionError);
     await expect(engine.explore(model, [0.1, 0.1], { epsilon: -1 })).rejects.toThrow(OptionError);
-    await expect(engine.equivalenceClass(randomCnn(8, 8, 1, 3), new Array(64).fill(0))).rejects.toThrow(UnsupportedLayerError);
+    await expect(engine.equivalenceClass(randomCnn(8, 8, 1, 3), new Array(63).fill(0))).rejects.toThrow(ShapeError);
     await expect(engine.intervalPreimage(randomMlp([3, 4, 1], 1, "tanh", "none"), [0, 0, 0], { epsilon: 0.1 })).rejects.toThrow(ShapeError);
     await expect(engine.intervalPreimage(model, [0.1, 0.1], { epsilon: 0 })).rejects.toThrow(OptionError);
   });

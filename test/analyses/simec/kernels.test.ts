@@ -1,19 +1,20 @@
-/** The float64 kernels (assembly/dense64.ts, assembly/simec.ts) against plain float64 references, on the debug and default builds. */
+/**
+ * The SiMEC/SiMExp stepping kernel (assembly/simec.ts, on the f64 graph kernels) against its plain float64
+ * twin (src/reference/simec.ts, on the graph twin src/reference/graph.ts), on the debug and default builds:
+ * dense networks (the authors' fixtures, MLPs), a CNN with max pooling, and a ResNet (residual adds,
+ * batchNorm, global average pooling).
+ */
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { Arena } from "../../../src/engine/arena.js";
-import { denseNet64, uploadDenseNet64 } from "../../../src/engine/dense64.js";
+import { uploadNetwork } from "../../../src/engine/network.js";
+import { compileNetwork } from "../../../src/model/compile.js";
 import { Model } from "../../../src/model/model.js";
-import { finiteDifferenceJacobian, referenceForward } from "../../../src/reference/forward.js";
+import type { LooseModelSpec, ModelSpec } from "../../../src/model/types.js";
 import { referenceSimecWalk, type ReferenceWalkOptions } from "../../../src/reference/simec.js";
-import type { SimecKernels } from "../../../src/analyses/simec.js";
-import { STATE, STATE_EXTRA, STOP_REASONS } from "../../../src/analyses/simec.js";
-import { randomMlp } from "../../support/models.js";
-
-interface Dense64Kernels {
-  denseForwardF64(net: number, alphas: number, layers: number, x: number, acts: number, ders: number): number;
-  denseJacobianF64(net: number, layers: number, ders: number, jac: number, work: number): void;
-}
+import { putWalkDescriptor, STATE, STATE_EXTRA, STOP_REASONS, SW_SLOTS, type SimecKernels } from "../../../src/analyses/simec.js";
+import { randomCnn, randomMlp } from "../../support/models.js";
+import { smallResNet } from "../../support/resnet.js";
 
 const fixture = (name: string) => Model.fromSimecText(readFileSync(new URL(`../../fixtures/simec-1d/${name}`, import.meta.url), "utf8"));
 
@@ -25,27 +26,31 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Run simecStepsF64 directly: one direction, returns points after each step and the final state. */
-function kernelWalk(arena: Arena, model: Model, x0: number[], o: ReferenceWalkOptions) {
+function kernelWalk(arena: Arena, model: ModelSpec | LooseModelSpec, x0: ArrayLike<number>, o: ReferenceWalkOptions) {
   return arena.scoped(() => {
     const k = arena.kernels<SimecKernels>();
-    const net = denseNet64(model);
-    const { d, m } = net;
-    const { table, alphas } = uploadDenseNet64(arena, net);
+    const net = compileNetwork(model);
+    const d = net.inputSize, m = net.outputSize;
+    const up = uploadNetwork(arena, net);
     const state0 = new Float64Array(2 * d + STATE_EXTRA);
     state0.set(x0);
     state0[2 * d + STATE.rng] = o.seed;
     state0[2 * d + STATE.sign] = o.sign;
     const state = arena.putF64(state0);
-    const y0 = arena.putF64(new Float64Array(m));
-    const lo = o.lo ? arena.putF64(o.lo) : 0;
-    const hi = o.hi ? arena.putF64(o.hi) : 0;
+    const start = arena.allocF64(m);
     const pts = arena.allocF64(o.steps * d);
     const outs = arena.allocF64(o.steps * m);
-    const work = arena.allocF64(k.simecWorkSize(d, m, net.maxWidth, net.sumOut, o.route === 0 ? d : m));
-    const taken = k.simecStepsF64(table, alphas, net.layers.length, net.softmax ? 1 : 0, o.mode, o.route, o.select, o.orient, o.steps, o.delta, o.nullTol, lo, hi, o.boxMode === "clamp" ? 0 : 1, 0, y0, state, pts, outs, work);
+    const desc = putWalkDescriptor(arena, {
+      net: up.f64, softmax: net.head === "softmax" ? 1 : 0, mode: o.mode, route: o.route, select: o.select, orient: o.orient,
+      steps: o.steps, delta: o.delta, nullTol: o.nullTol, lo: o.lo ? arena.putF64(o.lo) : 0, hi: o.hi ? arena.putF64(o.hi) : 0,
+      boxMode: o.boxMode === "clamp" ? 0 : 1, target: 0, y0: start, state, points: pts, outputs: outs, start,
+      work: arena.alloc(k.simecWorkBytes(up.f64, o.route)),
+    });
+    const taken = k.simecStepsF64(desc);
     const s = arena.f64(state, 2 * d + STATE_EXTRA);
     return {
       taken,
+      start: Float64Array.from(arena.f64(start, m)),
       points: Float64Array.from(arena.f64(pts, taken * d)),
       outputs: Float64Array.from(arena.f64(outs, taken * m)),
       energy: s[2 * d + STATE.energy],
@@ -56,60 +61,48 @@ function kernelWalk(arena: Arena, model: Model, x0: number[], o: ReferenceWalkOp
 }
 
 for (const variant of ["debug", undefined] as const) {
-  describe(`float64 path kernels (${variant ?? "default"} build)`, () => {
-    test("denseForwardF64 and denseJacobianF64 match the float64 reference forward and finite differences (every activation)", async () => {
+  describe(`SiMEC stepping kernel on the compiled graph (${variant ?? "default"} build)`, () => {
+    test("the walk descriptor has the slots the host writes", async () => {
       const arena = await Arena.create(variant);
-      const k = arena.kernels<Dense64Kernels>();
-      const models = [
-        fixture("thermodynamics_weights_addestrata_bene.csv"),
-        fixture("weights_softplus_thermo.csv"),
-        randomMlp([7, 9, 6, 4], 3, "tanh", "none"),
-        randomMlp([7, 9, 6, 4], 4, "leakyRelu", "none", 0.1),
-        randomMlp([5, 12, 3], 5, "relu", "none"),
-        randomMlp([3, 6, 8], 6, "sigmoid", "none"),
-      ];
-      for (const model of models) {
-        const net = denseNet64(model);
-        const x = Array.from({ length: net.d }, (_, i) => 0.3 * Math.sin(1.7 * i + 0.4));
-        arena.scoped(() => {
-          const { table, alphas } = uploadDenseNet64(arena, net);
-          const xp = arena.putF64(x);
-          const acts = arena.allocF64(net.sumOut), ders = arena.allocF64(net.sumOut);
-          const jac = arena.allocF64(net.m * net.d), work = arena.allocF64(2 * net.m * net.maxWidth);
-          const last = k.denseForwardF64(table, alphas, net.layers.length, xp, acts, ders);
-          k.denseJacobianF64(table, net.layers.length, ders, jac, work);
-          const ref = referenceForward(model, x);
-          expect(maxAbs(arena.f64(last, net.m), ref.output)).toBeLessThan(1e-14);
-          const fd = finiteDifferenceJacobian((z) => referenceForward(model, z).output, x);
-          expect(maxAbs(arena.f64(jac, net.m * net.d), fd)).toBeLessThan(1e-7);
-        });
-      }
+      expect(arena.kernels<SimecKernels>().simecSlots()).toBe(SW_SLOTS);
     });
 
-    test("simecStepsF64 follows the plain-TypeScript twin step for step (n→n−1, SiMExp, box, softmax low-rank route)", async () => {
+    test("simecStepsF64 follows the plain-TypeScript twin step for step (n→n−1, SiMExp, box, softmax low-rank route, CNN, ResNet)", async () => {
       const arena = await Arena.create(variant);
       const base = { delta: 1e-3, nullTol: 1e-6, seed: 11, orient: -1, sign: 1 as const, select: 0 as const };
-      const cases: [Model, number[], ReferenceWalkOptions, string?][] = [
+      const image = (d: number, seed: number) => Array.from({ length: d }, (_, i) => 0.5 + 0.45 * Math.sin(0.37 * i + seed));
+      const cases: [ModelSpec | LooseModelSpec, number[], ReferenceWalkOptions, string?][] = [
         [fixture("surface_1_good_weights.csv"), [0.25, 0.25], { ...base, mode: 0, route: 0, steps: 400 }],
         [fixture("weights_binary.csv"), [0, -0.01499], { ...base, mode: 0, route: 0, steps: 300, sign: -1 }],
         [fixture("surface_2_good_weights.csv"), [0.25, 0.25], { ...base, mode: 1, route: 0, steps: 200, orient: 0 }],
         [fixture("surface_2_good_weights.csv"), [0.9, 0.9], { ...base, mode: 0, route: 0, steps: 500, lo: [-1, -1], hi: [1, 1] }, "boundary"],
+        [fixture("weights_softplus_thermo.csv"), [0.4, 0.6], { ...base, mode: 0, route: 0, steps: 200 }],
         // 100 → 10 softmax classifier through the m×m side: random null directions from the same seeded stream.
         [randomMlp([100, 32, 10], 9, "tanh"), Array.from({ length: 100 }, (_, i) => Math.cos(i)), { ...base, mode: 0, route: 1, select: 1, steps: 40 }],
         [randomMlp([100, 32, 10], 9, "tanh"), Array.from({ length: 100 }, (_, i) => Math.cos(i)), { ...base, mode: 1, route: 1, select: 1, steps: 40 }],
+        // leaky ReLU, 3 → 2: a one-dimensional kernel (a null eigenvector unique up to sign)
+        [randomMlp([3, 9, 6, 2], 4, "leakyRelu", "none", 0.1), [0.3, -0.2, 0.1], { ...base, mode: 0, route: 0, steps: 300 }],
         // an image-like start (most coordinates on the faces of [0, 1]) with the box clamped and the walk continued
         [randomMlp([100, 32, 10], 9, "relu"), Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? 0.5 + 0.4 * Math.sin(i) : i % 3 === 1 ? 0 : 1)), { ...base, mode: 0, route: 1, select: 1, steps: 40, delta: 1e-2, lo: new Array(100).fill(0), hi: new Array(100).fill(1), boxMode: "clamp" }],
+        // conv → max pool → conv → max pool → dense (softmax), 12×12×1
+        [randomCnn(12, 12, 1, 5, 3), image(144, 1), { ...base, mode: 0, route: 1, select: 1, steps: 30, delta: 1e-2 }],
+        // residual adds, batchNorm (folded), stride-2 projection, global average pooling
+        [smallResNet(2, { side: 6 }), image(108, 2), { ...base, mode: 0, route: 1, select: 1, steps: 30, delta: 1e-2 }],
+        [smallResNet(3, { side: 6 }), image(108, 3), { ...base, mode: 1, route: 1, select: 1, steps: 20, delta: 1e-2 }],
       ];
-      for (const [model, x0, o, stop] of cases) {
+      for (const [i, [model, x0, o, stop]] of cases.entries()) {
+        const what = `case ${i}`;
         const ker = kernelWalk(arena, model, x0, o);
         const ref = referenceSimecWalk(model, x0, o);
-        expect(ker.taken).toBe(ref.taken);
-        expect(ker.stop).toBe(ref.stop);
-        expect(ker.stop).toBe(stop ?? "steps");
-        expect(maxAbs(ker.points, ref.points.subarray(x0.length))).toBeLessThan(1e-9);
-        expect(maxAbs(ker.outputs, ref.outputs.subarray(ref.outputs.length / (ref.taken + 1)))).toBeLessThan(1e-9);
-        expect(Math.abs(ker.length - ref.length)).toBeLessThan(1e-9);
-        expect(Math.abs(ker.energy - ref.energy)).toBeLessThan(1e-9 * Math.max(1, ref.energy));
+        const m = ref.outputs.length / (ref.taken + 1);
+        expect(ker.taken, what).toBe(ref.taken);
+        expect(ker.stop, what).toBe(ref.stop);
+        expect(ker.stop, what).toBe(stop ?? "steps");
+        expect(maxAbs(ker.start, ref.outputs.subarray(0, m)), what).toBeLessThan(1e-12);
+        expect(maxAbs(ker.points, ref.points.subarray(x0.length)), what).toBeLessThan(1e-9);
+        expect(maxAbs(ker.outputs, ref.outputs.subarray(m)), what).toBeLessThan(1e-9);
+        expect(Math.abs(ker.length - ref.length), what).toBeLessThan(1e-9);
+        expect(Math.abs(ker.energy - ref.energy), what).toBeLessThan(1e-9 * Math.max(1, ref.energy));
         if (o.boxMode === "clamp") {
           // every step was projected (a random direction leaves the box at some face coordinate) and went on
           for (let k = 0; k < ker.taken; k++) {

@@ -4,7 +4,7 @@
  * the interval preimage of surface 1 (an annulus), and drift and energy beside the authors' reference run.
  */
 import { readFile } from "node:fs/promises";
-import { denseNet64, denseOutput64 } from "../../../engine/dense64.js";
+import type { Engine } from "../../../api/engine.js";
 import { Model } from "../../../model/model.js";
 import type { PathResult } from "../../../analyses/equivalenceClass.js";
 import { renderChart } from "../charts.js";
@@ -19,13 +19,18 @@ async function authorsModel(file: string): Promise<Model> {
   return Model.fromSimecText(await readFile(new URL(file, WEIGHTS), "utf8"));
 }
 
-/** G×G cells over BOX with the network's output N(x) (float64 reference forward). */
-function outputCells(model: Model, G: number) {
-  const net = denseNet64(model);
-  const h = 2 / G, cells = [];
+/** G×G cells over BOX with the network's output N(x) (engine.forward). */
+async function outputCells(engine: Engine, model: Model, G: number) {
+  const h = 2 / G, X = new Float64Array(2 * G * G); // G²×2: cell centres, row a = y
   for (let a = 0; a < G; a++) for (let b = 0; b < G; b++) {
-    const x = -1 + (b + 0.5) * h, y = -1 + (a + 0.5) * h;
-    cells.push({ x: x - h / 2, x2: x + h / 2, y: y - h / 2, y2: y + h / 2, N: denseOutput64(net, [x, y])[0] });
+    X[2 * (a * G + b)] = -1 + (b + 0.5) * h;
+    X[2 * (a * G + b) + 1] = -1 + (a + 0.5) * h;
+  }
+  const { logits } = await engine.forward(model, X);
+  const cells = [];
+  for (let i = 0; i < G * G; i++) {
+    const x = X[2 * i], y = X[2 * i + 1];
+    cells.push({ x: x - h / 2, x2: x + h / 2, y: y - h / 2, y2: y + h / 2, N: logits[i] });
   }
   return cells;
 }
@@ -85,7 +90,7 @@ export const equivalenceClassesSection: ReportSection = {
     stage.done();
 
     const G = ctx.quick ? 30 : 50;
-    const cells1 = outputCells(s1, G), cells2 = outputCells(s2, G);
+    const cells1 = await outputCells(ctx.engine, s1, G), cells2 = await outputCells(ctx.engine, s2, G);
     const lineColor = { value: "#f58518" };
     const classLines = (r: PathResult, name: string) => polyline(r.points, r.k, name);
     figures.push({
