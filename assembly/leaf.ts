@@ -14,10 +14,8 @@ import {
   STOP_BOX, STOP_LENGTH, STOP_NONFINITE, STOP_ORTHOGONAL, STOP_TARGET, STOP_TRAPPED, STOP_VERTICES,
 } from "./leafStop";
 import { axpyF64, dotF64 } from "./vector64";
-import {
-  netBoundaryNormal, netChoice, netCrossing, netEnterSide, netField, netForward, netHash, netJvp, netNormalWorkBytes, netPattern, netResolveTies,
-  netUnitCode, netVjp, netVjpWorkBytes,
-} from "./graph/network";
+import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpWorkBytes } from "./graph/network";
+import { netBoundaryNormal, netChoice, netEnterSide, netField, netNormalWorkBytes, netResolveTies, netUnitCode } from "./graph/paths";
 import { F_OUT_SIZE, F_PRE_OFFSET, F_VALUE_OFFSET, NET_ARG_SIZE, NET_INPUT_SIZE, NET_OUTPUT_NODE, NET_PATTERN_WORDS, NET_PRE_SIZE, NET_VALUE_SIZE } from "./graph/opcodes";
 
 /**

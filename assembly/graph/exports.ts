@@ -1,6 +1,7 @@
-// f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts), exported to the host.
-import { netChoice, netConstraints, netCrossing, netEnterSide, netFlipNear, netForward, netHash, netJvp, netPattern, netResolveTies, netUnitCode, netVjp, netVjpWorkBytes } from "./network";
-import { netAffineFrozen } from "./network";
+// f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts, paths.ts, frozen.ts), exported to the host.
+import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpWorkBytes } from "./network";
+import { netChoice, netConstraints, netEnterSide, netFlipNear, netResolveTies, netUnitCode } from "./paths";
+import { netAffineFrozen } from "./frozen";
 
 export { netChoice, netUnitCode };
 import { copyRows } from "./add";

@@ -1,6 +1,7 @@
 // The compiled network's drivers: batched forward with pattern capture, the activation pattern and region hash,
 // JVP and VJP under one point's frozen pattern, and the crossing solve along a direction. Generic over
 // T ∈ {f32, f64}; one source, both precisions. No allocation: every buffer is the caller's.
+// The path-walk helpers (crossing sides, normals, constraints) are in paths.ts, the frozen-pattern affine forms in frozen.ts.
 //
 // `net` is the descriptor (NET_WORDS i32, see opcodes.ts): the layer table (NODE_STRIDE i32 per node) and the
 // params in T. Per point, node k's output sits at F_VALUE_OFFSET of the point's value block (valueSize
@@ -11,10 +12,9 @@ import {
   ACT_LINEAR, F_ACT, F_ALPHA_OFFSET, F_ARG_OFFSET, F_BIAS_OFFSET, F_C, F_DH, F_DW, F_FLAGS, F_GROUPS, F_H, F_IN_SIZE,
   F_INPUT0, F_INPUT1, F_KH, F_KW, F_N_INPUTS, F_OC, F_OH, F_OP, F_OUT_SIZE, F_OW, F_PAD_B, F_PAD_L, F_PAD_R, F_PAD_T,
   F_PATTERN_OFFSET, F_PRE_OFFSET, F_SH, F_SW, F_VALUE_OFFSET, F_W, F_WEIGHT_OFFSET, F_WEIGHT_T_OFFSET, FLAG_COUNT_INCLUDE_PAD,
-  NET_ARG_SIZE, NET_INPUT_SIZE, NET_MAX_WIDTH, NET_NODES, NET_PARAMS, NET_PATTERN_BITS, NET_PATTERN_WORDS, NET_PRE_SIZE, NET_TABLE,
+  NET_ARG_SIZE, NET_INPUT_SIZE, NET_MAX_WIDTH, NET_NODES, NET_PARAMS, NET_PATTERN_WORDS, NET_PRE_SIZE, NET_TABLE,
   NET_VALUE_SIZE, NODE_STRIDE, OP_ACT, OP_ADD, OP_AFFINE, OP_AVGPOOL, OP_CONCAT, OP_CONV, OP_DENSE, OP_GAP, OP_MAXPOOL,
 } from "./opcodes";
-import { ACT_RELU } from "./opcodes";
 import { activationForward, activationScale } from "../activation";
 import { fnv64, signBits } from "../pattern";
 import { denseForward, denseTranspose, denseTransposeWorkBytes } from "./dense";
@@ -89,20 +89,20 @@ import * as pool from "./pool";
 }
 
 /** The i-th input (compiled index, −1 = the model input) of node k. */
-function inputOf(net: usize, k: i32, i: i32): i32 {
+export function inputOf(net: usize, k: i32, i: i32): i32 {
   if (field(net, k, F_N_INPUTS) <= 2) return field(net, k, F_INPUT0 + i);
   return load<i32>(<usize>word(net, NET_TABLE) + (<usize>(field(net, k, F_INPUT1) + i) << 2));
 }
 
 /** Offset (elements) of node j's output in a value block. */
 // @ts-ignore: decorator
-@inline function valueOffset(net: usize, j: i32): i32 {
+@inline export function valueOffset(net: usize, j: i32): i32 {
   return j < 0 ? 0 : field(net, j, F_VALUE_OFFSET);
 }
 
 /** Size of node j's output. */
 // @ts-ignore: decorator
-@inline function sizeOf(net: usize, j: i32): i32 {
+@inline export function sizeOf(net: usize, j: i32): i32 {
   return j < 0 ? word(net, NET_INPUT_SIZE) : field(net, j, F_OUT_SIZE);
 }
 
@@ -113,7 +113,7 @@ function inputOf(net: usize, k: i32, i: i32): i32 {
 }
 
 // @ts-ignore: decorator
-@inline function alphaOf<T>(net: usize, k: i32): f64 {
+@inline export function alphaOf<T>(net: usize, k: i32): f64 {
   const at = field(net, k, F_ALPHA_OFFSET);
   return at < 0 ? 0 : <f64>load<T>(param<T>(net, at));
 }
@@ -123,7 +123,7 @@ function inputOf(net: usize, k: i32, i: i32): i32 {
  * node blocks at their value offsets), output to dst (stride dstLd), overwritten. Max pooling: `choose`
  * computes the argmax into argmax (+ r·argLd per row), otherwise routes through the stored one (argLd 0).
  */
-function applyLinear<T>(net: usize, k: i32, rows: i32, src: usize, srcLd: i32, dst: usize, dstLd: i32, bias: bool, argmax: usize, argLd: i32, choose: bool): void {
+export function applyLinear<T>(net: usize, k: i32, rows: i32, src: usize, srcLd: i32, dst: usize, dstLd: i32, bias: bool, argmax: usize, argLd: i32, choose: bool): void {
   const t = sizeof<T>();
   const op = field(net, k, F_OP);
   const x = src + <usize>valueOffset(net, inputOf(net, k, 0)) * t;
@@ -244,7 +244,7 @@ export function netJvp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
 }
 
 // @ts-ignore: decorator
-@inline function align16(n: usize): usize {
+@inline export function align16(n: usize): usize {
   return (n + 15) & ~15;
 }
 
@@ -385,337 +385,4 @@ export function netCrossing<T>(net: usize, values: usize, pre: usize, argmax: us
     }
   }
   return best;
-}
-
-// ---- Path walks (leaves, geodesics, singular points): crossing a boundary, its normal, the region's constraints.
-// A crossing is named by (node, unit): a relu/leakyRelu node's pre-activation index, or a max pool's output index.
-// Its code (crossedUnit of the leaf results) is the unit's pattern bit, or patternBits + the pool's argmax index.
-
-/** Magnitude that puts a pre-activation on a side without changing any value (the kernels read only its sign). */
-const SIDE: f64 = 1e-300;
-
-/** Field f of node k of the descriptor's table (for the walks in assembly/leaf.ts and geodesic.ts). */
-export function netField(net: usize, k: i32, f: i32): i32 {
-  return field(net, k, f);
-}
-
-/** The code of crossing (node, unit): its pattern bit, or patternBits + the max pool's argmax index. */
-export function netUnitCode(net: usize, node: i32, unit: i32): i32 {
-  if (field(net, node, F_OP) == OP_MAXPOOL) return word(net, NET_PATTERN_BITS) + field(net, node, F_ARG_OFFSET) + unit;
-  return field(net, node, F_PATTERN_OFFSET) + unit;
-}
-
-/** A max pool's chosen input cell for output `unit` (flat index in its input), or −1 for other nodes. */
-export function netChoice(net: usize, argmax: usize, node: i32, unit: i32): i32 {
-  if (field(net, node, F_OP) != OP_MAXPOOL) return -1;
-  return load<i32>(argmax + (<usize>(field(net, node, F_ARG_OFFSET) + unit) << 2));
-}
-
-/**
- * At a point ON the boundary of (node, unit) (values, pre, argmax from netForward there), put that unit on the
- * side a direction with tangents tan (valueSize) / tanPre (preSize) moves into, so that the frozen pattern is
- * the region beyond: a relu/leakyRelu pre-activation becomes ±SIDE by the sign of its tangent (0: unchanged);
- * a max pool's choice becomes the cell, among those within 1e-9 (relative) of the window's maximum, with the
- * largest tangent (the first such on ties). Values are not changed (they are continuous across the boundary).
- */
-export function netEnterSide<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, node: i32, unit: i32): void {
-  const t = sizeof<T>();
-  if (field(net, node, F_OP) != OP_MAXPOOL) {
-    const at = pre + <usize>(field(net, node, F_PRE_OFFSET) + unit) * t;
-    const dz = <f64>load<T>(tanPre + <usize>(field(net, node, F_PRE_OFFSET) + unit) * t);
-    if (dz > 0) store<T>(at, <T>Math.max(<f64>load<T>(at), SIDE));
-    else if (dz < 0) store<T>(at, <T>Math.min(<f64>load<T>(at), -SIDE));
-    return;
-  }
-  const j = inputOf(net, node, 0);
-  const xo = <usize>valueOffset(net, j) * t;
-  const h = field(net, node, F_H), w = field(net, node, F_W), c = field(net, node, F_C);
-  const ph = field(net, node, F_KH), pw = field(net, node, F_KW), sh = field(net, node, F_SH), sw = field(net, node, F_SW);
-  const padT = field(net, node, F_PAD_T), padL = field(net, node, F_PAD_L), ow = field(net, node, F_OW);
-  const ch = unit % c, cell = unit / c, y = cell / ow, xw = cell % ow;
-  let best = -Infinity;
-  for (let i = 0; i < ph; i++)
-    for (let jj = 0; jj < pw; jj++) {
-      const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      best = Math.max(best, <f64>load<T>(values + xo + <usize>((iy * w + ix) * c + ch) * t));
-    }
-  const tol = 1e-9 * Math.max(1, Math.abs(best));
-  let pick = -1;
-  let slope = -Infinity;
-  for (let i = 0; i < ph; i++)
-    for (let jj = 0; jj < pw; jj++) {
-      const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      const b = (iy * w + ix) * c + ch;
-      if (<f64>load<T>(values + xo + <usize>b * t) < best - tol) continue;
-      const s = <f64>load<T>(tan + xo + <usize>b * t);
-      if (s > slope) {
-        slope = s;
-        pick = b;
-      }
-    }
-  store<i32>(argmax + (<usize>(field(net, node, F_ARG_OFFSET) + unit) << 2), pick);
-}
-
-/** Scratch bytes netBoundaryNormal needs: a cotangent (maxWidth) and netVjp's work for one row. */
-export function netNormalWorkBytes<T>(net: usize): usize {
-  return align16(<usize>word(net, NET_MAX_WIDTH) * sizeof<T>()) + netVjpWorkBytes<T>(net, 1);
-}
-
-/**
- * The gradient (d, into gin) of the boundary function of (node, unit), oriented into the current region
- * (positive inside): a relu/leakyRelu unit: ±∇z (+ when its pre-activation is > 0); a max pool: ∇(x_a − x_b)
- * with a its current choice and b = `other` (the cell it replaced). work: netNormalWorkBytes(net).
- */
-export function netBoundaryNormal<T>(net: usize, values: usize, pre: usize, argmax: usize, node: i32, unit: i32, other: i32, gin: usize, work: usize): void {
-  const t = sizeof<T>();
-  const cot = work, vw = work + align16(<usize>word(net, NET_MAX_WIDTH) * t);
-  if (field(net, node, F_OP) == OP_MAXPOOL) {
-    const j = inputOf(net, node, 0);
-    memory.fill(cot, 0, <usize>sizeOf(net, j) * t);
-    store<T>(cot + <usize>netChoice(net, argmax, node, unit) * t, <T>1);
-    store<T>(cot + <usize>other * t, <T>-1);
-    netVjp<T>(net, values, pre, argmax, 1, j, cot, gin, vw);
-    return;
-  }
-  // ∇z: the unit's own derivative is 1 when its pre-activation is positive; set it so for the pull-back.
-  const at = pre + <usize>(field(net, node, F_PRE_OFFSET) + unit) * t;
-  const z = load<T>(at);
-  store<T>(at, <T>1);
-  memory.fill(cot, 0, <usize>field(net, node, F_OUT_SIZE) * t);
-  store<T>(cot + <usize>unit * t, <T>(<f64>z > 0 ? 1 : -1));
-  netVjp<T>(net, values, pre, argmax, 1, node, cot, gin, vw);
-  store<T>(at, z);
-}
-
-/**
- * Every linear constraint of ONE point's region along `rows` directions (tan rows×valueSize, tanPre
- * rows×preSize, netJvp of the directions): c_j + M_j·y ≥ 0 inside the region, for every relu/leakyRelu unit
- * (c = ±z, sign of z) and every (max-pool output, other valid cell of its window) pair (c = x_a − x_b).
- * Writes c (count), M (count×rows), code (count i32: netUnitCode) and other (count i32: the cell b, or −1)
- * up to `cap` constraints and returns the count (more than cap: only the first cap are written).
- */
-export function netConstraints<T>(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, tan: usize, tanPre: usize, cap: i32, cb: usize, M: usize, code: usize, other: usize): i32 {
-  const t = sizeof<T>();
-  const vs = word(net, NET_VALUE_SIZE), ps = word(net, NET_PRE_SIZE);
-  const nodes = word(net, NET_NODES);
-  let n = 0;
-  for (let k = 0; k < nodes; k++) {
-    if (field(net, k, F_PATTERN_OFFSET) >= 0) {
-      const po = field(net, k, F_PRE_OFFSET), size = field(net, k, F_OUT_SIZE);
-      for (let i = 0; i < size; i++) {
-        if (n < cap) {
-          const z = <f64>load<T>(pre + <usize>(po + i) * t);
-          const s: f64 = z > 0 ? 1 : -1;
-          store<f64>(cb + (<usize>n << 3), s * z);
-          for (let r = 0; r < rows; r++) store<f64>(M + (<usize>(n * rows + r) << 3), s * <f64>load<T>(tanPre + <usize>(r * ps + po + i) * t));
-          store<i32>(code + (<usize>n << 2), netUnitCode(net, k, i));
-          store<i32>(other + (<usize>n << 2), -1);
-        }
-        n++;
-      }
-    }
-    if (field(net, k, F_OP) != OP_MAXPOOL) continue;
-    const j = inputOf(net, k, 0);
-    const xo = valueOffset(net, j);
-    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
-    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
-    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
-    const ao = field(net, k, F_ARG_OFFSET);
-    for (let o = 0; o < oh * ow * c; o++) {
-      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
-      const a = load<i32>(argmax + (<usize>(ao + o) << 2));
-      for (let i = 0; i < ph; i++)
-        for (let jj = 0; jj < pw; jj++) {
-          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-          const b = (iy * w + ix) * c + ch;
-          if (b == a) continue;
-          if (n < cap) {
-            store<f64>(cb + (<usize>n << 3), <f64>load<T>(values + <usize>(xo + a) * t) - <f64>load<T>(values + <usize>(xo + b) * t));
-            for (let r = 0; r < rows; r++)
-              store<f64>(M + (<usize>(n * rows + r) << 3), <f64>load<T>(tan + <usize>(r * vs + xo + a) * t) - <f64>load<T>(tan + <usize>(r * vs + xo + b) * t));
-            store<i32>(code + (<usize>n << 2), netUnitCode(net, k, o));
-            store<i32>(other + (<usize>n << 2), b);
-          }
-          n++;
-        }
-    }
-  }
-  return n;
-}
-
-/**
- * The region across every boundary ONE point lies within `tol` of: relu/leakyRelu units with |z| ≤ tol flip
- * side (pre-activation ∓SIDE); a max pool whose window has another valid cell within tol of its choice takes
- * the first such cell. Returns how many units changed (0: the point is not near a boundary).
- */
-export function netFlipNear<T>(net: usize, values: usize, pre: usize, argmax: usize, tol: f64): i32 {
-  const t = sizeof<T>();
-  const nodes = word(net, NET_NODES);
-  let n = 0;
-  for (let k = 0; k < nodes; k++) {
-    if (field(net, k, F_PATTERN_OFFSET) >= 0) {
-      const po = field(net, k, F_PRE_OFFSET), size = field(net, k, F_OUT_SIZE);
-      for (let i = 0; i < size; i++) {
-        const at = pre + <usize>(po + i) * t;
-        const z = <f64>load<T>(at);
-        if (Math.abs(z) > tol) continue;
-        store<T>(at, <T>(z > 0 ? -SIDE : SIDE));
-        n++;
-      }
-    }
-    if (field(net, k, F_OP) != OP_MAXPOOL) continue;
-    const j = inputOf(net, k, 0);
-    const xo = valueOffset(net, j);
-    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
-    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
-    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
-    const ao = field(net, k, F_ARG_OFFSET);
-    for (let o = 0; o < oh * ow * c; o++) {
-      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
-      const am = argmax + (<usize>(ao + o) << 2);
-      const a = load<i32>(am);
-      const xa = <f64>load<T>(values + <usize>(xo + a) * t);
-      let done = false;
-      for (let i = 0; i < ph && !done; i++)
-        for (let jj = 0; jj < pw && !done; jj++) {
-          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-          const b = (iy * w + ix) * c + ch;
-          if (b != a && xa - <f64>load<T>(values + <usize>(xo + b) * t) <= tol) {
-            store<i32>(am, b);
-            n++;
-            done = true;
-          }
-        }
-    }
-  }
-  return n;
-}
-
-/**
- * At a point on several boundaries at once (ties: an image's blank area gives identical conv outputs, so a
- * max-pool window's inputs tie exactly), choose the region a direction with tangents tan/tanPre moves into: a
- * relu/leakyRelu unit whose pre-activation is within 2·SIDE of 0 takes the side of its tangent (tangent 0:
- * unchanged); a max pool whose window has cells within 1e-12 (relative) of its choice takes, among those, the
- * one with the largest tangent when that is larger than its choice's. Returns how many units changed (after a
- * change, the tangents below it change too: call again with fresh tangents until it returns 0).
- */
-export function netResolveTies<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize): i32 {
-  const t = sizeof<T>();
-  const nodes = word(net, NET_NODES);
-  let n = 0;
-  for (let k = 0; k < nodes; k++) {
-    if (field(net, k, F_PATTERN_OFFSET) >= 0) {
-      const po = field(net, k, F_PRE_OFFSET), size = field(net, k, F_OUT_SIZE);
-      for (let i = 0; i < size; i++) {
-        const at = pre + <usize>(po + i) * t;
-        const z = <f64>load<T>(at);
-        if (Math.abs(z) > 2 * SIDE) continue;
-        const dz = <f64>load<T>(tanPre + <usize>(po + i) * t);
-        if (dz > 0 && !(z > 0)) {
-          store<T>(at, <T>SIDE);
-          n++;
-        } else if (dz < 0 && z > 0) {
-          store<T>(at, <T>-SIDE);
-          n++;
-        }
-      }
-    }
-    if (field(net, k, F_OP) != OP_MAXPOOL) continue;
-    const j = inputOf(net, k, 0);
-    const xo = valueOffset(net, j);
-    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
-    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
-    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
-    const ao = field(net, k, F_ARG_OFFSET);
-    for (let o = 0; o < oh * ow * c; o++) {
-      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
-      const am = argmax + (<usize>(ao + o) << 2);
-      const a = load<i32>(am);
-      const xa = <f64>load<T>(values + <usize>(xo + a) * t);
-      const tol = 1e-12 * Math.max(1, Math.abs(xa));
-      let pick = a;
-      let slope = <f64>load<T>(tan + <usize>(xo + a) * t);
-      for (let i = 0; i < ph; i++)
-        for (let jj = 0; jj < pw; jj++) {
-          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-          const b = (iy * w + ix) * c + ch;
-          if (b == a || xa - <f64>load<T>(values + <usize>(xo + b) * t) > tol) continue;
-          const s = <f64>load<T>(tan + <usize>(xo + b) * t);
-          if (s > slope) {
-            slope = s;
-            pick = b;
-          }
-        }
-      if (pick != a) {
-        store<i32>(am, pick);
-        n++;
-      }
-    }
-  }
-  return n;
-}
-
-/**
- * Node k's activation under a frozen pattern, on `rows` value rows: a relu/leakyRelu node's output rows are
- * its pre-activation rows (in `pre`, rows×preSize) times the slope its pattern bit names (bit set: 1, else 0
- * for relu, α for leakyRelu); a max pool's output rows route its input rows through the given argmax. Other
- * nodes are already complete after their linear part.
- */
-function finishFrozen<T>(net: usize, k: i32, rows: i32, buf: usize, pre: usize, bits: usize, argmax: usize): void {
-  const t = sizeof<T>();
-  const vs = word(net, NET_VALUE_SIZE), ps = word(net, NET_PRE_SIZE);
-  if (field(net, k, F_OP) == OP_MAXPOOL) {
-    applyLinear<T>(net, k, rows, buf, vs, buf + <usize>field(net, k, F_VALUE_OFFSET) * t, vs, false, argmax, 0, false);
-    return;
-  }
-  const at = field(net, k, F_PATTERN_OFFSET);
-  if (at < 0) return;
-  const low: f64 = field(net, k, F_ACT) == ACT_RELU ? 0 : alphaOf<T>(net, k);
-  const n = field(net, k, F_OUT_SIZE);
-  const z = pre + <usize>field(net, k, F_PRE_OFFSET) * t, out = buf + <usize>field(net, k, F_VALUE_OFFSET) * t;
-  for (let i = 0; i < n; i++) {
-    const b = at + i;
-    const on = (load<u32>(bits + (<usize>(b >>> 5) << 2)) >>> (b & 31)) & 1;
-    const s = <T>(on ? 1 : low);
-    for (let r = 0; r < rows; r++) {
-      const o = <usize>i * t;
-      store<T>(out + <usize>(r * vs) * t + o, s * load<T>(z + <usize>(r * ps) * t + o));
-    }
-  }
-}
-
-/**
- * Affine forms of the nodes under a FROZEN pattern — a region's activation bits (patternWords u32 at `bits`)
- * and max-pool argmax (argSize i32 at `argmax`), not decided from values. `rows` value rows (buf,
- * rows×valueSize, row-major; the caller sets the input block) go through the nodes: row `biasRow` carries the
- * constant term (biases and shifts added), the others are directional derivatives (no bias). With the input
- * rows ∂x/∂σ, ∂x/∂τ, x(0, 0) every node output comes out as its affine function of (σ, τ) on the region.
- * Resumable around the kink nodes (relu/leakyRelu or max pool), so a region can be split at a node and each
- * piece continued from there: first node `from` is finished (from ≥ 0; its pre-activation rows must be in
- * `pre`, rows×preSize): activation by its bits, or max-pool routing by the argmax; then nodes from+1 .. to−1
- * run entirely; then node `to` (< nodes) only up to its pre-activation rows (written to `pre`; a max pool
- * does nothing, its input rows are in buf). to ≥ nodes: to the output. Nodes before `from` are read, not
- * recomputed. Activations: linear, relu and leakyRelu only (the host refuses smooth ones).
- */
-export function netAffineFrozen<T>(net: usize, rows: i32, buf: usize, pre: usize, bits: usize, argmax: usize, biasRow: i32, from: i32, to: i32): void {
-  const t = sizeof<T>();
-  const vs = word(net, NET_VALUE_SIZE), ps = word(net, NET_PRE_SIZE), nodes = word(net, NET_NODES);
-  if (from >= 0) finishFrozen<T>(net, from, rows, buf, pre, bits, argmax);
-  const last = to < nodes ? to : nodes - 1;
-  for (let k = from + 1; k <= last; k++) {
-    if (field(net, k, F_OP) == OP_MAXPOOL) {
-      if (k < to) finishFrozen<T>(net, k, rows, buf, pre, bits, argmax);
-      continue;
-    }
-    const linear = field(net, k, F_ACT) == ACT_LINEAR;
-    const z = linear ? buf + <usize>field(net, k, F_VALUE_OFFSET) * t : pre + <usize>field(net, k, F_PRE_OFFSET) * t;
-    const ld = linear ? vs : ps;
-    for (let r = 0; r < rows; r++) applyLinear<T>(net, k, 1, buf + <usize>(r * vs) * t, vs, z + <usize>(r * ld) * t, ld, r == biasRow, argmax, 0, false);
-    if (k < to && !linear) finishFrozen<T>(net, k, rows, buf, pre, bits, argmax);
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * Signatures of the Wasm kernels the linear-region analyses and optimal transport call: the compiled
  * network's graph kernels (src/engine/network.ts) plus the polygon splitters (assembly/regionsPlane.ts,
- * regionsPlanePool.ts), the region hashes, the frozen-pattern affine forms (assembly/graph/network.ts) and
+ * regionsPlanePool.ts), the region hashes, the frozen-pattern affine forms (assembly/graph/frozen.ts) and
  * argmax.ts, gemm.ts, vector64.ts.
  */
 import type { GraphKernels } from "../../engine/network.js";
