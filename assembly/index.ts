@@ -28,6 +28,7 @@ export { simecStepsF64, simecWorkBytes, simecSlots } from "./simec";
 export { leafBasisF64, leafProjectF64, leafWorkBytes, leafExactF64 } from "./leaf";
 export { leafSmoothWorkBytes, leafSmoothF64 } from "./leafSmooth";
 export { splitPolygonsMaxPoolF64, splitRegionsByWindowsF64 } from "./regionsPlanePool";
+export { regionsPlaneWalkF64 } from "./regionsPlaneWalk";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
   graphForwardF32, graphForwardF64, graphPatternF32, graphPatternF64, graphHash, graphJvpF32, graphJvpF64, graphVjpF32, graphVjpF64,

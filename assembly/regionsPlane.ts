@@ -216,6 +216,19 @@ export function splitRegionsByUnitsF64(net: usize, k: i32, pre: usize, eps: f64,
   const ps = netWord(net, NET_PRE_SIZE);
   const n = nodeField(net, k, F_OUT_SIZE), first = nodeField(net, k, F_PRE_OFFSET), bit0 = nodeField(net, k, F_PATTERN_OFFSET) & 31;
   const verts = <usize>poolWord(pool, POOL_VERTS), rows = <usize>poolWord(pool, POOL_ROWS), list = <usize>poolWord(pool, POOL_LIST);
+  // The bounding box of the live polygons' vertices: every later piece lies in it (up to rounding).
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let i = 0; i < poolWord(pool, POOL_LIVE); i++) {
+    const p = load<i32>(list + (<usize>i << 2));
+    const i0 = slotWord(pool, POOL_VSTART, p), i1 = i0 + slotWord(pool, POOL_VCOUNT, p);
+    for (let v = i0; v < i1; v++) {
+      const x = load<f64>(verts + (<usize>(2 * v) << 3)), y = load<f64>(verts + (<usize>(2 * v) << 3), 8);
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
+    }
+  }
   for (let j = poolWord(pool, POOL_NEXT); j < n; j++) {
     const row = pre + (<usize>(first + j) << 3);
     const fa = load<f64>(row), fb = load<f64>(row + (<usize>ps << 3)), fc = load<f64>(row + (<usize>(2 * ps) << 3));
@@ -223,6 +236,15 @@ export function splitRegionsByUnitsF64(net: usize, k: i32, pre: usize, eps: f64,
     const begun = poolWord(pool, POOL_END) >= 0;
     const end = begun ? poolWord(pool, POOL_END) : poolWord(pool, POOL_LIVE);
     const bit = bit0 + j;
+    // A line at least 2·tol away from the whole box (rounding moves a vertex by far less than tol) puts every
+    // vertex of every live polygon strictly on one side: each one's lineSide is that side, so decide them all at once.
+    const lo = fc + Math.min(fa * x0, fa * x1) + Math.min(fb * y0, fb * y1);
+    const hi = fc + Math.max(fa * x0, fa * x1) + Math.max(fb * y0, fb * y1);
+    if (lo > 2 * tol || hi < -2 * tol) {
+      if (lo > 2 * tol) for (let i = 0; i < end; i++) setBit(rows + (<usize>(load<i32>(list + (<usize>i << 2)) * words) << 2), bit);
+      saveResume(pool, j + 1, 0, -1);
+      continue;
+    }
     for (let i = begun ? poolWord(pool, POOL_AT) : 0; i < end; i++) {
       const p = load<i32>(list + (<usize>i << 2));
       const i0 = slotWord(pool, POOL_VSTART, p), nv = slotWord(pool, POOL_VCOUNT, p);

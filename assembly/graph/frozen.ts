@@ -2,10 +2,10 @@
 // assembly/regionsPlane*.ts): value rows pushed through the node kernels with a region's activation bits and
 // max-pool argmax held fixed. Generic over T; layout of `net` and the blocks as assembly/graph/network.ts.
 import {
-  ACT_LINEAR, ACT_RELU, F_ACT, F_OP, F_OUT_SIZE, F_PATTERN_OFFSET, F_PRE_OFFSET, F_VALUE_OFFSET, NET_NODES, NET_PRE_SIZE, NET_VALUE_SIZE, OP_MAXPOOL,
+  ACT_LINEAR, ACT_RELU, F_ACT, F_BIAS_OFFSET, F_OP, F_OUT_SIZE, F_PATTERN_OFFSET, F_PRE_OFFSET, F_VALUE_OFFSET, NET_NODES, NET_PRE_SIZE, NET_VALUE_SIZE, OP_DENSE, OP_MAXPOOL,
 } from "./opcodes";
 import { netWord as word, nodeField as field } from "./table";
-import { alphaOf, applyLinear } from "./network";
+import { alphaOf, applyLinear, param } from "./network";
 
 /**
  * Node k's activation under a frozen pattern, on `rows` value rows: a relu/leakyRelu node's output rows are
@@ -37,6 +37,26 @@ function finishFrozen<T>(net: usize, k: i32, rows: i32, buf: usize, pre: usize, 
 }
 
 /**
+ * Node k's linear part on `rows` value rows (src rows of stride srcLd, dst rows of stride dstLd), its bias
+ * added to row biasRow only. A dense node takes all rows in one product and gets the bias added after it: the
+ * sum is the one denseForward makes with the bias first (IEEE addition commutes), so every row is bit-identical
+ * to a one-row call. Other nodes go row by row.
+ */
+function linearRows<T>(net: usize, k: i32, rows: i32, src: usize, srcLd: i32, dst: usize, dstLd: i32, biasRow: i32, argmax: usize): void {
+  const t = sizeof<T>();
+  if (field(net, k, F_OP) != OP_DENSE) {
+    for (let r = 0; r < rows; r++) applyLinear<T>(net, k, 1, src + <usize>(r * srcLd) * t, srcLd, dst + <usize>(r * dstLd) * t, dstLd, r == biasRow, argmax, 0, false);
+    return;
+  }
+  applyLinear<T>(net, k, rows, src, srcLd, dst, dstLd, false, argmax, 0, false);
+  const bias = param<T>(net, field(net, k, F_BIAS_OFFSET));
+  if (!bias || biasRow < 0 || biasRow >= rows) return;
+  const z = dst + <usize>(biasRow * dstLd) * t;
+  const n = field(net, k, F_OUT_SIZE);
+  for (let i = 0; i < n; i++) store<T>(z + <usize>i * t, load<T>(z + <usize>i * t) + load<T>(bias + <usize>i * t));
+}
+
+/**
  * Affine forms of the nodes under a FROZEN pattern — a region's activation bits (patternWords u32 at `bits`)
  * and max-pool argmax (argSize i32 at `argmax`), not decided from values. `rows` value rows (buf,
  * rows×valueSize, row-major; the caller sets the input block) go through the nodes: row `biasRow` carries the
@@ -62,7 +82,7 @@ export function netAffineFrozen<T>(net: usize, rows: i32, buf: usize, pre: usize
     const linear = field(net, k, F_ACT) == ACT_LINEAR;
     const z = linear ? buf + <usize>field(net, k, F_VALUE_OFFSET) * t : pre + <usize>field(net, k, F_PRE_OFFSET) * t;
     const ld = linear ? vs : ps;
-    for (let r = 0; r < rows; r++) applyLinear<T>(net, k, 1, buf + <usize>(r * vs) * t, vs, z + <usize>(r * ld) * t, ld, r == biasRow, argmax, 0, false);
+    linearRows<T>(net, k, rows, buf, vs, z, ld, biasRow, argmax);
     if (k < to && !linear) finishFrozen<T>(net, k, rows, buf, pre, bits, argmax);
   }
 }

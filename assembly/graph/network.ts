@@ -108,7 +108,7 @@ export function inputOf(net: usize, k: i32, i: i32): i32 {
 
 /** Byte pointer to element `off` of the params in T (off < 0: 0). */
 // @ts-ignore: decorator
-@inline function param<T>(net: usize, off: i32): usize {
+@inline export function param<T>(net: usize, off: i32): usize {
   return off < 0 ? 0 : <usize>word(net, NET_PARAMS) + <usize>off * sizeof<T>();
 }
 

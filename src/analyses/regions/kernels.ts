@@ -21,6 +21,7 @@ export interface RegionKernels extends GraphKernels {
     rows: number, words: number, argWord: number,
     outStart: number, outVerts: number, outParent: number, outRows: number, capPoly: number, capVerts: number, scratch: number, capScratch: number,
   ): number;
+  regionsPlaneWalkF64(walk: number, eps: number): number;
   splitRegionsByWindowsF64(net: number, k: number, buf: number, eps: number, pool: number, scratch: number, capScratch: number, cells: number): number;
   argmaxRowsF64(m: number, n: number, s: number, lds: number, h: number, idx: number, counts: number): void;
 }

@@ -24,10 +24,9 @@ import { NonFiniteError, OptionError, ShapeError } from "../../errors.js";
 import type { Model } from "../../model/model.js";
 import { decisionBoundary } from "./decisionBoundary.js";
 import type { RegionKernels } from "./kernels.js";
-import { pointArg, regionNetwork, u64View } from "./compiled.js";
+import { pointArg, regionNetwork } from "./compiled.js";
 import { valueBlock } from "../../model/compile.js";
-import { OP_MAXPOOL, F_ARG_OFFSET, F_KH, F_KW, F_OP, F_OUT_SIZE, F_PATTERN_OFFSET } from "../../model/opcodes.js";
-import { nodeField } from "../../model/compile.js";
+import { walkPlane } from "./planeWalk.js";
 
 /** [sMin, sMax, tMin, tMax]: the rectangle of slice coordinates. */
 export type PlaneExtent = readonly [number, number, number, number];
@@ -96,97 +95,8 @@ function allocSet(arena: Arena, capPoly: number, capVerts: number, R: number): P
 /** The polygons (cur), a spare set for the next split, and their polygon and vertex counts. */
 interface Partition { cur: PolySet; spare?: PolySet; np: number; nv: number }
 
-/** Words of the polygon store's descriptor (assembly/regionsPlane.ts POOL_*). */
-const POOL_WORDS = 13;
-
-/**
- * The node-wise splitters' polygon store in the arena (assembly/regionsPlane.ts POOL_*): append-only slots
- * with vertices and the rows of the node being split, and the list of live slots. Reused for every polygon
- * of the walk; grown (contents copied) when a splitter asks for room.
- */
-class PolygonStore {
-  readonly desc: number;
-  private capSlots = 256;
-  private capVerts = 4096;
-  private capRows = 256 * 64; // u32
-  private words = 1;
-  private ptr = { vstart: 0, vcount: 0, verts: 0, rows: 0, list: 0 };
-
-  constructor(private readonly arena: Arena) {
-    this.desc = arena.allocI32(POOL_WORDS);
-    this.allocate();
-  }
-
-  private allocate(): void {
-    const a = this.arena;
-    this.ptr = { vstart: a.allocI32(this.capSlots), vcount: a.allocI32(this.capSlots), verts: a.allocF64(2 * this.capVerts), rows: a.allocI32(this.capRows), list: a.allocI32(this.capSlots) };
-  }
-
-  private word(f: number): number {
-    return this.arena.i32(this.desc, POOL_WORDS)[f];
-  }
-
-  private publish(slots: number, nverts: number, live: number, next: number, at: number, end: number): void {
-    const p = this.ptr;
-    const slotsFit = Math.min(this.capSlots, Math.floor(this.capRows / this.words));
-    this.arena.i32(this.desc, POOL_WORDS).set([p.vstart, p.vcount, p.verts, p.rows, p.list, slots, nverts, live, slotsFit, this.capVerts, next, at, end]);
-  }
-
-  /** One polygon (unit-square vertices) with its row words of the node about to split it. */
-  reset(verts: Float64Array, row: Uint32Array): void {
-    const nv = verts.length / 2;
-    this.words = row.length;
-    while (this.capRows < row.length || this.capVerts < nv) {
-      this.capRows *= 2;
-      this.capVerts *= 2;
-      this.allocate();
-    }
-    const a = this.arena, p = this.ptr;
-    a.i32(p.vstart, 1)[0] = 0;
-    a.i32(p.vcount, 1)[0] = nv;
-    a.i32(p.list, 1)[0] = 0;
-    a.f64(p.verts, 2 * nv).set(verts);
-    a.u32(p.rows, row.length).set(row);
-    this.publish(1, nv, 1, 0, 0, -1);
-  }
-
-  /** Double the capacities, keeping the contents and the splitter's resume point. */
-  grow(): void {
-    const [slots, nverts, live, next, at, end] = [5, 6, 7, 10, 11, 12].map((f) => this.word(f));
-    const a = this.arena, old = this.ptr;
-    this.capSlots *= 2;
-    this.capVerts *= 2;
-    this.capRows = Math.max(2 * this.capRows, this.capSlots * this.words);
-    this.allocate();
-    const p = this.ptr;
-    a.i32(p.vstart, slots).set(a.i32(old.vstart, slots));
-    a.i32(p.vcount, slots).set(a.i32(old.vcount, slots));
-    a.i32(p.list, live).set(a.i32(old.list, live));
-    a.f64(p.verts, 2 * nverts).set(a.f64(old.verts, 2 * nverts));
-    a.u32(p.rows, slots * this.words).set(a.u32(old.rows, slots * this.words));
-    this.publish(slots, nverts, live, next, at, end);
-  }
-
-  /** The live polygons: their vertices and rows (live×words u32). */
-  read(live: number): { verts: Float64Array[]; rows: Uint32Array } {
-    const a = this.arena, p = this.ptr;
-    const list = a.i32(p.list, live).slice();
-    const vstart = a.i32(p.vstart, this.word(5)).slice(), vcount = a.i32(p.vcount, this.word(5)).slice();
-    const allVerts = a.f64(p.verts, 2 * this.word(6)), allRows = a.u32(p.rows, this.word(5) * this.words);
-    const rows = new Uint32Array(live * this.words);
-    const verts = Array.from(list, (q, i) => {
-      rows.set(allRows.subarray(q * this.words, (q + 1) * this.words), i * this.words);
-      return allVerts.slice(2 * vstart[q], 2 * (vstart[q] + vcount[q]));
-    });
-    return { verts, rows };
-  }
-}
-
-/** A polygon waiting for the kink node after `level` (−1: the first), with its region row (pattern words, argmax words). */
-interface Pending { level: number; verts: Float64Array; row: Uint32Array }
-
 export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<number>, u: ArrayLike<number>, v: ArrayLike<number>, extent: PlaneExtent): RegionsInPlaneResult {
-  const { up, kinks, rowWords: R } = regionNetwork(arena, model);
+  const { up } = regionNetwork(arena, model);
   const net = up.net, desc = up.f64;
   const d = net.inputSize;
   const o = pointArg("origin", origin, d), pu = pointArg("u", u, d), pv = pointArg("v", v, d);
@@ -197,78 +107,19 @@ export function regionsInPlane(arena: Arena, model: Model, origin: ArrayLike<num
   const S = s1 - s0, T = t1 - t0;
   const k = arena.kernels<RegionKernels>();
   const W = net.patternWords;
-  const vs = net.valueSize, ps = Math.max(1, net.preSize);
-  const out = valueBlock(net, net.outputNode), C = out.size;
+  const C = valueBlock(net, net.outputNode).size;
   return arena.scoped(() => {
     // Unit-square coordinates (σ, τ): x = (origin + s0·u + t0·v) + σ·(S·u) + τ·(T·v).
-    const buf = arena.allocF64(3 * vs); // 3×valueSize: every node's ∂/∂σ, ∂/∂τ and constant rows
-    const pre = arena.allocF64(3 * ps); // 3×preSize: the same for the pre-activations
-    const rows = arena.f64(buf, 3 * vs);
+    const x0 = new Float64Array(d), xs = new Float64Array(d), xt = new Float64Array(d);
     for (let i = 0; i < d; i++) {
-      rows[i] = S * pu[i];
-      rows[vs + i] = T * pv[i];
-      rows[2 * vs + i] = o[i] + s0 * pu[i] + t0 * pv[i];
+      xs[i] = S * pu[i];
+      xt[i] = T * pv[i];
+      x0[i] = o[i] + s0 * pu[i] + t0 * pv[i];
     }
-    const row = arena.allocI32(R); // the current polygon's row: pattern words, then argmax words
-    let maxK = 1;
-    for (const kk of kinks) if (nodeField(net, kk, F_OP) === OP_MAXPOOL) maxK = Math.max(maxK, nodeField(net, kk, F_KH) * nodeField(net, kk, F_KW));
-    const cells = arena.allocI32(maxK);
-    const scratch = { ptr: arena.allocF64(4 * 64), cap: 64 };
-    const store = new PolygonStore(arena);
-    const hash = arena.alloc(8);
-    const finals: { verts: Float64Array; bits: Uint32Array; hash: bigint; forms: Float64Array }[] = []; // bits: the W pattern words
-    const stack: Pending[] = [{ level: -1, verts: Float64Array.of(0, 0, 1, 0, 1, 1, 0, 1), row: new Uint32Array(R) }];
-    while (stack.length) {
-      const p = stack.pop()!;
-      const from = p.level >= 0 ? kinks[p.level] : -1;
-      const to = p.level + 1 < kinks.length ? kinks[p.level + 1] : net.nodeCount;
-      arena.u32(row, R).set(p.row);
-      k.netAffineFrozenF64(desc, 3, buf, pre, row, row + 4 * W, 2, from, to);
-      if (to >= net.nodeCount) {
-        const forms = new Float64Array(3 * C); // 3×C: ∂/∂σ, ∂/∂τ, constant of each output
-        for (let r = 0; r < 3; r++) forms.set(arena.f64(buf + (r * vs + out.offset) * 8, C), r * C);
-        k.fnv64Rows(1, R, row, hash); // pattern words then argmax words: engine.forward's region hash
-        finals.push({ verts: p.verts, bits: p.row.slice(0, W), hash: u64View(arena, hash, 1)[0], forms });
-        continue;
-      }
-      // Split the polygon by every unit (or window) of node `to`; the store's rows are that node's words only.
-      const pool = nodeField(net, to, F_OP) === OP_MAXPOOL;
-      const base = pool ? W + nodeField(net, to, F_ARG_OFFSET) : nodeField(net, to, F_PATTERN_OFFSET) >>> 5;
-      const words = pool ? nodeField(net, to, F_OUT_SIZE) : ((nodeField(net, to, F_PATTERN_OFFSET) + nodeField(net, to, F_OUT_SIZE) - 1) >>> 5) - base + 1;
-      store.reset(p.verts, p.row.subarray(base, base + words));
-      let live: number;
-      for (;;) {
-        live = pool
-          ? k.splitRegionsByWindowsF64(desc, to, buf, EPS, store.desc, scratch.ptr, scratch.cap, cells)
-          : k.splitRegionsByUnitsF64(desc, to, pre, EPS, words, store.desc);
-        if (live >= 0) break;
-        if (live === -2) {
-          scratch.cap *= 2;
-          scratch.ptr = arena.allocF64(4 * scratch.cap);
-        } else store.grow();
-      }
-      const children = store.read(live);
-      for (let c = live - 1; c >= 0; c--) {
-        const r = p.row.slice();
-        r.set(children.rows.subarray(c * words, (c + 1) * words), base);
-        stack.push({ level: p.level + 1, verts: children.verts[c], row: r });
-      }
-    }
-    const np = finals.length;
-    const vertexStart = new Int32Array(np + 1);
-    finals.forEach((f, i) => (vertexStart[i + 1] = vertexStart[i] + f.verts.length / 2));
+    const { count: np, vertexStart, vertices, bits, hashes: patterns, forms: formsAll } = walkPlane(arena, net, desc, x0, xs, xt, EPS);
     const nv = vertexStart[np];
-    const vertices = new Float64Array(2 * nv);
-    const bits = new Uint32Array(np * W); // np×W pattern words
-    const formsAll = new Float64Array(np * 3 * C); // np×3×C in (σ, τ)
-    finals.forEach((f, i) => {
-      vertices.set(f.verts, 2 * vertexStart[i]);
-      bits.set(f.bits, i * W);
-      formsAll.set(f.forms, i * 3 * C);
-    });
-    const patterns = BigUint64Array.from(finals, (f) => f.hash);
+    const rowsF = formsAll; // np×3×C in (σ, τ)
     const x = arena.putF64(formsAll);
-    const rowsF = formsAll;
     const { unitVertices, ...cellsRest } = classCellsOf(arena, k, vertexStart, vertices, x, C);
     // Back to (s, t): σ = (s − s0)/S, τ = (t − t0)/T.
     for (let i = 0; i < nv; i++) {
