@@ -11,8 +11,8 @@ import {
   appendSlot, clipHalfPlaneF64, freeVerts, poolWord, saveResume, setPoolWord, slotWord,
   POOL_AT, POOL_CAP_SLOTS, POOL_CAP_VERTS, POOL_END, POOL_LIST, POOL_LIVE, POOL_NEXT, POOL_NVERTS, POOL_ROWS, POOL_SLOTS, POOL_VCOUNT, POOL_VERTS, POOL_VSTART,
 } from "./regionsPlane";
-import { F_ARG_OFFSET, F_C, F_H, F_INPUT0, F_KH, F_KW, F_OUT_SIZE, F_OW, F_PAD_L, F_PAD_T, F_SH, F_SW, F_VALUE_OFFSET, F_W, NET_VALUE_SIZE } from "./graph/opcodes";
-import { netWord, nodeField } from "./graph/table";
+import { F_INPUT0, F_OUT_SIZE, F_VALUE_OFFSET, NET_VALUE_SIZE } from "./graph/opcodes";
+import { netWord, nodeField, windowCells } from "./graph/table";
 
 /**
  * Splits every polygon p < npoly by one pooling window's argmax. The window's inputs are the x columns
@@ -123,24 +123,10 @@ export function splitRegionsByWindowsF64(net: usize, k: i32, buf: usize, eps: f6
   const vs = netWord(net, NET_VALUE_SIZE);
   const input = nodeField(net, k, F_INPUT0);
   const x = buf + (<usize>(input < 0 ? 0 : nodeField(net, input, F_VALUE_OFFSET)) << 3);
-  const h = nodeField(net, k, F_H), w = nodeField(net, k, F_W), c = nodeField(net, k, F_C);
-  const kh = nodeField(net, k, F_KH), kw = nodeField(net, k, F_KW), sh = nodeField(net, k, F_SH), sw = nodeField(net, k, F_SW);
-  const padT = nodeField(net, k, F_PAD_T), padL = nodeField(net, k, F_PAD_L), ow = nodeField(net, k, F_OW);
   const words = nodeField(net, k, F_OUT_SIZE);
   const verts = <usize>poolWord(pool, POOL_VERTS), rows = <usize>poolWord(pool, POOL_ROWS), list = <usize>poolWord(pool, POOL_LIST);
   for (let o = poolWord(pool, POOL_NEXT); o < words; o++) {
-    const ch = o % c, xo = (o / c) % ow, y = o / (c * ow);
-    let K = 0;
-    for (let i = 0; i < kh; i++) {
-      const iy = y * sh + i - padT;
-      if (iy < 0 || iy >= h) continue;
-      for (let j = 0; j < kw; j++) {
-        const ix = xo * sw + j - padL;
-        if (ix < 0 || ix >= w) continue;
-        store<i32>(cells + (<usize>K << 2), (iy * w + ix) * c + ch);
-        K++;
-      }
-    }
+    const K = windowCells(net, k, o, cells);
     const begun = poolWord(pool, POOL_END) >= 0;
     const end = begun ? poolWord(pool, POOL_END) : poolWord(pool, POOL_LIVE);
     for (let i = begun ? poolWord(pool, POOL_AT) : 0; i < end; i++) {

@@ -2,9 +2,9 @@
 // host's path analyses): crossing a boundary, its normal, the region's constraints, near and tied boundaries.
 // Generic over T ∈ {f32, f64}; layout of `net`, values, pre and argmax as assembly/graph/network.ts.
 import {
-  F_ARG_OFFSET, F_C, F_H, F_KH, F_KW, F_OP, F_OUT_SIZE, F_OW, F_OH, F_PAD_L, F_PAD_T, F_PATTERN_OFFSET, F_PRE_OFFSET, F_SH, F_SW, F_W, NET_MAX_WIDTH, NET_NODES, NET_PATTERN_BITS, NET_PRE_SIZE, NET_VALUE_SIZE, OP_MAXPOOL,
+  F_ARG_OFFSET, F_OP, F_OUT_SIZE, F_PATTERN_OFFSET, F_PRE_OFFSET, NET_MAX_WIDTH, NET_NODES, NET_PATTERN_BITS, NET_PRE_SIZE, NET_VALUE_SIZE, OP_MAXPOOL,
 } from "./opcodes";
-import { netWord as word, nodeField as field } from "./table";
+import { netWord as word, nodeField as field, windowCell } from "./table";
 import { align16, inputOf, netVjp, netVjpWorkBytes, valueOffset, sizeOf } from "./network";
 
 // ---- Path walks (leaves, geodesics, singular points): crossing a boundary, its normal, the region's constraints.
@@ -47,34 +47,20 @@ export function netEnterSide<T>(net: usize, values: usize, pre: usize, argmax: u
     else if (dz < 0) store<T>(at, <T>Math.min(<f64>load<T>(at), -SIDE));
     return;
   }
-  const j = inputOf(net, node, 0);
-  const xo = <usize>valueOffset(net, j) * t;
-  const h = field(net, node, F_H), w = field(net, node, F_W), c = field(net, node, F_C);
-  const ph = field(net, node, F_KH), pw = field(net, node, F_KW), sh = field(net, node, F_SH), sw = field(net, node, F_SW);
-  const padT = field(net, node, F_PAD_T), padL = field(net, node, F_PAD_L), ow = field(net, node, F_OW);
-  const ch = unit % c, cell = unit / c, y = cell / ow, xw = cell % ow;
+  const xo = <usize>valueOffset(net, inputOf(net, node, 0)) * t;
   let best = -Infinity;
-  for (let i = 0; i < ph; i++)
-    for (let jj = 0; jj < pw; jj++) {
-      const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      best = Math.max(best, <f64>load<T>(values + xo + <usize>((iy * w + ix) * c + ch) * t));
-    }
+  for (let q = 0, b = windowCell(net, node, unit, 0); b >= 0; b = windowCell(net, node, unit, ++q)) best = Math.max(best, <f64>load<T>(values + xo + <usize>b * t));
   const tol = 1e-9 * Math.max(1, Math.abs(best));
   let pick = -1;
   let slope = -Infinity;
-  for (let i = 0; i < ph; i++)
-    for (let jj = 0; jj < pw; jj++) {
-      const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      const b = (iy * w + ix) * c + ch;
-      if (<f64>load<T>(values + xo + <usize>b * t) < best - tol) continue;
-      const s = <f64>load<T>(tan + xo + <usize>b * t);
-      if (s > slope) {
-        slope = s;
-        pick = b;
-      }
+  for (let q = 0, b = windowCell(net, node, unit, 0); b >= 0; b = windowCell(net, node, unit, ++q)) {
+    if (<f64>load<T>(values + xo + <usize>b * t) < best - tol) continue;
+    const s = <f64>load<T>(tan + xo + <usize>b * t);
+    if (s > slope) {
+      slope = s;
+      pick = b;
     }
+  }
   store<i32>(argmax + (<usize>(field(net, node, F_ARG_OFFSET) + unit) << 2), pick);
 }
 
@@ -137,30 +123,59 @@ export function netConstraints<T>(net: usize, values: usize, pre: usize, argmax:
       }
     }
     if (field(net, k, F_OP) != OP_MAXPOOL) continue;
-    const j = inputOf(net, k, 0);
-    const xo = valueOffset(net, j);
-    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
-    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
-    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
-    const ao = field(net, k, F_ARG_OFFSET);
-    for (let o = 0; o < oh * ow * c; o++) {
-      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
+    const xo = valueOffset(net, inputOf(net, k, 0));
+    const ao = field(net, k, F_ARG_OFFSET), windows = field(net, k, F_OUT_SIZE);
+    for (let o = 0; o < windows; o++) {
       const a = load<i32>(argmax + (<usize>(ao + o) << 2));
-      for (let i = 0; i < ph; i++)
-        for (let jj = 0; jj < pw; jj++) {
-          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-          const b = (iy * w + ix) * c + ch;
-          if (b == a) continue;
-          if (n < cap) {
-            store<f64>(cb + (<usize>n << 3), <f64>load<T>(values + <usize>(xo + a) * t) - <f64>load<T>(values + <usize>(xo + b) * t));
-            for (let r = 0; r < rows; r++)
-              store<f64>(M + (<usize>(n * rows + r) << 3), <f64>load<T>(tan + <usize>(r * vs + xo + a) * t) - <f64>load<T>(tan + <usize>(r * vs + xo + b) * t));
-            store<i32>(code + (<usize>n << 2), netUnitCode(net, k, o));
-            store<i32>(other + (<usize>n << 2), b);
-          }
-          n++;
+      for (let q = 0, b = windowCell(net, k, o, 0); b >= 0; b = windowCell(net, k, o, ++q)) {
+        if (b == a) continue;
+        if (n < cap) {
+          store<f64>(cb + (<usize>n << 3), <f64>load<T>(values + <usize>(xo + a) * t) - <f64>load<T>(values + <usize>(xo + b) * t));
+          for (let r = 0; r < rows; r++)
+            store<f64>(M + (<usize>(n * rows + r) << 3), <f64>load<T>(tan + <usize>(r * vs + xo + a) * t) - <f64>load<T>(tan + <usize>(r * vs + xo + b) * t));
+          store<i32>(code + (<usize>n << 2), netUnitCode(net, k, o));
+          store<i32>(other + (<usize>n << 2), b);
         }
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Max pool k's choices moved to a rival cell of their window (the one scan netFlipNear and netResolveTies
+ * share): for each window o with choice a, among its other cells b with x_a − x_b ≤ tol (tol·max(1, |x_a|)
+ * when `relative`) the first in scan order (tan == 0), or the one with the largest tangent when that is larger
+ * than a's (tan: the point's tangent block, the first on ties). Returns how many choices changed.
+ */
+function replaceChoices<T>(net: usize, k: i32, values: usize, tan: usize, argmax: usize, tol: f64, relative: bool): i32 {
+  const t = sizeof<T>();
+  const xo = <usize>valueOffset(net, inputOf(net, k, 0)) * t;
+  const ao = field(net, k, F_ARG_OFFSET), windows = field(net, k, F_OUT_SIZE);
+  let n = 0;
+  for (let o = 0; o < windows; o++) {
+    const am = argmax + (<usize>(ao + o) << 2);
+    const a = load<i32>(am);
+    const xa = <f64>load<T>(values + xo + <usize>a * t);
+    const near = relative ? tol * Math.max(1, Math.abs(xa)) : tol;
+    let pick = a;
+    let slope = tan ? <f64>load<T>(tan + xo + <usize>a * t) : 0;
+    for (let q = 0, b = windowCell(net, k, o, 0); b >= 0; b = windowCell(net, k, o, ++q)) {
+      if (b == a || !(xa - <f64>load<T>(values + xo + <usize>b * t) <= near)) continue;
+      if (!tan) {
+        pick = b;
+        break;
+      }
+      const s = <f64>load<T>(tan + xo + <usize>b * t);
+      if (s > slope) {
+        slope = s;
+        pick = b;
+      }
+    }
+    if (pick != a) {
+      store<i32>(am, pick);
+      n++;
     }
   }
   return n;
@@ -187,30 +202,7 @@ export function netFlipNear<T>(net: usize, values: usize, pre: usize, argmax: us
       }
     }
     if (field(net, k, F_OP) != OP_MAXPOOL) continue;
-    const j = inputOf(net, k, 0);
-    const xo = valueOffset(net, j);
-    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
-    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
-    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
-    const ao = field(net, k, F_ARG_OFFSET);
-    for (let o = 0; o < oh * ow * c; o++) {
-      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
-      const am = argmax + (<usize>(ao + o) << 2);
-      const a = load<i32>(am);
-      const xa = <f64>load<T>(values + <usize>(xo + a) * t);
-      let done = false;
-      for (let i = 0; i < ph && !done; i++)
-        for (let jj = 0; jj < pw && !done; jj++) {
-          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-          const b = (iy * w + ix) * c + ch;
-          if (b != a && xa - <f64>load<T>(values + <usize>(xo + b) * t) <= tol) {
-            store<i32>(am, b);
-            n++;
-            done = true;
-          }
-        }
-    }
+    n += replaceChoices<T>(net, k, values, 0, argmax, tol, false);
   }
   return n;
 }
@@ -245,37 +237,7 @@ export function netResolveTies<T>(net: usize, values: usize, pre: usize, argmax:
       }
     }
     if (field(net, k, F_OP) != OP_MAXPOOL) continue;
-    const j = inputOf(net, k, 0);
-    const xo = valueOffset(net, j);
-    const h = field(net, k, F_H), w = field(net, k, F_W), c = field(net, k, F_C);
-    const ph = field(net, k, F_KH), pw = field(net, k, F_KW), sh = field(net, k, F_SH), sw = field(net, k, F_SW);
-    const padT = field(net, k, F_PAD_T), padL = field(net, k, F_PAD_L), oh = field(net, k, F_OH), ow = field(net, k, F_OW);
-    const ao = field(net, k, F_ARG_OFFSET);
-    for (let o = 0; o < oh * ow * c; o++) {
-      const ch = o % c, cell = o / c, y = cell / ow, xw = cell % ow;
-      const am = argmax + (<usize>(ao + o) << 2);
-      const a = load<i32>(am);
-      const xa = <f64>load<T>(values + <usize>(xo + a) * t);
-      const tol = 1e-12 * Math.max(1, Math.abs(xa));
-      let pick = a;
-      let slope = <f64>load<T>(tan + <usize>(xo + a) * t);
-      for (let i = 0; i < ph; i++)
-        for (let jj = 0; jj < pw; jj++) {
-          const iy = y * sh + i - padT, ix = xw * sw + jj - padL;
-          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-          const b = (iy * w + ix) * c + ch;
-          if (b == a || xa - <f64>load<T>(values + <usize>(xo + b) * t) > tol) continue;
-          const s = <f64>load<T>(tan + <usize>(xo + b) * t);
-          if (s > slope) {
-            slope = s;
-            pick = b;
-          }
-        }
-      if (pick != a) {
-        store<i32>(am, pick);
-        n++;
-      }
-    }
+    n += replaceChoices<T>(net, k, values, tan, argmax, 1e-12, true);
   }
   return n;
 }
