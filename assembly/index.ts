@@ -29,6 +29,7 @@ export { leafBasisF64, leafProjectF64, leafWorkBytes, leafExactF64 } from "./lea
 export { leafSmoothWorkBytes, leafSmoothF64 } from "./leafSmooth";
 export { splitPolygonsMaxPoolF64, splitRegionsByWindowsF64 } from "./regionsPlanePool";
 export { regionsPlaneWalkF64 } from "./regionsPlaneWalk";
+export { lineRootsF64, lineNodeWordsF64 } from "./regionsLine";
 export { geodesicReduceF64, geodesicWorkF64, geodesicSegmentF64 } from "./geodesic";
 export {
   graphForwardF32, graphForwardF64, graphPatternF32, graphPatternF64, graphHash, graphJvpF32, graphJvpF64, graphVjpF32, graphVjpF64,

@@ -22,6 +22,8 @@ export interface RegionKernels extends GraphKernels {
     outStart: number, outVerts: number, outParent: number, outRows: number, capPoly: number, capVerts: number, scratch: number, capScratch: number,
   ): number;
   regionsPlaneWalkF64(walk: number, eps: number): number;
+  lineRootsF64(net: number, k: number, buf: number, pre: number, lo: number, hi: number, roots: number, cap: number): number;
+  lineNodeWordsF64(net: number, k: number, buf: number, pre: number, t: number, row: number): void;
   splitRegionsByWindowsF64(net: number, k: number, buf: number, eps: number, pool: number, scratch: number, capScratch: number, cells: number): number;
   argmaxRowsF64(m: number, n: number, s: number, lds: number, h: number, idx: number, counts: number): void;
 }

@@ -1,14 +1,14 @@
 /**
  * regionsOnLine: the exact linear pieces of a ReLU network along the segment a → b, x(t) = a + t·(b − a),
- * walked on the compiled network graph with the float64 graph kernels. The segment is covered by probing:
- * at the midpoint m of a stretch not yet covered, one forward pass (graphForwardF64) fixes the region's
- * pattern, one JVP with the directions ±(b − a) (graphJvpF64) gives every pre-activation's slope in t, and two
- * crossing solves (graphCrossingF64, forwards and backwards) give the exact ends of that region's piece: the
- * first t where a relu/leakyRelu pre-activation changes sign or a max-pool window's choice changes (the
- * argmax is part of the region, as in engine.forward's hash). The stretches left on either side are probed
- * the same way, so every probe lies strictly inside an uncovered stretch and no step size is guessed.
- * conv2d (pads, strides, dilations, groups), pooling, batchNorm, add and concat run as the graph's node
- * kernels; the host keeps only the list of pieces.
+ * walked on the compiled network graph with the float64 graph kernels. On one region every node's value is
+ * affine in t, so two rows (the slope ∂/∂t and the value at t = 0) carry the whole segment through the nodes
+ * under a frozen pattern (netAffineFrozenF64, as regionsInPlane does with three). The stretch [0, 1] is split
+ * depth-first at each kink node in node order: lineRootsF64 gives the points inside a stretch where that
+ * node's relu/leakyRelu units change sign or two inputs of a max-pool window meet, and lineNodeWordsF64 the
+ * node's pattern bits or argmax words at each piece's midpoint (neighbours with equal words stay one piece);
+ * each piece resumes the affine pass at that node. The argmax is part of the region, as in engine.forward's
+ * hash. conv2d (pads, strides, dilations, groups), pooling, batchNorm, add and concat run as the graph's node
+ * kernels; the host keeps the stack of stretches (a few per piece) and the list of pieces.
  *
  * @example
  * const r = await engine.regionsOnLine(model, [-1, 0], [1, 0]);
@@ -21,7 +21,7 @@ import type { Model } from "../../model/model.js";
 import type { RegionKernels } from "./kernels.js";
 import { pointArg, regionNetwork, u64View } from "./compiled.js";
 
-/** Stretches shorter than this in t (the segment has length 1) are not probed: their ends are one breakpoint. */
+/** Cuts closer than this in t (the segment has length 1) are one breakpoint. */
 const MERGE = 1e-13;
 
 export interface RegionsOnLineResult {
@@ -47,51 +47,66 @@ interface Piece {
   map: Float64Array;
 }
 
+/** A stretch [lo, hi] of t waiting for the kink node after `from` (−1: the first), with its region row. */
+interface Pending { from: number; lo: number; hi: number; row: Uint32Array }
+
 /** Exact linear pieces of `model` along a → b (a, b: input points of length model.inputSize). */
 export function regionsOnLine(arena: Arena, model: Model, a: ArrayLike<number>, b: ArrayLike<number>): RegionsOnLineResult {
-  const { up } = regionNetwork(arena, model);
+  const { up, kinks, rowWords: R } = regionNetwork(arena, model);
   const net = up.net, desc = up.f64;
   const d = net.inputSize;
   const pa = pointArg("a", a, d), pb = pointArg("b", b, d);
   const k = arena.kernels<RegionKernels>();
   const W = net.patternWords, vs = net.valueSize, ps = Math.max(1, net.preSize);
   const out = valueBlock(net, net.outputNode), C = out.size;
+  const nextKink = (from: number): number => kinks.find((n) => n > from) ?? net.nodeCount;
   return arena.scoped(() => {
-    const dir = new Float64Array(2 * d); // 2×d: the directions b − a and a − b
+    const buf = arena.allocF64(2 * vs); // 2×valueSize: every node's slope ∂/∂t and value at t = 0
+    const forms = arena.f64(buf, 2 * vs);
     for (let i = 0; i < d; i++) {
-      dir[i] = pb[i] - pa[i];
-      dir[d + i] = -dir[i];
+      forms[i] = pb[i] - pa[i];
+      forms[vs + i] = pa[i];
     }
-    const tin = arena.putF64(dir), origin = arena.putF64(pa);
-    const x = arena.allocF64(d), values = arena.allocF64(vs), pre = arena.allocF64(ps), argmax = arena.allocI32(Math.max(1, net.argSize));
-    const tan = arena.allocF64(2 * vs), tanPre = arena.allocF64(2 * ps); // 2 rows: forwards, backwards
-    const unit = arena.allocI32(4), bits = arena.allocI32(W), hash = arena.alloc(8);
+    const pre = arena.allocF64(2 * ps), row = arena.allocI32(R), hash = arena.alloc(8);
+    let cap = 1024, roots = arena.allocF64(cap);
     const pieces: Piece[] = [];
-    const stretches: [number, number][] = [[0, 1]];
-    while (stretches.length) {
-      const [g0, g1] = stretches.pop()!;
-      if (!(g1 - g0 > MERGE)) continue;
-      const m = 0.5 * (g0 + g1);
-      arena.f64(x, d).set(arena.f64(origin, d));
-      k.axpyF64(m, tin, x, d); // x = a + m·(b − a)
-      k.graphForwardF64(desc, x, 1, values, pre, argmax);
-      k.graphJvpF64(desc, values, pre, argmax, 2, tin, tan, tanPre);
-      const ahead = k.graphCrossingF64(desc, values, pre, argmax, tan, tanPre, g1 - m, unit);
-      const behind = k.graphCrossingF64(desc, values, pre, argmax, tan + vs * 8, tanPre + ps * 8, m - g0, unit);
-      const lo = Number.isFinite(behind) ? m - behind : g0, hi = Number.isFinite(ahead) ? m + ahead : g1;
-      k.graphPatternF64(desc, pre, 1, bits);
-      k.graphHash(desc, bits, argmax, 1, hash);
-      const v = arena.f64(values + out.offset * 8, C), dv = arena.f64(tan + out.offset * 8, C);
-      const map = new Float64Array(2 * C);
-      for (let i = 0; i < C; i++) {
-        map[i] = v[i] - m * dv[i];
-        map[C + i] = dv[i];
+    const stack: Pending[] = [{ from: -1, lo: 0, hi: 1, row: new Uint32Array(R) }];
+    while (stack.length) {
+      const p = stack.pop()!;
+      const to = nextKink(p.from);
+      arena.u32(row, R).set(p.row);
+      k.netAffineFrozenF64(desc, 2, buf, pre, row, row + 4 * W, 1, p.from, to);
+      if (to >= net.nodeCount) {
+        k.fnv64Rows(1, R, row, hash);
+        const map = new Float64Array(2 * C); // output at t = 0, then its slope
+        map.set(arena.f64(buf + (vs + out.offset) * 8, C), 0);
+        map.set(arena.f64(buf + out.offset * 8, C), C);
+        pieces.push({ lo: p.lo, hi: p.hi, hash: u64View(arena, hash, 1)[0], bits: p.row.slice(0, W), map });
+        continue;
       }
-      pieces.push({ lo, hi, hash: u64View(arena, hash, 1)[0], bits: arena.u32(bits, W).slice(), map });
-      stretches.push([hi, g1], [g0, lo]);
+      let n = k.lineRootsF64(desc, to, buf, pre, p.lo, p.hi, roots, cap);
+      if (n > cap) {
+        cap = 2 * n;
+        roots = arena.allocF64(cap);
+        n = k.lineRootsF64(desc, to, buf, pre, p.lo, p.hi, roots, cap);
+      }
+      // Cuts closer than MERGE to the last one or to the stretch's end are one point up to rounding.
+      const cuts = [p.lo];
+      for (const r of arena.f64(roots, n).slice().sort()) if (r - cuts[cuts.length - 1] > MERGE && p.hi - r > MERGE) cuts.push(r);
+      cuts.push(p.hi);
+      // Each piece takes node `to`'s words at its midpoint; neighbours with equal words are one piece.
+      const children: Pending[] = [];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        arena.u32(row, R).set(p.row);
+        k.lineNodeWordsF64(desc, to, buf, pre, 0.5 * (cuts[i] + cuts[i + 1]), row);
+        const r = arena.u32(row, R).slice();
+        const last = children[children.length - 1];
+        if (last && equalWords(last.row, r)) last.hi = cuts[i + 1];
+        else children.push({ from: to, lo: cuts[i], hi: cuts[i + 1], row: r });
+      }
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
-    pieces.sort((p, q) => p.lo - q.lo);
-    // Neighbours with one hash are one piece (a probe on a boundary, or a crossing that changes nothing).
+    // Neighbours with one hash are one piece (pieces of different parents that end in one region).
     const kept: Piece[] = [];
     const breakpoints: number[] = [];
     for (const p of pieces) {
@@ -100,7 +115,7 @@ export function regionsOnLine(arena: Arena, model: Model, a: ArrayLike<number>, 
         last.hi = p.hi;
         continue;
       }
-      if (last) breakpoints.push(0.5 * (last.hi + p.lo));
+      if (last) breakpoints.push(p.lo);
       kept.push(p);
     }
     const n = kept.length;
@@ -118,4 +133,9 @@ export function regionsOnLine(arena: Arena, model: Model, a: ArrayLike<number>, 
       maps,
     };
   });
+}
+
+function equalWords(x: Uint32Array, y: Uint32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }

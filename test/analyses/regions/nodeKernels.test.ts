@@ -107,6 +107,61 @@ for (const variant of ["debug", undefined] as const) {
       }
     });
 
+    it("lineNodeWordsF64 gives the twin forward's pattern bits and pool argmax at a point; lineRootsF64 leaves no change of them between its roots", async () => {
+      const arena = await Arena.create(variant);
+      const k = arena.kernels<RegionKernels>();
+      let pools = 0;
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        const net = compileNetwork(randomGraph(seed, { activations: ["relu", "leakyRelu", "linear"] }));
+        const up = uploadNetwork(arena, net);
+        const d = net.inputSize, vs = net.valueSize, ps = Math.max(1, net.preSize), W = net.patternWords, R = W + net.argSize;
+        const a = randomInput(50 + seed, d), b = randomInput(60 + seed, d);
+        const t0 = 0.37;
+        const st = graphForward(net, Float64Array.from(a, (ai, i) => ai + t0 * (b[i] - ai)));
+        const full = new Uint32Array(R); // x(t0)'s region row: pattern words, then argmax words
+        full.set(graphPattern(net, st));
+        full.set(new Uint32Array(st.argmax.buffer, st.argmax.byteOffset, st.argmax.length), W);
+        const buf = arena.allocF64(2 * vs), pre = arena.allocF64(2 * ps), frozen = arena.allocI32(R), row = arena.allocI32(R), roots = arena.allocF64(4096);
+        const forms = new Float64Array(2 * vs);
+        forms.set(Float64Array.from(b, (bi, i) => bi - a[i]), 0);
+        forms.set(a, vs);
+        arena.f64(buf, 2 * vs).set(forms);
+        arena.u32(frozen, R).set(full);
+        let from = -1;
+        for (const to of kinksOf(net)) {
+          k.netAffineFrozenF64(up.f64, 2, buf, pre, frozen, frozen + 4 * W, 1, from, to);
+          from = to;
+          const pool = nodeField(net, to, O.F_OP) === O.OP_MAXPOOL;
+          pools += pool ? 1 : 0;
+          const size = nodeField(net, to, O.F_OUT_SIZE);
+          const cleared = full.slice(); // node `to`'s words zero, as in a piece before the split
+          for (let i = 0; i < size; i++) {
+            if (pool) cleared[W + nodeField(net, to, O.F_ARG_OFFSET) + i] = 0;
+            else {
+              const bit = nodeField(net, to, O.F_PATTERN_OFFSET) + i;
+              cleared[bit >>> 5] &= ~(1 << (bit & 31));
+            }
+          }
+          const wordsAt = (t: number) => {
+            arena.u32(row, R).set(cleared);
+            k.lineNodeWordsF64(up.f64, to, buf, pre, t, row);
+            return Array.from(arena.u32(row, R));
+          };
+          expect(wordsAt(t0)).toEqual(Array.from(full));
+          const n = k.lineRootsF64(up.f64, to, buf, pre, 0, 1, roots, 4096);
+          expect(n).toBeLessThanOrEqual(4096);
+          const cuts = [0, ...arena.f64(roots, n).slice().sort(), 1];
+          for (let s = 0; s < 97; s++) {
+            const t = (s + 0.5) / 97;
+            const i = cuts.findIndex((c) => c > t) - 1;
+            if (t - cuts[i] < 1e-9 || cuts[i + 1] - t < 1e-9) continue;
+            expect(wordsAt(t)).toEqual(wordsAt(0.5 * (cuts[i] + cuts[i + 1])));
+          }
+        }
+      }
+      expect(pools).toBeGreaterThan(0);
+    });
+
     it("splitRegionsByUnitsF64 gives the per-unit twin's polygons, sets bits in place where no line cuts, and resumes after a capacity stop", async () => {
       const arena = await Arena.create(variant);
       const k = arena.kernels<RegionKernels>();
