@@ -37,12 +37,29 @@ export interface PlaneWalkRegions {
   forms: Float64Array;
 }
 
+/** Initial buffer sizes of a walk (each doubles when the walk asks for room). */
+export interface WalkCapacities {
+  /** Polygon store slots and vertices. */
+  slots: number;
+  verts: number;
+  /** (σ, τ) pairs per clipping buffer of the window splitter. */
+  scratch: number;
+  /** Stack bytes (at least one entry's). */
+  stack: number;
+  /** Regions and their vertices. */
+  regions: number;
+  regionVerts: number;
+}
+
+const CAPACITIES: WalkCapacities = { slots: 256, verts: 4096, scratch: 64, stack: 1 << 16, regions: 1024, regionVerts: 8192 };
+
 /**
  * Walks the unit square {x0 + σ·xs + τ·xt : (σ, τ) ∈ [0, 1]²} of the compiled network `net` (its float64
  * descriptor at `desc`, uploaded into `arena`) and returns its linear regions. x0, xs, xt: input points
- * (length inputSize). Call inside `arena.scoped`: every buffer is a scoped allocation.
+ * (length inputSize). Call inside `arena.scoped`: every buffer is a scoped allocation. `caps`: the initial
+ * buffer sizes (the result does not depend on them).
  */
-export function walkPlane(arena: Arena, net: CompiledNetwork, desc: number, x0: Float64Array, xs: Float64Array, xt: Float64Array, eps: number): PlaneWalkRegions {
+export function walkPlane(arena: Arena, net: CompiledNetwork, desc: number, x0: Float64Array, xs: Float64Array, xt: Float64Array, eps: number, caps: WalkCapacities = CAPACITIES): PlaneWalkRegions {
   const k = arena.kernels<RegionKernels>();
   const d = net.inputSize, vs = net.valueSize, W = net.patternWords, R = W + net.argSize;
   const C = valueBlock(net, net.outputNode).size;
@@ -89,16 +106,16 @@ export function walkPlane(arena: Arena, net: CompiledNetwork, desc: number, x0: 
     q[POOL_CAP_VERTS] = capVerts;
   };
   poolWords().fill(0);
-  allocPool(256, 4096);
+  allocPool(caps.slots, caps.verts);
   set(WALK_POOL, pool);
 
-  let capScratch = 64;
+  let capScratch = caps.scratch;
   set(WALK_SCRATCH, arena.allocF64(4 * capScratch));
   set(WALK_CAP_SCRATCH, capScratch);
 
   // The stack, with the unit square on it (from = −1: no kink node split it yet).
   const entry = 16 * 4 + ((4 * R + 7) & ~7) + 8;
-  let capStack = Math.max(1 << 16, 64 * entry);
+  let capStack = Math.max(caps.stack, entry);
   set(WALK_STACK, arena.alloc(capStack));
   set(WALK_STACK_CAP, capStack);
   const first = word(WALK_STACK);
@@ -123,7 +140,7 @@ export function walkPlane(arena: Arena, net: CompiledNetwork, desc: number, x0: 
     set(WALK_CAP_OUT, regions);
     set(WALK_CAP_OUT_VERTS, verts);
   };
-  allocOut(1024, 8192);
+  allocOut(caps.regions, caps.regionVerts);
 
   let count: number;
   for (;;) {
