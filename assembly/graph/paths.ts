@@ -187,24 +187,7 @@ function replaceChoices<T>(net: usize, k: i32, values: usize, tan: usize, argmax
  * the first such cell. Returns how many units changed (0: the point is not near a boundary).
  */
 export function netFlipNear<T>(net: usize, values: usize, pre: usize, argmax: usize, tol: f64): i32 {
-  const t = sizeof<T>();
-  const nodes = word(net, NET_NODES);
-  let n = 0;
-  for (let k = 0; k < nodes; k++) {
-    if (field(net, k, F_PATTERN_OFFSET) >= 0) {
-      const po = field(net, k, F_PRE_OFFSET), size = field(net, k, F_OUT_SIZE);
-      for (let i = 0; i < size; i++) {
-        const at = pre + <usize>(po + i) * t;
-        const z = <f64>load<T>(at);
-        if (Math.abs(z) > tol) continue;
-        store<T>(at, <T>(z > 0 ? -SIDE : SIDE));
-        n++;
-      }
-    }
-    if (field(net, k, F_OP) != OP_MAXPOOL) continue;
-    n += replaceChoices<T>(net, k, values, 0, argmax, tol, false);
-  }
-  return n;
+  return moveAcross<T>(net, values, pre, argmax, 0, 0, tol, tol, false);
 }
 
 /**
@@ -216,6 +199,15 @@ export function netFlipNear<T>(net: usize, values: usize, pre: usize, argmax: us
  * change, the tangents below it change too: call again with fresh tangents until it returns 0).
  */
 export function netResolveTies<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize): i32 {
+  return moveAcross<T>(net, values, pre, argmax, tan, tanPre, 2 * SIDE, 1e-12, true);
+}
+
+/**
+ * The walk shared by netFlipNear and netResolveTies: every relu/leakyRelu unit with |z| ≤ unitTol changes
+ * side (tanPre == 0: to the other side; else to its tangent's side, tangent 0: unchanged), and every max pool's
+ * choices move as replaceChoices(poolTol, relative) says. Returns how many units changed.
+ */
+function moveAcross<T>(net: usize, values: usize, pre: usize, argmax: usize, tan: usize, tanPre: usize, unitTol: f64, poolTol: f64, relative: bool): i32 {
   const t = sizeof<T>();
   const nodes = word(net, NET_NODES);
   let n = 0;
@@ -225,19 +217,19 @@ export function netResolveTies<T>(net: usize, values: usize, pre: usize, argmax:
       for (let i = 0; i < size; i++) {
         const at = pre + <usize>(po + i) * t;
         const z = <f64>load<T>(at);
-        if (Math.abs(z) > 2 * SIDE) continue;
-        const dz = <f64>load<T>(tanPre + <usize>(po + i) * t);
+        if (Math.abs(z) > unitTol) continue;
+        const dz = tanPre ? <f64>load<T>(tanPre + <usize>(po + i) * t) : (z > 0 ? -1.0 : 1.0);
         if (dz > 0 && !(z > 0)) {
           store<T>(at, <T>SIDE);
           n++;
-        } else if (dz < 0 && z > 0) {
+        } else if (dz < 0 && (z > 0 || !tanPre)) {
           store<T>(at, <T>-SIDE);
           n++;
         }
       }
     }
     if (field(net, k, F_OP) != OP_MAXPOOL) continue;
-    n += replaceChoices<T>(net, k, values, tan, argmax, 1e-12, true);
+    n += replaceChoices<T>(net, k, values, tan, argmax, poolTol, relative);
   }
   return n;
 }
