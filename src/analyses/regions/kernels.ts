@@ -1,8 +1,9 @@
 /**
  * Signatures of the Wasm kernels the linear-region analyses and optimal transport call: the compiled
  * network's graph kernels (src/engine/network.ts) plus the polygon splitters (assembly/regionsPlane.ts,
- * regionsPlanePool.ts), the region hashes, the frozen-pattern affine forms (assembly/graph/frozen.ts) and
- * argmax.ts, gemm.ts, vector64.ts.
+ * regionsPlanePool.ts), the plane's walk (regionsPlaneWalk.ts), the line's interval cuts (regionsLine.ts),
+ * the region hashes, the frozen-pattern affine forms (assembly/graph/frozen.ts) and argmax.ts, gemm.ts,
+ * vector64.ts.
  */
 import type { GraphKernels } from "../../engine/network.js";
 

@@ -12,11 +12,12 @@
  * 3×valueSize buffer serves the whole walk. The polygons are refined depth-first: a polygon split at kink
  * node k hands each piece (with its bits for node k) to the next kink node, resuming the affine pass at k,
  * so memory holds only the pending polygons and one form buffer, never per-polygon maps of a whole layer.
- * The splits run in Wasm (splitPolygonsNodeF64: every unit's line in one call, Sutherland–Hodgman, bits set;
- * splitPolygonsMaxPoolNodeF64: every window's argmax cells, the winner's index in the row, hashed as
- * engine.forward hashes it). At the output the same argmax split over all C outputs cuts each polygon into
- * its class cells (classCells), since the class can change inside one linear region. The host only manages
- * the stack of polygons and buffer capacity and, at the end, areas, centroids and the decision boundary
+ * The whole walk runs in Wasm, one call (regionsPlaneWalkF64, host side in planeWalk.ts): the pass, the
+ * splits (splitRegionsByUnitsF64: every unit's line, Sutherland–Hodgman, bits set; splitRegionsByWindowsF64:
+ * every window's argmax cells, the winner's index in the row, hashed as engine.forward hashes it) and the
+ * stack; the host grows buffers when asked. At the output the same argmax split over all C outputs cuts each
+ * polygon into its class cells (classCells), since the class can change inside one linear region. The host
+ * then computes areas, centroids and the decision boundary
  * (decisionBoundary.ts), which cost O(regions · C²) on the polygons that need it.
  */
 import type { Arena } from "../../engine/arena.js";
