@@ -5,6 +5,7 @@
 // (rows 3·parent[p] + 0/1/2 = A, B, C) of the layer's pre-activation matrix z.
 import { F_OUT_SIZE, F_PATTERN_OFFSET, F_PRE_OFFSET, NET_PRE_SIZE } from "./graph/opcodes";
 import { netWord, nodeField } from "./graph/table";
+import { fnv64 } from "./pattern";
 
 /**
  * Splits every polygon by unit j's zero line (one Sutherland–Hodgman pass for all polygons). A vertex with
@@ -126,19 +127,7 @@ const SIDE_SPLIT = 2;
 
 /** FNV-1a 64 of each of `count` rows of `words` u32 (row-major) into hashes (u64): the region hashes. */
 export function fnv64Rows(count: i32, words: i32, bits: usize, hashes: usize): void {
-  for (let r = 0; r < count; r++) {
-    let h: u64 = 0xcbf29ce484222325;
-    const row = bits + (<usize>(r * words) << 2);
-    for (let i = 0; i < words; i++) {
-      let v = load<u32>(row + (<usize>i << 2));
-      for (let b = 0; b < 4; b++) {
-        h ^= <u64>(v & 0xff);
-        h *= 0x100000001b3;
-        v >>>= 8;
-      }
-    }
-    store<u64>(hashes + (<usize>r << 3), h);
-  }
+  for (let r = 0; r < count; r++) store<u64>(hashes + (<usize>r << 3), fnv64(bits + (<usize>(r * words) << 2), words, 0xcbf29ce484222325));
 }
 
 // A polygon store for the node-wise splitters, described by POOL_WORDS i32: polygons live in append-only
