@@ -1,13 +1,15 @@
 /**
- * The compiled network as the path analyses (leaves, geodesics, singular points) walk it: the model compiled
- * once per spec (src/model/compile.ts; a pullback distribution keeps its node materialized), uploaded into a
- * kernel instance, the float64 graph kernels' signatures, and the leaf walk's packed descriptor (one pointer
- * for assembly/leaf.ts and leafSmooth.ts; slots LW_* of assembly/leafStop.ts, mirrored here).
+ * The compiled network as the path analyses (leaves, geodesics, singular points) walk it: the compile options
+ * of a path job (a pullback distribution keeps its node materialized; src/model/compile.ts), the same network
+ * compiled in the calling thread for validation and geometry, the float64 graph kernels' signatures, and the
+ * leaf walk's packed descriptor (one pointer for assembly/leaf.ts and leafSmooth.ts; slots LW_* of
+ * assembly/leafStop.ts, mirrored here). The jobs declare their compile options (`Job.compile`), so each kernel
+ * instance uploads the network once and keeps it (src/engine/compute.ts): chunks carry points, not weights.
  */
 import { OptionError } from "../errors.js";
 import type { Arena } from "../engine/arena.js";
-import { uploadNetwork, type GraphKernels, type UploadedNetwork } from "../engine/network.js";
-import { compileNetwork, NOT_MATERIALIZED, type CompiledNetwork } from "../model/compile.js";
+import type { GraphKernels } from "../engine/network.js";
+import { compileNetwork, NOT_MATERIALIZED, type CompileOptions, type CompiledNetwork } from "../model/compile.js";
 import * as O from "../model/opcodes.js";
 import type { ModelSpec } from "../model/types.js";
 
@@ -58,12 +60,21 @@ export interface DistributionSpec {
 
 const compiled = new WeakMap<ModelSpec, Map<number, CompiledNetwork>>();
 
-/** The model compiled for a path analysis (cached per spec and kept node; −1: the default compile). */
+/**
+ * Compile options of a path job whose distribution is of source node `layer` (−1: the DIM on the logits,
+ * the default compile): the node kept materialized. A job returns these from `Job.compile`, and the kernel
+ * instance runs it on the network compiled with them (uploaded once, cached by model and options).
+ */
+export function pathCompileOptions(layer: number): CompileOptions | undefined {
+  return layer >= 0 ? { keep: [layer] } : undefined;
+}
+
+/** The model compiled for a path analysis, as pathCompileOptions(layer) compiles it (cached per spec and layer). */
 export function pathNetwork(spec: ModelSpec, layer = -1): CompiledNetwork {
   let byLayer = compiled.get(spec);
   if (!byLayer) compiled.set(spec, (byLayer = new Map()));
   let net = byLayer.get(layer);
-  if (!net) byLayer.set(layer, (net = compileNetwork(spec, layer >= 0 ? { keep: [layer] } : {})));
+  if (!net) byLayer.set(layer, (net = compileNetwork(spec, pathCompileOptions(layer))));
   return net;
 }
 
@@ -103,12 +114,4 @@ export function resolveDistribution(spec: ModelSpec, dist: unknown): Distributio
     return { layer: idx as number, target, m, centre: false, kernel: true, genericRank: Math.min(m, d) };
   }
   throw new OptionError(`distribution must be "data", "kernel" or { metric: "pullback", layer }, got ${JSON.stringify(dist)}`);
-}
-
-/**
- * The compiled network uploaded to this kernel instance for one job run (the job's scratch: released with it).
- * The weights come from the model the instance already holds, never from the job's options.
- */
-export function uploadPathNetwork(arena: Arena, spec: ModelSpec, layer: number): UploadedNetwork {
-  return uploadNetwork(arena, pathNetwork(spec, layer));
 }
