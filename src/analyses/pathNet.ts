@@ -97,6 +97,19 @@ export function compiledNode(spec: ModelSpec, layer: number): number {
   return k;
 }
 
+/** Bytes of the Wasm address space (wasm32). */
+const WASM_BYTES = 2 ** 32;
+
+/**
+ * The dominant float64 work of one point's Jacobian of an m-output node in the path kernels (assembly/leaf.ts
+ * leafWorkBytes, the leafRank job): J and its basis (m×d each) and the reverse pass's m cotangent rows over
+ * every node output (netVjpWorkBytes). Counted in doubles here because the kernels' size arithmetic is 32-bit:
+ * past 4 GiB it would wrap, so such a distribution is refused before it runs.
+ */
+function jacobianWorkBytes(net: CompiledNetwork, m: number): number {
+  return 8 * m * (2 * net.inputSize + net.valueSize);
+}
+
 /** Resolve the distribution against the model. */
 export function resolveDistribution(spec: ModelSpec, dist: unknown): DistributionSpec {
   const plain = pathNetwork(spec);
@@ -110,7 +123,14 @@ export function resolveDistribution(spec: ModelSpec, dist: unknown): Distributio
     if (!Number.isInteger(idx) || (idx as number) < 0 || (idx as number) >= n)
       throw new OptionError(`distribution.layer must be a layer index in 0..${n - 1}, got ${String(layer)}`);
     const target = compiledNode(spec, idx as number);
-    const m = nodeSize(pathNetwork(spec, idx as number), target);
+    const net = pathNetwork(spec, idx as number);
+    const m = nodeSize(net, target);
+    const bytes = jacobianWorkBytes(net, m);
+    if (bytes > WASM_BYTES)
+      throw new OptionError(
+        `distribution.layer "${spec.layers[idx as number].name}" (node ${idx}): ker g of a node with m = ${m} outputs needs ${(bytes / 2 ** 30).toFixed(1)} GiB of float64 ` +
+        `Jacobian work at d = ${d} (m×d Jacobian and basis, m cotangent rows over the network's ${net.valueSize} node outputs), more than the 4 GiB Wasm memory; choose a narrower node`,
+      );
     return { layer: idx as number, target, m, centre: false, kernel: true, genericRank: Math.min(m, d) };
   }
   throw new OptionError(`distribution must be "data", "kernel" or { metric: "pullback", layer }, got ${JSON.stringify(dist)}`);
