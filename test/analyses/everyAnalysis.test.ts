@@ -320,7 +320,7 @@ describe.each(["MNIST CNN", "CIFAR ResNet (PyTorch)"])("every analysis on the %s
     expect(res.distinct).toBe(hashes.size);
   }, 60_000);
 
-  it("ricciFlow on the clouds of two named nodes equals the TypeScript reference flow over the twin's node outputs", async () => {
+  it("ricciFlow and ricciSweep on the clouds of two named nodes equal the TypeScript reference flow over the twin's node outputs", async () => {
     const n = c.pytorch ? 6 : 10, k = 3;
     const names = c.clouds;
     const r = mulberry32(6);
@@ -337,5 +337,10 @@ describe.each(["MNIST CNN", "CIFAR ResNet (PyTorch)"])("every analysis on the %s
     expect(flow.layers).toBe(2);
     expect(Array.from(flow.ric)).toEqual(Array.from(ref.ric));
     expect(Array.from(flow.g)).toEqual(Array.from(ref.g));
+    const sweep = await engine.ricciSweep(model, Y, [2, k], { layers: names });
+    const ref2 = ricciFlowReference(clouds, 2, "directed");
+    expect(Array.from(sweep.flows[0].ric)).toEqual(Array.from(ref2.ric));
+    expect(Array.from(sweep.flows[0].g)).toEqual(Array.from(ref2.g));
+    expect(Array.from(sweep.flows[1].ric)).toEqual(Array.from(ref.ric));
   }, 60_000);
 });
