@@ -31,7 +31,7 @@ import type { Runtime, CallOptions } from "../engine/runtime.js";
 import { indexBatch } from "./leaf.js";
 import type { Model } from "../model/model.js";
 import { STOP_REASONS, vector, type LeafStopReason } from "./leaf.js";
-import { pathNetwork, piecewiseLinear, uploadPathNetwork } from "./pathNet.js";
+import { pathNetwork, piecewiseLinear } from "./pathNet.js";
 import type { UploadedNetwork } from "../engine/network.js";
 import { regionAt, regionBuffers, straightDimLength, type GeodesicKernels } from "./geodesicRegion.js";
 
@@ -131,9 +131,9 @@ export const geodesicJob: Job = {
     const o = opts as unknown as GeodesicJobOptions;
     return { d: o.d, m: o.m, maxVertices: o.maxVertices };
   },
-  run(arena, _plan, X, count, opts, out, base, spec) {
+  run(arena, up, X, count, opts, out, base) {
+    // `up`: the default compile, uploaded once by this kernel instance (chunks carry no weights)
     const o = opts as unknown as GeodesicJobOptions;
-    const up = uploadPathNetwork(arena, spec!, -1);
     for (let i = 0; i < count; i++) runOne(arena, up, o, X[i * o.d], out as unknown as GeoOut, base + i);
   },
 };

@@ -14,16 +14,17 @@
  * points run as one batched call spread over the workers. Paths have variable length: each point owns a
  * fixed block of `maxVertices` vertices and reports how many it used. Start points, directions and targets
  * travel in float64 in the options (the batch X the engine sees carries only each point's index in its
- * first coordinate, because engine batches are float32). The weights never travel with a job: each kernel
- * instance compiles the model it holds (src/analyses/pathNet.ts).
+ * first coordinate, because engine batches are float32). The weights never travel with a job: the job
+ * declares its compile options (pathCompileOptions: the pullback node kept), and each kernel instance runs it
+ * on the network it compiled and uploaded once for the model (src/engine/compute.ts).
  */
 import { OptionError, ShapeError } from "../errors.js";
 import type { Arena } from "../engine/arena.js";
 import type { Job, Layout, Outputs } from "../engine/job.js";
 import { gaussian, mulberry32 } from "../random.js";
-import { nodeSize, pathNetwork, piecewiseLinear, putDescriptor, resolveDistribution, uploadPathNetwork, type DistributionSpec, type PathKernels } from "./pathNet.js";
+import type { UploadedNetwork } from "../engine/network.js";
+import { nodeSize, pathCompileOptions, pathNetwork, piecewiseLinear, putDescriptor, resolveDistribution, type DistributionSpec, type PathKernels } from "./pathNet.js";
 import type { Model } from "../model/model.js";
-import type { ModelSpec } from "../model/types.js";
 
 export { resolveDistribution };
 
@@ -192,6 +193,9 @@ export function leafLayout(o: LeafJobOptions): Layout {
 }
 
 export const leafJob: Job = {
+  compile(_net, opts) {
+    return pathCompileOptions((opts as unknown as LeafJobOptions).dist.layer);
+  },
   layout(_plan, opts) {
     return leafLayout(opts as unknown as LeafJobOptions);
   },
@@ -199,20 +203,20 @@ export const leafJob: Job = {
     const o = opts as unknown as LeafJobOptions;
     return { d: o.d, m: o.m, maxVertices: o.maxVertices, exact: o.exact };
   },
-  run(arena, _plan, X, count, opts, out, base, spec) {
+  run(arena, up, X, count, opts, out, base) {
     const o = opts as unknown as LeafJobOptions;
-    runLeaves(arena, spec!, o, (i) => X[i * o.d], count, out, base);
+    runLeaves(arena, up, o, (i) => X[i * o.d], count, out, base);
   },
 };
 
 /**
  * Walk the leaves of `count` start points (point i of the chunk is start point index(i)) on this kernel
- * instance, writing point i at base + i of the outputs.
+ * instance, writing point i at base + i of the outputs. `up`: the network compiled with
+ * pathCompileOptions(o.dist.layer), uploaded to `arena`.
  */
-export function runLeaves(arena: Arena, spec: ModelSpec, o: LeafJobOptions, index: (i: number) => number, count: number, out: Outputs, base: number): void {
+export function runLeaves(arena: Arena, up: UploadedNetwork, o: LeafJobOptions, index: (i: number) => number, count: number, out: Outputs, base: number): void {
   const k = arena.kernels<PathKernels>();
   const { dist, maxVertices: V, d, m } = o;
-  const up = uploadPathNetwork(arena, spec, dist.layer);
   const x0 = arena.allocF64(d), dir = arena.allocF64(d), tgt = arena.allocF64(d);
   const lo = o.lo ? arena.putF64(o.lo) : 0, hi = o.hi ? arena.putF64(o.hi) : 0;
   const points = arena.allocF64(V * d), outs = arena.allocF64(V * m), params = arena.allocF64(V); // V×d, V×m, V

@@ -1,13 +1,15 @@
 /**
- * The compiled network as the path analyses (leaves, geodesics, singular points) walk it: the model compiled
- * once per spec (src/model/compile.ts; a pullback distribution keeps its node materialized), uploaded into a
- * kernel instance, the float64 graph kernels' signatures, and the leaf walk's packed descriptor (one pointer
- * for assembly/leaf.ts and leafSmooth.ts; slots LW_* of assembly/leafStop.ts, mirrored here).
+ * The compiled network as the path analyses (leaves, geodesics, singular points) walk it: the compile options
+ * of a path job (a pullback distribution keeps its node materialized; src/model/compile.ts), the same network
+ * compiled in the calling thread for validation and geometry, the float64 graph kernels' signatures, and the
+ * leaf walk's packed descriptor (one pointer for assembly/leaf.ts and leafSmooth.ts; slots LW_* of
+ * assembly/leafStop.ts, mirrored here). The jobs declare their compile options (`Job.compile`), so each kernel
+ * instance uploads the network once and keeps it (src/engine/compute.ts): chunks carry points, not weights.
  */
 import { OptionError } from "../errors.js";
 import type { Arena } from "../engine/arena.js";
-import { uploadNetwork, type GraphKernels, type UploadedNetwork } from "../engine/network.js";
-import { compileNetwork, NOT_MATERIALIZED, type CompiledNetwork } from "../model/compile.js";
+import type { GraphKernels } from "../engine/network.js";
+import { compileNetwork, NOT_MATERIALIZED, type CompileOptions, type CompiledNetwork } from "../model/compile.js";
 import * as O from "../model/opcodes.js";
 import type { ModelSpec } from "../model/types.js";
 
@@ -58,12 +60,21 @@ export interface DistributionSpec {
 
 const compiled = new WeakMap<ModelSpec, Map<number, CompiledNetwork>>();
 
-/** The model compiled for a path analysis (cached per spec and kept node; −1: the default compile). */
+/**
+ * Compile options of a path job whose distribution is of source node `layer` (−1: the DIM on the logits,
+ * the default compile): the node kept materialized. A job returns these from `Job.compile`, and the kernel
+ * instance runs it on the network compiled with them (uploaded once, cached by model and options).
+ */
+export function pathCompileOptions(layer: number): CompileOptions | undefined {
+  return layer >= 0 ? { keep: [layer] } : undefined;
+}
+
+/** The model compiled for a path analysis, as pathCompileOptions(layer) compiles it (cached per spec and layer). */
 export function pathNetwork(spec: ModelSpec, layer = -1): CompiledNetwork {
   let byLayer = compiled.get(spec);
   if (!byLayer) compiled.set(spec, (byLayer = new Map()));
   let net = byLayer.get(layer);
-  if (!net) byLayer.set(layer, (net = compileNetwork(spec, layer >= 0 ? { keep: [layer] } : {})));
+  if (!net) byLayer.set(layer, (net = compileNetwork(spec, pathCompileOptions(layer))));
   return net;
 }
 
@@ -86,6 +97,19 @@ export function compiledNode(spec: ModelSpec, layer: number): number {
   return k;
 }
 
+/** Bytes of the Wasm address space (wasm32). */
+const WASM_BYTES = 2 ** 32;
+
+/**
+ * The dominant float64 work of one point's Jacobian of an m-output node in the path kernels (assembly/leaf.ts
+ * leafWorkBytes, the leafRank job): J and its basis (m×d each) and the reverse pass's m cotangent rows over
+ * every node output (netVjpWorkBytes). Counted in doubles here because the kernels' size arithmetic is 32-bit:
+ * past 4 GiB it would wrap, so such a distribution is refused before it runs.
+ */
+function jacobianWorkBytes(net: CompiledNetwork, m: number): number {
+  return 8 * m * (2 * net.inputSize + net.valueSize);
+}
+
 /** Resolve the distribution against the model. */
 export function resolveDistribution(spec: ModelSpec, dist: unknown): DistributionSpec {
   const plain = pathNetwork(spec);
@@ -99,16 +123,15 @@ export function resolveDistribution(spec: ModelSpec, dist: unknown): Distributio
     if (!Number.isInteger(idx) || (idx as number) < 0 || (idx as number) >= n)
       throw new OptionError(`distribution.layer must be a layer index in 0..${n - 1}, got ${String(layer)}`);
     const target = compiledNode(spec, idx as number);
-    const m = nodeSize(pathNetwork(spec, idx as number), target);
+    const net = pathNetwork(spec, idx as number);
+    const m = nodeSize(net, target);
+    const bytes = jacobianWorkBytes(net, m);
+    if (bytes > WASM_BYTES)
+      throw new OptionError(
+        `distribution.layer "${spec.layers[idx as number].name}" (node ${idx}): ker g of a node with m = ${m} outputs needs ${(bytes / 2 ** 30).toFixed(1)} GiB of float64 ` +
+        `Jacobian work at d = ${d} (m×d Jacobian and basis, m cotangent rows over the network's ${net.valueSize} node outputs), more than the 4 GiB Wasm memory; choose a narrower node`,
+      );
     return { layer: idx as number, target, m, centre: false, kernel: true, genericRank: Math.min(m, d) };
   }
   throw new OptionError(`distribution must be "data", "kernel" or { metric: "pullback", layer }, got ${JSON.stringify(dist)}`);
-}
-
-/**
- * The compiled network uploaded to this kernel instance for one job run (the job's scratch: released with it).
- * The weights come from the model the instance already holds, never from the job's options.
- */
-export function uploadPathNetwork(arena: Arena, spec: ModelSpec, layer: number): UploadedNetwork {
-  return uploadNetwork(arena, pathNetwork(spec, layer));
 }

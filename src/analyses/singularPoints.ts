@@ -22,7 +22,7 @@ import type { Runtime, CallOptions } from "../engine/runtime.js";
 import type { Model } from "../model/model.js";
 import { distributionByIndex, indexBatch, resolveDistribution, type LeafDistribution, type LeafPath } from "./leaf.js";
 import * as O from "../model/opcodes.js";
-import { pathNetwork, uploadPathNetwork, type DistributionSpec, type PathKernels } from "./pathNet.js";
+import { pathCompileOptions, pathNetwork, type DistributionSpec, type PathKernels } from "./pathNet.js";
 
 export interface SingularPointsOptions {
   /** "data" (default; the DIM) or { metric: "pullback", layer } (g). "kernel" is the same as "data". */
@@ -56,17 +56,20 @@ interface RankJobOptions {
 }
 
 export const leafRankJob: Job = {
+  compile(_net, opts) {
+    return pathCompileOptions((opts as unknown as RankJobOptions).dist.layer);
+  },
   layout() {
     return { rank: ["i32", 1], rankOther: ["i32", 1] };
   },
   meta(_plan, opts) {
     return { genericRank: (opts as unknown as RankJobOptions).dist.genericRank };
   },
-  run(arena, _plan, Xi, count, opts, out, base, spec) {
+  run(arena, up, Xi, count, opts, out, base) {
+    // `up`: the network compiled with pathCompileOptions(dist.layer), uploaded once by this kernel instance
     const o = opts as unknown as RankJobOptions;
     const k = arena.kernels<PathKernels>();
     const { dist, d } = o;
-    const up = uploadPathNetwork(arena, spec!, dist.layer);
     const net = up.net, n64 = up.f64;
     const x = arena.allocF64(d), values = arena.allocF64(net.valueSize), pre = arena.allocF64(Math.max(1, net.preSize));
     const argmax = arena.allocI32(Math.max(1, net.argSize)), J = arena.allocF64(dist.m * d), Q = arena.allocF64(dist.m * d);

@@ -14,6 +14,8 @@ import { graphForward, graphVjp } from "../../../src/reference/graph.js";
 import { dataBasis, project } from "../../../src/reference/leaf.js";
 import { Arena } from "../../../src/engine/arena.js";
 import { allocateOutputs } from "../../../src/engine/job.js";
+import { uploadNetwork } from "../../../src/engine/network.js";
+import { pathNetwork } from "../../../src/analyses/pathNet.js";
 import { leafJobOptions, leafLayout, runLeaves, splitPaths, type LeafPath } from "../../../src/analyses/leaf.js";
 import { randomGraph } from "../../support/graphs.js";
 import { randomWeights } from "../../support/models.js";
@@ -253,7 +255,7 @@ describe("a leaf through a small residual network (residual add, batchNorm, glob
     const o = leafJobOptions(spec, x0, { distribution: "data", maxLength: 30, maxVertices: 40, seed: 2 });
     const arena = await Arena.create();
     const out = allocateOutputs(leafLayout(o), 1);
-    runLeaves(arena, spec, o, () => 0, 1, out, 0);
+    runLeaves(arena, uploadNetwork(arena, pathNetwork(spec, o.dist.layer)), o, () => 0, 1, out, 0);
     const [p] = splitPaths(out, o, 1);
     console.log(`residual graph leaf: ${p.vertices} vertices, stop ${p.stopReason}, ranks ${Array.from(p.rank).join(",")}`);
     expect(p.vertices).toBeGreaterThan(3);
