@@ -34,4 +34,5 @@ export {
   graphVjpWorkBytesF32, graphVjpWorkBytesF64, graphCrossingF32, graphCrossingF64, copyRowsF32,
   netEnterSideF64, netResolveTiesF64, netConstraintsF64, netFlipNearF64, netChoice, netUnitCode,
 } from "./graph/exports";
-export { netAffineFrozenF64 } from "./graph/exports";
+export { netAffineFrozenF64, graphVjpToF32 } from "./graph/exports";
+export { conv2dTransposeSparseF32, conv2dTransposeSparseScratchBytes } from "./graph/convCotangents";

@@ -1,6 +1,6 @@
 // f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts), exported to the host.
 import { netChoice, netConstraints, netCrossing, netEnterSide, netFlipNear, netForward, netHash, netJvp, netPattern, netResolveTies, netUnitCode, netVjp, netVjpWorkBytes } from "./network";
-import { netAffineFrozen } from "./network";
+import { netAffineFrozen, netVjpTo } from "./network";
 
 export { netChoice, netUnitCode };
 import { copyRows } from "./add";
@@ -32,6 +32,9 @@ export function graphVjpF32(net: usize, values: usize, pre: usize, argmax: usize
 }
 export function graphVjpF64(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, cot: usize, gin: usize, work: usize): void {
   netVjp<f64>(net, values, pre, argmax, rows, target, cot, gin, work);
+}
+export function graphVjpToF32(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, stop: i32, cot: usize, gout: usize, work: usize): void {
+  netVjpTo<f32>(net, values, pre, argmax, rows, target, stop, cot, gout, work);
 }
 export function graphVjpWorkBytesF32(net: usize, rows: i32): usize {
   return netVjpWorkBytes<f32>(net, rows);

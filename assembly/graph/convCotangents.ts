@@ -1,0 +1,208 @@
+// The transpose (VJP) of a conv2d node for a BATCH of cotangents of one point, skipping what its frozen
+// pattern zeroes on both sides: output units whose cotangent is 0 in every row (inactive ReLUs after the
+// activation derivative was applied, max-pool cells that were not chosen) are never read, and input units
+// whose own ReLU is inactive (their cotangent is multiplied by 0 next) are never computed. float32.
+//
+// Layout (as conv.ts): NHWC, row-major, byte-offset pointers; gOut is rows × OH·OW·OC, gIn rows × H·W·C
+// (row r of each at r·size), the kernel kh×kw×C×OC ([kh, kw, inC, outC]); groups = 1 (the caller routes grouped
+// and depthwise convolutions to conv2dTranspose). Output pixel (oy, ox), kernel cell (i, j) reads input pixel
+// (oy·sh − padT + i·dh, ox·sw − padL + j·dw).
+//
+// Method: implicit GEMM over the window with the cotangents as the narrow SIMD dimension. For a block of up
+// to 12 rows, every output pixel's active filters are packed once (their cotangents as 1 – 3 f32x4 vectors
+// over the rows, zero-padded); then each input pixel gathers, over its valid kernel cells and the active
+// filters of the output pixel each cell comes from,
+//   gIn[r][p][ci] += Σ_cell Σ_o gOut[r][q(p, cell)][o] · K[cell][ci][o]
+// for its active input channels only, three channels at a time: a register tile of (row vectors ≤ 3) ×
+// (channels ≤ 3) accumulators (≤ 9 + 3 cotangent vectors + 1 broadcast weight: within V8's 15 xmm
+// registers), each step one packed cotangent load per row vector and one broadcast weight per channel. The
+// weights are read as Kc[cell][o][ci] (the kernel with its last two axes swapped, built in scratch per call).
+// Work per point: rows · Σ_p |active ci at p| · Σ_cells |active o at q| multiply-adds (a quarter of the dense
+// transpose's when half the units on each side are active), in lanes of 4 rows.
+// Accumulation order per output value: cells in (i, j) order, filters ascending — independent of `rows`.
+
+/** Row block: at most 12 cotangent rows (3 f32x4 vectors) per packing pass. */
+const BLOCK: i32 = 12;
+
+// @ts-ignore: decorator
+@inline function align16(n: usize): usize {
+  return (n + 15) & ~15;
+}
+
+/** Bytes of scratch conv2dTransposeSparseF32 needs (16-byte aligned pieces). */
+export function conv2dTransposeSparseScratchBytes(c: i32, oc: i32, kh: i32, kw: i32, oh: i32, ow: i32): usize {
+  const pixels = <usize>(oh * ow);
+  const units = pixels * <usize>oc;
+  return align16(<usize>(kh * kw * oc * c) << 2) // Kc
+    + align16((pixels + 1) << 2) // start of each output pixel's packed filters
+    + align16(units << 2) // byte offset of each packed filter's weight row within a cell of Kc
+    + align16(units * <usize>(BLOCK << 2)) // packed cotangents, ≤ 3 vectors per filter
+    + align16(<usize>c << 2) // active input channels of one input pixel (byte offsets)
+    + align16(<usize>(2 * kh * kw) << 2) // valid cells of one input pixel: (output pixel, Kc cell offset)
+    + 3 * 3 * 16; // one tile's accumulators, spilled for the lane-wise store
+}
+
+/**
+ * One tile: channels ch0..ch0+nc (nc ≤ 3, byte offsets cis[0..nc)) of input pixel `p` for the block's rows
+ * (nr ≤ 3 vectors): Σ over the pixel's `cells` valid cells and the packed filters of each. `nr` and `nc` are
+ * compile-time constants at every call site (the unused accumulators vanish after inlining). Writes the
+ * accumulators to `spill` (nc × nr vectors, channel-major).
+ */
+// @ts-ignore: decorator
+@inline function tile(nr: i32, nc: i32, cells: i32, cellList: usize, kc: usize, start: usize, offs: usize, pk: usize, stride: usize, cis: usize, spill: usize): void {
+  const z = f32x4.splat(0);
+  let a00 = z, a01 = z, a02 = z, a10 = z, a11 = z, a12 = z, a20 = z, a21 = z, a22 = z; // a[channel][vector]
+  const c0 = <usize>load<i32>(cis);
+  const c1 = nc > 1 ? <usize>load<i32>(cis, 4) : 0;
+  const c2 = nc > 2 ? <usize>load<i32>(cis, 8) : 0;
+  for (let e = 0; e < cells; e++) {
+    const q = load<i32>(cellList + (<usize>e << 3));
+    const base = kc + <usize>load<i32>(cellList + (<usize>e << 3), 4);
+    const k0 = load<i32>(start + (<usize>q << 2)), k1 = load<i32>(start + (<usize>q << 2), 4);
+    let pa = pk + <usize>k0 * stride;
+    const end = pk + <usize>k1 * stride;
+    let po = offs + (<usize>k0 << 2);
+    while (pa < end) {
+      const row = base + <usize>load<i32>(po);
+      const g0 = v128.load(pa);
+      const g1 = nr > 1 ? v128.load(pa, 16) : z;
+      const g2 = nr > 2 ? v128.load(pa, 32) : z;
+      let b = v128.load32_splat(row + c0);
+      a00 = f32x4.add(a00, f32x4.mul(g0, b));
+      if (nr > 1) a01 = f32x4.add(a01, f32x4.mul(g1, b));
+      if (nr > 2) a02 = f32x4.add(a02, f32x4.mul(g2, b));
+      if (nc > 1) {
+        b = v128.load32_splat(row + c1);
+        a10 = f32x4.add(a10, f32x4.mul(g0, b));
+        if (nr > 1) a11 = f32x4.add(a11, f32x4.mul(g1, b));
+        if (nr > 2) a12 = f32x4.add(a12, f32x4.mul(g2, b));
+      }
+      if (nc > 2) {
+        b = v128.load32_splat(row + c2);
+        a20 = f32x4.add(a20, f32x4.mul(g0, b));
+        if (nr > 1) a21 = f32x4.add(a21, f32x4.mul(g1, b));
+        if (nr > 2) a22 = f32x4.add(a22, f32x4.mul(g2, b));
+      }
+      pa += stride;
+      po += 4;
+    }
+  }
+  v128.store(spill, a00);
+  v128.store(spill, a01, 16);
+  v128.store(spill, a02, 32);
+  v128.store(spill, a10, 48);
+  v128.store(spill, a11, 64);
+  v128.store(spill, a12, 80);
+  v128.store(spill, a20, 96);
+  v128.store(spill, a21, 112);
+  v128.store(spill, a22, 128);
+}
+
+/** The tile for nr row vectors and nc channels, both run-time values in 1..3, dispatched to constants. */
+function tileAny(nr: i32, nc: i32, cells: i32, cellList: usize, kc: usize, start: usize, offs: usize, pk: usize, stride: usize, cis: usize, spill: usize): void {
+  if (nr == 3) {
+    if (nc == 3) tile(3, 3, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+    else if (nc == 2) tile(3, 2, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+    else tile(3, 1, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+  } else if (nr == 2) {
+    if (nc == 3) tile(2, 3, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+    else if (nc == 2) tile(2, 2, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+    else tile(2, 1, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+  } else {
+    if (nc == 3) tile(1, 3, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+    else if (nc == 2) tile(1, 2, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+    else tile(1, 1, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+  }
+}
+
+/**
+ * gIn (rows × H·W·C f32) += gOut (rows × OH·OW·OC f32) · ∂conv/∂x for one point's cotangent rows, groups = 1.
+ * Output units whose gOut is 0 in every row are skipped. `inPre` (H·W·C f32, the pre-activations of the
+ * node that produced this conv's input, when that node is a ReLU; 0: none) marks input units with
+ * inPre ≤ 0 as inactive: their gIn is left as it was (the caller multiplies it by the ReLU's derivative 0).
+ * gIn must not overlap gOut, kernel or scratch. scratch: conv2dTransposeSparseScratchBytes bytes, 16-aligned.
+ */
+export function conv2dTransposeSparseF32(
+  rows: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, gOut: usize, kernel: usize, gIn: usize, inPre: usize, scratch: usize,
+): void {
+  const pixels = oh * ow;
+  const units = <usize>pixels * <usize>oc;
+  const inSize = h * w * c, outSize = pixels * oc;
+  const cellBytes = <usize>(oc * c) << 2;
+  const kc = scratch;
+  const start = kc + align16(<usize>(kh * kw * oc * c) << 2);
+  const offs = start + align16(<usize>(pixels + 1) << 2);
+  const pk = offs + align16(units << 2);
+  const cis = pk + align16(units * <usize>(BLOCK << 2));
+  const cellList = cis + align16(<usize>c << 2);
+  const spill = cellList + align16(<usize>(2 * kh * kw) << 2);
+  // Kc[cell][o][ci] = K[cell][ci][o]
+  for (let cell = 0; cell < kh * kw; cell++)
+    for (let ci = 0; ci < c; ci++)
+      for (let o = 0; o < oc; o++)
+        store<f32>(kc + <usize>cell * cellBytes + (<usize>(o * c + ci) << 2), load<f32>(kernel + (<usize>((cell * c + ci) * oc + o) << 2)));
+  for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+    const rb = min(BLOCK, rows - r0);
+    const nr = (rb + 3) >> 2;
+    const stride = <usize>(nr << 4);
+    // pack the active filters of every output pixel: their rb cotangents, zero-padded to nr vectors
+    let n = 0;
+    const g = gOut + (<usize>(r0 * outSize) << 2);
+    for (let q = 0; q < pixels; q++) {
+      store<i32>(start + (<usize>q << 2), n);
+      for (let o = 0; o < oc; o++) {
+        const u = <usize>(q * oc + o) << 2;
+        let any = false;
+        for (let r = 0; r < rb && !any; r++) any = load<f32>(g + (<usize>(r * outSize) << 2) + u) != 0;
+        if (!any) continue;
+        const dst = pk + <usize>n * stride;
+        for (let r = 0; r < nr << 2; r++) store<f32>(dst + (<usize>r << 2), r < rb ? load<f32>(g + (<usize>(r * outSize) << 2) + u) : 0);
+        store<i32>(offs + (<usize>n << 2), o * c * 4);
+        n++;
+      }
+    }
+    store<i32>(start + (<usize>pixels << 2), n);
+    if (n == 0) continue;
+    // gather into every input pixel's active channels
+    for (let iy = 0; iy < h; iy++) {
+      for (let ix = 0; ix < w; ix++) {
+        const p = iy * w + ix;
+        let na = 0;
+        for (let ci = 0; ci < c; ci++) {
+          if (inPre && load<f32>(inPre + (<usize>(p * c + ci) << 2)) <= 0) continue;
+          store<i32>(cis + (<usize>na << 2), ci << 2);
+          na++;
+        }
+        if (na == 0) continue;
+        let cells = 0;
+        for (let i = 0; i < kh; i++) {
+          const ty = iy + padT - i * dh; // = oy·sh
+          if (ty < 0 || ty % sh != 0 || ty / sh >= oh) continue;
+          for (let j = 0; j < kw; j++) {
+            const tx = ix + padL - j * dw; // = ox·sw
+            if (tx < 0 || tx % sw != 0 || tx / sw >= ow) continue;
+            const q = (ty / sh) * ow + tx / sw;
+            if (load<i32>(start + (<usize>q << 2)) == load<i32>(start + (<usize>q << 2), 4)) continue;
+            store<i32>(cellList + (<usize>cells << 3), q);
+            store<i32>(cellList + (<usize>cells << 3), (i * kw + j) * oc * c * 4, 4);
+            cells++;
+          }
+        }
+        if (cells == 0) continue;
+        for (let t = 0; t < na; t += 3) {
+          const nc = min(3, na - t);
+          tileAny(nr, nc, cells, cellList, kc, start, offs, pk, stride, cis + (<usize>t << 2), spill);
+          for (let s = 0; s < nc; s++) {
+            const dst = gIn + (<usize>(r0 * inSize + p * c) << 2) + <usize>load<i32>(cis + (<usize>(t + s) << 2));
+            const acc = spill + <usize>(s * 48);
+            for (let r = 0; r < rb; r++) {
+              const at = dst + (<usize>(r * inSize) << 2);
+              store<f32>(at, load<f32>(at) + load<f32>(acc + (<usize>r << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
