@@ -16,7 +16,8 @@
 // for its active input channels only, three channels at a time: a register tile of (row vectors ≤ 3) ×
 // (channels ≤ 3) accumulators (≤ 9 + 3 cotangent vectors + 1 broadcast weight: within V8's 15 xmm
 // registers), each step one packed cotangent load per row vector and one broadcast weight per channel. The
-// weights are read as Kc[cell][o][ci] (the kernel with its last two axes swapped, built in scratch per call).
+// weights are read in place: K[cell][ci][o] for a tile's three channels are three runs over the active o,
+// so one tile touches 9 cells × 3 channels × OC weights (≤ 7 KB for OC = 64): L1-resident.
 // Work per point: rows · Σ_p |active ci at p| · Σ_cells |active o at q| multiply-adds (a quarter of the dense
 // transpose's when half the units on each side are active), in lanes of 4 rows.
 // Accumulation order per output value: cells in (i, j) order, filters ascending — independent of `rows`.
@@ -33,12 +34,11 @@ const BLOCK: i32 = 12;
 export function conv2dTransposeSparseScratchBytes(c: i32, oc: i32, kh: i32, kw: i32, oh: i32, ow: i32): usize {
   const pixels = <usize>(oh * ow);
   const units = pixels * <usize>oc;
-  return align16(<usize>(kh * kw * oc * c) << 2) // Kc
-    + align16((pixels + 1) << 2) // start of each output pixel's packed filters
-    + align16(units << 2) // byte offset of each packed filter's weight row within a cell of Kc
+  return align16((pixels + 1) << 2) // start of each output pixel's packed filters
+    + align16(units << 2) // byte offset 4·o of each packed filter o
     + align16(units * <usize>(BLOCK << 2)) // packed cotangents, ≤ 3 vectors per filter
     + align16(<usize>c << 2) // active input channels of one input pixel (byte offsets)
-    + align16(<usize>(2 * kh * kw) << 2) // valid cells of one input pixel: (output pixel, Kc cell offset)
+    + align16(<usize>(2 * kh * kw) << 2) // valid cells of one input pixel: (output pixel, kernel cell offset)
     + 3 * 3 * 16; // one tile's accumulators, spilled for the lane-wise store
 }
 
@@ -49,7 +49,7 @@ export function conv2dTransposeSparseScratchBytes(c: i32, oc: i32, kh: i32, kw: 
  * accumulators to `spill` (nc × nr vectors, channel-major).
  */
 // @ts-ignore: decorator
-@inline function tile(nr: i32, nc: i32, cells: i32, cellList: usize, kc: usize, start: usize, offs: usize, pk: usize, stride: usize, cis: usize, spill: usize): void {
+@inline function tile(nr: i32, nc: i32, cells: i32, cellList: usize, kernel: usize, start: usize, offs: usize, pk: usize, stride: usize, cis: usize, spill: usize): void {
   const z = f32x4.splat(0);
   let a00 = z, a01 = z, a02 = z, a10 = z, a11 = z, a12 = z, a20 = z, a21 = z, a22 = z; // a[channel][vector]
   const c0 = <usize>load<i32>(cis);
@@ -57,7 +57,7 @@ export function conv2dTransposeSparseScratchBytes(c: i32, oc: i32, kh: i32, kw: 
   const c2 = nc > 2 ? <usize>load<i32>(cis, 8) : 0;
   for (let e = 0; e < cells; e++) {
     const q = load<i32>(cellList + (<usize>e << 3));
-    const base = kc + <usize>load<i32>(cellList + (<usize>e << 3), 4);
+    const base = kernel + <usize>load<i32>(cellList + (<usize>e << 3), 4);
     const k0 = load<i32>(start + (<usize>q << 2)), k1 = load<i32>(start + (<usize>q << 2), 4);
     let pa = pk + <usize>k0 * stride;
     const end = pk + <usize>k1 * stride;
@@ -99,19 +99,19 @@ export function conv2dTransposeSparseScratchBytes(c: i32, oc: i32, kh: i32, kw: 
 }
 
 /** The tile for nr row vectors and nc channels, both run-time values in 1..3, dispatched to constants. */
-function tileAny(nr: i32, nc: i32, cells: i32, cellList: usize, kc: usize, start: usize, offs: usize, pk: usize, stride: usize, cis: usize, spill: usize): void {
+function tileAny(nr: i32, nc: i32, cells: i32, cellList: usize, kernel: usize, start: usize, offs: usize, pk: usize, stride: usize, cis: usize, spill: usize): void {
   if (nr == 3) {
-    if (nc == 3) tile(3, 3, cells, cellList, kc, start, offs, pk, stride, cis, spill);
-    else if (nc == 2) tile(3, 2, cells, cellList, kc, start, offs, pk, stride, cis, spill);
-    else tile(3, 1, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+    if (nc == 3) tile(3, 3, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
+    else if (nc == 2) tile(3, 2, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
+    else tile(3, 1, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
   } else if (nr == 2) {
-    if (nc == 3) tile(2, 3, cells, cellList, kc, start, offs, pk, stride, cis, spill);
-    else if (nc == 2) tile(2, 2, cells, cellList, kc, start, offs, pk, stride, cis, spill);
-    else tile(2, 1, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+    if (nc == 3) tile(2, 3, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
+    else if (nc == 2) tile(2, 2, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
+    else tile(2, 1, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
   } else {
-    if (nc == 3) tile(1, 3, cells, cellList, kc, start, offs, pk, stride, cis, spill);
-    else if (nc == 2) tile(1, 2, cells, cellList, kc, start, offs, pk, stride, cis, spill);
-    else tile(1, 1, cells, cellList, kc, start, offs, pk, stride, cis, spill);
+    if (nc == 3) tile(1, 3, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
+    else if (nc == 2) tile(1, 2, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
+    else tile(1, 1, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
   }
 }
 
@@ -129,19 +129,12 @@ export function conv2dTransposeSparseF32(
   const pixels = oh * ow;
   const units = <usize>pixels * <usize>oc;
   const inSize = h * w * c, outSize = pixels * oc;
-  const cellBytes = <usize>(oc * c) << 2;
-  const kc = scratch;
-  const start = kc + align16(<usize>(kh * kw * oc * c) << 2);
+  const start = scratch;
   const offs = start + align16(<usize>(pixels + 1) << 2);
   const pk = offs + align16(units << 2);
   const cis = pk + align16(units * <usize>(BLOCK << 2));
   const cellList = cis + align16(<usize>c << 2);
   const spill = cellList + align16(<usize>(2 * kh * kw) << 2);
-  // Kc[cell][o][ci] = K[cell][ci][o]
-  for (let cell = 0; cell < kh * kw; cell++)
-    for (let ci = 0; ci < c; ci++)
-      for (let o = 0; o < oc; o++)
-        store<f32>(kc + <usize>cell * cellBytes + (<usize>(o * c + ci) << 2), load<f32>(kernel + (<usize>((cell * c + ci) * oc + o) << 2)));
   for (let r0 = 0; r0 < rows; r0 += BLOCK) {
     const rb = min(BLOCK, rows - r0);
     const nr = (rb + 3) >> 2;
@@ -158,7 +151,7 @@ export function conv2dTransposeSparseF32(
         if (!any) continue;
         const dst = pk + <usize>n * stride;
         for (let r = 0; r < nr << 2; r++) store<f32>(dst + (<usize>r << 2), r < rb ? load<f32>(g + (<usize>(r * outSize) << 2) + u) : 0);
-        store<i32>(offs + (<usize>n << 2), o * c * 4);
+        store<i32>(offs + (<usize>n << 2), o << 2);
         n++;
       }
     }
@@ -171,7 +164,7 @@ export function conv2dTransposeSparseF32(
         let na = 0;
         for (let ci = 0; ci < c; ci++) {
           if (inPre && load<f32>(inPre + (<usize>(p * c + ci) << 2)) <= 0) continue;
-          store<i32>(cis + (<usize>na << 2), ci << 2);
+          store<i32>(cis + (<usize>na << 2), ci * oc * 4);
           na++;
         }
         if (na == 0) continue;
@@ -192,9 +185,9 @@ export function conv2dTransposeSparseF32(
         if (cells == 0) continue;
         for (let t = 0; t < na; t += 3) {
           const nc = min(3, na - t);
-          tileAny(nr, nc, cells, cellList, kc, start, offs, pk, stride, cis + (<usize>t << 2), spill);
+          tileAny(nr, nc, cells, cellList, kernel, start, offs, pk, stride, cis + (<usize>t << 2), spill);
           for (let s = 0; s < nc; s++) {
-            const dst = gIn + (<usize>(r0 * inSize + p * c) << 2) + <usize>load<i32>(cis + (<usize>(t + s) << 2));
+            const dst = gIn + (<usize>(r0 * inSize + p * c) << 2) + (<usize>load<i32>(cis + (<usize>(t + s) << 2)) / <usize>oc);
             const acc = spill + <usize>(s * 48);
             for (let r = 0; r < rb; r++) {
               const at = dst + (<usize>(r * inSize) << 2);
