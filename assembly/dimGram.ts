@@ -4,60 +4,62 @@
 // column-vector convention W₁ = Wᵀ is h×d and G = W₁W₁ᵀ), computed once per model. Per point it costs
 // C·a·h + C²·h/2 multiply-adds (a ≤ h: the node's active units) instead of the C·a·d + C²·d/2 of pulling B
 // back to the input and taking B·Bᵀ there.
-import { gemmF64, gemmRowsF32 } from "./gemm";
-import { dotF32F64 } from "./dim";
+import { gemmF64, gemmRowsT } from "./gemm";
 import { activationDerivativeAt, ACT_LINEAR } from "./activation";
 import { netWord, nodeField } from "./graph/table";
 import { F_IN_SIZE, F_OUT_SIZE, F_WEIGHT_OFFSET, F_WEIGHT_T_OFFSET, NET_PARAMS } from "./graph/opcodes";
 
 /**
- * G (h×h f32, row-major) = Wᵀ·W of dense node k of the FLOAT64 descriptor `net64` (W: its d×h weights, Wᵀ
- * the stored h×d transpose), formed in float64 (gemmF64) and rounded to f32 once. work: h·h f64.
+ * G (h×h f64, row-major) = Wᵀ·W of dense node k of the FLOAT64 descriptor `net64` (W: its d×h weights, Wᵀ
+ * the stored h×d transpose), by gemmF64. Kept in float64: B·G·Bᵀ with G rounded entrywise to f32 would
+ * perturb H linearly in eps32 (null eigenvalues of D at ~1e-8 λ₁), while rounding in B only perturbs the rows
+ * of a Gram (null eigenvalues at ~eps32² λ₁, as from a float32 J).
  */
-export function denseWeightGramF32(net64: usize, k: i32, g: usize, work: usize): void {
+export function denseWeightGramF64(net64: usize, k: i32, g: usize): void {
   const d = nodeField(net64, k, F_IN_SIZE), h = nodeField(net64, k, F_OUT_SIZE);
   const params = <usize>netWord(net64, NET_PARAMS);
   const w = params + (<usize>nodeField(net64, k, F_WEIGHT_OFFSET) << 3);
   const wt = params + (<usize>nodeField(net64, k, F_WEIGHT_T_OFFSET) << 3);
-  gemmF64(h, h, d, wt, d, w, h, work, h, 0);
-  for (let e = 0; e < h * h; e++) store<f32>(g + (<usize>e << 2), <f32>load<f64>(work + (<usize>e << 3)));
+  gemmF64(h, h, d, wt, d, w, h, g, h, 0);
 }
 
 /** Bytes of work preactivationGramF32 needs for m cotangents of an h-unit node. */
 export function preactivationGramWorkBytes(m: i32, h: i32): usize {
-  const a = (<usize>h << 2) + 15 & ~15;
-  const b = (<usize>(h * m) << 2) + 15 & ~15;
-  return a + 3 * b;
+  const mh = (<usize>(h * m) << 3) + 15 & ~15;
+  return 2 * ((<usize>h << 2) + 15 & ~15) + 3 * mh;
 }
 
 /**
  * H (m×m f64) = B·G·Bᵀ with B = gOut ⊙ act'(z): gOut (m×h f32) the cotangents of a node's output, z (h f32)
- * its pre-activation, act/alpha its activation (ACT_* codes), G (h×h f32) the per-model Gram of its weights.
- * Only the node's active units (act'(z_j) ≠ 0) are visited: T = B_A·G[A, :] (m×h, gemmRowsF32 over the rows
- * of G of active units, f32), then H[r][s] = Σ_j T[r][j]·B[s][j] accumulated in f64 (symmetrised: computed
- * for r ≤ s). work: preactivationGramWorkBytes(m, h) bytes.
+ * its pre-activation (unused when act is linear), act/alpha its activation (ACT_* codes), G (h×h f64) the
+ * per-model Gram of its weights. Only the node's active units A (act'(z_j) ≠ 0) are visited:
+ * T = B_A·G[A, :] (m×h, gemmRowsT in f64 over the rows of G of active units), then
+ * H[r][s] = Σ_{j∈A} T[r][j]·B[s][j] (f64; computed for r ≤ s and mirrored). Products of the f32 cotangents
+ * are exact in f64. work: preactivationGramWorkBytes(m, h) bytes.
  */
 export function preactivationGramF32(m: i32, h: i32, gOut: usize, z: usize, act: i32, alpha: f64, g: usize, hOut: usize, work: usize): void {
-  const idx = work; // active units' row byte offsets in G
-  const bt = idx + ((<usize>h << 2) + 15 & ~15); // a×m: B_Aᵀ
-  const b = bt + ((<usize>(h * m) << 2) + 15 & ~15); // m×h: B, zero at inactive units
-  const t = b + ((<usize>(h * m) << 2) + 15 & ~15); // m×h: T
+  const mh = (<usize>(h * m) << 3) + 15 & ~15;
+  const idx = work; // a i32: the active units' row byte offsets in G
+  const cols = idx + ((<usize>h << 2) + 15 & ~15); // a i32: their column byte offsets in a row of T
+  const bt = cols + ((<usize>h << 2) + 15 & ~15); // a×m f64: B_Aᵀ
+  const b = bt + mh; // m×a f64: B_A, compacted
+  const t = b + mh; // m×h f64: T
   let a = 0;
   for (let j = 0; j < h; j++) {
     const s = act == ACT_LINEAR ? 1.0 : activationDerivativeAt(act, alpha, <f64>load<f32>(z + (<usize>j << 2)));
-    for (let r = 0; r < m; r++) {
-      const v = <f32>s * load<f32>(gOut + (<usize>(r * h + j) << 2));
-      store<f32>(b + (<usize>(r * h + j) << 2), v);
-      if (s != 0) store<f32>(bt + (<usize>(a * m + r) << 2), v);
-    }
     if (s == 0) continue;
-    store<i32>(idx + (<usize>a << 2), j * h * 4);
+    for (let r = 0; r < m; r++) store<f64>(bt + (<usize>(a * m + r) << 3), s * <f64>load<f32>(gOut + (<usize>(r * h + j) << 2)));
+    store<i32>(idx + (<usize>a << 2), j * h * 8);
+    store<i32>(cols + (<usize>a << 2), j * 8);
     a++;
   }
-  gemmRowsF32(m, h, a, bt, m, g, idx, t, h);
+  for (let r = 0; r < m; r++) for (let e = 0; e < a; e++) store<f64>(b + (<usize>(r * a + e) << 3), load<f64>(bt + (<usize>(e * m + r) << 3)));
+  gemmRowsT<f64>(m, h, a, bt, m, g, idx, t, h, 0);
   for (let r = 0; r < m; r++)
     for (let s = r; s < m; s++) {
-      const v = dotF32F64(t + (<usize>(r * h) << 2), b + (<usize>(s * h) << 2), h);
+      let v = 0.0;
+      const tr = t + (<usize>(r * h) << 3), bs = b + (<usize>(s * a) << 3);
+      for (let e = 0; e < a; e++) v += load<f64>(tr + <usize>load<i32>(cols + (<usize>e << 2))) * load<f64>(bs + (<usize>e << 3));
       store<f64>(hOut + (<usize>(r * m + s) << 3), v);
       store<f64>(hOut + (<usize>(s * m + r) << 3), v);
     }

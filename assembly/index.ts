@@ -12,7 +12,7 @@ export {
 } from "./graph/pool";
 export { signBitsF32, fnv64 } from "./pattern";
 export { fisherFactorF64, lowRankEigF32, dimRankF32, denseMetricF32, denseEigF64, rowGramF32, gramEigenvaluesF64, dimRankGramF64 } from "./dim";
-export { denseWeightGramF32, preactivationGramF32, preactivationGramWorkBytes } from "./dimGram";
+export { denseWeightGramF64, preactivationGramF32, preactivationGramWorkBytes } from "./dimGram";
 export { softmaxF32, softmaxJacobianF32 } from "./softmax";
 export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64, gemmRowsF32 } from "./gemm";

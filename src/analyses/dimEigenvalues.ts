@@ -9,8 +9,8 @@
  * stopping point cost the same either way):
  * - Gram at the first node's pre-activation, when node 0 is dense d → h, the input's only consumer, h < d:
  *   B (C×h) = the cotangents there (the pattern applied: columns of inactive units are 0 and skipped),
- *   H = B G Bᵀ with G = Wᵀ W (h×h, float64-formed, stored f32) computed once per model and cached with the
- *   upload (Job.prepare). Cost C·a·h + C²·h/2 (a ≤ h active units of node 0).
+ *   H = B G Bᵀ with G = Wᵀ W (h×h, float64) computed once per model and cached with the upload
+ *   (Job.prepare). Cost C·a·h + C²·a/2 (a ≤ h active units of node 0), in f64.
  * - Otherwise to the input (conv-first networks, widening or shared first layers): node 0's transpose and
  *   H = B Bᵀ (f64 accumulation) at the input. Cost C·a·d + C²·d/2 for a dense node 0, and for a conv node 0
  *   its sparse transpose (assembly/graph/convCotangents.ts).
@@ -22,8 +22,8 @@
  * convolutions transpose all C cotangents in one register-tiled pass that skips inactive output units and
  * never computes input units of an inactive ReLU.
  *
- * Precision: float32 cotangents and node kernels, as engine.dim; H accumulated in f64 from f32 products
- * (its last sum), K and its eigenvalues in f64. Rank: the rule of engine.dim (assembly/dim.ts, dimRankF32),
+ * Precision: float32 cotangents and node kernels, as engine.dim; H in f64 (B·G·Bᵀ with G in f64, or B·Bᵀ
+ * accumulated in f64 from the f32 cotangents), K and its eigenvalues in f64. Rank: the rule of engine.dim (assembly/dim.ts, dimRankF32),
  * evaluated from H (dimRankGramF64). Results are per point, so independent of chunking and worker count.
  */
 import type { Arena } from "../engine/arena.js";
@@ -41,7 +41,7 @@ interface GramKernels extends CoreKernels, GraphKernels {
   rowGramF32(m: number, n: number, b: number, h: number): void;
   gramEigenvaluesF64(m: number, h: number, f: number, r: number, values: number, work: number): void;
   dimRankGramF64(m: number, h: number, p: number, values: number, r: number, rankTol: number, work: number): number;
-  denseWeightGramF32(net64: number, k: number, g: number, work: number): void;
+  denseWeightGramF64(net64: number, k: number, g: number): void;
   preactivationGramF32(m: number, h: number, gOut: number, z: number, act: number, alpha: number, g: number, hOut: number, work: number): void;
   preactivationGramWorkBytes(m: number, h: number): number;
 }
@@ -73,8 +73,8 @@ export const dimEigenvaluesJob: Job = {
     if (gramNode(up.net) !== 0 || up.derived.has(WEIGHT_GRAM)) return;
     const k = arena.kernels<GramKernels>();
     const h = nodeField(up.net, 0, O.F_OUT_SIZE);
-    const g = arena.allocF32(h * h); // h×h, kept
-    arena.scoped(() => k.denseWeightGramF32(up.f64, 0, g, arena.allocF64(h * h)));
+    const g = arena.allocF64(h * h); // h×h, kept
+    k.denseWeightGramF64(up.f64, 0, g);
     up.derived.set(WEIGHT_GRAM, g);
   },
   run(arena, up, X, count, opts, out, base) {
