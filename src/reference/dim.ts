@@ -1,9 +1,10 @@
 /**
  * Float64 reference of the DIM's eigenvalues on the compiled graph (tests and benchmarks only): the float64
  * twin's forward pass and Jacobian (src/reference/graph.ts: one-hot cotangents pulled back one at a time),
- * the softmax in float64, and the eigenvalues of D = Jᵀ (diag p − p pᵀ) J from the C×C side
- * K = Fᵀ J Jᵀ F (F = diag √p − p √pᵀ, F Fᵀ = diag p − p pᵀ) by cyclic Jacobi (src/reference/eigh.ts) — the
- * eigvalsh of the PyTorch route, written as plain loops. Also the float64 twin of assembly/dimGram.ts's
+ * the softmax in float64, and the eigenvalues of D = Jᵀ (diag p − p pᵀ) J = Σ_c p_c v_c v_cᵀ (v_c = J_c − J̄,
+ * formed as Σ_k p_k (J_c − J_k): no cancellation at saturated points) from the C×C side V Vᵀ (rows √p_c v_c)
+ * by cyclic Jacobi (src/reference/eigh.ts) — an eigvalsh route written as plain loops, independent of the
+ * engine's Fisher factor. Also the float64 twin of assembly/dimGram.ts's
  * per-model weight Gram.
  */
 import type { CompiledNetwork } from "../model/compile.js";
@@ -43,13 +44,17 @@ export function referenceDimEigenvalues(net: CompiledNetwork, x: ArrayLike<numbe
       for (let t = 0; t < d; t++) s += J[a * d + t] * J[b * d + t];
       H[a * C + b] = s;
     }
-  const F = new Float64Array(C * C);
-  for (let a = 0; a < C; a++) for (let b = 0; b < C; b++) F[a * C + b] = (a === b ? Math.sqrt(p[a]) : 0) - p[a] * Math.sqrt(p[b]);
+  // D = Σ_c p_c v_c v_cᵀ with v_c = J_c − J̄ = Σ_k p_k (J_c − J_k) (no cancellation where p_c ≈ 1): its nonzero
+  // eigenvalues are those of V Vᵀ (C×C), V's rows √p_c v_c.
+  const V = new Float64Array(C * d);
+  for (let c = 0; c < C; c++)
+    for (let k = 0; k < C; k++) if (k !== c) for (let t = 0; t < d; t++) V[c * d + t] += p[k] * (J[c * d + t] - J[k * d + t]);
+  for (let c = 0; c < C; c++) for (let t = 0; t < d; t++) V[c * d + t] *= Math.sqrt(p[c]);
   const K = new Float64Array(C * C);
   for (let a = 0; a < C; a++)
     for (let b = 0; b < C; b++) {
       let s = 0;
-      for (let u = 0; u < C; u++) for (let v = 0; v < C; v++) s += F[u * C + a] * H[u * C + v] * F[v * C + b];
+      for (let t = 0; t < d; t++) s += V[a * d + t] * V[b * d + t];
       K[a * C + b] = s;
     }
   const r = Math.min(C - 1, d);
