@@ -36,7 +36,7 @@ export function conv2dTransposeSparseScratchBytes(c: i32, oc: i32, kh: i32, kw: 
   const units = pixels * <usize>oc;
   return align16((pixels + 1) << 2) // start of each output pixel's packed filters
     + align16(units << 2) // byte offset 4·o of each packed filter o
-    + align16(units * <usize>(BLOCK << 2)) // packed cotangents, ≤ 3 vectors per filter
+    + align16((units + 4) * <usize>(BLOCK << 2)) // packed cotangents, ≤ 3 vectors per filter (+ 4 being packed)
     + align16(<usize>c << 2) // active input channels of one input pixel (byte offsets)
     + align16(<usize>(2 * kh * kw) << 2) // valid cells of one input pixel: (output pixel, kernel cell offset)
     + 3 * 3 * 16; // one tile's accumulators, spilled for the lane-wise store
@@ -144,13 +144,51 @@ export function conv2dTransposeSparseF32(
     const g = gOut + (<usize>(r0 * outSize) << 2);
     for (let q = 0; q < pixels; q++) {
       store<i32>(start + (<usize>q << 2), n);
-      for (let o = 0; o < oc; o++) {
-        const u = <usize>(q * oc + o) << 2;
+      const u0 = g + (<usize>(q * oc) << 2);
+      let o = 0;
+      // four filters at a time: a 4×4 transpose per row vector turns the rows' runs of filters into the
+      // filters' vectors of rows, written straight to the next free slots; the slot is kept if nonzero
+      for (; o + 4 <= oc; o += 4) {
+        const d0 = pk + <usize>n * stride;
+        for (let v = 0; v < nr; v++) {
+          const z = f32x4.splat(0);
+          const src = u0 + (<usize>(o + 4 * v * outSize) << 2);
+          const rowBytes = <usize>outSize << 2;
+          const x0 = 4 * v < rb ? v128.load(src) : z;
+          const x1 = 4 * v + 1 < rb ? v128.load(src + rowBytes) : z;
+          const x2 = 4 * v + 2 < rb ? v128.load(src + 2 * rowBytes) : z;
+          const x3 = 4 * v + 3 < rb ? v128.load(src + 3 * rowBytes) : z;
+          const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+          const t2 = i32x4.shuffle(x2, x3, 0, 4, 1, 5), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+          const at = d0 + (<usize>v << 4);
+          v128.store(at, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+          v128.store(at + stride, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+          v128.store(at + 2 * stride, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+          v128.store(at + 3 * stride, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+        }
+        for (let f = 0; f < 4; f++) {
+          const src = d0 + <usize>f * stride;
+          let bits = v128.load(src);
+          if (nr > 1) bits = v128.or(bits, v128.load(src, 16));
+          if (nr > 2) bits = v128.or(bits, v128.load(src, 32));
+          if (!v128.any_true(f32x4.ne(bits, f32x4.splat(0)))) continue;
+          const dst = pk + <usize>n * stride;
+          if (dst != src) {
+            v128.store(dst, v128.load(src));
+            if (nr > 1) v128.store(dst, v128.load(src, 16), 16);
+            if (nr > 2) v128.store(dst, v128.load(src, 32), 32);
+          }
+          store<i32>(offs + (<usize>n << 2), (o + f) << 2);
+          n++;
+        }
+      }
+      for (; o < oc; o++) {
+        const u = u0 + (<usize>o << 2);
         let any = false;
-        for (let r = 0; r < rb && !any; r++) any = load<f32>(g + (<usize>(r * outSize) << 2) + u) != 0;
+        for (let r = 0; r < rb && !any; r++) any = load<f32>(u + (<usize>(r * outSize) << 2)) != 0;
         if (!any) continue;
         const dst = pk + <usize>n * stride;
-        for (let r = 0; r < nr << 2; r++) store<f32>(dst + (<usize>r << 2), r < rb ? load<f32>(g + (<usize>(r * outSize) << 2) + u) : 0);
+        for (let r = 0; r < nr << 2; r++) store<f32>(dst + (<usize>r << 2), r < rb ? load<f32>(u + (<usize>(r * outSize) << 2)) : 0);
         store<i32>(offs + (<usize>n << 2), o << 2);
         n++;
       }
