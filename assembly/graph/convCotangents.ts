@@ -38,54 +38,48 @@ export function conv2dTransposeSparseScratchBytes(c: i32, oc: i32, kh: i32, kw: 
     + align16(units << 2) // byte offset 4·o of each packed filter o
     + align16((units + 4) * <usize>(BLOCK << 2)) // packed cotangents, ≤ 3 vectors per filter (+ 4 being packed)
     + align16(<usize>c << 2) // active input channels of one input pixel (byte offsets)
-    + align16(<usize>(2 * kh * kw) << 2) // valid cells of one input pixel: (output pixel, kernel cell offset)
+    + align16(<usize>(2 * kh * kw * oc) << 2) // one input pixel's steps: (packed cotangents, weights) pointers
     + 3 * 3 * 16; // one tile's accumulators, spilled for the lane-wise store
 }
 
 /**
- * One tile: channels ch0..ch0+nc (nc ≤ 3, byte offsets cis[0..nc)) of input pixel `p` for the block's rows
- * (nr ≤ 3 vectors): Σ over the pixel's `cells` valid cells and the packed filters of each. `nr` and `nc` are
- * compile-time constants at every call site (the unused accumulators vanish after inlining). Writes the
- * accumulators to `spill` (nc × nr vectors, channel-major).
+ * One tile: channels at byte offsets cis[0..nc) (nc ≤ 3; offsets ci·OC·4 into a cell's weights) of one input
+ * pixel for the block's rows (nr ≤ 3 vectors): Σ over the pixel's `steps` (cell, active filter) pairs, each
+ * given as (byte pointer of the filter's packed cotangent vectors, byte pointer of the weights K[cell][0][o]).
+ * `nr` and `nc` are compile-time constants at every call site (the unused accumulators vanish after inlining).
+ * Writes the accumulators to `spill` (3 channels × 3 vectors, channel-major).
  */
 // @ts-ignore: decorator
-@inline function tile(nr: i32, nc: i32, cells: i32, cellList: usize, kernel: usize, start: usize, offs: usize, pk: usize, stride: usize, cis: usize, spill: usize): void {
+@inline function tile(nr: i32, nc: i32, steps: usize, end: usize, cis: usize, spill: usize): void {
   const z = f32x4.splat(0);
   let a00 = z, a01 = z, a02 = z, a10 = z, a11 = z, a12 = z, a20 = z, a21 = z, a22 = z; // a[channel][vector]
   const c0 = <usize>load<i32>(cis);
   const c1 = nc > 1 ? <usize>load<i32>(cis, 4) : 0;
   const c2 = nc > 2 ? <usize>load<i32>(cis, 8) : 0;
-  for (let e = 0; e < cells; e++) {
-    const q = load<i32>(cellList + (<usize>e << 3));
-    const base = kernel + <usize>load<i32>(cellList + (<usize>e << 3), 4);
-    const k0 = load<i32>(start + (<usize>q << 2)), k1 = load<i32>(start + (<usize>q << 2), 4);
-    let pa = pk + <usize>k0 * stride;
-    const end = pk + <usize>k1 * stride;
-    let po = offs + (<usize>k0 << 2);
-    while (pa < end) {
-      const row = base + <usize>load<i32>(po);
-      const g0 = v128.load(pa);
-      const g1 = nr > 1 ? v128.load(pa, 16) : z;
-      const g2 = nr > 2 ? v128.load(pa, 32) : z;
-      let b = v128.load32_splat(row + c0);
-      a00 = f32x4.add(a00, f32x4.mul(g0, b));
-      if (nr > 1) a01 = f32x4.add(a01, f32x4.mul(g1, b));
-      if (nr > 2) a02 = f32x4.add(a02, f32x4.mul(g2, b));
-      if (nc > 1) {
-        b = v128.load32_splat(row + c1);
-        a10 = f32x4.add(a10, f32x4.mul(g0, b));
-        if (nr > 1) a11 = f32x4.add(a11, f32x4.mul(g1, b));
-        if (nr > 2) a12 = f32x4.add(a12, f32x4.mul(g2, b));
-      }
-      if (nc > 2) {
-        b = v128.load32_splat(row + c2);
-        a20 = f32x4.add(a20, f32x4.mul(g0, b));
-        if (nr > 1) a21 = f32x4.add(a21, f32x4.mul(g1, b));
-        if (nr > 2) a22 = f32x4.add(a22, f32x4.mul(g2, b));
-      }
-      pa += stride;
-      po += 4;
+  let st = steps;
+  while (st < end) {
+    const pa = <usize>load<i32>(st);
+    const row = <usize>load<i32>(st, 4);
+    const g0 = v128.load(pa);
+    const g1 = nr > 1 ? v128.load(pa, 16) : z;
+    const g2 = nr > 2 ? v128.load(pa, 32) : z;
+    let b = v128.load32_splat(row + c0);
+    a00 = f32x4.add(a00, f32x4.mul(g0, b));
+    if (nr > 1) a01 = f32x4.add(a01, f32x4.mul(g1, b));
+    if (nr > 2) a02 = f32x4.add(a02, f32x4.mul(g2, b));
+    if (nc > 1) {
+      b = v128.load32_splat(row + c1);
+      a10 = f32x4.add(a10, f32x4.mul(g0, b));
+      if (nr > 1) a11 = f32x4.add(a11, f32x4.mul(g1, b));
+      if (nr > 2) a12 = f32x4.add(a12, f32x4.mul(g2, b));
     }
+    if (nc > 2) {
+      b = v128.load32_splat(row + c2);
+      a20 = f32x4.add(a20, f32x4.mul(g0, b));
+      if (nr > 1) a21 = f32x4.add(a21, f32x4.mul(g1, b));
+      if (nr > 2) a22 = f32x4.add(a22, f32x4.mul(g2, b));
+    }
+    st += 8;
   }
   v128.store(spill, a00);
   v128.store(spill, a01, 16);
@@ -99,19 +93,19 @@ export function conv2dTransposeSparseScratchBytes(c: i32, oc: i32, kh: i32, kw: 
 }
 
 /** The tile for nr row vectors and nc channels, both run-time values in 1..3, dispatched to constants. */
-function tileAny(nr: i32, nc: i32, cells: i32, cellList: usize, kernel: usize, start: usize, offs: usize, pk: usize, stride: usize, cis: usize, spill: usize): void {
+function tileAny(nr: i32, nc: i32, steps: usize, end: usize, cis: usize, spill: usize): void {
   if (nr == 3) {
-    if (nc == 3) tile(3, 3, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
-    else if (nc == 2) tile(3, 2, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
-    else tile(3, 1, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
+    if (nc == 3) tile(3, 3, steps, end, cis, spill);
+    else if (nc == 2) tile(3, 2, steps, end, cis, spill);
+    else tile(3, 1, steps, end, cis, spill);
   } else if (nr == 2) {
-    if (nc == 3) tile(2, 3, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
-    else if (nc == 2) tile(2, 2, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
-    else tile(2, 1, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
+    if (nc == 3) tile(2, 3, steps, end, cis, spill);
+    else if (nc == 2) tile(2, 2, steps, end, cis, spill);
+    else tile(2, 1, steps, end, cis, spill);
   } else {
-    if (nc == 3) tile(1, 3, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
-    else if (nc == 2) tile(1, 2, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
-    else tile(1, 1, cells, cellList, kernel, start, offs, pk, stride, cis, spill);
+    if (nc == 3) tile(1, 3, steps, end, cis, spill);
+    else if (nc == 2) tile(1, 2, steps, end, cis, spill);
+    else tile(1, 1, steps, end, cis, spill);
   }
 }
 
@@ -133,8 +127,8 @@ export function conv2dTransposeSparseF32(
   const offs = start + align16(<usize>(pixels + 1) << 2);
   const pk = offs + align16(units << 2);
   const cis = pk + align16(units * <usize>(BLOCK << 2));
-  const cellList = cis + align16(<usize>c << 2);
-  const spill = cellList + align16(<usize>(2 * kh * kw) << 2);
+  const steps = cis + align16(<usize>c << 2);
+  const spill = steps + align16(<usize>(2 * kh * kw * oc) << 2);
   for (let r0 = 0; r0 < rows; r0 += BLOCK) {
     const rb = min(BLOCK, rows - r0);
     const nr = (rb + 3) >> 2;
@@ -206,7 +200,8 @@ export function conv2dTransposeSparseF32(
           na++;
         }
         if (na == 0) continue;
-        let cells = 0;
+        // the pixel's steps: every valid cell (i, j), in order, and the active filters of its output pixel
+        let end = steps;
         for (let i = 0; i < kh; i++) {
           const ty = iy + padT - i * dh; // = oy·sh
           if (ty < 0 || ty % sh != 0 || ty / sh >= oh) continue;
@@ -214,16 +209,19 @@ export function conv2dTransposeSparseF32(
             const tx = ix + padL - j * dw; // = ox·sw
             if (tx < 0 || tx % sw != 0 || tx / sw >= ow) continue;
             const q = (ty / sh) * ow + tx / sw;
-            if (load<i32>(start + (<usize>q << 2)) == load<i32>(start + (<usize>q << 2), 4)) continue;
-            store<i32>(cellList + (<usize>cells << 3), q);
-            store<i32>(cellList + (<usize>cells << 3), (i * kw + j) * oc * c * 4, 4);
-            cells++;
+            const cell = kernel + (<usize>((i * kw + j) * c * oc) << 2);
+            const k1 = load<i32>(start + (<usize>q << 2), 4);
+            for (let k = load<i32>(start + (<usize>q << 2)); k < k1; k++) {
+              store<i32>(end, <i32>(pk + <usize>k * stride));
+              store<i32>(end, <i32>(cell + <usize>load<i32>(offs + (<usize>k << 2))), 4);
+              end += 8;
+            }
           }
         }
-        if (cells == 0) continue;
+        if (end == steps) continue;
         for (let t = 0; t < na; t += 3) {
           const nc = min(3, na - t);
-          tileAny(nr, nc, cells, cellList, kernel, start, offs, pk, stride, cis + (<usize>t << 2), spill);
+          tileAny(nr, nc, steps, end, cis + (<usize>t << 2), spill);
           for (let s = 0; s < nc; s++) {
             const dst = gIn + (<usize>(r0 * inSize + p * c) << 2) + (<usize>load<i32>(cis + (<usize>(t + s) << 2)) / <usize>oc);
             const acc = spill + <usize>(s * 48);
