@@ -145,3 +145,43 @@ describe("DIM eigenvalues without forming J", () => {
     await expect(engines[1].dim(model, X, { eigenvectors: false, rankTol: -1 })).rejects.toThrow(/rankTol/);
   });
 });
+
+describe("the Gram kernels", () => {
+  test("denseWeightGramF64 equals Wᵀ W (float64 twin); graphVjpTo + preactivationGramF32 and rowGramF32 give H = J Jᵀ of the twin", async () => {
+    const { Arena } = await import("../../src/engine/arena.js");
+    const { uploadNetwork } = await import("../../src/engine/network.js");
+    const { referenceWeightGram } = await import("../../src/reference/dim.js");
+    const arena = await Arena.create();
+    type K = Record<string, (...a: number[]) => number>;
+    const k = arena.exports as unknown as K;
+    for (const [model, stop] of [[randomMlp([30, 12, 9, 5], 11), 0], [randomMlp([30, 12, 9, 5], 11), -1], [authorsCnn(14, 6, 8, 16, 10, 4), -1]] as [Model, number][]) {
+      const net = compileNetwork(model);
+      const up = uploadNetwork(arena, net);
+      const C = net.outputSize, d = net.inputSize;
+      const h = stop === 0 ? net.shapes[0][0] : d;
+      let G = 0;
+      if (stop === 0) {
+        G = arena.allocF64(h * h);
+        k.denseWeightGramF64(up.f64, 0, G);
+        const ref = referenceWeightGram(net, 0), got = arena.f64(G, h * h);
+        for (let e = 0; e < h * h; e++) expect(Math.abs(got[e] - ref[e])).toBeLessThanOrEqual(1e-12 * Math.abs(ref[e]) + 1e-14);
+      }
+      const X = randomPoints(4, d, 23, 0, 1);
+      for (let i = 0; i < 4; i++) {
+        const x = X.subarray(i * d, (i + 1) * d);
+        const H = arena.scoped(() => {
+          const values = arena.allocF32(net.valueSize), pre = arena.allocF32(Math.max(1, net.preSize)), am = arena.allocI32(Math.max(1, net.argSize));
+          k.graphForwardF32(up.f32, arena.putF32(x), 1, values, pre, am);
+          const gout = arena.allocF32(C * h), work = arena.alloc(k.graphVjpWorkBytesF32(up.f32, C)), Hp = arena.allocF64(C * C);
+          k.graphVjpToF32(up.f32, values, pre, am, C, net.outputNode, stop, 0, gout, work);
+          if (stop === 0) k.preactivationGramF32(C, h, gout, pre, 1, 0, G, Hp, arena.alloc(k.preactivationGramWorkBytes(C, h)));
+          else k.rowGramF32(C, h, gout, Hp);
+          return Float64Array.from(arena.f64(Hp, C * C));
+        });
+        const ref = referenceDimEigenvalues(net, x).gram;
+        const scale = Math.max(...Array.from(ref, Math.abs));
+        for (let e = 0; e < C * C; e++) expect(Math.abs(H[e] - ref[e])).toBeLessThanOrEqual(2e-6 * scale);
+      }
+    }
+  });
+});
