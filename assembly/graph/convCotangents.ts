@@ -31,13 +31,14 @@ const BLOCK: i32 = 12;
 }
 
 /** Bytes of scratch conv2dTransposeSparseF32 needs (16-byte aligned pieces). */
-export function conv2dTransposeSparseScratchBytes(c: i32, oc: i32, kh: i32, kw: i32, oh: i32, ow: i32): usize {
+export function conv2dTransposeSparseScratchBytes(h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32, oh: i32, ow: i32): usize {
   const pixels = <usize>(oh * ow);
   const units = pixels * <usize>oc;
   return align16((pixels + 1) << 2) // start of each output pixel's packed filters
     + align16(units << 2) // byte offset 4·o of each packed filter o
     + align16((units + 4) * <usize>(BLOCK << 2)) // packed cotangents, ≤ 3 vectors per filter (+ 4 being packed)
-    + align16(<usize>c << 2) // active input channels of one input pixel (byte offsets)
+    + align16(<usize>(2 * c) << 2) // active input channels of one input pixel: weight offsets ci·OC·4, then ci·4
+    + align16(<usize>((h + w) * (1 + 2 * max(kh, kw))) << 2) // per input row / column: its valid (cell, output) pairs
     + align16(<usize>(2 * kh * kw * oc) << 2) // one input pixel's steps: (packed cotangents, weights) pointers
     + 3 * 3 * 16; // one tile's accumulators, spilled for the lane-wise store
 }
@@ -127,8 +128,27 @@ export function conv2dTransposeSparseF32(
   const offs = start + align16(<usize>(pixels + 1) << 2);
   const pk = offs + align16(units << 2);
   const cis = pk + align16(units * <usize>(BLOCK << 2));
-  const steps = cis + align16(<usize>c << 2);
+  const cio = cis + (<usize>c << 2);
+  const axes = cis + align16(<usize>(2 * c) << 2); // rows then columns: [count, (cell, output) × count]
+  const axisWords = 1 + 2 * max(kh, kw);
+  const steps = axes + align16(<usize>((h + w) * axisWords) << 2);
   const spill = steps + align16(<usize>(2 * kh * kw * oc) << 2);
+  // input row iy meets kernel row i at output row oy = (iy + padT − i·dh) / sh when that is whole and in range;
+  // likewise for columns (no division in the per-pixel loops)
+  for (let e = 0; e < h + w; e++) {
+    const col = e >= h;
+    const at = col ? e - h : e, pad = col ? padL : padT, k = col ? kw : kh, d = col ? dw : dh, st = col ? sw : sh, lim = col ? ow : oh;
+    const list = axes + (<usize>(e * axisWords) << 2);
+    let n = 0;
+    for (let i = 0; i < k; i++) {
+      const t = at + pad - i * d;
+      if (t < 0 || t % st != 0 || t / st >= lim) continue;
+      store<i32>(list + (<usize>(1 + 2 * n) << 2), i);
+      store<i32>(list + (<usize>(2 + 2 * n) << 2), t / st);
+      n++;
+    }
+    store<i32>(list, n);
+  }
   for (let r0 = 0; r0 < rows; r0 += BLOCK) {
     const rb = min(BLOCK, rows - r0);
     const nr = (rb + 3) >> 2;
@@ -197,18 +217,19 @@ export function conv2dTransposeSparseF32(
         for (let ci = 0; ci < c; ci++) {
           if (inPre && load<f32>(inPre + (<usize>(p * c + ci) << 2)) <= 0) continue;
           store<i32>(cis + (<usize>na << 2), ci * oc * 4);
+          store<i32>(cio + (<usize>na << 2), ci << 2);
           na++;
         }
         if (na == 0) continue;
         // the pixel's steps: every valid cell (i, j), in order, and the active filters of its output pixel
         let end = steps;
-        for (let i = 0; i < kh; i++) {
-          const ty = iy + padT - i * dh; // = oy·sh
-          if (ty < 0 || ty % sh != 0 || ty / sh >= oh) continue;
-          for (let j = 0; j < kw; j++) {
-            const tx = ix + padL - j * dw; // = ox·sw
-            if (tx < 0 || tx % sw != 0 || tx / sw >= ow) continue;
-            const q = (ty / sh) * ow + tx / sw;
+        const ys = axes + (<usize>(iy * axisWords) << 2), xs = axes + (<usize>((h + ix) * axisWords) << 2);
+        const ny = load<i32>(ys), nx = load<i32>(xs);
+        for (let a = 0; a < ny; a++) {
+          const i = load<i32>(ys + (<usize>(1 + 2 * a) << 2)), oy = load<i32>(ys + (<usize>(2 + 2 * a) << 2));
+          for (let b = 0; b < nx; b++) {
+            const j = load<i32>(xs + (<usize>(1 + 2 * b) << 2)), ox = load<i32>(xs + (<usize>(2 + 2 * b) << 2));
+            const q = oy * ow + ox;
             const cell = kernel + (<usize>((i * kw + j) * c * oc) << 2);
             const k1 = load<i32>(start + (<usize>q << 2), 4);
             for (let k = load<i32>(start + (<usize>q << 2)); k < k1; k++) {
@@ -223,7 +244,7 @@ export function conv2dTransposeSparseF32(
           const nc = min(3, na - t);
           tileAny(nr, nc, steps, end, cis + (<usize>t << 2), spill);
           for (let s = 0; s < nc; s++) {
-            const dst = gIn + (<usize>(r0 * inSize + p * c) << 2) + (<usize>load<i32>(cis + (<usize>(t + s) << 2)) / <usize>oc);
+            const dst = gIn + (<usize>(r0 * inSize + p * c) << 2) + <usize>load<i32>(cio + (<usize>(t + s) << 2));
             const acc = spill + <usize>(s * 48);
             for (let r = 0; r < rb; r++) {
               const at = dst + (<usize>(r * inSize) << 2);

@@ -262,7 +262,7 @@ function transposeScratchBytes<T>(net: usize, rows: i32): usize {
   for (let k = 0; k < nodes; k++) {
     if (field(net, k, F_OP) != OP_CONV) continue;
     const b = sparseConv<T>(net, k)
-      ? conv2dTransposeSparseScratchBytes(field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW))
+      ? conv2dTransposeSparseScratchBytes(field(net, k, F_H), field(net, k, F_W), field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW))
       : <usize>conv2dTransposeScratchBytes<T>(field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW), field(net, k, F_GROUPS));
     if (b > bytes) bytes = b;
   }

@@ -261,7 +261,7 @@ describe.each(variants)("conv/pool kernels, %s build", (_label, variant) => {
           const prior = uniformF32(rnd, rows * inSize);
           const gIn = arena.scoped(() => {
             const gi = put(arena, p, prior);
-            const scratch = arena.alloc((arena.exports as Record<string, Fn>).conv2dTransposeSparseScratchBytes(q.c, q.oc, q.kh, q.kw, q.oh, q.ow));
+            const scratch = arena.alloc((arena.exports as Record<string, Fn>).conv2dTransposeSparseScratchBytes(q.h, q.w, q.c, q.oc, q.kh, q.kw, q.oh, q.ow));
             const geo = convArgs(q).slice(0, -1); // without groups
             (arena.exports as Record<string, Fn>).conv2dTransposeSparseF32(rows, ...geo, put(arena, p, g), put(arena, p, kw), gi, masked ? put(arena, p, inPre) : 0, scratch);
             return view(arena, p, gi, rows * inSize);
