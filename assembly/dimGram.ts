@@ -2,9 +2,9 @@
 // dense, y = act(x·W + b) with W [d, h]: J = B·Wᵀ with B (C×h) the logits' cotangents at that node's
 // pre-activation, so H = B·(Wᵀ W)·Bᵀ = B·G·Bᵀ, G = Wᵀ W (h×h, the Gram of the first layer's weights; in the
 // column-vector convention W₁ = Wᵀ is h×d and G = W₁W₁ᵀ), computed once per model. Per point it costs
-// C·a·h + C²·h/2 multiply-adds (a ≤ h: the node's active units) instead of the C·a·d + C²·d/2 of pulling B
-// back to the input and taking B·Bᵀ there.
-import { gemmF64, gemmRowsT } from "./gemm";
+// C·a² + C²·a/2 multiply-adds and an a×a gather (a ≤ h: the node's active units) instead of the
+// C·a·d + C²·d/2 of pulling B back to the input and taking B·Bᵀ there.
+import { gemmF64, gemmT } from "./gemm";
 import { activationDerivativeAt, ACT_LINEAR } from "./activation";
 import { netWord, nodeField } from "./graph/table";
 import { F_IN_SIZE, F_OUT_SIZE, F_WEIGHT_OFFSET, F_WEIGHT_T_OFFSET, NET_PARAMS } from "./graph/opcodes";
@@ -26,40 +26,47 @@ export function denseWeightGramF64(net64: usize, k: i32, g: usize): void {
 /** Bytes of work preactivationGramF32 needs for m cotangents of an h-unit node. */
 export function preactivationGramWorkBytes(m: i32, h: i32): usize {
   const mh = (<usize>(h * m) << 3) + 15 & ~15;
-  return 2 * ((<usize>h << 2) + 15 & ~15) + 3 * mh;
+  return ((<usize>h << 2) + 15 & ~15) + 2 * mh + ((<usize>(h * h) << 3) + 15 & ~15);
 }
 
 /**
  * H (m×m f64) = B·G·Bᵀ with B = gOut ⊙ act'(z): gOut (m×h f32) the cotangents of a node's output, z (h f32)
  * its pre-activation (unused when act is linear), act/alpha its activation (ACT_* codes), G (h×h f64) the
- * per-model Gram of its weights. Only the node's active units A (act'(z_j) ≠ 0) are visited:
- * T = B_A·G[A, :] (m×h, gemmRowsT in f64 over the rows of G of active units), then
- * H[r][s] = Σ_{j∈A} T[r][j]·B[s][j] (f64; computed for r ≤ s and mirrored). Products of the f32 cotangents
- * are exact in f64. work: preactivationGramWorkBytes(m, h) bytes.
+ * per-model Gram of its weights. Only the node's active units A (act'(z_j) ≠ 0) take part: B_A (m×a) and
+ * G_AA (a×a) are gathered, T = B_A·G_AA (gemmT in f64, m·a² multiply-adds), H[r][s] = Σ_e T[r][e]·B_A[s][e]
+ * (f64; computed for r ≤ s and mirrored). Products of the f32 cotangents are exact in f64.
+ * work: preactivationGramWorkBytes(m, h) bytes.
  */
 export function preactivationGramF32(m: i32, h: i32, gOut: usize, z: usize, act: i32, alpha: f64, g: usize, hOut: usize, work: usize): void {
   const mh = (<usize>(h * m) << 3) + 15 & ~15;
-  const idx = work; // a i32: the active units' row byte offsets in G
-  const cols = idx + ((<usize>h << 2) + 15 & ~15); // a i32: their column byte offsets in a row of T
-  const bt = cols + ((<usize>h << 2) + 15 & ~15); // a×m f64: B_Aᵀ
-  const b = bt + mh; // m×a f64: B_A, compacted
-  const t = b + mh; // m×h f64: T
+  const idx = work; // a i32: the active units
+  const b = idx + ((<usize>h << 2) + 15 & ~15); // m×a f64: B_A
+  const t = b + mh; // m×a f64: T
+  const ga = t + mh; // a×a f64: G_AA
   let a = 0;
   for (let j = 0; j < h; j++) {
     const s = act == ACT_LINEAR ? 1.0 : activationDerivativeAt(act, alpha, <f64>load<f32>(z + (<usize>j << 2)));
     if (s == 0) continue;
-    for (let r = 0; r < m; r++) store<f64>(bt + (<usize>(a * m + r) << 3), s * <f64>load<f32>(gOut + (<usize>(r * h + j) << 2)));
-    store<i32>(idx + (<usize>a << 2), j * h * 8);
-    store<i32>(cols + (<usize>a << 2), j * 8);
+    store<i32>(idx + (<usize>a << 2), j);
+    store<f64>(t + (<usize>a << 3), s); // the slopes, until T is formed
     a++;
   }
-  for (let r = 0; r < m; r++) for (let e = 0; e < a; e++) store<f64>(b + (<usize>(r * a + e) << 3), load<f64>(bt + (<usize>(e * m + r) << 3)));
-  gemmRowsT<f64>(m, h, a, bt, m, g, idx, t, h, 0);
+  for (let r = 0; r < m; r++)
+    for (let e = 0; e < a; e++) {
+      const j = load<i32>(idx + (<usize>e << 2));
+      store<f64>(b + (<usize>(r * a + e) << 3), load<f64>(t + (<usize>e << 3)) * <f64>load<f32>(gOut + (<usize>(r * h + j) << 2)));
+    }
+  for (let e = 0; e < a; e++) {
+    const row = g + (<usize>(load<i32>(idx + (<usize>e << 2)) * h) << 3);
+    const dst = ga + (<usize>(e * a) << 3);
+    for (let f = 0; f < a; f++) store<f64>(dst + (<usize>f << 3), load<f64>(row + (<usize>load<i32>(idx + (<usize>f << 2)) << 3)));
+  }
+  gemmT<f64>(m, a, a, b, a, ga, a, t, a, 0);
   for (let r = 0; r < m; r++)
     for (let s = r; s < m; s++) {
       let v = 0.0;
-      const tr = t + (<usize>(r * h) << 3), bs = b + (<usize>(s * a) << 3);
-      for (let e = 0; e < a; e++) v += load<f64>(tr + <usize>load<i32>(cols + (<usize>e << 2))) * load<f64>(bs + (<usize>e << 3));
+      const tr = t + (<usize>(r * a) << 3), bs = b + (<usize>(s * a) << 3);
+      for (let e = 0; e < a; e++) v += load<f64>(tr + (<usize>e << 3)) * load<f64>(bs + (<usize>e << 3));
       store<f64>(hOut + (<usize>(r * m + s) << 3), v);
       store<f64>(hOut + (<usize>(s * m + r) << 3), v);
     }

@@ -10,11 +10,11 @@
  * - Gram at the first node's pre-activation, when node 0 is dense d → h, the input's only consumer, h < d:
  *   B (C×h) = the cotangents there (the pattern applied: columns of inactive units are 0 and skipped),
  *   H = B G Bᵀ with G = Wᵀ W (h×h, float64) computed once per model and cached with the upload
- *   (Job.prepare). Cost C·a·h + C²·a/2 (a ≤ h active units of node 0), in f64.
+ *   (Job.prepare). Cost a² (gathering G_AA) + C·a² + C²·a/2 (a ≤ h active units of node 0), in f64.
  * - Otherwise to the input (conv-first networks, widening or shared first layers): node 0's transpose and
  *   H = B Bᵀ (f64 accumulation) at the input. Cost C·a·d + C²·d/2 for a dense node 0, and for a conv node 0
  *   its sparse transpose (assembly/graph/convCotangents.ts).
- * With a ≤ h < d the Gram route is never the dearer: the rule is "dense first node narrowing from d". A
+ * With a ≤ h < d the Gram route is never the dearer (C·a² + a² < C·a·d): the rule is "dense first node narrowing from d". A
  * per-model Gram further up does not exist (the map from the input to a later pre-activation depends on the
  * pattern), and a Gram of a widening first layer (h ≥ d) costs more than the input it replaces (and h² memory).
  *
