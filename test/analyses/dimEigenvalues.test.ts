@@ -55,6 +55,7 @@ const CASES: [string, Model, number][] = [
   ["C = 2, dense-first 10-6-2 (Gram)", randomMlp([10, 6, 2], 7), 0],
   ["C = 2, widening 4-8-2 (input route)", randomMlp([4, 8, 2], 8), -1],
   ["C = 2 saturated (logits × 40)", sharpened(randomMlp([10, 6, 2], 7), 40), 0],
+  ["one dense layer 20 → 4 (the Gram is H itself: no node is transposed)", randomMlp([20, 4], 9), 0],
 ];
 
 describe("DIM eigenvalues without forming J", () => {
