@@ -17,7 +17,12 @@
 // (channels ≤ 3) accumulators (≤ 9 + 3 cotangent vectors + 1 broadcast weight: within V8's 15 xmm
 // registers), each step one packed cotangent load per row vector and one broadcast weight per channel. The
 // weights are read in place: K[cell][ci][o] for a tile's three channels are three runs over the active o,
-// so one tile touches 9 cells × 3 channels × OC weights (≤ 7 KB for OC = 64): L1-resident.
+// so one tile touches 9 cells × 3 channels × OC weights (≤ 7 KB for OC = 64): L1-resident. Each input pixel's
+// (cell, active filter) steps are listed once as pointer pairs and shared by its channel tiles; the valid
+// (cell, output) pairs of every input row and column are computed once per call (no division per pixel).
+// Measured (the authors' conv2, 26×26×32 → 24×24×64, 10 rows, half the units active on each side, one
+// thread, loaded machine): ≈ 2.4 – 3.8 ms against 5.8 – 8.4 ms for conv2dTranspose's dense GEMM + col2im.
+// The loop is bound by its 18 f32x4 multiplies and adds per step (no FMA in Wasm SIMD).
 // Work per point: rows · Σ_p |active ci at p| · Σ_cells |active o at q| multiply-adds (a quarter of the dense
 // transpose's when half the units on each side are active), in lanes of 4 rows.
 // Accumulation order per output value: cells in (i, j) order, filters ascending — independent of `rows`.
