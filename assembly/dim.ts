@@ -29,7 +29,7 @@ export function fisherFactorF64(c: i32, logits: usize, p: usize, f: usize): void
 }
 
 /** Dot product of two f32 rows of length d accumulated in f64 (f64x2 lanes). */
-function dotF32F64(x: usize, y: usize, d: i32): f64 {
+export function dotF32F64(x: usize, y: usize, d: i32): f64 {
   let acc = f64x2.splat(0);
   let t = 0;
   for (; t + 4 <= d; t += 4) {
@@ -43,17 +43,19 @@ function dotF32F64(x: usize, y: usize, d: i32): f64 {
   return s;
 }
 
-/** K (m×m f64) = Fᵀ·(J·Jᵀ)·F, or J·Jᵀ when f == 0. tmp: m·m f64. J is m×d f32 row-major. */
-function smallGram(m: i32, d: i32, j: usize, f: usize, k: usize, tmp: usize): void {
-  const g = f ? tmp : k;
+/** G (m×m f64) = J·Jᵀ, accumulated in f64. J is m×d f32 row-major (row stride d). */
+function rowGram(m: i32, d: i32, j: usize, g: usize): void {
   for (let a = 0; a < m; a++)
     for (let b = a; b < m; b++) {
       const s = dotF32F64(j + (<usize>(a * d) << 2), j + (<usize>(b * d) << 2), d);
       store<f64>(g + (<usize>(a * m + b) << 3), s);
       store<f64>(g + (<usize>(b * m + a) << 3), s);
     }
-  if (!f) return;
-  // K = Fᵀ G F, symmetric: K[a][b] = Σ_c Σ_e F[c][a] G[c][e] F[e][b]
+}
+
+/** K (m×m f64) = Fᵀ·G·F for symmetric G (m×m f64); K must not overlap G or F. */
+function congruence(m: i32, f: usize, g: usize, k: usize): void {
+  // K[a][b] = Σ_c Σ_e F[c][a] G[c][e] F[e][b]
   for (let a = 0; a < m; a++)
     for (let b = a; b < m; b++) {
       let s = 0.0;
@@ -67,6 +69,32 @@ function smallGram(m: i32, d: i32, j: usize, f: usize, k: usize, tmp: usize): vo
       store<f64>(k + (<usize>(a * m + b) << 3), s);
       store<f64>(k + (<usize>(b * m + a) << 3), s);
     }
+}
+
+/** K (m×m f64) = Fᵀ·(J·Jᵀ)·F, or J·Jᵀ when f == 0. tmp: m·m f64. J is m×d f32 row-major. */
+function smallGram(m: i32, d: i32, j: usize, f: usize, k: usize, tmp: usize): void {
+  rowGram(m, d, j, f ? tmp : k);
+  if (f) congruence(m, f, tmp, k);
+}
+
+/** H (m×m f64) = B·Bᵀ of m f32 rows of length n (row stride n), accumulated in f64: the Gram of cotangents. */
+export function rowGramF32(m: i32, n: i32, b: usize, h: usize): void {
+  rowGram(m, n, b, h);
+}
+
+/**
+ * The DIM's eigenvalues from the Gram H = J·Jᵀ (m×m f64) of the logit Jacobian alone: the top r eigenvalues
+ * (descending, clamped ≥ 0, r ≤ m) of K = Fᵀ·H·F (F: fisherFactorF64), i.e. of D = Jᵀ F Fᵀ J, to `values`
+ * (r f64). work (f64): 2·m·m + 4·m values.
+ */
+export function gramEigenvaluesF64(m: i32, h: usize, f: usize, r: i32, values: usize, work: usize): void {
+  const k = work;
+  const u = k + (<usize>(m * m) << 3); // eigenvectors (unused)
+  const w = u + (<usize>(m * m) << 3);
+  const solver = w + (<usize>m << 3);
+  congruence(m, f, h, k);
+  symEigF64(m, k, m, w, u, m, solver);
+  for (let i = 0; i < r; i++) store<f64>(values + (<usize>i << 3), Math.max(load<f64>(w + (<usize>i << 3)), 0));
 }
 
 /**
@@ -223,7 +251,6 @@ export function dimRankF32(m: i32, d: i32, j: usize, p: usize, values: usize, r:
   let s = 0;
   for (let c = 0; c < m; c++) if (load<f64>(a + (<usize>c << 3)) > <f64>m * EPS64 * trace) store<f64>(sIdx + (<usize>(s++) << 3), <f64>c);
   if (s < 2) return 0;
-  let norm2 = 0.0;
   for (let x = 0; x < s; x++)
     for (let y = x; y < s; y++) {
       const rx = j + (<usize>(<i32>load<f64>(sIdx + (<usize>x << 3)) * d) << 2);
@@ -231,8 +258,17 @@ export function dimRankF32(m: i32, d: i32, j: usize, p: usize, values: usize, r:
       const dot = dotF32F64(rx, ry, d);
       store<f64>(g + (<usize>(x * s + y) << 3), dot);
       store<f64>(g + (<usize>(y * s + x) << 3), dot);
-      if (x == y) norm2 += dot;
     }
+  return centredRank(m, s, g, values, r, rankTol, v, w, solver);
+}
+
+/**
+ * Steps 2 – 4 of dimRankF32 on G_S = J_S·J_Sᵀ (s×s f64, the present classes' Gram, centred in place):
+ * min(#{μ_i > m · eps32 · tr G_S}, #{λ_i > max(rankTol, m · eps64) · λ_0}). v: s·s f64, w: s f64, solver: 3s f64.
+ */
+function centredRank(m: i32, s: i32, g: usize, values: usize, r: i32, rankTol: f64, v: usize, w: usize, solver: usize): i32 {
+  let norm2 = 0.0;
+  for (let x = 0; x < s; x++) norm2 += load<f64>(g + (<usize>(x * s + x) << 3));
   // centre: G_S ← P G_S P, entry (x, y) − rowMean_x − rowMean_y + mean (row means in w)
   let total = 0.0;
   for (let x = 0; x < s; x++) {
@@ -255,6 +291,57 @@ export function dimRankF32(m: i32, d: i32, j: usize, p: usize, values: usize, r:
   let rankLambda = 0;
   for (let i = 0; i < r; i++) if (load<f64>(values + (<usize>i << 3)) > resolved) rankLambda++;
   return min(rankJ, rankLambda);
+}
+
+/**
+ * dimRankF32 from the Gram H = J·Jᵀ (m×m f64) instead of J: the same rule, with class c's contribution
+ * b_c = p_c (1 − p_c) ‖J_c − J̄_{−c}‖² evaluated as p_c (1 − p_c) uᵀ H u, u = e_c − (p_k / (1 − p_c))_{k≠c}, and
+ * G_S = H restricted to the present classes. (uᵀHu loses the digits J_c and J̄_{−c} share: relative error
+ * ≈ eps64 · H_cc / ‖J_c − J̄_{−c}‖², which only matters for a class whose Jacobian row is the weighted mean of
+ * the others' to 8 digits.) For the eigenvalues-only route, which never forms J.
+ * work (f64): 2·m·m + 6·m values.
+ */
+export function dimRankGramF64(m: i32, h: usize, p: usize, values: usize, r: i32, rankTol: f64, work: usize): i32 {
+  const a = work; // m: b_c
+  const sIdx = a + (<usize>m << 3); // m: the present classes
+  const g = sIdx + (<usize>m << 3); // s×s
+  const v = g + (<usize>(m * m) << 3);
+  const w = v + (<usize>(m * m) << 3);
+  const solver = w + (<usize>m << 3);
+  let trace = 0.0;
+  for (let c = 0; c < m; c++) {
+    const pc = load<f64>(p + (<usize>c << 3));
+    let rest = 0.0;
+    for (let k = 0; k < m; k++) if (k != c) rest += load<f64>(p + (<usize>k << 3));
+    let b = 0.0;
+    if (pc > 0 && rest > 0) {
+      // uᵀHu with u_c = 1, u_k = −p_k / rest
+      let quad = 0.0;
+      for (let x = 0; x < m; x++) {
+        const ux = x == c ? 1.0 : -load<f64>(p + (<usize>x << 3)) / rest;
+        if (ux == 0) continue;
+        let hu = 0.0;
+        for (let y = 0; y < m; y++) {
+          const uy = y == c ? 1.0 : -load<f64>(p + (<usize>y << 3)) / rest;
+          hu += load<f64>(h + (<usize>(x * m + y) << 3)) * uy;
+        }
+        quad += ux * hu;
+      }
+      b = pc * rest * Math.max(quad, 0);
+    }
+    store<f64>(a + (<usize>c << 3), b);
+    trace += b;
+  }
+  if (!(trace > 0)) return 0;
+  let s = 0;
+  for (let c = 0; c < m; c++) if (load<f64>(a + (<usize>c << 3)) > <f64>m * EPS64 * trace) store<f64>(sIdx + (<usize>(s++) << 3), <f64>c);
+  if (s < 2) return 0;
+  for (let x = 0; x < s; x++)
+    for (let y = 0; y < s; y++) {
+      const cx = <i32>load<f64>(sIdx + (<usize>x << 3)), cy = <i32>load<f64>(sIdx + (<usize>y << 3));
+      store<f64>(g + (<usize>(x * s + y) << 3), load<f64>(h + (<usize>(cx * m + cy) << 3)));
+    }
+  return centredRank(m, s, g, values, r, rankTol, v, w, solver);
 }
 
 /**

@@ -11,7 +11,8 @@ export {
   globalAvgPoolForwardF32, globalAvgPoolForwardF64, globalAvgPoolTransposeF32, globalAvgPoolTransposeF64,
 } from "./graph/pool";
 export { signBitsF32, fnv64 } from "./pattern";
-export { fisherFactorF64, lowRankEigF32, dimRankF32, denseMetricF32, denseEigF64 } from "./dim";
+export { fisherFactorF64, lowRankEigF32, dimRankF32, denseMetricF32, denseEigF64, rowGramF32, gramEigenvaluesF64, dimRankGramF64 } from "./dim";
+export { denseWeightGramF64, preactivationGramF32, preactivationGramWorkBytes } from "./dimGram";
 export { softmaxF32, softmaxJacobianF32 } from "./softmax";
 export { transposeF32, identityF32 } from "./layout";
 export { gemmF32, gemmF64, gemmRowsF32 } from "./gemm";
@@ -36,4 +37,5 @@ export {
   graphVjpWorkBytesF32, graphVjpWorkBytesF64, graphCrossingF32, graphCrossingF64, copyRowsF32,
   netEnterSideF64, netResolveTiesF64, netConstraintsF64, netFlipNearF64, netChoice, netUnitCode,
 } from "./graph/exports";
-export { netAffineFrozenF64 } from "./graph/exports";
+export { netAffineFrozenF64, graphVjpToF32 } from "./graph/exports";
+export { conv2dTransposeSparseF32, conv2dTransposeSparseScratchBytes } from "./graph/convCotangents";

@@ -1,5 +1,5 @@
 // f32 and f64 instances of the compiled network's drivers (assembly/graph/network.ts, paths.ts, frozen.ts), exported to the host.
-import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpWorkBytes } from "./network";
+import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpTo, netVjpWorkBytes } from "./network";
 import { netChoice, netConstraints, netEnterSide, netFlipNear, netResolveTies, netUnitCode } from "./paths";
 import { netAffineFrozen } from "./frozen";
 
@@ -33,6 +33,9 @@ export function graphVjpF32(net: usize, values: usize, pre: usize, argmax: usize
 }
 export function graphVjpF64(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, cot: usize, gin: usize, work: usize): void {
   netVjp<f64>(net, values, pre, argmax, rows, target, cot, gin, work);
+}
+export function graphVjpToF32(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, stop: i32, cot: usize, gout: usize, work: usize): void {
+  netVjpTo<f32>(net, values, pre, argmax, rows, target, stop, cot, gout, work);
 }
 export function graphVjpWorkBytesF32(net: usize, rows: i32): usize {
   return netVjpWorkBytes<f32>(net, rows);

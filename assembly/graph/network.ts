@@ -9,7 +9,7 @@
 // a max pool's argmax at F_ARG_OFFSET of the argmax block (argSize i32). Batched buffers are count×block,
 // row-major; tangent/cotangent buffers are rows×valueSize.
 import {
-  ACT_LINEAR, F_ACT, F_ALPHA_OFFSET, F_ARG_OFFSET, F_BIAS_OFFSET, F_C, F_DH, F_DW, F_FLAGS, F_GROUPS, F_H, F_IN_SIZE,
+  ACT_LINEAR, ACT_RELU, F_ACT, F_ALPHA_OFFSET, F_ARG_OFFSET, F_BIAS_OFFSET, F_C, F_DH, F_DW, F_FLAGS, F_GROUPS, F_H, F_IN_SIZE,
   F_INPUT0, F_INPUT1, F_KH, F_KW, F_N_INPUTS, F_OC, F_OH, F_OP, F_OUT_SIZE, F_OW, F_PAD_B, F_PAD_L, F_PAD_R, F_PAD_T,
   F_PATTERN_OFFSET, F_PRE_OFFSET, F_SH, F_SW, F_VALUE_OFFSET, F_W, F_WEIGHT_OFFSET, F_WEIGHT_T_OFFSET, FLAG_COUNT_INCLUDE_PAD,
   NET_ARG_SIZE, NET_INPUT_SIZE, NET_MAX_WIDTH, NET_NODES, NET_PARAMS, NET_PATTERN_WORDS, NET_PRE_SIZE, NET_TABLE,
@@ -22,6 +22,7 @@ import { affineForward, affineTranspose } from "./affine";
 import { copyRows } from "./add";
 import { concatSlice } from "./concat";
 import * as conv from "./conv";
+import { conv2dTransposeSparseF32, conv2dTransposeSparseScratchBytes } from "./convCotangents";
 import * as pool from "./pool";
 
 // The conv/pool node kernels (assembly/graph/conv.ts, pool.ts) export f32 and f64 instances; T picks one at
@@ -248,13 +249,21 @@ export function netJvp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
   return (n + 15) & ~15;
 }
 
+/** Whether conv node k's transpose takes the batched, pattern-skipping kernel (convCotangents.ts): f32, groups = 1. */
+// @ts-ignore: decorator
+@inline function sparseConv<T>(net: usize, k: i32): bool {
+  return sizeof<T>() == 4 && field(net, k, F_GROUPS) == 1;
+}
+
 /** Scratch of the node transposes: the dense compaction (rows cotangents) or the largest conv transpose's. */
 function transposeScratchBytes<T>(net: usize, rows: i32): usize {
   let bytes = denseTransposeWorkBytes<T>(rows, word(net, NET_MAX_WIDTH));
   const nodes = word(net, NET_NODES);
   for (let k = 0; k < nodes; k++) {
     if (field(net, k, F_OP) != OP_CONV) continue;
-    const b = <usize>conv2dTransposeScratchBytes<T>(field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW), field(net, k, F_GROUPS));
+    const b = sparseConv<T>(net, k)
+      ? conv2dTransposeSparseScratchBytes(field(net, k, F_H), field(net, k, F_W), field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW))
+      : <usize>conv2dTransposeScratchBytes<T>(field(net, k, F_C), field(net, k, F_OC), field(net, k, F_KH), field(net, k, F_KW), field(net, k, F_OH), field(net, k, F_OW), field(net, k, F_GROUPS));
     if (b > bytes) bytes = b;
   }
   return bytes;
@@ -269,28 +278,42 @@ export function netVjpWorkBytes<T>(net: usize, rows: i32): usize {
  * Reverse mode under ONE point's frozen pattern: `rows` cotangents of node `target`'s output (cot
  * rows×outSize(target), contiguous; cot == 0: the identity, rows = outSize(target)) pulled back to the input:
  * gin (rows×d), overwritten. Cotangents accumulate per node over the DAG (fan-out sums; add passes its
- * cotangent to every input; concat splits by channel); dense nodes skip inactive units.
+ * cotangent to every input; concat splits by channel); dense nodes skip inactive units; f32 convolutions
+ * (groups = 1) take all rows at once and skip output units with zero cotangents and input units of an
+ * inactive ReLU (convCotangents.ts).
  * work: netVjpWorkBytes(net, rows). Inside it node k's cotangents are one contiguous rows×outSize(k) block
  * (at rows·F_VALUE_OFFSET), so every node kernel takes all rows in one call; the input's accumulate in gin.
  */
 export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, cot: usize, gin: usize, work: usize): void {
+  netVjpTo<T>(net, values, pre, argmax, rows, target, -1, cot, gin, work);
+}
+
+/**
+ * netVjp stopped at node `stop` (−1 ≤ stop ≤ target): only nodes stop+1 .. target are transposed, and gin
+ * (rows×outSize(stop); stop = −1: rows×d, the input) receives the cotangents of node stop's OUTPUT, before its
+ * own activation's derivative. Correct as the full pull-back to that node when every path from the target
+ * down to the nodes below `stop` runs through `stop` (e.g. node 0 is the input's only consumer). Units of
+ * `stop` whose ReLU is inactive may hold 0 instead of their (unused) cotangent.
+ */
+export function netVjpTo<T>(net: usize, values: usize, pre: usize, argmax: usize, rows: i32, target: i32, stop: i32, cot: usize, gin: usize, work: usize): void {
   const t = sizeof<T>();
-  const vs = word(net, NET_VALUE_SIZE), d = word(net, NET_INPUT_SIZE);
+  const vs = word(net, NET_VALUE_SIZE);
   const g = work; // rows×valueSize, node-major
   const touched = g + align16(<usize>rows * <usize>vs * t); // (nodes + 1) i32: block j + 1 holds a cotangent
   const scratch = touched + align16(<usize>(word(net, NET_NODES) + 1) << 2);
   memory.fill(touched, 0, <usize>(target + 2) << 2);
   const m = sizeOf(net, target);
-  const gt = target < 0 ? gin : g + <usize>rows * <usize>valueOffset(net, target) * t;
+  const gt = target == stop ? gin : g + <usize>rows * <usize>valueOffset(net, target) * t;
   // an identity cotangent on a dense node is never materialized: its transpose is rows of WT
-  const identityDense = !cot && target >= 0 && field(net, target, F_OP) == OP_DENSE;
+  const identityDense = !cot && target > stop && field(net, target, F_OP) == OP_DENSE;
   if (cot) memory.copy(gt, cot, <usize>(rows * m) * t);
   else if (!identityDense) {
     memory.fill(gt, 0, <usize>(rows * m) * t);
     for (let r = 0; r < rows; r++) store<T>(gt + <usize>(r * m + r) * t, <T>1);
   }
   store<i32>(touched + (<usize>(target + 1) << 2), 1);
-  for (let k = target; k >= 0; k--) {
+  if (target == stop) return;
+  for (let k = target; k > stop; k--) {
     if (!load<i32>(touched + (<usize>(k + 1) << 2))) continue;
     const op = field(net, k, F_OP), act = field(net, k, F_ACT);
     const outSize = field(net, k, F_OUT_SIZE), inSize = field(net, k, F_IN_SIZE);
@@ -309,7 +332,7 @@ export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
       const flag = touched + (<usize>(j + 1) << 2);
       const acc = load<i32>(flag);
       const sj = sizeOf(net, j);
-      const gj = j < 0 ? gin : g + <usize>rows * <usize>valueOffset(net, j) * t; // rows×sj
+      const gj = j == stop ? gin : g + <usize>rows * <usize>valueOffset(net, j) * t; // rows×sj
       if (op == OP_DENSE) {
         denseTranspose<T>(rows, outSize, inSize, identityDense && k == target ? 0 : gk, outSize, act, alpha, zp, param<T>(net, field(net, k, F_WEIGHT_T_OFFSET)), gj, sj, acc, scratch);
       } else if (op == OP_AFFINE) {
@@ -323,7 +346,11 @@ export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
       } else {
         // windowed ops accumulate: clear the input's block on its first contribution
         if (!acc) memory.fill(gj, 0, <usize>(rows * sj) * t);
-        if (op == OP_CONV) {
+        if (op == OP_CONV && sparseConv<T>(net, k)) {
+          // input units of an inactive ReLU are skipped: their cotangent is multiplied by 0 next
+          const inPre = j >= 0 && field(net, j, F_ACT) == ACT_RELU ? pre + <usize>field(net, j, F_PRE_OFFSET) * t : 0;
+          conv2dTransposeSparseF32(rows, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, gk, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), gj, inPre, scratch);
+        } else if (op == OP_CONV) {
           conv2dTranspose<T>(rows, h, w, c, oc, kh, kw, sh, sw, field(net, k, F_DH), field(net, k, F_DW), padT, padL, oh, ow, field(net, k, F_GROUPS), gk, param<T>(net, field(net, k, F_WEIGHT_OFFSET)), gj, scratch);
         } else if (op == OP_MAXPOOL) {
           maxPool2dRoute<T>(rows, inSize, outSize, argmax + (<usize>field(net, k, F_ARG_OFFSET) << 2), gk, gj, 1);
@@ -336,7 +363,7 @@ export function netVjp<T>(net: usize, values: usize, pre: usize, argmax: usize, 
       store<i32>(flag, 1);
     }
   }
-  if (!load<i32>(touched)) memory.fill(gin, 0, <usize>(rows * d) * t);
+  if (!load<i32>(touched + (<usize>(stop + 1) << 2))) memory.fill(gin, 0, <usize>(rows * sizeOf(net, stop)) * t);
 }
 
 /**

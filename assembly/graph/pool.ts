@@ -164,7 +164,29 @@ export function maxPool2dCrossing<T>(
         const x1 = min(xs + pw, w);
         const n = divisor(h, w, ph, pw, padB, padR, ys, xs, countIncludePad);
         const inv = n > 0 ? <T>1 / <T>n : <T>0;
-        for (let ch = 0; ch < c; ch++) {
+        // channels in SIMD lanes (the same operations per channel as the scalar tail below)
+        const lanes = 16 / <i32>S;
+        const vinv = v128.splat<T>(inv);
+        let ch0 = 0;
+        for (; ch0 + lanes <= c; ch0 += lanes) {
+          const op = outBase + <usize>((oy * ow + ox) * c + ch0) * S;
+          if (transpose) {
+            const g = v128.mul<T>(v128.load(op), vinv);
+            for (let iy = y0; iy < y1; iy++) {
+              for (let ix = x0; ix < x1; ix++) {
+                const ip = inBase + <usize>((iy * w + ix) * c + ch0) * S;
+                v128.store(ip, v128.add<T>(v128.load(ip), g));
+              }
+            }
+          } else {
+            let s = v128.splat<T>(<T>0);
+            for (let iy = y0; iy < y1; iy++) {
+              for (let ix = x0; ix < x1; ix++) s = v128.add<T>(s, v128.load(inBase + <usize>((iy * w + ix) * c + ch0) * S));
+            }
+            v128.store(op, v128.mul<T>(s, vinv));
+          }
+        }
+        for (let ch = ch0; ch < c; ch++) {
           const op = outBase + <usize>((oy * ow + ox) * c + ch) * S;
           if (transpose) {
             const g = load<T>(op) * inv;

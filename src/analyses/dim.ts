@@ -33,6 +33,11 @@ export interface DimOptions {
   dense?: boolean;
   /** "lowRank" (default) or "dense": the d×d eigenproblem, for comparison only. */
   route?: "lowRank" | "dense";
+  /** Compute the eigenvectors (default true). `false`: eigenvalues, ranks and probabilities only, by the
+   * route that never forms J (src/analyses/dimEigenvalues.ts: the logits' cotangents pulled back only as far
+   * as a Gram is at hand); `eigenvectors` is then an empty array. With `dense` or `route: "dense"` the J-based
+   * route runs and its eigenvectors are dropped. */
+  eigenvectors?: boolean;
 }
 
 export interface DimResult {
@@ -43,7 +48,7 @@ export interface DimResult {
   r: number;
   /** n×r, descending, ≥ 0. */
   eigenvalues: Float64Array;
-  /** n×r×d row-major, orthonormal rows: row j < rank[i] of point i is the unit eigenvector Jᵀ F u_j / ‖·‖ of
+  /** n×r×d row-major (empty when `eigenvectors: false`), orthonormal rows: row j < rank[i] of point i is the unit eigenvector Jᵀ F u_j / ‖·‖ of
    * eigenvalues[i·r + j]; rows j ≥ rank[i] only complete the orthonormal set (their eigenvalues are at
    * rounding level or exactly 0, and their directions are not determined by D). */
   eigenvectors: Float32Array;
@@ -62,7 +67,8 @@ export function rankTolerance(opts: Record<string, unknown>, fallback = 1e-6): n
   return t;
 }
 
-function dimSizes(net: CompiledNetwork, opts: Record<string, unknown>) {
+/** Validated sizes and route of a DIM call (shared by the eigenvector and the eigenvalues-only jobs). */
+export function dimSizes(net: CompiledNetwork, opts: Record<string, unknown>) {
   rankTolerance(opts, 0);
   const route = opts.route ?? "lowRank";
   if (route !== "lowRank" && route !== "dense") throw new OptionError(`route must be "lowRank" or "dense", got ${String(route)}`);
@@ -131,14 +137,18 @@ export const dimJob: Job = {
 
 /** The data information matrix per point, as its eigen-decomposition through the C×C side. */
 export async function dim(rt: Runtime, model: Model, X: BatchInput, opts: DimOptions & CallOptions = {}): Promise<DimResult> {
-  const { out: r, meta, n } = await rt.map("dim", model, X, opts, { rankTol: opts.rankTol, dense: !!opts.dense, route: opts.route });
+  const vectors = opts.eigenvectors ?? true;
+  if (typeof vectors !== "boolean") throw new OptionError(`eigenvectors must be true or false, got ${String(vectors)}`);
+  const valuesOnly = !vectors && !opts.dense && (opts.route ?? "lowRank") === "lowRank";
+  const job = valuesOnly ? "dimEigenvalues" : "dim";
+  const { out: r, meta, n } = await rt.map(job, model, X, opts, { rankTol: opts.rankTol, dense: !!opts.dense, route: opts.route });
   return {
     n,
     d: meta.d as number,
     C: meta.C as number,
     r: meta.r as number,
     eigenvalues: r.eigenvalues as Float64Array,
-    eigenvectors: r.eigenvectors as Float32Array,
+    eigenvectors: vectors ? (r.eigenvectors as Float32Array) : new Float32Array(0),
     rank: r.rank as Int32Array,
     probs: r.probs as Float32Array,
     ...(opts.dense ? { matrix: r.matrix as Float64Array } : {}),

@@ -74,6 +74,12 @@ export class Compute {
     if (!plain) throw new FoliateError(`model ${id} is not registered with this kernel instance`);
     const up = this.network(id, def.compile?.(plain, opts));
     const target = out ?? allocateOutputs(def.layout(up.net, opts), count);
+    if (def.prepare) {
+      // per-model data lives in the cache, above the uploads and below every call's scratch
+      const before = this.arena.mark();
+      def.prepare(this.arena, up, opts);
+      this.cached += this.arena.mark() - before;
+    }
     const mark = this.arena.mark();
     try {
       def.run(this.arena, up, X, count, opts, target, out ? base : 0, this.specs.get(id));

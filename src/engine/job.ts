@@ -6,6 +6,9 @@
  * - `meta(net, opts)`: chunk-independent facts about the result (sizes, route);
  * - `compile(net, opts)`: compile options the call needs beyond the default compile (e.g. `keep` a node that
  *   folding or fusion would hide); both threads derive the same options from the same `opts`;
+ * - `prepare(arena, net, opts)` (optional): per-model data the job derives once (e.g. a Gram of the first
+ *   layer's weights), allocated in the arena's model cache and kept in `net.derived` while the upload lives;
+ *   called before every `run`, it returns at once when its data is there;
  * - `run(...)`: the work on a chunk of points inside one kernel instance (a worker, or the calling thread
  *   for workers: 0), writing point i of the chunk at index `base + i` of each output array (in a worker:
  *   views into its shared staging buffer, copied into the call's result by the pool).
@@ -24,6 +27,7 @@ export type Outputs = Record<string, PerPointArray>;
 export interface Job {
   compile?(net: CompiledNetwork, opts: Record<string, unknown>): CompileOptions | undefined;
   layout(net: CompiledNetwork, opts: Record<string, unknown>): Layout;
+  prepare?(arena: Arena, net: UploadedNetwork, opts: Record<string, unknown>): void;
   meta(net: CompiledNetwork, opts: Record<string, unknown>): Meta;
   /**
    * X: count×d f32 row-major, validated by the caller. `net`: the compiled network uploaded to this kernel

@@ -16,6 +16,8 @@ export interface UploadedNetwork {
   f64: number;
   /** Arena bytes taken. */
   bytes: number;
+  /** Per-model data jobs derived once (Job.prepare), by name: arena pointers inside the model cache. */
+  derived: Map<string, number>;
 }
 
 /** Signatures of the graph kernels (f32/f64 instances; pointers are byte offsets into the arena). */
@@ -59,5 +61,5 @@ export function uploadNetwork(arena: Arena, net: CompiledNetwork): UploadedNetwo
   };
   const f32 = descriptor(p32);
   const f64 = descriptor(p64);
-  return { net, f32, f64, bytes: arena.mark() - start };
+  return { net, f32, f64, bytes: arena.mark() - start, derived: new Map() };
 }

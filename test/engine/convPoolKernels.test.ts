@@ -245,6 +245,40 @@ describe.each(variants)("conv/pool kernels, %s build", (_label, variant) => {
       });
     }
 
+    if (p === "f32") {
+      it("conv2dTransposeSparseF32 (all rows at once) equals the transpose on active input units, skips zero output units, leaves inactive inputs alone", () => {
+        const rnd = mulberry32(257);
+        for (let n = 0; n < 40; n++) {
+          const q = randomConv(rnd, n);
+          if (q.groups !== 1) continue; // grouped convolutions take conv2dTranspose (network.ts routes them)
+          const inSize = q.h * q.w * q.c, outSize = q.oh * q.ow * q.oc;
+          const kw = uniformF32(rnd, q.kh * q.kw * q.c * q.oc);
+          const rows = int(rnd, 1, 27); // several 12-row blocks, and every remainder of 4
+          const on = Float64Array.from({ length: outSize }, () => (rnd() < 0.5 ? 1 : 0)); // units zero in every row
+          const g = uniformF32(rnd, rows * outSize).map((v, i) => v * on[i % outSize] * (rnd() < 0.1 ? 0 : 1));
+          const masked = n % 3 === 0; // with an input ReLU's pre-activations, or none (the model input)
+          const inPre = Float64Array.from({ length: inSize }, () => rnd() - 0.5);
+          const prior = uniformF32(rnd, rows * inSize);
+          const gIn = arena.scoped(() => {
+            const gi = put(arena, p, prior);
+            const scratch = arena.alloc((arena.exports as Record<string, Fn>).conv2dTransposeSparseScratchBytes(q.h, q.w, q.c, q.oc, q.kh, q.kw, q.oh, q.ow));
+            const geo = convArgs(q).slice(0, -1); // without groups
+            (arena.exports as Record<string, Fn>).conv2dTransposeSparseF32(rows, ...geo, put(arena, p, g), put(arena, p, kw), gi, masked ? put(arena, p, inPre) : 0, scratch);
+            return view(arena, p, gi, rows * inSize);
+          });
+          for (let r = 0; r < rows; r++) {
+            const ref = convTransposeReference(q, g.subarray(r * outSize, (r + 1) * outSize), kw);
+            const added = gIn.subarray(r * inSize, (r + 1) * inSize).map((v, i) => v - prior[r * inSize + i]);
+            if (masked) for (let i = 0; i < inSize; i++) if (!(inPre[i] > 0)) {
+              expect(added[i], `case ${n} row ${r}: inactive input ${i} untouched`).toBe(0);
+              ref[i] = 0;
+            }
+            expectClose(added, ref, TOL[p] * 4, `case ${n} ${JSON.stringify(q)} row ${r}`);
+          }
+        }
+      });
+    }
+
     it("maxPool2dForward equals the reference forward; argmax names the window's first maximum; route gathers and scatters by it", () => {
       const rnd = mulberry32(p === "f64" ? 301 : 302);
       for (let n = 0; n < 60; n++) {

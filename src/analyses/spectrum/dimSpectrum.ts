@@ -3,7 +3,8 @@
  * clipped below at a floor) and its trace; per dataset a signature summarising their distributions. Tron &
  * Fioresi (arXiv 2409.07412) compare datasets through the spectrum of D under one trained classifier.
  *
- * Built on `engine.dim` (the C×C low-rank route), so the eigenvalues are exactly the engine's. Since
+ * Built on `engine.dim` with `eigenvectors: false` (the route that never forms J: src/analyses/dimEigenvalues.ts),
+ * so the eigenvalues and ranks are exactly the engine's. Since
  * rank D ≤ C − 1 = r, the r eigenvalues hold the whole trace: trace D = Σ_j λ_j.
  *
  * Floor: log10 λ is replaced by max(log10 λ, floor), default floor −20 (absolute; the same for every dataset so
@@ -123,7 +124,7 @@ export function dimSpectrumSignature(logEigenvalues: Float64Array, r: number, lo
  */
 export async function dimSpectrum(engine: RuntimeLike, model: Model, X: BatchInput, opts: DimSpectrumOptions & CallOptions = {}): Promise<DimSpectrumResult> {
   const floor = spectrumFloor(opts.floor);
-  const dim = await dimOf(runtimeOf(engine), model, X, { rankTol: opts.rankTol, signal: opts.signal, onProgress: opts.onProgress });
+  const dim = await dimOf(runtimeOf(engine), model, X, { rankTol: opts.rankTol, eigenvectors: false, signal: opts.signal, onProgress: opts.onProgress });
   const { n, r } = dim;
   const logEigenvalues = new Float64Array(n * r); // n×r
   const trace = new Float64Array(n);
