@@ -13,10 +13,13 @@ import { connectRedis, parseRedisUrl, SHARD_QUEUE } from "./connection.js";
 import { checkPayloadSize } from "./codec.js";
 import { jobKind } from "./jobKinds.js";
 import { ModelCache } from "./modelStore.js";
+import { getArray } from "./arrayStore.js";
 import "./kinds/index.js";
 
 export interface WorkerOptions {
   redis: string;
+  /** For rediss://: PEM certificate(s) of a private CA that signed the server's certificate. */
+  redisCa?: string | Buffer;
   /** Jobs run at once by this process (default 1). */
   concurrency?: number;
   /** Engine worker threads (default: one per core). */
@@ -44,7 +47,7 @@ export interface FailureRecord {
 export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   const log = o.log ?? (() => {});
   const target = parseRedisUrl(o.redis);
-  const client = await connectRedis(target.url, { blocking: true });
+  const client = await connectRedis(target.url, { blocking: true, ca: o.redisCa });
   const engine = await createEngine({ workers: o.workers });
   const models = new ModelCache(client);
   const name = `foliate-${hostname()}-${process.pid}`;
@@ -57,6 +60,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
         const payload = kind.validate(job.data);
         const result = await kind.run(payload, {
           engine, resultsDir: o.resultsDir, model: (h) => models.get(h),
+          array: (ref, Ctor, expected, what) => getArray(client, ref, Ctor, expected, what),
           progress: async (f) => {
             await job.updateProgress(Math.round(100 * f)).catch(() => {});
           },

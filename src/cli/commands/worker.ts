@@ -7,6 +7,7 @@ import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { parseWorkers } from "../engineSession.js";
 import { startWorker } from "../../distributed/index.js";
+import { readRedisCa } from "../../distributed/cli.js";
 
 function positiveInt(v: unknown, name: string, max: number): number {
   const n = Number(v);
@@ -20,6 +21,7 @@ export const workerCommand: CliCommand = {
   options: (cmd) => {
     cmd
       .requiredOption("--redis <url>", "the Redis the coordinators use: redis://[user:password@]host:6379[/db] or rediss:// (TLS)")
+      .option("--redis-ca <file>", "with rediss://: PEM file of the private CA that signed the Redis server's certificate")
       .option("-c, --concurrency <n>", "jobs run at once by this process", "1")
       .option("-w, --workers <n>", "engine threads (0 = the main thread; default: one per core)")
       .option("--results <dir>", "where map-shard results are written: a directory the coordinator reaches too")
@@ -29,6 +31,7 @@ export const workerCommand: CliCommand = {
   async run(_args, opts, ctx) {
     const handle = await startWorker({
       redis: String(opts.redis),
+      redisCa: readRedisCa(opts.redisCa),
       concurrency: positiveInt(opts.concurrency, "--concurrency", 64),
       workers: parseWorkers(opts.workers),
       resultsDir: typeof opts.results === "string" ? opts.results : undefined,
