@@ -1,7 +1,8 @@
 /**
  * `foliate worker --redis URL`: a long-running process that takes the distributed runner's jobs
  * (ricci-network, spectrum-shard, map-shard) from Redis and runs them on a local engine. SIGTERM or SIGINT
- * finishes the running jobs and exits; a SIGKILLed worker's job is taken again by another worker.
+ * finishes the running jobs however long they take and exits 0 (a second signal exits at once: the jobs are
+ * then taken again like a SIGKILLed worker's); a SIGKILLed worker's job is taken again by another worker.
  */
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
@@ -17,6 +18,7 @@ function positiveInt(v: unknown, name: string, max: number): number {
 
 export const workerCommand: CliCommand = {
   name: "worker",
+  drainsOnSignal: true,
   summary: "take distributed jobs (Ricci networks, spectrum and map shards) from Redis and run them here",
   options: (cmd) => {
     cmd
@@ -39,9 +41,11 @@ export const workerCommand: CliCommand = {
       log: ctx.log,
     });
     ctx.log("job kinds: ricci-network, spectrum-shard, map-shard; SIGTERM finishes the running jobs and exits");
+    // The CLI aborts ctx.signal on the first SIGTERM or SIGINT and, for this command, waits for it to return.
     const signal = await new Promise<string>((resolve) => {
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-      process.once("SIGINT", () => resolve("SIGINT"));
+      const stop = () => resolve((ctx.signal.reason as { signalName?: string } | undefined)?.signalName ?? "abort");
+      if (ctx.signal.aborted) stop();
+      else ctx.signal.addEventListener("abort", stop, { once: true });
     });
     ctx.log(`${signal}: finishing the running jobs`);
     await handle.close();
