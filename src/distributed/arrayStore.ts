@@ -58,7 +58,8 @@ export class ArrayWriter {
 }
 
 /**
- * Read the array `ref` as `Ctor` with `expected` values (a fresh, aligned copy), checking its length and hash.
+ * Read the array `ref` as `Ctor` with `expected` values, checking its length and hash: the reply's own memory
+ * when the reply owns a whole ArrayBuffer (large replies do), else an aligned copy.
  * A missing array (its run was gathered or removed) is a RunStateError: the job fails without retry.
  */
 export async function getArray<T extends Typed>(client: Redis, ref: string, Ctor: TypedCtor<T>, expected: number, what: string): Promise<T> {
@@ -67,7 +68,8 @@ export async function getArray<T extends Typed>(client: Redis, ref: string, Ctor
   if (!bytes) throw new RunStateError(`${what} (${ref.slice(0, 40)}…) is not in Redis: its run was gathered or removed`);
   if (bytes.byteLength !== expected * Ctor.BYTES_PER_ELEMENT) throw new OptionError(`${what} has ${bytes.byteLength} bytes, expected ${expected} values of ${Ctor.BYTES_PER_ELEMENT} bytes`);
   if (sha256(bytes) !== REF.exec(ref)![2]) throw new RunStateError(`${what} in Redis does not match its hash`);
-  const copy = new ArrayBuffer(bytes.byteLength);
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength) return new Ctor(bytes.buffer as ArrayBuffer, 0, expected); // the reply owns its memory: read in place
+  const copy = new ArrayBuffer(bytes.byteLength); // a slice of a shared buffer: copy (aligned, and nobody else's bytes)
   new Uint8Array(copy).set(bytes);
   return new Ctor(copy, 0, expected);
 }
