@@ -16,6 +16,9 @@ import { ModelCache } from "./modelStore.js";
 import { getArray } from "./arrayStore.js";
 import "./kinds/index.js";
 
+/** The shortest interval between two progress reports of one job. */
+const PROGRESS_MS = 500;
+
 export interface WorkerOptions {
   redis: string;
   /** For rediss://: PEM certificate(s) of a private CA that signed the server's certificate. */
@@ -55,6 +58,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   const worker = new Worker(
     SHARD_QUEUE,
     async (job) => {
+      let lastProgress = Date.now();
       try {
         const kind = jobKind(job.name);
         const payload = kind.validate(job.data);
@@ -62,6 +66,10 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
           engine, resultsDir: o.resultsDir, model: (h) => models.get(h),
           array: (ref, Ctor, expected, what) => getArray(client, ref, Ctor, expected, what),
           progress: async (f) => {
+            // At most one update per PROGRESS_MS: each is a Redis script and an event, beside the job's compute.
+            const now = Date.now();
+            if (now - lastProgress < PROGRESS_MS) return;
+            lastProgress = now;
             await job.updateProgress(Math.round(100 * f)).catch(() => {});
           },
         });
