@@ -33,6 +33,12 @@ export interface CliCommand {
   summary: string;
   /** Declare the command's options (`--json` and `--quiet` are added by main). */
   options?(cmd: Command): void;
+  /**
+   * The command finishes its own work when `ctx.signal` aborts (the first SIGINT/SIGTERM) and returns normally,
+   * however long that takes (`worker` finishes its running jobs): no grace deadline, exit code 0. A second
+   * signal still ends the process at once.
+   */
+  drainsOnSignal?: boolean;
   /** Extra help text (examples) shown after the options. */
   examples?: string[];
   /** Run with the positional arguments and parsed options. Throw FoliateError for bad input, UsageError for bad usage. */

@@ -5,7 +5,8 @@
  * 3 internal error (a bug: the stack trace);
  * 130 / 143 stopped by Ctrl-C (SIGINT) / SIGTERM: the command's engine calls are aborted through `ctx.signal`
  * (their workers stopped), one line "foliate <command>: stopped by SIGINT" is printed, nothing more is written.
- * A second signal, or work that has not stopped within `ABORT_GRACE_MS`, ends the process at once.
+ * A second signal, or work that has not stopped within `ABORT_GRACE_MS`, ends the process at once. A command
+ * marked `drainsOnSignal` (`worker`) has no deadline: it finishes its work on the first signal and exits 0.
  */
 import { Command, CommanderError } from "commander";
 import { FoliateError } from "../errors.js";
@@ -74,12 +75,13 @@ export async function runCli(argv: string[], streams: CliStreams = { stdout: pro
     return EXIT.usage;
   }
   const name = argv[2];
+  const drains = commands.find((c) => c.name === name)?.drainsOnSignal === true;
   let stopped: (() => void) | undefined;
   const interrupted = new Promise<void>((resolve) => (stopped = resolve));
   const onSignal = (sig: "SIGINT" | "SIGTERM") => {
     if (controller.signal.aborted) process.exit(sig === "SIGINT" ? EXIT.sigint : EXIT.sigterm); // the second Ctrl-C
     controller.abort(new InterruptError(sig));
-    setTimeout(() => stopped?.(), ABORT_GRACE_MS).unref();
+    if (!drains) setTimeout(() => stopped?.(), ABORT_GRACE_MS).unref();
   };
   const onInt = () => onSignal("SIGINT"), onTerm = () => onSignal("SIGTERM");
   process.on("SIGINT", onInt);

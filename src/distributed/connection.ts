@@ -1,6 +1,6 @@
 /**
  * Redis connections for the distributed runner: `redis://` and `rediss://` (TLS) URLs, with user and password
- * passed through to ioredis; connecting within a bounded time (else RedisUnavailableError naming the host,
+ * passed through to ioredis, and a private CA for TLS given as PEM (`--redis-ca FILE`); connecting within a bounded time (else RedisUnavailableError naming the host,
  * never the password); and a watch that turns a connection lost for too long into the same error.
  */
 import { Redis } from "ioredis";
@@ -39,13 +39,20 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** A connection for BullMQ workers' blocking commands (maxRetriesPerRequest must then be null). */
   blocking?: boolean;
+  /**
+   * For rediss:// only: PEM certificate(s) of the CA that signed the Redis server's certificate, trusted
+   * instead of Node's default roots (a private CA). A CA in NODE_EXTRA_CA_CERTS needs no option.
+   */
+  ca?: string | Buffer;
 }
 
 /** A connected ioredis client, or RedisUnavailableError within `timeoutMs`. */
 export async function connectRedis(url: string, opts: ConnectOptions = {}): Promise<Redis> {
   const target = parseRedisUrl(url);
   const timeoutMs = opts.timeoutMs ?? 5000;
+  if (opts.ca !== undefined && !target.url.startsWith("rediss:")) throw new OptionError(`a CA certificate (--redis-ca) is for rediss:// (TLS) URLs, got ${target.display}`);
   const client = new Redis(target.url, {
+    ...(opts.ca !== undefined ? { tls: { ca: opts.ca } } : {}),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: opts.blocking ? null : 2,

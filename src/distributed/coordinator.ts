@@ -2,7 +2,9 @@
  * The coordinator: `runDistributed(kind, spec, { redis, onProgress, signal, run })` splits a specification
  * into shards (the kind's plan), enqueues them as one BullMQ flow — a parent job in the run queue whose
  * children are the shards, with job ids `<run>` and `<run>-<shard>` — waits while workers take them, and
- * gathers the shards' results in shard order into the single-machine result.
+ * gathers the shards' results in shard order into the single-machine result. The shards' input arrays go to
+ * Redis as raw bytes before the flow (arrayStore.ts), so the flow itself is small; the coordinator waits on the
+ * shard queue's events (runEvents.ts), not on a timer, so it sees the last shard finish within milliseconds.
  *
  * Resuming: started again with the same run id, it finds the flow already in Redis (same specification,
  * checked by a fingerprint) and waits for it instead of adding it; each shard's result is kept once under its
@@ -10,15 +12,18 @@
  * with that error class and message (the job is not retried); Redis lost for longer than `unreachableMs`
  * fails it with RedisUnavailableError (the jobs stay: resume later).
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { FlowProducer, Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { AbortError, deserializeError, FoliateError } from "../errors.js";
 import { connectRedis, parseRedisUrl, RUN_QUEUE, SHARD_QUEUE, watchRedis } from "./connection.js";
-import { RunStateError } from "./errors.js";
+import { PayloadTooLargeError, RunStateError } from "./errors.js";
+import { MAX_PAYLOAD_BYTES } from "./codec.js";
+import { RunEvents } from "./runEvents.js";
 import { jobKind } from "./jobKinds.js";
 import { putModel } from "./modelStore.js";
-import { checkRunId, sha256 } from "./results.js";
+import { ArrayWriter } from "./arrayStore.js";
+import { checkRunId } from "./results.js";
 import type { FailureRecord } from "./worker.js";
 import "./kinds/index.js";
 import type { SpectrumSpec } from "./kinds/spectrumShard.js";
@@ -38,6 +43,8 @@ export interface DistributedProgress {
 export interface DistributedOptions {
   /** redis:// or rediss:// URL (user and password allowed). */
   redis: string;
+  /** For rediss://: PEM certificate(s) of a private CA that signed the server's certificate (see connectRedis). */
+  redisCa?: string | Buffer;
   /** The run id (letters, digits, '.', '_', '-'); default: a new one. Give the same id to resume. */
   run?: string;
   onProgress?: (p: DistributedProgress) => void;
@@ -58,7 +65,8 @@ export interface DistributedKinds {
   "map-shard": [MapSpec, MapOutput];
 }
 
-const POLL_MS = 200;
+/** The longest a coordinator waits without an event before it looks at Redis (live workers, missed events). */
+const CHECK_MS = 1000;
 
 function newRunId(): string {
   return `run-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
@@ -77,6 +85,21 @@ function shardError(job: Job | undefined, id: string): FoliateError {
 }
 
 /**
+ * The run's fingerprint (SHA-256 over the kind and the payloads' JSON), checking each payload against the
+ * payload bound on the way: each payload is serialised once here (BullMQ serialises it once more to store it).
+ */
+function payloadFingerprint(kind: string, payloads: unknown[]): string {
+  const hash = createHash("sha256").update(kind);
+  payloads.forEach((p, i) => {
+    const json = JSON.stringify(p);
+    const size = Buffer.byteLength(json);
+    if (size > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(`the payload of ${kind} shard ${i} is ${size} bytes, above the bound of ${MAX_PAYLOAD_BYTES} bytes; use more, smaller shards (--shard-size)`);
+    hash.update("\n").update(json);
+  });
+  return hash.digest("hex");
+}
+
+/**
  * Run `spec` of job kind `kind` on the workers connected to Redis and return what the single-machine run
  * returns.
  * @example
@@ -87,7 +110,7 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
   const target = parseRedisUrl(opts.redis);
   const run = checkRunId(opts.run ?? newRunId());
   if (opts.signal?.aborted) throw new AbortError("aborted before it started");
-  const client: Redis = await connectRedis(target.url, { timeoutMs: opts.connectTimeoutMs ?? 5000 });
+  const client: Redis = await connectRedis(target.url, { timeoutMs: opts.connectTimeoutMs ?? 5000, ca: opts.redisCa });
   const queue = new Queue(SHARD_QUEUE, { connection: client });
   const runs = new Queue(RUN_QUEUE, { connection: client });
   const flows = new FlowProducer({ connection: client });
@@ -96,11 +119,22 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
   runs.on("error", () => {});
   flows.on("error", () => {});
   let lost: FoliateError | undefined;
-  const unwatch = watchRedis(client, target.display, opts.unreachableMs ?? 10_000, (e) => (lost = e));
+  let shardEvents: RunEvents | undefined;
+  let listening: Promise<RunEvents> | undefined;
+  const unwatch = watchRedis(client, target.display, opts.unreachableMs ?? 10_000, (e) => {
+    lost = e;
+    shardEvents?.wake();
+  });
   try {
     opts.onRun?.(run);
-    const payloads = await k.plan(spec, { putModel: (m) => putModel(client, m), runId: run });
-    const fingerprint = sha256(Buffer.from(JSON.stringify([kind, payloads])));
+    // Listening starts before the flow is added (no completion can be missed); it connects while the plan runs.
+    listening = RunEvents.open(target.url, client, run, { timeoutMs: opts.connectTimeoutMs ?? 5000, ca: opts.redisCa });
+    listening.catch(() => {});
+    const arrays = new ArrayWriter(client, run);
+    const payloads = await k.plan(spec, { putModel: (m) => putModel(client, m), putArray: (a, what) => arrays.put(a, what), runId: run });
+    await arrays.flush();
+    shardEvents = await listening;
+    const fingerprint = payloadFingerprint(kind, payloads);
     const ids = payloads.map((_, i) => `${run}-${i}`);
     let parent = await Job.fromId(runs, run);
     if (parent && parent.data?.fingerprint !== fingerprint) throw new RunStateError(`run "${run}" is already in Redis with a different specification; choose another --run id`);
@@ -125,11 +159,12 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
         if (state === "unknown") throw new RunStateError(`run "${run}" was removed from Redis while it ran`);
         const counts = await parent.getDependenciesCount();
         const now = Date.now();
-        if (now - lastWorkerCheck > 1000) {
+        const checkWorkers = now - lastWorkerCheck > 1000;
+        if (checkWorkers) {
           workers = await queue.getWorkersCount();
           lastWorkerCheck = now;
         }
-        if (counts.processed !== done || now === lastWorkerCheck) {
+        if (counts.processed !== done || checkWorkers) {
           done = counts.processed ?? 0;
           opts.onProgress?.({ done, total, workers });
         }
@@ -141,6 +176,7 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
             if (job && (await job.getState()) === "failed") {
               for (const other of ids) await queue.remove(other).catch(() => 0); // no work left behind (locked ones finish)
               await parent.remove().catch(() => {});
+              await arrays.remove().catch(() => {});
               throw shardError(job, id);
             }
           }
@@ -151,7 +187,7 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
         if (e instanceof FoliateError) throw e;
         if (client.status === "ready") throw e; // not a connection problem
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await shardEvents.next(CHECK_MS, opts.signal);
     }
     const values = await parent.getChildrenValues();
     const byId = new Map(Object.entries(values).map(([key, v]) => [key.slice(key.lastIndexOf(":") + 1), v]));
@@ -160,11 +196,11 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
       return byId.get(id);
     });
     const out = await k.gather(results, spec, { runId: run });
-    await parent.remove().catch(() => {});
+    await Promise.all([parent.remove().catch(() => {}), arrays.remove()]);
     return out as DistributedKinds[K][1];
   } finally {
     unwatch();
-    const closing = Promise.allSettled([queue.close(), runs.close(), flows.close()]);
+    const closing = Promise.allSettled([queue.close(), runs.close(), flows.close(), listening?.then((e) => e.close())]);
     await Promise.race([closing, new Promise((r) => setTimeout(r, 1000))]);
     client.disconnect();
   }

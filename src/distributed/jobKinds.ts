@@ -13,6 +13,8 @@ export interface WorkerContext {
   engine: Engine;
   /** The model stored under this content hash (fetched once, then cached by the worker). */
   model(hash: string): Promise<Model>;
+  /** The array a payload references (stored by the coordinator's putArray), `expected` values of `Ctor`. */
+  array<T extends Float32Array | Float64Array>(ref: string, Ctor: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }, expected: number, what: string): Promise<T>;
   /** The worker's --results DIR (map-shard needs one). */
   resultsDir?: string;
   /** Report progress of this job, 0..1. */
@@ -23,6 +25,8 @@ export interface WorkerContext {
 export interface PlanContext {
   /** Store a model (or foliate-model JSON text, validated by the workers) in Redis; returns its content hash. */
   putModel(model: Model | string): Promise<string>;
+  /** Store an input array of one shard as raw bytes in Redis (sent before the flow is added); returns the reference a payload carries. */
+  putArray(a: Float32Array | Float64Array, what: string): string;
   runId: string;
 }
 
@@ -64,6 +68,7 @@ export const isPosInt = (v: unknown) => Number.isSafeInteger(v) && (v as number)
 export const isNum = (v: unknown) => typeof v === "number" && Number.isFinite(v);
 export const isStr = (v: unknown) => typeof v === "string";
 export const isHash = (v: unknown) => typeof v === "string" && /^[0-9a-f]{64}$/.test(v);
+export { isArrayRef } from "./arrayStore.js";
 
 export function asObject(payload: unknown): Record<string, unknown> {
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) throw new OptionError("a job payload must be a JSON object");

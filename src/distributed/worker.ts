@@ -13,10 +13,16 @@ import { connectRedis, parseRedisUrl, SHARD_QUEUE } from "./connection.js";
 import { checkPayloadSize } from "./codec.js";
 import { jobKind } from "./jobKinds.js";
 import { ModelCache } from "./modelStore.js";
+import { getArray } from "./arrayStore.js";
 import "./kinds/index.js";
+
+/** The shortest interval between two progress reports of one job. */
+const PROGRESS_MS = 500;
 
 export interface WorkerOptions {
   redis: string;
+  /** For rediss://: PEM certificate(s) of a private CA that signed the server's certificate. */
+  redisCa?: string | Buffer;
   /** Jobs run at once by this process (default 1). */
   concurrency?: number;
   /** Engine worker threads (default: one per core). */
@@ -44,7 +50,7 @@ export interface FailureRecord {
 export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   const log = o.log ?? (() => {});
   const target = parseRedisUrl(o.redis);
-  const client = await connectRedis(target.url, { blocking: true });
+  const client = await connectRedis(target.url, { blocking: true, ca: o.redisCa });
   const engine = await createEngine({ workers: o.workers });
   const models = new ModelCache(client);
   const name = `foliate-${hostname()}-${process.pid}`;
@@ -52,12 +58,18 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   const worker = new Worker(
     SHARD_QUEUE,
     async (job) => {
+      let lastProgress = Date.now();
       try {
         const kind = jobKind(job.name);
         const payload = kind.validate(job.data);
         const result = await kind.run(payload, {
           engine, resultsDir: o.resultsDir, model: (h) => models.get(h),
+          array: (ref, Ctor, expected, what) => getArray(client, ref, Ctor, expected, what),
           progress: async (f) => {
+            // At most one update per PROGRESS_MS: each is a Redis script and an event, beside the job's compute.
+            const now = Date.now();
+            if (now - lastProgress < PROGRESS_MS) return;
+            lastProgress = now;
             await job.updateProgress(Math.round(100 * f)).catch(() => {});
           },
         });

@@ -66,15 +66,20 @@ describe("payloads", () => {
   test("workers validate payloads: unknown kinds and malformed fields are OptionErrors (not retried)", () => {
     expect(() => jobKind("shell")).toThrow(OptionError);
     const spectrum = jobKind("spectrum-shard");
-    expect(() => spectrum.validate({ model: "x", n: 1, d: 1, X: "", floor: -20 })).toThrow(/SHA-256/);
-    expect(() => spectrum.validate({ model: "a".repeat(64), n: 2, d: 2, X: encodeArray(new Float32Array(3)), floor: -20 })).toThrow(ShapeError);
+    const ref = `run-1:${"b".repeat(64)}`;
+    expect(spectrum.validate({ model: "a".repeat(64), n: 2, d: 2, X: ref, floor: -20 })).toEqual({ model: "a".repeat(64), n: 2, d: 2, X: ref, floor: -20 });
+    expect(() => spectrum.validate({ model: "x", n: 1, d: 1, X: ref, floor: -20 })).toThrow(/SHA-256/);
+    // Points travel by reference (arrayStore.ts), never inline: base64 data or a path-like reference is refused.
+    expect(() => spectrum.validate({ model: "a".repeat(64), n: 2, d: 2, X: encodeArray(new Float32Array(4)), floor: -20 })).toThrow(OptionError);
+    expect(() => spectrum.validate({ model: "a".repeat(64), n: 2, d: 2, X: `..:${"b".repeat(64)}`, floor: -20 })).toThrow(OptionError);
     const ricci = jobKind("ricci-network");
     const ok = { dataset: "blobs", nTrain: 200, nTest: 200, dataSeed: 1, epochs: 30, ks: [10], mode: "directed", network: { hidden: [25], seed: 1 } };
     expect(ricci.validate(ok)).toEqual(ok);
     expect(() => ricci.validate({ ...ok, network: { hidden: [1e6], seed: 1 } })).toThrow(OptionError);
     expect(() => ricci.validate({ ...ok, dataset: "/etc/passwd" })).toThrow(OptionError);
     const map = jobKind("map-shard");
-    expect(() => map.validate({ run: "../x", shard: 0, model: "a".repeat(64), op: "dim", n: 1, d: 1, X: encodeArray(new Float32Array(1)), options: {} })).toThrow(OptionError);
+    expect(() => map.validate({ run: "../x", shard: 0, model: "a".repeat(64), op: "dim", n: 1, d: 1, X: ref, options: {} })).toThrow(OptionError);
+    expect(() => map.validate({ run: "r", shard: 0, model: "a".repeat(64), op: "leaves", n: 1, d: 1, X: ref, directions: [1], options: {} })).toThrow(OptionError);
   });
   test("shards start on multiples of 64 and cover every point once", () => {
     expect(shardRanges(2000, 250)).toEqual([[0, 256], [256, 512], [512, 768], [768, 1024], [1024, 1280], [1280, 1536], [1536, 1792], [1792, 2000]]);

@@ -1,12 +1,14 @@
 /**
  * `foliate worker --redis URL`: a long-running process that takes the distributed runner's jobs
  * (ricci-network, spectrum-shard, map-shard) from Redis and runs them on a local engine. SIGTERM or SIGINT
- * finishes the running jobs and exits; a SIGKILLed worker's job is taken again by another worker.
+ * finishes the running jobs however long they take and exits 0 (a second signal exits at once: the jobs are
+ * then taken again like a SIGKILLed worker's); a SIGKILLed worker's job is taken again by another worker.
  */
 import type { CliCommand } from "../command.js";
 import { UsageError } from "../command.js";
 import { parseWorkers } from "../engineSession.js";
 import { startWorker } from "../../distributed/index.js";
+import { readRedisCa } from "../../distributed/cli.js";
 
 function positiveInt(v: unknown, name: string, max: number): number {
   const n = Number(v);
@@ -16,10 +18,12 @@ function positiveInt(v: unknown, name: string, max: number): number {
 
 export const workerCommand: CliCommand = {
   name: "worker",
+  drainsOnSignal: true,
   summary: "take distributed jobs (Ricci networks, spectrum and map shards) from Redis and run them here",
   options: (cmd) => {
     cmd
       .requiredOption("--redis <url>", "the Redis the coordinators use: redis://[user:password@]host:6379[/db] or rediss:// (TLS)")
+      .option("--redis-ca <file>", "with rediss://: PEM file of the private CA that signed the Redis server's certificate")
       .option("-c, --concurrency <n>", "jobs run at once by this process", "1")
       .option("-w, --workers <n>", "engine threads (0 = the main thread; default: one per core)")
       .option("--results <dir>", "where map-shard results are written: a directory the coordinator reaches too")
@@ -29,6 +33,7 @@ export const workerCommand: CliCommand = {
   async run(_args, opts, ctx) {
     const handle = await startWorker({
       redis: String(opts.redis),
+      redisCa: readRedisCa(opts.redisCa),
       concurrency: positiveInt(opts.concurrency, "--concurrency", 64),
       workers: parseWorkers(opts.workers),
       resultsDir: typeof opts.results === "string" ? opts.results : undefined,
@@ -36,9 +41,11 @@ export const workerCommand: CliCommand = {
       log: ctx.log,
     });
     ctx.log("job kinds: ricci-network, spectrum-shard, map-shard; SIGTERM finishes the running jobs and exits");
+    // The CLI aborts ctx.signal on the first SIGTERM or SIGINT and, for this command, waits for it to return.
     const signal = await new Promise<string>((resolve) => {
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-      process.once("SIGINT", () => resolve("SIGINT"));
+      const stop = () => resolve((ctx.signal.reason as { signalName?: string } | undefined)?.signalName ?? "abort");
+      if (ctx.signal.aborted) stop();
+      else ctx.signal.addEventListener("abort", stop, { once: true });
     });
     ctx.log(`${signal}: finishing the running jobs`);
     await handle.close();

@@ -10,8 +10,7 @@ import type { Model } from "../../model/model.js";
 import type { LeafOptions } from "../../analyses/leaf.js";
 import { OptionError, ShapeError } from "../../errors.js";
 import { gaussian, mulberry32 } from "../../random.js";
-import { checkPayloadSize, decodeArray, encodeArray } from "../codec.js";
-import { asObject, field, isHash, isInt, isPosInt, shardRanges, type JobKind } from "../jobKinds.js";
+import { asObject, field, isArrayRef, isHash, isInt, isPosInt, shardRanges, type JobKind } from "../jobKinds.js";
 import { checkRunId, readShardFile, resultsPath, sha256, writeAtomic, writeManifest, type ShardFile } from "../results.js";
 
 export const MAP_OPS = ["forward", "jacobian", "dim", "leaves"] as const;
@@ -38,10 +37,11 @@ export interface MapOutput {
   manifest: string;
 }
 
+/** X (n×d float32) and directions (n×d float64): references of the shard's arrays in Redis (arrayStore). */
 interface Payload { run: string; shard: number; model: string; op: MapOp; n: number; d: number; X: string; options: Record<string, unknown>; directions?: string }
 interface Result { files: ShardFile[] }
 
-async function compute(p: Payload, model: Model, X: Float32Array, engine: import("../../api/engine.js").Engine, progress: (done: number, total: number) => void): Promise<Record<string, { data: NpyArray; shape: number[] }>> {
+async function compute(p: Payload, model: Model, X: Float32Array, directions: Float64Array | undefined, engine: import("../../api/engine.js").Engine, progress: (done: number, total: number) => void): Promise<Record<string, { data: NpyArray; shape: number[] }>> {
   const o = p.options;
   if (p.op === "forward") {
     const r = await engine.forward(model, X, { onProgress: progress });
@@ -56,7 +56,7 @@ async function compute(p: Payload, model: Model, X: Float32Array, engine: import
     return { eigenvalues: { data: r.eigenvalues, shape: [r.n, r.r] }, eigenvectors: { data: r.eigenvectors, shape: [r.n, r.r, r.d] }, rank: { data: r.rank, shape: [r.n] } };
   }
   const leafOpts: LeafOptions = { ...(o as LeafOptions) };
-  if (p.directions) leafOpts.direction = decodeArray(Float64Array, p.directions, "directions", p.n * p.d);
+  if (directions) leafOpts.direction = directions;
   const paths = await engine.leaves(model, Float64Array.from(X), { ...leafOpts, onProgress: progress });
   const total = paths.reduce((a, l) => a + l.vertices, 0);
   const points = new Float64Array(total * p.d); // (Σ vertices)×d, the paths one after another
@@ -89,10 +89,9 @@ export const mapShard: JobKind<MapSpec, Payload, Result, MapOutput> = {
     const model = await ctx.putModel(spec.model);
     return shardRanges(n, spec.shardSize ?? Math.ceil(n / 8)).map(([a, b], shard) => {
       const p: Payload = {
-        run: ctx.runId, shard, model, op: spec.op, n: b - a, d: spec.d, X: encodeArray(spec.X.subarray(a * spec.d, b * spec.d)), options,
-        ...(directions ? { directions: encodeArray(directions.subarray(a * spec.d, b * spec.d)) } : {}),
+        run: ctx.runId, shard, model, op: spec.op, n: b - a, d: spec.d, X: ctx.putArray(spec.X.subarray(a * spec.d, b * spec.d), `the points of shard ${shard}`), options,
+        ...(directions ? { directions: ctx.putArray(directions.subarray(a * spec.d, b * spec.d), `the directions of shard ${shard}`) } : {}),
       };
-      checkPayloadSize(p, "a map-shard payload");
       return p;
     });
   },
@@ -102,17 +101,19 @@ export const mapShard: JobKind<MapSpec, Payload, Result, MapOutput> = {
     field(p, "shard", (v) => isInt(v) && (v as number) >= 0, "a shard index ≥ 0");
     field(p, "model", isHash, "a model's SHA-256");
     field(p, "op", (v) => MAP_OPS.includes(v as MapOp), MAP_OPS.join("|"));
-    const n = field<number>(p, "n", isPosInt, "a positive integer"), d = field<number>(p, "d", isPosInt, "a positive integer");
+    field(p, "n", isPosInt, "a positive integer");
+    field(p, "d", isPosInt, "a positive integer");
     asObject(p.options);
-    decodeArray(Float32Array, p.X, "payload X", n * d);
-    if (p.directions !== undefined) decodeArray(Float64Array, p.directions, "payload directions", n * d);
+    field(p, "X", isArrayRef, "a reference <run id>:<sha256> of the points in Redis");
+    if (p.directions !== undefined) field(p, "directions", isArrayRef, "a reference <run id>:<sha256> of the directions in Redis");
     return p as unknown as Payload;
   },
   async run(p, ctx) {
     if (!ctx.resultsDir) throw new OptionError("map-shard jobs need a worker started with --results DIR (a directory the coordinator also reaches)");
     const model = await ctx.model(p.model);
-    const X = decodeArray(Float32Array, p.X, "payload X", p.n * p.d);
-    const arrays = await compute(p, model, X, ctx.engine, (done, total) => void ctx.progress(done / total));
+    const X = await ctx.array(p.X, Float32Array, p.n * p.d, "the shard's points");
+    const directions = p.directions === undefined ? undefined : await ctx.array(p.directions, Float64Array, p.n * p.d, "the shard's directions");
+    const arrays = await compute(p, model, X, directions, ctx.engine, (done, total) => void ctx.progress(done / total));
     const files: ShardFile[] = [];
     for (const [array, a] of Object.entries(arrays)) {
       const file = `shard-${String(p.shard).padStart(5, "0")}.${array}.npy`;

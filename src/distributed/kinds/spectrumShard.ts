@@ -7,8 +7,8 @@
 import { dimSpectrumSignature, type DimSpectrumResult } from "../../analyses/spectrum/dimSpectrum.js";
 import type { Model } from "../../model/model.js";
 import { ShapeError } from "../../errors.js";
-import { checkPayloadSize, decodeArray, encodeArray } from "../codec.js";
-import { asObject, field, isHash, isNum, isPosInt, shardRanges, type JobKind } from "../jobKinds.js";
+import { decodeArray, encodeArray } from "../codec.js";
+import { asObject, field, isArrayRef, isHash, isNum, isPosInt, shardRanges, type JobKind } from "../jobKinds.js";
 
 export interface SpectrumSpec {
   /** A Model, or foliate-model JSON text (then validated by the workers only). */
@@ -22,6 +22,7 @@ export interface SpectrumSpec {
   shardSize?: number;
 }
 
+/** X: the reference of the shard's n×d float32 points in Redis (arrayStore). */
 interface Payload { model: string; n: number; d: number; X: string; floor: number; rankTol?: number }
 interface Result { n: number; r: number; logEigenvalues: string; trace: string; logTrace: string; spread: string; rank: string }
 
@@ -31,24 +32,24 @@ export const spectrumShard: JobKind<SpectrumSpec, Payload, Result, DimSpectrumRe
     const n = spec.X.length / spec.d;
     if (!Number.isInteger(n) || n < 1) throw new ShapeError(`X has ${spec.X.length} values, not a positive multiple of d = ${spec.d}`);
     const model = await ctx.putModel(spec.model);
-    return shardRanges(n, spec.shardSize ?? Math.ceil(n / 8)).map(([a, b]) => {
-      const p: Payload = { model, n: b - a, d: spec.d, X: encodeArray(spec.X.subarray(a * spec.d, b * spec.d)), floor: spec.floor ?? -20, ...(spec.rankTol !== undefined ? { rankTol: spec.rankTol } : {}) };
-      checkPayloadSize(p, "a spectrum-shard payload");
-      return p;
-    });
+    return shardRanges(n, spec.shardSize ?? Math.ceil(n / 8)).map(([a, b], shard): Payload => ({
+      model, n: b - a, d: spec.d, X: ctx.putArray(spec.X.subarray(a * spec.d, b * spec.d), `the points of shard ${shard}`), floor: spec.floor ?? -20,
+      ...(spec.rankTol !== undefined ? { rankTol: spec.rankTol } : {}),
+    }));
   },
   validate(payload) {
     const p = asObject(payload);
-    const n = field<number>(p, "n", isPosInt, "a positive integer"), d = field<number>(p, "d", isPosInt, "a positive integer");
+    field(p, "n", isPosInt, "a positive integer");
+    field(p, "d", isPosInt, "a positive integer");
     field(p, "model", isHash, "a model's SHA-256");
     field(p, "floor", isNum, "a finite number");
     if (p.rankTol !== undefined) field(p, "rankTol", isNum, "a finite number");
-    decodeArray(Float32Array, p.X, "payload X", n * d);
+    field(p, "X", isArrayRef, "a reference <run id>:<sha256> of the points in Redis");
     return p as unknown as Payload;
   },
   async run(p, ctx) {
     const model = await ctx.model(p.model);
-    const X = decodeArray(Float32Array, p.X, "payload X", p.n * p.d);
+    const X = await ctx.array(p.X, Float32Array, p.n * p.d, "the shard's points");
     const s = await ctx.engine.dimSpectrum(model, X, { floor: p.floor, rankTol: p.rankTol, onProgress: (done, total) => void ctx.progress(done / total) });
     return { n: s.n, r: s.r, logEigenvalues: encodeArray(s.logEigenvalues), trace: encodeArray(s.trace), logTrace: encodeArray(s.logTrace), spread: encodeArray(s.spread), rank: encodeArray(s.rank) };
   },
