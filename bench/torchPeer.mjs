@@ -42,7 +42,7 @@ export function blasName(blas, fallback = "BLAS unknown") {
   if (!blas) return fallback;
   if (!blas.corename) return blas.libraries?.join(", ") || fallback;
   const isa = VECTOR_ISA[blas.corename];
-  const dnn = blas.ONEDNN_MAX_CPU_ISA ? ` + oneDNN ≤ ${blas.ONEDNN_MAX_CPU_ISA}` : "";
+  const dnn = blas.ONEDNN_MAX_CPU_ISA ? `; oneDNN ≤ ${blas.ONEDNN_MAX_CPU_ISA}` : "";
   return `OpenBLAS ${blas.corename}${isa ? `, ${isa}` : ""}${dnn}`;
 }
 
