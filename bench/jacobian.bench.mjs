@@ -122,7 +122,7 @@ export default async function run({ quick = false } = {}) {
         torch[s.key] = {};
         for (const threads of [1, 2]) {
           progress(`PyTorch ${s.key}, ${threads} thread(s)`);
-          torch[s.key][threads] = runPeer("torch_jacobian.py", s, threads, [quick ? 2 : 7, quick ? 0.5 : 20, ...ws.map((w) => join(folder.dir, w.key))]);
+          torch[s.key][threads] = runPeer("torch_jacobian.py", s, threads, [quick ? 2 : 5, quick ? 0.5 : 10, ...ws.map((w) => join(folder.dir, w.key))]);
         }
       }
     }
@@ -219,7 +219,7 @@ function report({ quick, ws, foliate, js, torch, settings, unavailable, loadStar
   notes.push(
     "Foliate: fresh n×C×d result arrays per call; 1 and 2 workers timed in 2 interleaved rounds (order reversed in the second), median of all calls. " +
       "PyTorch: each setting and thread count in its own process, started after Foliate's engines are closed (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and torch.set_num_threads equal); per route one warm-up, then the median of up to " +
-      `${quick ? 2 : 7} calls. tfjs-wasm and plain TS (MLP and small CNN only) timed on a slice and scaled.`,
+      `${quick ? 2 : 5} calls (at least 2; fewer than the maximum once ${quick ? 0.5 : 10} s are spent). tfjs-wasm and plain TS (MLP and small CNN only) timed on a slice and scaled.`,
   );
   notes.push(`Load average at the start of this benchmark: ${loadStart.toFixed(2)}; at the end: ${os.loadavg()[0].toFixed(2)}.`);
   const mName = label(machine), oName = label(other);
