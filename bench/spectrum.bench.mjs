@@ -121,7 +121,7 @@ function report({ quick, n, r, t, lam, reference, torch, settings, unavailable, 
   notes.push(`Foliate per-round medians (points/s): 1 worker ${t[1].rounds.map((s) => fmt(n / s)).join(", ")}; 2 workers ${t[2].rounds.map((s) => fmt(n / s)).join(", ")}.`);
   notes.push(
     "Foliate: engine.dimSpectrum (the r = C − 1 eigenvalues per point, their log10, traces and the batch's signature), 1 and 2 workers in 2 interleaved rounds (order reversed in the second), median of all calls. " +
-      `PyTorch: each setting and thread count in its own process after Foliate's engines are closed; per route one warm-up, then the median of up to ${quick ? 2 : 5} calls (at least 2; fewer than the maximum once ${quick ? 0.5 : 10} s are spent) of the whole pipeline (Jacobian, softmax, F, two bmm, eigvalsh). ` +
+      `PyTorch: each setting and thread count in its own process after Foliate's engines are closed; per route one warm-up, then the median of 2 to ${quick ? 2 : 5} calls (no more once ${quick ? 0.5 : 10} s are spent) of the whole pipeline (Jacobian, softmax, F, two bmm, eigvalsh). ` +
       "The model has seeded random weights (no trained copy at the authors' widths is bundled). Agreement is judged relative to each point's largest eigenvalue, the scale of its spectrum; eigenvalues far below it carry the float32 Jacobian's rounding (about 1e-7 λ_1), which the per-eigenvalue figure shows.",
   );
   notes.push(`Settings: ${settings.map((s) => `"${label(s)}" = ${s.what}`).join("; ")}. Load average at the start of this benchmark: ${loadStart.toFixed(2)}; at the end: ${os.loadavg()[0].toFixed(2)}.`);
