@@ -218,8 +218,8 @@ function report({ quick, ws, foliate, js, torch, settings, unavailable, loadStar
   }
   notes.push(
     "Foliate: fresh n×C×d result arrays per call; 1 and 2 workers timed in 2 interleaved rounds (order reversed in the second), median of all calls. " +
-      "PyTorch: each setting and thread count in its own process, started after Foliate's engines are closed (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and torch.set_num_threads equal); per route one warm-up, then the median of 2 to " +
-      `${quick ? 2 : 5} calls (no more once ${quick ? 0.5 : 10} s are spent). tfjs-wasm and plain TS (MLP and small CNN only) timed on a slice and scaled.`,
+      "PyTorch: each setting and thread count in its own process, started after Foliate's engines are closed (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and torch.set_num_threads equal); per route one warm-up, then the median of " +
+      `${quick ? "2 calls" : "2 to 5 calls (no more once 10 s are spent)"}. tfjs-wasm and plain TS (MLP and small CNN only) timed on a slice and scaled.`,
   );
   notes.push("Each Foliate call returns a fresh n×C×d result (32 MB for the MLP at n = 1 024); first touches of fresh memory are slow on this VM (≈ 90 ms per 32 MB) and happen in the calling thread, which the MLP's 'result buffer reused' figure (jacobian's `out` option) avoids.");
   notes.push(`Load average at the start of this benchmark: ${loadStart.toFixed(2)}; at the end: ${os.loadavg()[0].toFixed(2)}.`);
@@ -228,7 +228,7 @@ function report({ quick, ws, foliate, js, torch, settings, unavailable, loadStar
     title: "Jacobian throughput (points/s)",
     headers: [
       "workload", "n", "Foliate 1 worker", "Foliate 2 workers", `PyTorch 1 thread, ${mName}`, `PyTorch 2 threads, ${mName}`, `PyTorch 1 thread, ${oName}`, `PyTorch 2 threads, ${oName}`,
-      "PyTorch vmap(jacrev) 1 / 2 threads", "tfjs-wasm", "plain TS", "1w / fastest 1 thread", `1w / fastest 1 thread, ${oName}`, "2w / fastest any", "1w / vmap(jacrev) 1 thread", "2w / 1w",
+      "PyTorch vmap(jacrev) 1 / 2 threads", "tfjs-wasm", "plain TS", `1w / fastest 1 thread, ${mName}`, `1w / fastest 1 thread, ${oName}`, "2w / fastest any", "1w / vmap(jacrev) 1 thread", "2w / 1w",
     ],
     rows,
     goals,

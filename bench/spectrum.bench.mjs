@@ -121,14 +121,14 @@ function report({ quick, n, r, t, lam, reference, torch, settings, unavailable, 
   notes.push(`Foliate per-round medians (points/s): 1 worker ${t[1].rounds.map((s) => fmt(n / s)).join(", ")}; 2 workers ${t[2].rounds.map((s) => fmt(n / s)).join(", ")}.`);
   notes.push(
     "Foliate: engine.dimSpectrum (the r = C − 1 eigenvalues per point, their log10, traces and the batch's signature), 1 and 2 workers in 2 interleaved rounds (order reversed in the second), median of all calls. " +
-      `PyTorch: each setting and thread count in its own process after Foliate's engines are closed; per route one warm-up, then the median of 2 to ${quick ? 2 : 5} calls (no more once ${quick ? 0.5 : 10} s are spent) of the whole pipeline (Jacobian, softmax, F, two bmm, eigvalsh). ` +
+      `PyTorch: each setting and thread count in its own process after Foliate's engines are closed; per route one warm-up, then the median of ${quick ? "2 calls" : "2 to 5 calls (no more once 10 s are spent)"} of the whole pipeline (Jacobian, softmax, F, two bmm, eigvalsh). ` +
       "The model has seeded random weights (no trained copy at the authors' widths is bundled). Agreement is judged relative to each point's largest eigenvalue, the scale of its spectrum; eigenvalues far below it carry the float32 Jacobian's rounding (about 1e-7 λ_1), which the per-eigenvalue figure shows.",
   );
   notes.push(`Settings: ${settings.map((s) => `"${label(s)}" = ${s.what}`).join("; ")}. Load average at the start of this benchmark: ${loadStart.toFixed(2)}; at the end: ${os.loadavg()[0].toFixed(2)}.`);
   const mName = label(machine), oName = label(other);
   return {
     title: "DIM spectra (eigenvalues only) through the DIM authors' MNIST CNN (points/s)",
-    headers: ["workload", "n", "Foliate 1 worker", "Foliate 2 workers", `PyTorch 1 thread, ${mName}`, `PyTorch 2 threads, ${mName}`, `PyTorch 1 thread, ${oName}`, `PyTorch 2 threads, ${oName}`, "1w / fastest 1 thread", "2w / fastest any", "2w / 1w"],
+    headers: ["workload", "n", "Foliate 1 worker", "Foliate 2 workers", `PyTorch 1 thread, ${mName}`, `PyTorch 2 threads, ${mName}`, `PyTorch 1 thread, ${oName}`, `PyTorch 2 threads, ${oName}`, `1w / fastest 1 thread, ${mName}`, "2w / fastest any", "2w / 1w"],
     rows,
     goals,
     notes,
