@@ -93,7 +93,7 @@ export function peerFolder() {
  * OPENBLAS_NUM_THREADS and OMP_NUM_THREADS are set before Python starts; the script sets torch's own count.
  */
 export function runPeer(script, setting, threads, args) {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), PYTHONDONTWRITEBYTECODE: "1" };
   for (const [k, v] of Object.entries(setting.env)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
