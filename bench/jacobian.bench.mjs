@@ -139,6 +139,7 @@ function report({ quick, ws, foliate, js, torch, settings, unavailable, loadStar
   const rows = [];
   const goals = [];
   const notes = [];
+  const agreements = []; // [workload, max |ΔJ| / max |J| over the peer's runs]
   ws.forEach((w, i) => {
     const r1 = w.n / foliate[w.key][1].seconds;
     const r2 = w.n / foliate[w.key][2].seconds;
@@ -204,10 +205,17 @@ function report({ quick, ws, foliate, js, torch, settings, unavailable, loadStar
         });
         perRoute.push(`${label(s)}, ${threads} thread${threads > 1 ? "s" : ""}: ${figures.join(", ")}`);
       }
+    if (perRoute.length) agreements.push([w.name, agree]);
     if (perRoute.length) notes.push(`${w.name}, PyTorch points/s per route — ${perRoute.join("; ")}. Jacobians agree with Foliate's to ${agree.toExponential(1)} (max |ΔJ| / max |J| over every route and setting).`);
     const spread = (k) => foliate[w.key][k].rounds.map((s) => fmt(w.n / s)).join(", ");
     notes.push(`${w.name}, Foliate per-round medians (points/s): 1 worker ${spread(1)}; 2 workers ${spread(2)} (${foliate[w.key][1].calls} and ${foliate[w.key][2].calls} calls).`);
   });
+  if (agreements.length)
+    goals.push({
+      goal: "PyTorch's Jacobians (every route, setting and thread count) equal Foliate's to 1e-5 relative, max |ΔJ| / max |J|",
+      met: agreements.length === ws.length && agreements.every(([, a]) => a <= 1e-5),
+      detail: agreements.map(([name, a]) => `${name.split(" (")[0]}: ${a.toExponential(1)}`).join("; "),
+    });
   if (unavailable) notes.push(`PyTorch peers skipped: ${unavailable}.`);
   const blas = torch[machine.key]?.[1]?.blas;
   if (blas) {
