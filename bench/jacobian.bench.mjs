@@ -15,7 +15,7 @@ import { createEngine } from "../dist/index.js";
 import { referenceDenseJacobian } from "../dist/reference/jacobian.js";
 import { timeInterleaved, timeSync, runIfMain } from "./timing.mjs";
 import { workloads } from "./workloads.mjs";
-import { blasName, blasSettings, peerFolder, runPeer, torchUnavailable, writeWorkload } from "./torchPeer.mjs";
+import { blasName, blasSettings, peerError, peerFolder, runPeer, torchUnavailable, writeWorkload } from "./torchPeer.mjs";
 
 /**
  * Points/s of the engine-core issue's workloads in the run committed as bench/results.md on 2026-11-25
@@ -117,22 +117,27 @@ export default async function run({ quick = false } = {}) {
     const unavailable = torchUnavailable();
     const settings = blasSettings();
     const torch = {}; // setting key → threads → peer output
+    const peerErrors = [];
     if (!unavailable) {
       for (const s of settings) {
         torch[s.key] = {};
         for (const threads of [1, 2]) {
           progress(`PyTorch ${s.key}, ${threads} thread(s)`);
-          torch[s.key][threads] = runPeer("torch_jacobian.py", s, threads, [quick ? 2 : 5, quick ? 0.5 : 10, ...ws.map((w) => join(folder.dir, w.key))]);
+          try {
+            torch[s.key][threads] = runPeer("torch_jacobian.py", s, threads, [quick ? 2 : 5, quick ? 0.5 : 10, ...ws.map((w) => join(folder.dir, w.key))]);
+          } catch (e) {
+            peerErrors.push(`${s.what}, ${threads} thread(s): ${peerError(e)}`);
+          }
         }
       }
     }
-    return report({ quick, ws, foliate, js, torch, settings, unavailable, loadStart });
+    return report({ quick, ws, foliate, js, torch, settings, unavailable, peerErrors, loadStart });
   } finally {
     folder.done();
   }
 }
 
-function report({ quick, ws, foliate, js, torch, settings, unavailable, loadStart }) {
+function report({ quick, ws, foliate, js, torch, settings, unavailable, peerErrors, loadStart }) {
   const [machine, other] = settings;
   const label = (s) => blasName(torch[s.key]?.[1]?.blas, s.key);
   const peer = (s, threads, i) => torch[s.key]?.[threads]?.workloads[i];
@@ -217,6 +222,7 @@ function report({ quick, ws, foliate, js, torch, settings, unavailable, loadStar
       detail: agreements.map(([name, a]) => `${name.split(" (")[0]}: ${a.toExponential(1)}`).join("; "),
     });
   if (unavailable) notes.push(`PyTorch peers skipped: ${unavailable}.`);
+  for (const e of peerErrors) notes.push(`PyTorch peer failed under ${e}`);
   const blas = torch[machine.key]?.[1]?.blas;
   if (blas) {
     notes.push(

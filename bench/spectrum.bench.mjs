@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { createEngine, readNpy } from "../dist/index.js";
 import { timeInterleaved, runIfMain } from "./timing.mjs";
 import { authorsCnn, mnistTest } from "./workloads.mjs";
-import { blasName, blasSettings, peerFolder, runPeer, torchUnavailable, writeWorkload } from "./torchPeer.mjs";
+import { blasName, blasSettings, peerError, peerFolder, runPeer, torchUnavailable, writeWorkload } from "./torchPeer.mjs";
 
 const ROUTE_NAMES = { vmap_jacrev: "vmap(jacrev)", per_class: "per-class backward", batched_grads: "batched cotangents" };
 const fmt = (rate) => (Number.isFinite(rate) ? Math.round(rate).toLocaleString("en-US") : "—");
@@ -59,24 +59,29 @@ export default async function run({ quick = false } = {}) {
     const settings = blasSettings();
     const torch = {}; // setting key → threads → peer output
     let reference;
+    const peerErrors = [];
     if (!unavailable) {
       for (const s of settings) {
         torch[s.key] = {};
         for (const threads of [1, 2]) {
           progress(`PyTorch ${s.key}, ${threads} thread(s)`);
           const first = reference === undefined;
-          torch[s.key][threads] = runPeer("torch_dim.py", s, threads, [quick ? 2 : 5, quick ? 0.5 : 10, join(folder.dir, "authors"), ...(first ? ["--reference"] : [])]);
-          if (first) reference = readNpy(new Uint8Array(readFileSync(join(folder.dir, "authors", "reference.npy"))));
+          try {
+            torch[s.key][threads] = runPeer("torch_dim.py", s, threads, [quick ? 2 : 5, quick ? 0.5 : 10, join(folder.dir, "authors"), ...(first ? ["--reference"] : [])]);
+            if (first) reference = readNpy(new Uint8Array(readFileSync(join(folder.dir, "authors", "reference.npy"))));
+          } catch (e) {
+            peerErrors.push(`${s.what}, ${threads} thread(s): ${peerError(e)}`);
+          }
         }
       }
     }
-    return report({ quick, n, r, t, lam, reference, torch, settings, unavailable, loadStart });
+    return report({ quick, n, r, t, lam, reference, torch, settings, unavailable, peerErrors, loadStart });
   } finally {
     folder.done();
   }
 }
 
-function report({ quick, n, r, t, lam, reference, torch, settings, unavailable, loadStart }) {
+function report({ quick, n, r, t, lam, reference, torch, settings, unavailable, peerErrors, loadStart }) {
   const [machine, other] = settings;
   const label = (s) => blasName(torch[s.key]?.[1]?.blas, s.key);
   const r1 = n / t[1].seconds, r2 = n / t[2].seconds;
@@ -118,6 +123,7 @@ function report({ quick, n, r, t, lam, reference, torch, settings, unavailable, 
       notes.push(`PyTorch ${label(s)}, ${threads} thread${threads > 1 ? "s" : ""}, points/s per route (whole pipeline): ${figures.join(", ")}${a}.`);
     }
   if (unavailable) notes.push(`PyTorch peers skipped: ${unavailable}.`);
+  for (const e of peerErrors) notes.push(`PyTorch peer failed under ${e}`);
   notes.push(`Foliate per-round medians (points/s): 1 worker ${t[1].rounds.map((s) => fmt(n / s)).join(", ")}; 2 workers ${t[2].rounds.map((s) => fmt(n / s)).join(", ")}.`);
   notes.push(
     "Foliate: engine.dimSpectrum (the r = C − 1 eigenvalues per point, their log10, traces and the batch's signature), 1 and 2 workers in 2 interleaved rounds (order reversed in the second), median of all calls. " +

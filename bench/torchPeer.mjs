@@ -106,3 +106,9 @@ export function runPeer(script, setting, threads, args) {
   });
   return JSON.parse(out.trim().split("\n").pop());
 }
+
+/** The last line of a failed peer's stderr (Python's exception), or the error's message. */
+export function peerError(e) {
+  const lines = String(e?.stderr ?? "").trim().split("\n");
+  return (lines[lines.length - 1] || e?.message || String(e)).slice(0, 300);
+}
