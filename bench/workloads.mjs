@@ -83,7 +83,7 @@ export function points(n, d, seed = 2) {
 export function workloads(quick) {
   const n = quick ? 128 : 1024;
   const nAuthors = quick ? 16 : 128;
-  const nResnet = quick ? 16 : 256;
+  const nResnet = quick ? 8 : 256;
   return [
     { key: "mlp", name: "MLP 784-256-256-10", model: mlp784(), X: points(n, 784), n },
     { key: "cnn", name: "CNN 28×28×1 (conv8-pool-conv16-pool-dense10)", model: smallCnn(), X: points(n, 784, 3), n },
