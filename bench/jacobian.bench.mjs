@@ -1,19 +1,28 @@
-// Jacobian throughput (points/s) of the issue's workloads — ReLU MLP 784-256-256-10 (He init, seed 1) and a
-// small CNN on 28×28×1, n = 1024 points — for Foliate with 1 and 2 workers against, in the same run:
-// tfjs with the wasm backend (per-class tf.grad of the summed logit over the batch), the plain TypeScript
-// product (src/reference/jacobian.ts, dense only), and PyTorch's functorch vmap(jacrev) on one thread when
-// Debian's python3-torch is installed (/usr/bin/python3).
-// Run alone: `node bench/jacobian.bench.mjs [--quick]` (needs `npm run build` first).
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// Jacobian throughput (points/s): batched input Jacobians of the logits for four workloads (bench/workloads.mjs:
+// the ReLU MLP 784-256-256-10 and the small CNN of the engine-core issue, n = 1 024; the DIM authors' MNIST CNN,
+// n = 128; the PyTorch CIFAR ResNet fixture, n = 256), Foliate with 1 and 2 workers (fresh result arrays,
+// timed in interleaved rounds) against PyTorch 1.13 (Debian, /usr/bin/python3) on 1 and 2 threads under two
+// BLAS settings (the machine's own, and AVX2 forced), each by the fastest of its three routes
+// (bench/peers/torch_jacobian.py: vmap(jacrev), one backward per class, batched one-hot cotangents); and, for
+// the first two workloads, tfjs with the wasm backend (per-class tf.grad of the summed logit) and the plain
+// TypeScript product (src/reference/jacobian.ts, dense only).
+// Run alone: `node bench/run.mjs jacobian [--quick]` or `node bench/jacobian.bench.mjs [--quick]` (after `npm run build`).
+import os from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { createEngine, writeNpy } from "../dist/index.js";
+import { createEngine } from "../dist/index.js";
 import { referenceDenseJacobian } from "../dist/reference/jacobian.js";
-import { timeAsync, timeSync, runIfMain } from "./timing.mjs";
+import { timeInterleaved, timeSync, runIfMain } from "./timing.mjs";
 import { workloads } from "./workloads.mjs";
+import { blasName, blasSettings, peerError, peerFolder, runPeer, torchUnavailable, writeWorkload } from "./torchPeer.mjs";
+
+/**
+ * Points/s of the engine-core issue's workloads in the run committed as bench/results.md on 2026-11-25
+ * (commit f14774e; n = 1 024, fresh results): the one-network issue's "no more than 5 % below" baseline.
+ */
+const BASELINE = { mlp: { 1: 8600, 2: 13824 }, cnn: { 1: 1085, 2: 2089 } };
+const ROUTE_NAMES = { vmap_jacrev: "vmap(jacrev)", per_class: "per-class backward", batched_grads: "batched cotangents" };
 
 function tfjsModel(model) {
   const layers = [];
@@ -39,91 +48,202 @@ function tfjsJacobian(tm, x, C) {
   });
 }
 
-function torchPeer(model, X, J, repeats) {
-  if (!existsSync("/usr/bin/python3")) return { skipped: "no /usr/bin/python3" };
-  try {
-    execFileSync("/usr/bin/python3", ["-c", "import torch, functorch"], { stdio: "ignore" });
-  } catch {
-    return { skipped: "python3-torch is not installed (apt-get install python3-torch)" };
+/** Seconds per batch of n points for tfjs-wasm (timed on a slice) and plain TS (dense only), NaN where not run. */
+function jsPeers(w, quick) {
+  const { model, X, n } = w;
+  if (w.key !== "mlp" && w.key !== "cnn") return { tfjs: NaN, plain: NaN };
+  const maxTime = quick ? 0.2 : 4;
+  const tm = tfjsModel(model);
+  const nTf = Math.min(n, quick ? 32 : 256); // tfjs is slow: time a slice and report points/s
+  const xs = tf.tensor(X.subarray(0, nTf * model.inputSize), [nTf, ...model.inputShape]);
+  const tfjs = (timeSync(`tfjs-wasm ${w.name}`, () => tfjsJacobian(tm, xs, model.outputSize), { maxTime, minSamples: 3 }) / nTf) * n;
+  xs.dispose();
+  tm.dispose();
+  let plain = NaN;
+  if (model.layers.every((l) => l.type === "dense")) {
+    const nPlain = quick ? 4 : 32;
+    plain = (timeSync(`plain TS ${w.name}`, () => {
+      for (let i = 0; i < nPlain; i++) referenceDenseJacobian(model, X.subarray(i * model.inputSize, (i + 1) * model.inputSize));
+    }, { maxTime, minSamples: 3 }) / nPlain) * n;
   }
-  const dir = mkdtempSync(join(tmpdir(), "foliate-torch-"));
-  try {
-    const json = model.toJSON();
-    writeFileSync(join(dir, "spec.json"), JSON.stringify({ inputShape: model.inputShape, layers: json.layers.map(({ kernel, bias, ...rest }) => rest) }));
-    model.layers.forEach((l, i) => {
-      if (!("kernel" in l)) return;
-      const shape = l.type === "dense" ? [l.kernel.length / l.units, l.units] : [...l.kernelSize, l.kernel.length / (l.kernelSize[0] * l.kernelSize[1] * l.filters), l.filters];
-      writeFileSync(join(dir, `k${i}.npy`), writeNpy(Float32Array.from(l.kernel), shape));
-      writeFileSync(join(dir, `b${i}.npy`), writeNpy(Float32Array.from(l.bias), [l.bias.length]));
-    });
-    writeFileSync(join(dir, "X.npy"), writeNpy(X, [X.length / model.inputSize, model.inputSize]));
-    writeFileSync(join(dir, "J.npy"), writeNpy(J.data, J.shape));
-    const out = execFileSync("/usr/bin/python3", [new URL("./peers/torch_jacobian.py", import.meta.url).pathname, dir, String(repeats)], {
-      env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" },
-      encoding: "utf8",
-    });
-    return JSON.parse(out.trim().split("\n").pop());
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return { tfjs, plain };
+}
+
+const fmt = (rate) => (Number.isFinite(rate) ? Math.round(rate).toLocaleString("en-US") : "—");
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : "—");
+
+/** The fastest route of one peer run for one workload: { rate, route } in points/s, or undefined. */
+function fastest(entry, n) {
+  if (!entry?.fastest) return undefined;
+  return { rate: n / entry.routes[entry.fastest].seconds, route: entry.fastest };
 }
 
 export default async function run({ quick = false } = {}) {
-  const maxTime = quick ? 0.2 : 4;
+  const t0 = Date.now();
+  const progress = (what) => process.stderr.write(`  ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${what}\n`);
   await tf.setBackend("wasm");
   await tf.ready();
+  const loadStart = os.loadavg()[0];
+  const ws = workloads(quick);
+  const folder = peerFolder();
+  const foliate = {};
+  const js = {};
+  try {
+    const engines = { 1: await createEngine({ workers: 1 }), 2: await createEngine({ workers: 2 }) };
+    for (const w of ws) {
+      progress(`foliate ${w.name} (n = ${w.n})`);
+      const t = await timeInterleaved(
+        { 1: () => engines[1].jacobian(w.model, w.X), 2: () => engines[2].jacobian(w.model, w.X) },
+        { rounds: 2, minCalls: 2, budget: quick ? 0.3 : 4 },
+      );
+      foliate[w.key] = t;
+      if (w.key === "mlp") {
+        // the `out` option (no fresh result memory per call) for the 2-worker scaling goal's detail
+        const out = new Float32Array(w.n * w.model.outputSize * w.model.inputSize);
+        foliate.mlpReused = await timeInterleaved(
+          { 1: () => engines[1].jacobian(w.model, w.X, { out }), 2: () => engines[2].jacobian(w.model, w.X, { out }) },
+          { rounds: 2, minCalls: 2, budget: quick ? 0.3 : 2 },
+        );
+      }
+      const J = await engines[1].jacobian(w.model, w.X);
+      writeWorkload(join(folder.dir, w.key), w.model, w.X, { J: [J.data, J.shape] });
+    }
+    await engines[1].close();
+    await engines[2].close();
+    progress("tfjs-wasm and plain TS");
+    for (const w of ws) js[w.key] = jsPeers(w, quick);
+
+    // PyTorch after Foliate's engines are closed, one process per setting and thread count
+    const unavailable = torchUnavailable();
+    const settings = blasSettings();
+    const torch = {}; // setting key → threads → peer output
+    const peerErrors = [];
+    if (!unavailable) {
+      for (const s of settings) {
+        torch[s.key] = {};
+        for (const threads of [1, 2]) {
+          progress(`PyTorch ${s.key}, ${threads} thread(s)`);
+          try {
+            torch[s.key][threads] = runPeer("torch_jacobian.py", s, threads, [quick ? 2 : 5, quick ? 0.5 : 10, ...ws.map((w) => join(folder.dir, w.key))]);
+          } catch (e) {
+            peerErrors.push(`${s.what}, ${threads} thread(s): ${peerError(e)}`);
+          }
+        }
+      }
+    }
+    return report({ quick, ws, foliate, js, torch, settings, unavailable, peerErrors, loadStart });
+  } finally {
+    folder.done();
+  }
+}
+
+function report({ quick, ws, foliate, js, torch, settings, unavailable, peerErrors, loadStart }) {
+  const [machine, other] = settings;
+  const label = (s) => blasName(torch[s.key]?.[1]?.blas, s.key);
+  const peer = (s, threads, i) => torch[s.key]?.[threads]?.workloads[i];
   const rows = [];
   const goals = [];
   const notes = [];
-  const engines = { 1: await createEngine({ workers: 1 }), 2: await createEngine({ workers: 2 }) };
-  for (const w of workloads(quick)) {
-    const { name, model, X, n } = w;
-    const C = model.outputSize;
-    const t1 = await timeAsync(`foliate 1 worker ${name}`, () => engines[1].jacobian(model, X), { maxTime });
-    const t2 = await timeAsync(`foliate 2 workers ${name}`, () => engines[2].jacobian(model, X), { maxTime });
-    const J = await engines[1].jacobian(model, X);
-    const reuse = new Float32Array(J.data.length); // the `out` option: no fresh result memory per call
-    const t1r = await timeAsync(`foliate 1 worker, out reused ${name}`, () => engines[1].jacobian(model, X, { out: reuse }), { maxTime });
-    const t2r = await timeAsync(`foliate 2 workers, out reused ${name}`, () => engines[2].jacobian(model, X, { out: reuse }), { maxTime });
-    const tm = tfjsModel(model);
-    const x = tf.tensor(X, [n, ...model.inputShape]);
-    const nTf = Math.min(n, quick ? 32 : 256); // tfjs is slow: time a slice and report points/s
-    const xs = x.slice([0], [nTf]);
-    const tTf = timeSync(`tfjs-wasm ${name}`, () => tfjsJacobian(tm, xs, C), { maxTime, minSamples: 3 }) / nTf * n;
-    x.dispose();
-    xs.dispose();
-    let tPlain = NaN;
-    if (model.layers.every((l) => l.type === "dense")) {
-      const nPlain = quick ? 4 : 32;
-      tPlain = timeSync(`plain TS ${name}`, () => {
-        for (let i = 0; i < nPlain; i++) referenceDenseJacobian(model, X.subarray(i * model.inputSize, (i + 1) * model.inputSize));
-      }, { maxTime, minSamples: 3 }) / nPlain * n;
+  const agreements = []; // [workload, max |ΔJ| / max |J| over the peer's runs]
+  ws.forEach((w, i) => {
+    const r1 = w.n / foliate[w.key][1].seconds;
+    const r2 = w.n / foliate[w.key][2].seconds;
+    const cell = (f) => (f ? `${fmt(f.rate)} (${ROUTE_NAMES[f.route]})` : "—");
+    const m1 = fastest(peer(machine, 1, i), w.n), m2 = fastest(peer(machine, 2, i), w.n);
+    const o1 = fastest(peer(other, 1, i), w.n), o2 = fastest(peer(other, 2, i), w.n);
+    const all = [m1, m2, o1, o2].filter(Boolean);
+    const best = all.length ? all.reduce((a, b) => (b.rate > a.rate ? b : a)) : undefined;
+    const vmapRate = (threads) => {
+      const e = peer(machine, threads, i)?.routes.vmap_jacrev;
+      return e?.seconds ? w.n / e.seconds : NaN;
+    };
+    const { tfjs, plain } = js[w.key];
+    rows.push([
+      w.name, String(w.n), fmt(r1), fmt(r2), cell(m1), cell(m2), cell(o1), cell(o2), `${fmt(vmapRate(1))} / ${fmt(vmapRate(2))}`,
+      fmt(w.n / tfjs), fmt(w.n / plain), ratio(r1, m1?.rate), ratio(r1, o1?.rate), ratio(r2, best?.rate), ratio(r1, vmapRate(1)), ratio(r2, r1),
+    ]);
+
+    const absent = `not measured: ${unavailable ?? "the PyTorch peer failed"}`;
+    goals.push({
+      goal: `${w.name}: 1 worker ≥ 1.0× the fastest single-thread PyTorch route (${label(machine)})`,
+      met: m1 ? r1 >= m1.rate : false,
+      detail: m1 ? `${fmt(r1)} vs ${fmt(m1.rate)} points/s, ${ROUTE_NAMES[m1.route]} (${ratio(r1, m1.rate)}); against ${label(other)}: ${o1 ? `${fmt(o1.rate)} (${ratio(r1, o1.rate)})` : "—"}` : absent,
+    });
+    goals.push({
+      goal: `${w.name}: 2 workers ≥ 1.0× the fastest PyTorch route at any thread count`,
+      met: best ? r2 >= best.rate : false,
+      detail: best ? `${fmt(r2)} vs ${fmt(best.rate)} points/s, ${ROUTE_NAMES[best.route]} on ${best === m1 || best === o1 ? 1 : 2} thread(s), ${best === m1 || best === m2 ? label(machine) : label(other)} (${ratio(r2, best.rate)})` : absent,
+    });
+    if (BASELINE[w.key]) {
+      for (const k of [1, 2]) {
+        const rate = k === 1 ? r1 : r2, base = BASELINE[w.key][k];
+        goals.push({
+          goal: `${w.name}: ${k} worker${k > 1 ? "s" : ""} no more than 5 % below ${fmt(base)} points/s (bench/results.md of 2026-11-25)`,
+          met: !quick && rate >= 0.95 * base,
+          detail: quick ? `not judged in quick mode (n = ${w.n}, the baseline has n = 1 024): ${fmt(rate)} points/s` : `${fmt(rate)} points/s (${ratio(rate, base)} of the baseline)`,
+        });
+      }
     }
-    const torch = torchPeer(model, X, J, quick ? 3 : 7);
-    const pps = (t) => (Number.isFinite(t) ? Math.round(n / t).toLocaleString("en-US") : "—");
-    const tTorch = torch.seconds ?? NaN;
-    rows.push([name, pps(t1), pps(t2), pps(t1r), pps(t2r), pps(tTf), pps(tPlain), pps(tTorch), (tTf / t1).toFixed(1), (tTf / t2).toFixed(1), (t1 / t2).toFixed(2), (t1r / t2r).toFixed(2), Number.isFinite(tTorch) ? (tTorch / t1).toFixed(2) : "—"]);
-    if (torch.skipped) notes.push(`${name}: PyTorch peer skipped: ${torch.skipped}.`);
-    else notes.push(`${name}: PyTorch ${torch.torch} Jacobians agree with Foliate's to ${torch.relDiff.toExponential(1)} (max relative).`);
-    if (name.startsWith("MLP")) {
-      goals.push({ goal: `${name}: ≥ 10× tfjs-wasm with 1 worker`, met: tTf / t1 >= 10, detail: `${(tTf / t1).toFixed(1)}×` });
-      goals.push({ goal: `${name}: ≥ 18× tfjs-wasm with 2 workers`, met: tTf / t2 >= 18, detail: `${(tTf / t2).toFixed(1)}×` });
-      goals.push({ goal: `${name}: ≥ 20× plain TypeScript`, met: tPlain / t1 >= 20, detail: `${(tPlain / t1).toFixed(1)}× (1 worker)` });
-      goals.push({ goal: `${name}: 2 workers ≥ 1.7× one`, met: t1 / t2 >= 1.7, detail: `${(t1 / t2).toFixed(2)}× (fresh results; ${(t1r / t2r).toFixed(2)}× with the result buffer reused)` });
+    if (w.key === "mlp") {
+      const reused = foliate.mlpReused;
+      goals.push({ goal: `${w.name}: ≥ 10× tfjs-wasm with 1 worker`, met: tfjs / (w.n / r1) >= 10, detail: ratio(r1, w.n / tfjs) });
+      goals.push({ goal: `${w.name}: ≥ 18× tfjs-wasm with 2 workers`, met: tfjs / (w.n / r2) >= 18, detail: ratio(r2, w.n / tfjs) });
+      goals.push({ goal: `${w.name}: ≥ 20× plain TypeScript`, met: plain / (w.n / r1) >= 20, detail: `${ratio(r1, w.n / plain)} (1 worker)` });
+      goals.push({ goal: `${w.name}: 2 workers ≥ 1.7× one`, met: r2 / r1 >= 1.7, detail: `${ratio(r2, r1)} (fresh results; ${ratio(reused[1].seconds, reused[2].seconds)} with the result buffer reused)` });
       goals.push({
-        goal: `${name}: 1 worker at least as fast as single-thread PyTorch vmap(jacrev)`,
-        met: Number.isFinite(tTorch) ? tTorch / t1 >= 1 : false,
-        detail: Number.isFinite(tTorch) ? `${pps(t1)} vs ${pps(tTorch)} points/s (${(tTorch / t1).toFixed(2)}×)` : `not measured: ${torch.skipped}`,
+        goal: `${w.name}: 1 worker at least as fast as single-thread PyTorch vmap(jacrev) (the earlier goal; the fastest-route goal above supersedes it)`,
+        met: r1 >= vmapRate(1),
+        detail: Number.isFinite(vmapRate(1)) ? `${fmt(r1)} vs ${fmt(vmapRate(1))} points/s (${ratio(r1, vmapRate(1))}), ${label(machine)}` : absent,
       });
     }
+
+    // per-route figures, agreement, and the spread of Foliate's rounds
+    const perRoute = [];
+    let agree = 0;
+    for (const s of settings)
+      for (const threads of [1, 2]) {
+        const e = peer(s, threads, i);
+        if (!e) continue;
+        const figures = Object.entries(e.routes).map(([k, v]) => {
+          if (v.relDiff !== undefined) agree = Math.max(agree, v.relDiff);
+          return `${ROUTE_NAMES[k]} ${v.seconds ? fmt(w.n / v.seconds) : `failed (${v.error})`}`;
+        });
+        perRoute.push(`${label(s)}, ${threads} thread${threads > 1 ? "s" : ""}: ${figures.join(", ")}`);
+      }
+    if (perRoute.length) agreements.push([w.name, agree]);
+    if (perRoute.length) notes.push(`${w.name}, PyTorch points/s per route — ${perRoute.join("; ")}. Jacobians agree with Foliate's to ${agree.toExponential(1)} (max |ΔJ| / max |J| over every route and setting).`);
+    const spread = (k) => foliate[w.key][k].rounds.map((s) => fmt(w.n / s)).join(", ");
+    notes.push(`${w.name}, Foliate per-round medians (points/s): 1 worker ${spread(1)}; 2 workers ${spread(2)} (${foliate[w.key][1].calls} and ${foliate[w.key][2].calls} calls).`);
+  });
+  if (agreements.length)
+    goals.push({
+      goal: "PyTorch's Jacobians (every route, setting and thread count) equal Foliate's to 1e-5 relative, max |ΔJ| / max |J|",
+      met: agreements.length === ws.length && agreements.every(([, a]) => a <= 1e-5),
+      detail: agreements.map(([name, a]) => `${name.split(" (")[0]}: ${a.toExponential(1)}`).join("; "),
+    });
+  if (unavailable) notes.push(`PyTorch peers skipped: ${unavailable}.`);
+  for (const e of peerErrors) notes.push(`PyTorch peer failed under ${e}`);
+  const blas = torch[machine.key]?.[1]?.blas;
+  if (blas) {
+    notes.push(
+      `PyTorch ${blas.torch}: ${blas.config}; loaded ${blas.libraries.join(", ")}. Settings: ${settings.map((s) => `"${label(s)}" = ${s.what}`).join("; ")}. ` +
+        `Dense layers run on OpenBLAS sgemm; convolutions on oneDNN (${blas.mkldnn ? "available" : "absent"}), which ignores OPENBLAS_CORETYPE, hence ONEDNN_MAX_CPU_ISA in the AVX2 setting; ATen's own kernels: ${blas.atenCapability}.`,
+    );
   }
-  await engines[1].close();
-  await engines[2].close();
-  notes.push("Points/s = n / median seconds per batch of n = 1024 points (tfjs and plain TS timed on a slice and scaled).");
-  notes.push("Each call returns a fresh n×C×d result (32 MB for the MLP); first touches of fresh memory are slow on this VM (≈ 90 ms per 32 MB), which the 'out reused' columns (jacobian's `out` option) avoid. The goals are judged on the fresh-result columns; on 2 cores the main thread's copies and page faults of a fresh result compete with both workers, which the reused columns separate from the engine's own scaling.");
+  notes.push(
+    "Foliate: fresh n×C×d result arrays per call; 1 and 2 workers timed in 2 interleaved rounds (order reversed in the second), median of all calls. " +
+      "PyTorch: each setting and thread count in its own process, started after Foliate's engines are closed (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and torch.set_num_threads equal); per route one warm-up, then the median of " +
+      `${quick ? "2 calls" : "2 to 5 calls (no more once 10 s are spent)"}. tfjs-wasm and plain TS (MLP and small CNN only) timed on a slice and scaled.`,
+  );
+  notes.push("Each Foliate call returns a fresh n×C×d result (32 MB for the MLP at n = 1 024); first touches of fresh memory are slow on this VM (≈ 90 ms per 32 MB) and happen in the calling thread, which the MLP's 'result buffer reused' figure (jacobian's `out` option) avoids.");
+  notes.push(`Load average at the start of this benchmark: ${loadStart.toFixed(2)}; at the end: ${os.loadavg()[0].toFixed(2)}.`);
+  const mName = label(machine), oName = label(other);
   return {
     title: "Jacobian throughput (points/s)",
-    headers: ["workload", "foliate 1 worker", "foliate 2 workers", "1 worker, out reused", "2 workers, out reused", "tfjs-wasm", "plain TS", "PyTorch 1 thread", "1w / tfjs", "2w / tfjs", "2w / 1w", "2w / 1w, out reused", "1w / PyTorch"],
+    headers: [
+      "workload", "n", "Foliate 1 worker", "Foliate 2 workers", `PyTorch 1 thread, ${mName}`, `PyTorch 2 threads, ${mName}`, `PyTorch 1 thread, ${oName}`, `PyTorch 2 threads, ${oName}`,
+      "PyTorch vmap(jacrev) 1 / 2 threads", "tfjs-wasm", "plain TS", `1w / fastest 1 thread, ${mName}`, `1w / fastest 1 thread, ${oName}`, "2w / fastest any", "1w / vmap(jacrev) 1 thread", "2w / 1w",
+    ],
     rows,
     goals,
     notes,

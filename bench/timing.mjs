@@ -40,3 +40,34 @@ export async function runIfMain(moduleUrl, run) {
   for (const g of r.goals ?? []) console.log(`${g.met ? "MET    " : "NOT MET"} ${g.goal}: ${g.detail}`);
   for (const n of r.notes ?? []) console.log(`note: ${n}`);
 }
+
+/**
+ * Configurations timed in interleaved rounds: round r runs every configuration in turn (the order reversed
+ * on odd rounds, so none is always measured first), each for at least `minCalls` calls and until `budget`
+ * seconds of that round are spent. Plain calls (one warm-up per configuration first), for calls long enough
+ * that benchmark.js's calibration cycles would only add time. Returns per configuration the median seconds
+ * over all calls and the median of each round (their spread shows the order and load effects).
+ */
+export async function timeInterleaved(configs, { rounds = 2, minCalls = 2, budget = 2 } = {}) {
+  const names = Object.keys(configs);
+  const calls = Object.fromEntries(names.map((k) => [k, []]));
+  const perRound = Object.fromEntries(names.map((k) => [k, []]));
+  for (const k of names) await configs[k]();
+  const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  for (let r = 0; r < rounds; r++) {
+    for (const k of r % 2 === 0 ? names : [...names].reverse()) {
+      const these = [];
+      let spent = 0;
+      while (these.length < minCalls || spent < budget) {
+        const t0 = performance.now();
+        await configs[k]();
+        const s = (performance.now() - t0) / 1000;
+        these.push(s);
+        spent += s;
+      }
+      calls[k].push(...these);
+      perRound[k].push(med(these));
+    }
+  }
+  return Object.fromEntries(names.map((k) => [k, { seconds: med(calls[k]), rounds: perRound[k], calls: calls[k].length }]));
+}

@@ -1,81 +1,50 @@
-"""PyTorch peer for bench/jacobian.bench.mjs: the tool a researcher would pick instead of Foliate.
+"""PyTorch peer of bench/jacobian.bench.mjs: batched input Jacobians of the logits by the three routes of
+torch_routes.py (vmap(jacrev), one backward per class, batched one-hot cotangents) on a fixed number of threads.
 
-Reads the same network (dense kernels [in, out] and biases, or a CNN given as a tiny JSON layer list) and
-points from .npy files written by the benchmark, computes batched input Jacobians of the logits with
-functorch.vmap(jacrev(f)) on ONE thread (OPENBLAS_NUM_THREADS=1 and torch.set_num_threads(1)), and prints
-JSON: median seconds per batch over the repeats, and the max relative difference to Foliate's Jacobians.
-Usage: python3 torch_jacobian.py DIR REPEATS
+Threads: the caller sets OPENBLAS_NUM_THREADS and OMP_NUM_THREADS before Python starts (OpenBLAS reads them at
+load) and passes the same count here for torch.set_num_threads. OPENBLAS_CORETYPE / ONEDNN_MAX_CPU_ISA, when
+set, choose the BLAS and oneDNN kernels; blas_info() reports what was loaded.
+
+Usage: python3 torch_jacobian.py THREADS REPEATS BUDGET_SECONDS DIR [DIR ...]   (folders: see torch_net.py)
+Prints one JSON line: {"blas": {...}, "threads": t, "workloads": [{"dir", "n", "routes": {route: {"seconds",
+"samples", "relDiff"} or {"error"}}, "fastest"}]}. seconds = median of the timed calls (torch_routes.time_calls);
+relDiff = max |J − J_foliate| / max |J_foliate| against DIR/J.npy (Foliate's, n×C×d NHWC) when it exists.
 """
+import gc
 import json
 import os
 import sys
-import time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 import torch
-from functorch import jacrev, vmap
 
-torch.set_num_threads(1)
-folder, repeats = sys.argv[1], int(sys.argv[2])
-spec = json.load(open(os.path.join(folder, "spec.json")))
-X = torch.from_numpy(np.load(os.path.join(folder, "X.npy")).astype(np.float32))
+from torch_net import blas_info, load_workload, median, to_nhwc
+from torch_routes import ROUTES, error_text, fastest, time_calls
 
 
-def build(spec):
-    mods = []
-    for i, layer in enumerate(spec["layers"]):
-        t = layer["type"]
-        if t == "dense":
-            k = np.load(os.path.join(folder, f"k{i}.npy")).astype(np.float32)
-            b = np.load(os.path.join(folder, f"b{i}.npy")).astype(np.float32)
-            lin = torch.nn.Linear(k.shape[0], k.shape[1])
-            lin.weight.data = torch.from_numpy(k.T.copy())
-            lin.bias.data = torch.from_numpy(b)
-            mods.append(lin)
-        elif t == "conv2d":
-            k = np.load(os.path.join(folder, f"k{i}.npy")).astype(np.float32)  # kh, kw, inC, outC
-            b = np.load(os.path.join(folder, f"b{i}.npy")).astype(np.float32)
-            conv = torch.nn.Conv2d(k.shape[2], k.shape[3], (k.shape[0], k.shape[1]), padding=layer["padding"])
-            conv.weight.data = torch.from_numpy(k.transpose(3, 2, 0, 1).copy())
-            conv.bias.data = torch.from_numpy(b)
-            mods.append(conv)
-        elif t == "maxPool2d":
-            mods.append(torch.nn.MaxPool2d(2))
-        elif t == "avgPool2d":
-            mods.append(torch.nn.AvgPool2d(2))
-        elif t == "flatten":
-            # Foliate flattens NHWC; move channels last before flattening so the dense weights agree
-            mods.append(torch.nn.Sequential())
-            mods[-1].forward = lambda x: x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)
-        if layer.get("activation") == "relu":
-            mods.append(torch.nn.ReLU())
-    return torch.nn.Sequential(*mods)
+def main():
+    threads, repeats, budget = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+    torch.set_num_threads(threads)
+    results = []
+    for folder in sys.argv[4:]:
+        net, x, shape = load_workload(folder)
+        ref_file = os.path.join(folder, "J.npy")
+        ours = np.load(ref_file).astype(np.float64) if os.path.exists(ref_file) else None
+        routes = {}
+        for name, route in ROUTES.items():
+            try:
+                (J, _), times = time_calls(lambda: route(net, x), repeats, budget)
+                entry = {"seconds": median(times), "samples": len(times)}
+                if ours is not None:
+                    entry["relDiff"] = float(np.abs(to_nhwc(J, shape) - ours).max() / max(np.abs(ours).max(), 1e-30))
+                routes[name] = entry
+                del J
+            except Exception as e:  # a route PyTorch cannot run on this net is reported, not fatal
+                routes[name] = {"error": error_text(e)}
+            gc.collect()
+        results.append({"dir": folder, "n": int(x.shape[0]), "routes": routes, "fastest": fastest(routes)})
+    print(json.dumps({"blas": blas_info(), "threads": threads, "workloads": results}))
 
 
-net = build(spec)
-shape = spec["inputShape"]  # [d] or [H, W, C]
-
-
-def f(x):
-    if len(shape) == 3:
-        h, w, c = shape
-        x = x.reshape(1, h, w, c).permute(0, 3, 1, 2)
-    else:
-        x = x.reshape(1, -1)
-    return net(x)[0]
-
-
-jac = vmap(jacrev(f))
-with torch.no_grad():
-    pass
-J = jac(X)  # warm-up, n×C×d
-times = []
-for _ in range(repeats):
-    t0 = time.perf_counter()
-    J = jac(X)
-    times.append(time.perf_counter() - t0)
-times.sort()
-ours = np.load(os.path.join(folder, "J.npy"))
-diff = float(np.abs(J.detach().numpy() - ours).max() / max(np.abs(ours).max(), 1e-30))
-print(json.dumps({"seconds": times[len(times) // 2], "relDiff": diff, "torch": torch.__version__}))
+if __name__ == "__main__":
+    main()
