@@ -6,9 +6,11 @@
  * - `meta(net, opts)`: chunk-independent facts about the result (sizes, route);
  * - `compile(net, opts)`: compile options the call needs beyond the default compile (e.g. `keep` a node that
  *   folding or fusion would hide); both threads derive the same options from the same `opts`;
+ * - `cost(net, opts)`: flops per point, from which the runtime sizes chunks (src/engine/cost.ts; default: a
+ *   Jacobian's worth, one forward pass and one reverse pass per output);
  * - `run(...)`: the work on a chunk of points inside one kernel instance (a worker, or the calling thread
- *   for workers: 0), writing point i of the chunk at index `base + i` of each output array (in a worker:
- *   views into its shared staging buffer, copied into the call's result by the pool).
+ *   for workers: 0), writing point i of the chunk at index `base + i` of each output array (in a worker: the
+ *   call's shared result arrays themselves, or a staging buffer the pool copies from; see src/engine/pool.ts).
  */
 import type { Arena } from "./arena.js";
 import type { CompileOptions, CompiledNetwork } from "../model/compile.js";
@@ -23,6 +25,8 @@ export type Outputs = Record<string, PerPointArray>;
 
 export interface Job {
   compile?(net: CompiledNetwork, opts: Record<string, unknown>): CompileOptions | undefined;
+  /** Floating-point operations per point (an estimate: it only sizes chunks). */
+  cost?(net: CompiledNetwork, opts: Record<string, unknown>): number;
   layout(net: CompiledNetwork, opts: Record<string, unknown>): Layout;
   meta(net: CompiledNetwork, opts: Record<string, unknown>): Meta;
   /**
@@ -40,10 +44,11 @@ export function compiledKey(id: string, options: CompileOptions | undefined): st
 const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, u64: BigUint64Array } as const;
 const bytes = { f32: 4, f64: 8, i32: 4, u32: 4, u64: 8 } as const;
 
-/** Arrays for n points of every output in `layout`. */
-export function allocateOutputs(layout: Layout, n: number): Outputs {
+/** Arrays for n points of every output in `layout` (zeroed); with `shared`, each over its own SharedArrayBuffer. */
+export function allocateOutputs(layout: Layout, n: number, shared = false): Outputs {
   const out: Outputs = {};
-  for (const [key, [kind, per]] of Object.entries(layout)) out[key] = new ctors[kind](n * per);
+  for (const [key, [kind, per]] of Object.entries(layout))
+    out[key] = shared ? new ctors[kind](new SharedArrayBuffer(n * per * bytes[kind]) as ArrayBufferLike as ArrayBuffer) : new ctors[kind](n * per);
   return out;
 }
 

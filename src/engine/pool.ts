@@ -1,25 +1,31 @@
 /**
  * The worker pool: a fixed number of workers, each with its own kernel instance, fed from one FIFO queue.
- * A worker that dies (crash, kill, out of memory) rejects the task it held with WorkerCrashError and is
- * replaced; the pool keeps serving. An aborted task is dropped from the queue, or, if running, its worker is
- * terminated and replaced. Comlink calls do not reject when a worker dies, so every task carries its own
- * settle functions that the pool calls.
+ *
+ * Each worker holds up to DEPTH tasks: the one it runs and the next, already posted, so it never waits for
+ * the calling thread between chunks (on a busy machine that thread may not be scheduled for milliseconds).
+ * Where memory can be shared (`canShareMemory`), a chunk's results are written by the worker straight into
+ * the call's result arrays when those live in a SharedArrayBuffer (fresh results always do); into a pooled
+ * staging buffer, copied by the calling thread, when the caller's own `out` array is not shared; and without
+ * shared memory the worker returns its chunk (transferred) for the calling thread to copy.
+ *
+ * A worker that dies (crash, kill, out of memory) rejects the task it ran with WorkerCrashError and is
+ * replaced; the task posted behind it had not started and goes back to the front of the queue; the pool
+ * keeps serving. An aborted task is dropped from the queue, or, if posted to a worker, that worker is
+ * terminated and replaced (so nothing writes into an aborted call's results afterwards). Comlink calls do
+ * not reject when a worker dies, so every task carries its own settle functions that the pool calls.
  */
 import { AbortError, deserializeError, EngineClosedError, WorkerCrashError } from "../errors.js";
 import type { ModelSpec } from "../model/types.js";
 import { stagingViews, type Layout, type Outputs } from "./job.js";
-import { spawnWorker, type SpawnedWorker } from "./platform.js";
+import { canShareMemory, isShared, spawnWorker, type SpawnedWorker } from "./platform.js";
 import type { WorkerApi } from "./worker.js";
 import type { WasmVariant } from "./wasm.js";
 import * as Comlink from "comlink";
 
-/**
- * Workers can write into a SharedArrayBuffer: always in Node; in browsers only when the page is cross-origin
- * isolated (COOP/COEP). Otherwise each worker returns its chunk (transferred) and the pool copies it.
- */
-const canShare =
-  typeof SharedArrayBuffer !== "undefined" &&
-  ((typeof process !== "undefined" && !!process.versions?.node) || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
+/** Tasks posted to one worker at a time: the running one and the next. */
+const DEPTH = 2;
+/** Staging buffers kept for reuse (for `out` arrays that are not shared). */
+const STAGING_KEPT = 4;
 
 /** A job over a chunk of points; or, with `call`, any function of a worker's remote API. */
 export interface Task {
@@ -49,13 +55,15 @@ interface Pending extends Task {
 }
 
 interface Slot {
-  /** Long-lived shared memory the worker writes its chunk's results into (grown on demand, never per call). */
-  staging?: SharedArrayBuffer;
   worker?: SpawnedWorker;
   ready: Promise<void>;
-  models: Set<string>;
-  task?: Pending;
+  /** Models registered with this worker (the registration, awaited by every task of that model). */
+  models: Map<string, Promise<void>>;
+  /** Tasks posted to this worker, in order: the first is running, the others wait in its message queue. */
+  tasks: Pending[];
   dead: boolean;
+  /** Index in the pool (kept by a replacement), for the per-worker statistics. */
+  index: number;
 }
 
 export class WorkerPool {
@@ -69,9 +77,14 @@ export class WorkerPool {
   private readonly watched = new Map<AbortSignal, { tasks: Set<Pending>; onAbort: () => void }>();
   /** Workers replaced after a crash or abort (for tests and diagnostics). */
   replaced = 0;
+  /** Tasks completed by the worker at each index (replacements included), for tests and benchmarks. */
+  readonly completed: number[];
+  /** Shared staging buffers not in use (chunks of `out` arrays that are not shared). */
+  private readonly staging: SharedArrayBuffer[] = [];
 
   constructor(readonly size: number, private readonly variant?: WasmVariant) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    this.completed = new Array<number>(size).fill(0);
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
   }
 
   /** Resolves when every worker has loaded its kernels. */
@@ -79,8 +92,8 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => s.ready));
   }
 
-  private spawn(): Slot {
-    const slot: Slot = { models: new Set(), dead: false, ready: Promise.resolve() };
+  private spawn(index: number): Slot {
+    const slot: Slot = { models: new Map(), tasks: [], dead: false, ready: Promise.resolve(), index };
     slot.ready = (async () => {
       slot.worker = await spawnWorker((reason) => this.onDeath(slot, reason));
       await slot.worker.remote.init(this.variant);
@@ -89,19 +102,33 @@ export class WorkerPool {
     return slot;
   }
 
-  private onDeath(slot: Slot, reason: string, error?: Error): void {
+  /**
+   * The worker of `slot` died or is stopped. With `aborted`, the tasks in it are rejected with AbortError;
+   * otherwise the running task (the first posted) is rejected with WorkerCrashError. Every other task it
+   * held had not started: back to the front of the queue.
+   */
+  private onDeath(slot: Slot, reason: string, aborted?: ReadonlySet<Pending>): void {
     if (slot.dead) return;
     slot.dead = true;
-    const task = slot.task;
-    slot.task = undefined;
-    if (task) settle(task, error ?? new WorkerCrashError(`the worker running this ${task.job} job died (${reason}); it has been replaced`));
+    const held = slot.tasks.splice(0);
+    const requeue: Pending[] = [];
+    held.forEach((task, k) => {
+      if (aborted?.has(task)) settle(task, new AbortError("aborted while running; its worker was stopped and replaced"));
+      else if (!aborted && k === 0) settle(task, new WorkerCrashError(`the worker running this ${task.job} job died (${reason}); it has been replaced`));
+      else if (!task.settled) requeue.push(task);
+    });
     const i = this.slots.indexOf(slot);
     void slot.worker?.terminate().catch(() => undefined);
-    if (i >= 0 && !this.closed) {
-      this.replaced++;
-      this.slots[i] = this.spawn();
-      this.pump();
+    if (this.closed) {
+      for (const task of requeue) settle(task, new EngineClosedError("the engine was closed"));
+      return;
     }
+    this.queue.unshift(...requeue);
+    if (i >= 0) {
+      this.replaced++;
+      this.slots[i] = this.spawn(slot.index);
+    }
+    this.pump();
   }
 
   run(task: Task): Promise<Outputs | undefined> {
@@ -133,7 +160,7 @@ export class WorkerPool {
       const tasks = new Set<Pending>();
       const onAbort = () => {
         this.watched.delete(signal);
-        for (const t of [...tasks]) this.abort(t);
+        this.abort(new Set(tasks));
       };
       signal.addEventListener("abort", onAbort, { once: true });
       this.watched.set(signal, (watch = { tasks, onAbort }));
@@ -148,65 +175,97 @@ export class WorkerPool {
     };
   }
 
-  private abort(p: Pending): void {
-    if (p.settled) return;
-    const q = this.queue.indexOf(p);
-    if (q >= 0) {
+  /** Abort `tasks`: queued ones are dropped, and every worker holding one is stopped and replaced. */
+  private abort(tasks: ReadonlySet<Pending>): void {
+    for (let q = this.queue.length - 1; q >= 0; q--) {
+      const p = this.queue[q];
+      if (!tasks.has(p)) continue;
       this.queue.splice(q, 1);
       settle(p, new AbortError("aborted"));
-      return;
     }
-    const slot = this.slots.find((s) => s.task === p);
-    if (slot) this.onDeath(slot, "aborted", new AbortError("aborted while running; its worker was stopped and replaced"));
+    for (const slot of [...this.slots]) if (slot.tasks.some((t) => tasks.has(t))) this.onDeath(slot, "aborted", tasks);
   }
 
+  /** Post queued tasks to workers, filling the idle ones first, then each up to DEPTH. */
   private pump(): void {
-    for (const slot of this.slots) {
-      while (!slot.task && !slot.dead && this.queue.length > 0) this.assign(slot);
+    for (let depth = 1; depth <= DEPTH; depth++) {
+      for (const slot of this.slots) {
+        while (slot.tasks.length < depth && !slot.dead && this.queue.length > 0) this.assign(slot);
+      }
     }
   }
 
-  /** Give the next queued task to an idle slot (tasks aborted while queued are settled, not run). */
+  /** Give the next queued task to a slot (tasks aborted while queued are settled, not run). */
   private assign(slot: Slot): void {
     const task = this.queue.shift()!;
     if (task.signal?.aborted) return settle(task, new AbortError("aborted"));
     if (task.skip?.()) return settle(task, new AbortError("dropped: another part of the same call failed"));
-    slot.task = task;
+    slot.tasks.push(task);
     void this.execute(slot, task);
   }
 
+  /** The model's registration with this slot's worker (posted once; later tasks await the same promise). */
+  private registered(slot: Slot, remote: Comlink.Remote<WorkerApi>, task: Pending): Promise<void> {
+    let done = slot.models.get(task.modelId);
+    if (!done) {
+      done = remote.register(task.modelId, task.spec);
+      done.catch(() => slot.models.delete(task.modelId));
+      slot.models.set(task.modelId, done);
+    }
+    return done;
+  }
+
+  /** A staging buffer of at least `bytes` (reused when one is free). */
+  private takeStaging(bytes: number): SharedArrayBuffer {
+    const i = this.staging.findIndex((b) => b.byteLength >= bytes);
+    return i >= 0 ? this.staging.splice(i, 1)[0] : new SharedArrayBuffer(bytes);
+  }
+
+  private giveStaging(buffer: SharedArrayBuffer): void {
+    this.staging.push(buffer);
+    this.staging.sort((a, b) => b.byteLength - a.byteLength);
+    this.staging.length = Math.min(this.staging.length, STAGING_KEPT);
+  }
+
   private async execute(slot: Slot, task: Pending): Promise<void> {
+    const holds = () => slot.tasks.includes(task); // false once the worker died or the task was aborted
+    let staging: SharedArrayBuffer | undefined;
     try {
       await slot.ready;
       if (slot.dead || task.settled) return;
       const remote = slot.worker!.remote;
       if (task.call) {
         const value = await task.call(remote);
-        if (slot.task === task) settle(task, { value });
+        if (holds()) settle(task, { value });
         return;
       }
-      if (!slot.models.has(task.modelId)) {
-        await remote.register(task.modelId, task.spec);
-        slot.models.add(task.modelId);
-      }
+      await this.registered(slot, remote, task);
+      if (!holds()) return;
+      // where the worker writes: the result itself (shared), a staging buffer (copied here), or its own arrays
       let views: Outputs | undefined;
-      if (task.out && task.layout && canShare) {
+      let base = 0;
+      if (task.out && canShareMemory && Object.values(task.out).every(isShared)) {
+        views = task.out;
+        base = task.base ?? 0;
+      } else if (task.out && task.layout && canShareMemory) {
         const { bytes, make } = stagingViews(task.layout, task.count);
-        if (!slot.staging || slot.staging.byteLength < bytes) slot.staging = new SharedArrayBuffer(Math.max(bytes, 2 * (slot.staging?.byteLength ?? 0)));
-        views = make(slot.staging);
+        staging = this.takeStaging(bytes);
+        views = make(staging);
       }
-      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts, views, 0);
-      if (slot.task !== task) return; // the worker died or the task was aborted meanwhile
+      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts, views, base);
+      if (!holds()) return;
       if (!reply.ok) return settle(task, deserializeError(reply.error));
-      // copy the chunk out of the staging buffer now, before this slot can take its next task
-      const parts = views ?? reply.outputs;
+      const parts = views === task.out ? undefined : (views ?? reply.outputs);
       if (task.out && parts) for (const [key, a] of Object.entries(parts)) (task.out[key] as Float32Array).set(a as Float32Array, (task.base ?? 0) * task.layout![key][1]);
+      this.completed[slot.index]++;
       settle(task, task.out ? undefined : reply.outputs);
     } catch (e) {
-      if (slot.task === task) settle(task, e instanceof Error ? e : new Error(String(e)));
+      if (holds()) settle(task, e instanceof Error ? e : new Error(String(e)));
     } finally {
-      if (slot.task === task) {
-        slot.task = undefined;
+      if (staging && holds()) this.giveStaging(staging); // a dead worker's staging buffer is not reused
+      const k = slot.tasks.indexOf(task);
+      if (k >= 0) {
+        slot.tasks.splice(k, 1);
         this.pump();
       }
     }
@@ -231,7 +290,7 @@ export class WorkerPool {
 
   /** Kill the worker currently running a task (as if the OS killed it); returns false if none is busy. */
   killBusy(): boolean {
-    const slot = this.slots.find((s) => s.task);
+    const slot = this.slots.find((s) => s.tasks.length > 0);
     if (!slot) return false;
     void slot.worker?.terminate();
     this.onDeath(slot, "killed");
@@ -243,7 +302,7 @@ export class WorkerPool {
     for (const p of this.queue.splice(0)) settle(p, new EngineClosedError("the engine was closed"));
     await Promise.all(
       this.slots.map(async (s) => {
-        if (s.task) settle(s.task, new EngineClosedError("the engine was closed"));
+        for (const t of s.tasks.splice(0)) settle(t, new EngineClosedError("the engine was closed"));
         s.dead = true;
         await s.ready.catch(() => undefined);
         await s.worker?.terminate().catch(() => undefined);

@@ -4,15 +4,25 @@
  * analysis: jobs and tasks register themselves (src/engine/registry.ts) and the public facade
  * (src/api/engine.ts) sits above the analyses.
  *
- * A call validates its inputs in the calling thread, splits the batch into fixed-size chunks (independent of
- * the worker count, so results are identical for any number of workers), runs the chunks on the pool (or
- * inline for workers: 0), reports progress per chunk, and writes the parts into one result.
+ * A call validates its inputs in the calling thread, splits the batch into chunks of about equal work (sized
+ * from the job's cost per point, src/engine/cost.ts, and n — never from the worker count, so results are
+ * identical for any number of workers), runs the chunks on the pool (or inline for workers: 0), reports
+ * progress per chunk, and writes the parts into one result.
+ *
+ * Result memory: with workers, where memory can be shared (Node; browsers on cross-origin-isolated pages),
+ * fresh result arrays are typed arrays over a SharedArrayBuffer, which the workers fill directly — no copy
+ * and no page faults in the calling thread. They read, write, slice and serialize like any typed array; the
+ * differences: `.buffer` is a SharedArrayBuffer, so posting the array to another worker shares it instead of
+ * copying, and the buffer cannot be put in a transfer list (`.slice()` gives a private copy that can).
+ * Elsewhere (workers: 0, or no shared memory) results are ordinary arrays.
  */
 import { AbortError, EngineClosedError, OptionError, ShapeError } from "../errors.js";
 import { Model } from "../model/model.js";
 import { toBatch, type BatchInput } from "./batch.js";
 import { Compute } from "./compute.js";
 import { allocateOutputs, compiledKey, type Job, type Meta, type Outputs } from "./job.js";
+import { chunkPoints, jacobianFlops } from "./cost.js";
+import { canShareMemory } from "./platform.js";
 import { compileNetwork, type CompiledNetwork } from "../model/compile.js";
 import { WorkerPool } from "./pool.js";
 import { getJob, getTask } from "./registry.js";
@@ -22,7 +32,10 @@ import { Arena } from "./arena.js";
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
   workers?: number;
-  /** Points per chunk (default 64). */
+  /**
+   * Points per chunk, fixed. Default: sized per call from the model's cost per point (src/engine/cost.ts),
+   * the same for any worker count.
+   */
   chunkSize?: number;
   /** Kernel build; default: detected ("relaxed" where relaxed SIMD validates, else "simd"). */
   variant?: WasmVariant;
@@ -53,8 +66,8 @@ export async function createRuntime(options: EngineOptions = {}): Promise<Runtim
     }
   }
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new OptionError(`workers must be an integer in 0..256, got ${workers}`);
-  const chunkSize = options.chunkSize ?? 64;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new OptionError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  const chunkSize = options.chunkSize;
+  if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) throw new OptionError(`chunkSize must be a positive integer, got ${chunkSize}`);
   const runtime = new Runtime(workers, chunkSize, options.variant);
   await runtime.ready();
   return runtime;
@@ -65,7 +78,8 @@ export class Runtime {
   private local?: Promise<Compute>;
   private closed = false;
 
-  constructor(readonly workers: number, readonly chunkSize: number, private readonly variant?: WasmVariant) {
+  /** `chunkSize`: points per chunk, or undefined to size chunks per call by cost. */
+  constructor(readonly workers: number, readonly chunkSize: number | undefined, private readonly variant?: WasmVariant) {
     if (workers > 0) this.pool = new WorkerPool(workers, variant);
     else this.local = Compute.create(variant);
   }
@@ -92,11 +106,16 @@ export class Runtime {
     return options ? get(options) : plain;
   }
 
+  /** Points per chunk for n points of `job` on this compiled network: the fixed `chunkSize`, else by cost. */
+  chunkFor(def: Job, net: CompiledNetwork, opts: Record<string, unknown>, n: number): number {
+    return this.chunkSize ?? chunkPoints(def.cost ? def.cost(net, opts) : jacobianFlops(net), n);
+  }
+
   /**
    * Run a named job over the batch and return its outputs for all n points. Exposed for the analyses built
    * on the engine. Options are validated here (by the job's layout) before anything is dispatched. Results
-   * are allocated once (or `into` supplies arrays to reuse, each of the layout's length); workers write each
-   * chunk into their own long-lived shared staging buffer, copied into the result when the chunk is done.
+   * are allocated once (shared with the workers where possible), or `into` supplies arrays to reuse, each of
+   * the layout's length; see the module comment and src/engine/pool.ts for where workers write.
    */
   async map(job: string, model: Model, X: BatchInput, call: CallOptions, opts: Record<string, unknown>, into?: Outputs): Promise<{ out: Outputs; meta: Meta; n: number }> {
     if (this.closed) throw new EngineClosedError("the engine is closed");
@@ -107,9 +126,10 @@ export class Runtime {
     const net = this.geometry(model, def, clean);
     const layout = def.layout(net, clean);
     const meta = def.meta(net, clean);
-    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n);
+    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n, !!this.pool && canShareMemory);
+    const size = this.chunkFor(def, net, clean, n);
     const chunks: [number, number][] = [];
-    for (let s = 0; s < n; s += this.chunkSize) chunks.push([s, Math.min(n, s + this.chunkSize)]);
+    for (let s = 0; s < n; s += size) chunks.push([s, Math.min(n, s + size)]);
     let done = 0;
     const progress = (count: number) => {
       done += count;
