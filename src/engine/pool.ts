@@ -34,6 +34,10 @@ export interface Task {
   job: string;
   modelId: string;
   spec: ModelSpec;
+  /**
+   * The chunk's points, count×d: a view of shared memory, or an array of its own (copied when posted, never
+   * transferred: a task a dead worker held goes back to the queue and is posted again).
+   */
   X: Float32Array;
   count: number;
   opts: Record<string, unknown>;
@@ -252,7 +256,7 @@ export class WorkerPool {
         staging = this.takeStaging(bytes);
         views = make(staging);
       }
-      const reply = await remote.run(task.job, task.modelId, Comlink.transfer(task.X, [task.X.buffer]), task.count, task.opts, views, base);
+      const reply = await remote.run(task.job, task.modelId, task.X, task.count, task.opts, views, base);
       if (!holds()) return;
       if (!reply.ok) return settle(task, deserializeError(reply.error));
       const parts = views === task.out ? undefined : (views ?? reply.outputs);

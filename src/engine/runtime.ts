@@ -22,7 +22,7 @@ import { toBatch, type BatchInput } from "./batch.js";
 import { Compute } from "./compute.js";
 import { allocateOutputs, compiledKey, type Job, type Meta, type Outputs } from "./job.js";
 import { chunkPoints, jacobianFlops } from "./cost.js";
-import { canShareMemory } from "./platform.js";
+import { canShareMemory, isShared } from "./platform.js";
 import { compileNetwork, type CompiledNetwork } from "../model/compile.js";
 import { WorkerPool } from "./pool.js";
 import { getJob, getTask } from "./registry.js";
@@ -139,11 +139,13 @@ export class Runtime {
     if (this.pool) {
       // One failed chunk fails the call: the call's chunks still queued are dropped (running ones finish).
       let failed = false;
+      // the batch once in shared memory (each chunk a view of it), else a copy per chunk
+      const batch = canShareMemory ? shareBatch(data) : undefined;
       await Promise.all(
         chunks.map(async ([s, e]) => {
           try {
             await this.pool!.run({
-              job, modelId: model.id, spec: model, X: data.slice(s * d, e * d), count: e - s, opts: clean,
+              job, modelId: model.id, spec: model, X: batch ? batch.subarray(s * d, e * d) : data.slice(s * d, e * d), count: e - s, opts: clean,
               out, layout, base: s, signal: call.signal, skip: () => failed,
             });
             progress(e - s);
@@ -208,6 +210,14 @@ export class Runtime {
     if (this.closed) throw new EngineClosedError("the engine is closed");
     return (this.hostArena ??= Arena.create(this.variant));
   }
+}
+
+/** `data` itself when it is already shared, else a copy in a SharedArrayBuffer. */
+function shareBatch(data: Float32Array): Float32Array {
+  if (isShared(data)) return data;
+  const shared = new Float32Array(new SharedArrayBuffer(data.byteLength) as ArrayBufferLike as ArrayBuffer);
+  shared.set(data);
+  return shared;
 }
 
 /** Check caller-supplied result arrays against the layout. */
