@@ -9,8 +9,8 @@
  * - `cost(net, opts)`: flops per point, from which the runtime sizes chunks (src/engine/cost.ts; default: a
  *   Jacobian's worth, one forward pass and one reverse pass per output);
  * - `run(...)`: the work on a chunk of points inside one kernel instance (a worker, or the calling thread
- *   for workers: 0), writing point i of the chunk at index `base + i` of each output array (in a worker: the
- *   call's shared result arrays themselves, or a staging buffer the pool copies from; see src/engine/pool.ts).
+ *   for workers: 0), writing point i of the chunk at index `base + i` of each output array (in a worker: a
+ *   shared staging buffer the pool copies from, or the caller's shared `out` arrays; see src/engine/pool.ts).
  */
 import type { Arena } from "./arena.js";
 import type { CompileOptions, CompiledNetwork } from "../model/compile.js";
@@ -44,11 +44,10 @@ export function compiledKey(id: string, options: CompileOptions | undefined): st
 const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, u32: Uint32Array, u64: BigUint64Array } as const;
 const bytes = { f32: 4, f64: 8, i32: 4, u32: 4, u64: 8 } as const;
 
-/** Arrays for n points of every output in `layout` (zeroed); with `shared`, each over its own SharedArrayBuffer. */
-export function allocateOutputs(layout: Layout, n: number, shared = false): Outputs {
+/** Arrays for n points of every output in `layout`. */
+export function allocateOutputs(layout: Layout, n: number): Outputs {
   const out: Outputs = {};
-  for (const [key, [kind, per]] of Object.entries(layout))
-    out[key] = shared ? new ctors[kind](new SharedArrayBuffer(n * per * bytes[kind]) as ArrayBufferLike as ArrayBuffer) : new ctors[kind](n * per);
+  for (const [key, [kind, per]] of Object.entries(layout)) out[key] = new ctors[kind](n * per);
   return out;
 }
 

@@ -2,11 +2,14 @@
  * The worker pool: a fixed number of workers, each with its own kernel instance, fed from one FIFO queue.
  *
  * Each worker holds up to DEPTH tasks: the one it runs and the next, already posted, so it never waits for
- * the calling thread between chunks (on a busy machine that thread may not be scheduled for milliseconds).
- * Where memory can be shared (`canShareMemory`), a chunk's results are written by the worker straight into
- * the call's result arrays when those live in a SharedArrayBuffer (fresh results always do); into a pooled
- * staging buffer, copied by the calling thread, when the caller's own `out` array is not shared; and without
- * shared memory the worker returns its chunk (transferred) for the calling thread to copy.
+ * the calling thread between chunks (on a busy machine that thread may not be scheduled for milliseconds),
+ * and the calling thread copies a finished chunk while the worker computes the next.
+ * Where memory can be shared (`canShareMemory`), a worker writes its chunk's results into a staging buffer
+ * borrowed from the pool (shared memory, reused across chunks and calls), copied into the call's result by
+ * the calling thread; straight into the result when the caller's `out` arrays are SharedArrayBuffer views;
+ * and without shared memory the worker returns its chunk (transferred) for the calling thread to copy.
+ * Results are ordinary arrays: V8 does not count SharedArrayBuffers as external memory, so fresh shared
+ * results would not prompt garbage collection and memory would grow with every call until the next one.
  *
  * A worker that dies (crash, kill, out of memory) rejects the task it ran with WorkerCrashError and is
  * replaced; the task posted behind it had not started and goes back to the front of the queue; the pool
@@ -24,8 +27,9 @@ import * as Comlink from "comlink";
 
 /** Tasks posted to one worker at a time: the running one and the next. */
 const DEPTH = 2;
-/** Staging buffers kept for reuse (for `out` arrays that are not shared). */
-const STAGING_KEPT = 4;
+/** Shared buffers kept for reuse, and the largest kept. */
+const KEPT_BUFFERS = 8;
+const KEPT_BYTES = 256 * 2 ** 20;
 
 /** A job over a chunk of points; or, with `call`, any function of a worker's remote API. */
 export interface Task {
@@ -83,8 +87,8 @@ export class WorkerPool {
   replaced = 0;
   /** Tasks completed by the worker at each index (replacements included), for tests and benchmarks. */
   readonly completed: number[];
-  /** Shared staging buffers not in use (chunks of `out` arrays that are not shared). */
-  private readonly staging: SharedArrayBuffer[] = [];
+  /** Shared buffers not in use (staging for chunks, batches of inputs), smallest first. */
+  private readonly spare: SharedArrayBuffer[] = [];
 
   constructor(readonly size: number, private readonly variant?: WasmVariant) {
     this.completed = new Array<number>(size).fill(0);
@@ -219,16 +223,19 @@ export class WorkerPool {
     return done;
   }
 
-  /** A staging buffer of at least `bytes` (reused when one is free). */
-  private takeStaging(bytes: number): SharedArrayBuffer {
-    const i = this.staging.findIndex((b) => b.byteLength >= bytes);
-    return i >= 0 ? this.staging.splice(i, 1)[0] : new SharedArrayBuffer(bytes);
+  /** A shared buffer of at least `bytes` (the smallest spare one that fits, else a new one); give it back after use. */
+  borrowShared(bytes: number): SharedArrayBuffer {
+    const i = this.spare.findIndex((b) => b.byteLength >= bytes);
+    if (i >= 0) return this.spare.splice(i, 1)[0];
+    return new SharedArrayBuffer(Math.max(2 ** 16, 2 ** Math.ceil(Math.log2(Math.max(1, bytes)))));
   }
 
-  private giveStaging(buffer: SharedArrayBuffer): void {
-    this.staging.push(buffer);
-    this.staging.sort((a, b) => b.byteLength - a.byteLength);
-    this.staging.length = Math.min(this.staging.length, STAGING_KEPT);
+  /** Keep `buffer` for reuse (nothing may still write into it), up to KEPT_BUFFERS of at most KEPT_BYTES. */
+  giveBackShared(buffer: SharedArrayBuffer): void {
+    if (buffer.byteLength > KEPT_BYTES || this.closed) return;
+    this.spare.push(buffer);
+    this.spare.sort((a, b) => a.byteLength - b.byteLength);
+    if (this.spare.length > KEPT_BUFFERS) this.spare.shift();
   }
 
   private async execute(slot: Slot, task: Pending): Promise<void> {
@@ -253,7 +260,7 @@ export class WorkerPool {
         base = task.base ?? 0;
       } else if (task.out && task.layout && canShareMemory) {
         const { bytes, make } = stagingViews(task.layout, task.count);
-        staging = this.takeStaging(bytes);
+        staging = this.borrowShared(bytes);
         views = make(staging);
       }
       const reply = await remote.run(task.job, task.modelId, task.X, task.count, task.opts, views, base);
@@ -266,7 +273,7 @@ export class WorkerPool {
     } catch (e) {
       if (holds()) settle(task, e instanceof Error ? e : new Error(String(e)));
     } finally {
-      if (staging && holds()) this.giveStaging(staging); // a dead worker's staging buffer is not reused
+      if (staging && holds()) this.giveBackShared(staging); // a dead worker's staging buffer is not reused
       const k = slot.tasks.indexOf(task);
       if (k >= 0) {
         slot.tasks.splice(k, 1);

@@ -9,12 +9,9 @@
  * identical for any number of workers), runs the chunks on the pool (or inline for workers: 0), reports
  * progress per chunk, and writes the parts into one result.
  *
- * Result memory: with workers, where memory can be shared (Node; browsers on cross-origin-isolated pages),
- * fresh result arrays are typed arrays over a SharedArrayBuffer, which the workers fill directly — no copy
- * and no page faults in the calling thread. They read, write, slice and serialize like any typed array; the
- * differences: `.buffer` is a SharedArrayBuffer, so posting the array to another worker shares it instead of
- * copying, and the buffer cannot be put in a transfer list (`.slice()` gives a private copy that can).
- * Elsewhere (workers: 0, or no shared memory) results are ordinary arrays.
+ * Results are ordinary typed arrays for any worker count; the pool's workers write into shared staging
+ * memory and the calling thread copies each finished chunk while the workers compute the next ones
+ * (src/engine/pool.ts). A caller who passes `out` arrays over a SharedArrayBuffer has them written directly.
  */
 import { AbortError, EngineClosedError, OptionError, ShapeError } from "../errors.js";
 import { Model } from "../model/model.js";
@@ -114,8 +111,8 @@ export class Runtime {
   /**
    * Run a named job over the batch and return its outputs for all n points. Exposed for the analyses built
    * on the engine. Options are validated here (by the job's layout) before anything is dispatched. Results
-   * are allocated once (shared with the workers where possible), or `into` supplies arrays to reuse, each of
-   * the layout's length; see the module comment and src/engine/pool.ts for where workers write.
+   * are allocated once, or `into` supplies arrays to reuse, each of the layout's length; see the module
+   * comment and src/engine/pool.ts for where workers write.
    */
   async map(job: string, model: Model, X: BatchInput, call: CallOptions, opts: Record<string, unknown>, into?: Outputs): Promise<{ out: Outputs; meta: Meta; n: number }> {
     if (this.closed) throw new EngineClosedError("the engine is closed");
@@ -126,7 +123,7 @@ export class Runtime {
     const net = this.geometry(model, def, clean);
     const layout = def.layout(net, clean);
     const meta = def.meta(net, clean);
-    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n, !!this.pool && canShareMemory);
+    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n);
     const size = this.chunkFor(def, net, clean, n);
     const chunks: [number, number][] = [];
     for (let s = 0; s < n; s += size) chunks.push([s, Math.min(n, s + size)]);
@@ -138,23 +135,30 @@ export class Runtime {
     if (call.signal?.aborted) throw new AbortError("aborted before it started");
     if (this.pool) {
       // One failed chunk fails the call: the call's chunks still queued are dropped (running ones finish).
+      // The batch goes once into shared memory borrowed from the pool (each chunk a view of it), given back
+      // when every chunk has settled; without shared memory each chunk is copied.
+      const pool = this.pool;
+      const shared = canShareMemory && !isShared(data) ? pool.borrowShared(data.byteLength) : undefined;
+      const batch = shared ? new Float32Array(shared as ArrayBufferLike as ArrayBuffer, 0, data.length) : canShareMemory ? data : undefined;
+      if (shared) batch!.set(data);
       let failed = false;
-      // the batch once in shared memory (each chunk a view of it), else a copy per chunk
-      const batch = canShareMemory ? shareBatch(data) : undefined;
-      await Promise.all(
+      let first: unknown; // the error that failed the call (later chunks are merely dropped)
+      await Promise.allSettled(
         chunks.map(async ([s, e]) => {
           try {
-            await this.pool!.run({
+            await pool.run({
               job, modelId: model.id, spec: model, X: batch ? batch.subarray(s * d, e * d) : data.slice(s * d, e * d), count: e - s, opts: clean,
               out, layout, base: s, signal: call.signal, skip: () => failed,
             });
             progress(e - s);
           } catch (err) {
+            if (!failed) first = err;
             failed = true;
-            throw err;
           }
         }),
       );
+      if (shared) pool.giveBackShared(shared);
+      if (failed) throw first;
       return { out, meta, n };
     }
     const compute = await this.local!;
@@ -210,14 +214,6 @@ export class Runtime {
     if (this.closed) throw new EngineClosedError("the engine is closed");
     return (this.hostArena ??= Arena.create(this.variant));
   }
-}
-
-/** `data` itself when it is already shared, else a copy in a SharedArrayBuffer. */
-function shareBatch(data: Float32Array): Float32Array {
-  if (isShared(data)) return data;
-  const shared = new Float32Array(new SharedArrayBuffer(data.byteLength) as ArrayBufferLike as ArrayBuffer);
-  shared.set(data);
-  return shared;
 }
 
 /** Check caller-supplied result arrays against the layout. */

@@ -1,7 +1,7 @@
 /**
  * Chunks sized by cost (src/engine/cost.ts) and the pool's two tasks per worker (src/engine/pool.ts): chunk
  * sizes from a hand count of flops, results bit-identical for 0, 1 and 2 workers with cost-sized chunks, a
- * 50-point batch of the bundled MNIST CNN spread over both workers, results shared with the workers, and a
+ * 50-point batch of the bundled MNIST CNN spread over both workers, `out` arrays ordinary or shared, and a
  * crash or abort that hits one call never failing the other call's task posted behind it.
  */
 import { readFileSync } from "node:fs";
@@ -96,9 +96,8 @@ describe("cost-sized chunks on the pool", () => {
       });
     }
     for (const k of [1, 2]) for (const key of ["jm", "dm", "jc", "dc"] as const) expectSameBits(results[k][key], results[0][key]);
-    // fresh results of a pooled engine are shared with its workers; workers: 0 returns ordinary arrays
-    expect(results[2].jc.data.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(results[0].jc.data.buffer).toBeInstanceOf(ArrayBuffer);
+    // results are ordinary arrays for any worker count (shared memory is the pool's own staging)
+    for (const r of results) expect(r.jc.data.buffer).toBeInstanceOf(ArrayBuffer);
   }, 120_000);
 
   test("a 50-point MNIST CNN batch is cut into several chunks and runs on both workers", async () => {
