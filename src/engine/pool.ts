@@ -250,8 +250,9 @@ export class WorkerPool {
         if (holds()) settle(task, { value });
         return;
       }
-      await this.registered(slot, remote, task);
-      if (!holds()) return;
+      // Registration is posted before this task's run and not awaited: the worker handles messages in order,
+      // so runs reach it in the order they were posted and the first task a slot holds is the one running.
+      const registration = this.registered(slot, remote, task);
       // where the worker writes: the result itself (shared), a staging buffer (copied here), or its own arrays
       let views: Outputs | undefined;
       let base = 0;
@@ -264,6 +265,7 @@ export class WorkerPool {
         views = make(staging);
       }
       const reply = await remote.run(task.job, task.modelId, task.X, task.count, task.opts, views, base);
+      await registration; // a failed registration is the error to report (the run then lacked the model)
       if (!holds()) return;
       if (!reply.ok) return settle(task, deserializeError(reply.error));
       const parts = views === task.out ? undefined : (views ?? reply.outputs);

@@ -147,7 +147,7 @@ describe("two tasks per worker: a failure of one call never fails the task poste
       await e.close();
       return r;
     });
-    await engine.jacobian(small, Xs); // registers the small model: B is posted without waiting
+    await engine.jacobian(small, Xs); // the worker is up and knows the small model
     const a = engine.jacobian(model, X);
     const b = engine.jacobian(small, Xs);
     await new Promise((r) => setTimeout(r, 20));
