@@ -118,7 +118,7 @@ export default async function run({ quick = false } = {}) {
       `Engines created in the orders ${orders.map((o) => o.join("-")).join(", ")}; ${rounds} interleaved rounds each after one warm-up call per engine. Points/s: median (fastest – slowest call). Ratios: median over rounds of the paired ratio of call times (min – max).`,
       "CPU ms per call: user + system time of the whole process (every thread) per call, median. It shows what the pool costs beyond the kernel's own work independently of how much of the machine the process got: on a quiet machine the 2-worker ratio approaches 2 × (CPU of workers: 0) / (CPU of 2 workers), less the calling thread's serial part.",
       `1-minute load average ${load0.toFixed(2)} at the start and ${load1.toFixed(2)} at the end on ${os.cpus().length} cores: with other processes running, two workers cannot own both cores and the 2-worker ratios fall short of what a quiet machine gives.`,
-      "Chunks are sized by cost (src/engine/cost.ts): the same for any worker count, so results are bit-identical; with workers, fresh results are SharedArrayBuffer-backed and filled by the workers directly.",
+      "Chunks are sized by cost (src/engine/cost.ts): the same for any worker count, so results are bit-identical. Workers write into shared staging memory that the calling thread copies into the result while they compute the next chunk.",
     ],
   };
 }
