@@ -1,6 +1,7 @@
 /**
  * Chunks sized by cost (src/engine/cost.ts) and the pool's two tasks per worker (src/engine/pool.ts): chunk
- * sizes from a hand count of flops, results bit-identical for 0, 1 and 2 workers with cost-sized chunks, a
+ * sizes from a hand count of flops, results bit-identical for 0, 1 and 2 workers with cost-sized chunks and
+ * for any chunking, a
  * 50-point batch of the bundled MNIST CNN spread over both workers, `out` arrays ordinary or shared, and a
  * crash or abort that hits one call never failing the other call's task posted behind it.
  */
@@ -98,6 +99,27 @@ describe("cost-sized chunks on the pool", () => {
     for (const k of [1, 2]) for (const key of ["jm", "dm", "jc", "dc"] as const) expectSameBits(results[k][key], results[0][key]);
     // results are ordinary arrays for any worker count (shared memory is the pool's own staging)
     for (const r of results) expect(r.jc.data.buffer).toBeInstanceOf(ArrayBuffer);
+  }, 120_000);
+
+  test("per-point results do not depend on the chunking either (chunks of 1, 7, 130 and by cost)", async () => {
+    // what lets chunk sizes follow n and lets distributed shards start anywhere: the bits of a point's result
+    // depend on that point alone (130 > the jobs' 128-point sub-chunks)
+    const cnn = mnistCnn();
+    const images = (await loadDataset("mnist:test", { limit: 140 })).X;
+    const mlp = randomMlp([784, 64, 64, 10], 6);
+    const run = async (e: Engine) => ({
+      jc: await e.jacobian(cnn, images),
+      dc: await e.dim(cnn, images),
+      fm: await e.forward(mlp, images),
+      jm: await e.jacobian(mlp, images, { output: "probs" }),
+    });
+    const want = await run(engines[0]);
+    for (const chunkSize of [1, 7, 130]) {
+      const e = await createEngine({ workers: 0, chunkSize });
+      const got = await run(e);
+      await e.close();
+      for (const key of ["jc", "dc", "fm", "jm"] as const) expectSameBits(got[key], want[key]);
+    }
   }, 120_000);
 
   test("a 50-point MNIST CNN batch is cut into several chunks and runs on both workers", async () => {
