@@ -3,7 +3,8 @@
  *
  * Each worker holds up to DEPTH tasks: the one it runs and the next, already posted, so it never waits for
  * the calling thread between chunks (on a busy machine that thread may not be scheduled for milliseconds),
- * and the calling thread copies a finished chunk while the worker computes the next.
+ * and the calling thread copies a finished chunk while the worker computes the next. Near the end of the
+ * queue tasks are no longer posted behind running ones, so the last chunks go to the first free worker.
  * Where memory can be shared (`canShareMemory`), a worker writes its chunk's results into a staging buffer
  * borrowed from the pool (shared memory, reused across chunks and calls), copied into the call's result by
  * the calling thread; straight into the result when the caller's `out` arrays are SharedArrayBuffer views;
@@ -194,11 +195,16 @@ export class WorkerPool {
     for (const slot of [...this.slots]) if (slot.tasks.some((t) => tasks.has(t))) this.onDeath(slot, "aborted", tasks);
   }
 
-  /** Post queued tasks to workers, filling the idle ones first, then each up to DEPTH. */
+  /**
+   * Post queued tasks to workers, the idle ones first; a busy worker gets a task posted behind its running
+   * one only while the queue holds a task for every worker, so the last tasks go to whichever worker frees
+   * first instead of waiting behind a busy one while another worker idles.
+   */
   private pump(): void {
     for (let depth = 1; depth <= DEPTH; depth++) {
+      const reserve = depth === 1 ? 1 : this.slots.length;
       for (const slot of this.slots) {
-        while (slot.tasks.length < depth && !slot.dead && this.queue.length > 0) this.assign(slot);
+        while (slot.tasks.length < depth && !slot.dead && this.queue.length >= reserve) this.assign(slot);
       }
     }
   }
