@@ -137,6 +137,17 @@ describe("cost-sized chunks on the pool", () => {
     expect(seen[seen.length - 1]).toBe(50);
   }, 60_000);
 
+  test("workers: 0 lets events run between chunks: a timer's abort stops the call before its last chunk", async () => {
+    const mlp = randomMlp([784, 64, 64, 10], 5);
+    const X = randomPoints(400, 784, 8); // 8 chunks (at least MIN_CHUNKS)
+    const ctl = new AbortController();
+    const seen: number[] = [];
+    const job = engines[0].jacobian(mlp, X, { signal: ctl.signal, onProgress: (done) => seen.push(done) === 1 && setTimeout(() => ctl.abort(), 0) });
+    await expect(job).rejects.toBeInstanceOf(AbortError);
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(seen[seen.length - 1]).toBeLessThan(400);
+  });
+
   test("`out` arrays, ordinary or shared, receive the same values as a fresh result", async () => {
     const mlp = randomMlp([100, 32, 7], 2);
     const X = randomPoints(200, 100, 4);
