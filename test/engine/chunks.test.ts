@@ -13,6 +13,7 @@ import { Model } from "../../src/model/model.js";
 import { compileNetwork } from "../../src/model/compile.js";
 import { CHUNK_WORK, chunkPoints, forwardFlops, MAX_CHUNK, MIN_CHUNKS } from "../../src/engine/cost.js";
 import { loadDataset } from "../../src/data/datasets.js";
+import { getJob } from "../../src/engine/registry.js";
 import { randomCnn, randomMlp, randomPoints } from "../support/models.js";
 
 const MNIST_CNN = new URL("../../data/models/mnist-cnn-c8-c16-d64-e4-b64-lr0.001-s1-n8000.foliate.json.gz", import.meta.url);
@@ -136,6 +137,19 @@ describe("cost-sized chunks on the pool", () => {
     expect(ran[1]).toBeGreaterThan(0);
     expect(seen[seen.length - 1]).toBe(50);
   }, 60_000);
+
+  test("a job's own cost sizes its chunks: forward passes make larger chunks than Jacobians", async () => {
+    const model = randomMlp([784, 256, 256, 10], 1);
+    const net = compileNetwork(model);
+    const F = 2 * (784 * 256 + 256 * 256 + 256 * 10);
+    const rt = engines[2].runtime;
+    expect(rt.chunkFor(getJob("forward"), net, {}, 100_000)).toBe(chunkPoints(F, 100_000));
+    expect(rt.chunkFor(getJob("jacobian"), net, {}, 100_000)).toBe(chunkPoints(F * 11, 100_000));
+    expect(chunkPoints(F, 100_000)).toBeGreaterThan(chunkPoints(F * 11, 100_000));
+    const fixed = await createEngine({ workers: 0, chunkSize: 5 });
+    expect(fixed.runtime.chunkFor(getJob("forward"), net, {}, 100_000)).toBe(5);
+    await fixed.close();
+  });
 
   test("workers: 0 lets events run between chunks: a timer's abort stops the call before its last chunk", async () => {
     const mlp = randomMlp([784, 64, 64, 10], 5);
