@@ -229,11 +229,16 @@ export class WorkerPool {
     return done;
   }
 
-  /** A shared buffer of at least `bytes` (the smallest spare one that fits, else a new one); give it back after use. */
+  /**
+   * A shared buffer of at least `bytes`: the smallest spare one that fits, else a new one (a power of two
+   * from 64 KiB, so it fits later requests of similar size; exact above KEPT_BYTES, as it will not be kept).
+   * Give it back after use.
+   */
   borrowShared(bytes: number): SharedArrayBuffer {
     const i = this.spare.findIndex((b) => b.byteLength >= bytes);
     if (i >= 0) return this.spare.splice(i, 1)[0];
-    return new SharedArrayBuffer(Math.max(2 ** 16, 2 ** Math.ceil(Math.log2(Math.max(1, bytes)))));
+    const rounded = Math.max(2 ** 16, 2 ** Math.ceil(Math.log2(Math.max(1, bytes))));
+    return new SharedArrayBuffer(rounded <= KEPT_BYTES ? rounded : bytes);
   }
 
   /** Keep `buffer` for reuse (nothing may still write into it), up to KEPT_BUFFERS of at most KEPT_BYTES. */
