@@ -11,6 +11,10 @@
  * A job's per-point cost is its own `cost(net, opts)` when it declares one, otherwise a Jacobian's worth:
  * one forward pass and one reverse pass per output (1 + outputSize forward passes), what the per-point
  * geometry jobs (jacobian, dim, pullbackMetric) do.
+ *
+ * The batch's last points are cut into halving chunks (`chunkRanges`), so that the workers finish together:
+ * a worker that takes the last full-size chunk just as another runs dry would otherwise leave it idle for up
+ * to a chunk's time.
  */
 import type { CompiledNetwork } from "../model/compile.js";
 import { nodeField } from "../model/compile.js";
@@ -62,4 +66,22 @@ export function jacobianFlops(net: CompiledNetwork): number {
 export function chunkPoints(flopsPerPoint: number, n: number): number {
   const byCost = flopsPerPoint > 0 && Number.isFinite(flopsPerPoint) ? Math.round(CHUNK_WORK / flopsPerPoint) : MAX_CHUNK;
   return Math.max(1, Math.min(byCost, Math.ceil(n / MIN_CHUNKS), MAX_CHUNK));
+}
+
+/**
+ * [start, end) of each chunk of n points: chunks of `size` while more than 2·size points remain, then
+ * halving chunks (never below ⌈size / 8⌉ points) over the rest.
+ * @example
+ * chunkRanges(20, 4) // [[0,4],[4,8],[8,12],[12,16],[16,18],[18,19],[19,20]]
+ */
+export function chunkRanges(n: number, size: number): [number, number][] {
+  const smallest = Math.max(1, Math.ceil(size / 8));
+  const ranges: [number, number][] = [];
+  for (let s = 0; s < n; ) {
+    const left = n - s;
+    const take = Math.min(left, left > 2 * size ? size : Math.max(smallest, Math.ceil(left / 2)));
+    ranges.push([s, s + take]);
+    s += take;
+  }
+  return ranges;
 }

@@ -18,7 +18,7 @@ import { Model } from "../model/model.js";
 import { toBatch, type BatchInput } from "./batch.js";
 import { Compute } from "./compute.js";
 import { allocateOutputs, compiledKey, type Job, type Meta, type Outputs } from "./job.js";
-import { chunkPoints, jacobianFlops } from "./cost.js";
+import { chunkPoints, chunkRanges, jacobianFlops } from "./cost.js";
 import { canShareMemory, isShared } from "./platform.js";
 import { compileNetwork, type CompiledNetwork } from "../model/compile.js";
 import { WorkerPool } from "./pool.js";
@@ -108,6 +108,15 @@ export class Runtime {
     return this.chunkSize ?? chunkPoints(def.cost ? def.cost(net, opts) : jacobianFlops(net), n);
   }
 
+  /** The chunks of n points: exactly `chunkSize` points each when fixed, else by cost with a halving tail. */
+  chunksFor(def: Job, net: CompiledNetwork, opts: Record<string, unknown>, n: number): [number, number][] {
+    const size = this.chunkFor(def, net, opts, n);
+    if (this.chunkSize === undefined) return chunkRanges(n, size);
+    const chunks: [number, number][] = [];
+    for (let s = 0; s < n; s += size) chunks.push([s, Math.min(n, s + size)]);
+    return chunks;
+  }
+
   /**
    * Run a named job over the batch and return its outputs for all n points. Exposed for the analyses built
    * on the engine. Options are validated here (by the job's layout) before anything is dispatched. Results
@@ -124,9 +133,7 @@ export class Runtime {
     const layout = def.layout(net, clean);
     const meta = def.meta(net, clean);
     const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n);
-    const size = this.chunkFor(def, net, clean, n);
-    const chunks: [number, number][] = [];
-    for (let s = 0; s < n; s += size) chunks.push([s, Math.min(n, s + size)]);
+    const chunks = this.chunksFor(def, net, clean, n);
     let done = 0;
     const progress = (count: number) => {
       done += count;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AbortError, createEngine, WorkerCrashError, type Engine } from "../../src/index.js";
 import { Model } from "../../src/model/model.js";
 import { compileNetwork } from "../../src/model/compile.js";
-import { CHUNK_WORK, chunkPoints, forwardFlops, MAX_CHUNK, MIN_CHUNKS } from "../../src/engine/cost.js";
+import { CHUNK_WORK, chunkPoints, chunkRanges, forwardFlops, MAX_CHUNK, MIN_CHUNKS } from "../../src/engine/cost.js";
 import { loadDataset } from "../../src/data/datasets.js";
 import { getJob } from "../../src/engine/registry.js";
 import { randomCnn, randomMlp, randomPoints } from "../support/models.js";
@@ -72,6 +72,21 @@ describe("the cost model", () => {
     expect(chunkPoints(0, 100)).toBe(Math.ceil(100 / MIN_CHUNKS));
     expect(chunkPoints(CHUNK_WORK / 40, 3)).toBe(1);
   });
+});
+
+test("chunk ranges cover the batch in order: full chunks, then halving ones down to ⌈size / 8⌉", () => {
+  for (const [n, size] of [[1024, 45], [50, 7], [20, 4], [3, 10], [1, 1], [1000, 1], [97, 16]]) {
+    const r = chunkRanges(n, size);
+    expect(r[0][0]).toBe(0);
+    expect(r[r.length - 1][1]).toBe(n);
+    for (let i = 1; i < r.length; i++) expect(r[i][0]).toBe(r[i - 1][1]);
+    const lengths = r.map(([a, b]) => b - a);
+    for (let i = 1; i < lengths.length; i++) expect(lengths[i]).toBeLessThanOrEqual(lengths[i - 1]);
+    for (const [i, [a]] of r.entries()) if (n - a > 2 * size) expect(lengths[i]).toBe(size);
+    lengths.slice(0, -1).forEach((l) => expect(l).toBeGreaterThanOrEqual(Math.ceil(size / 8)));
+  }
+  // the MLP's Jacobians at n = 1024: 21 chunks of 45, then 40, 20, 10, 6, 3
+  expect(chunkRanges(1024, 45).map(([a, b]) => b - a).slice(20)).toEqual([45, 40, 20, 10, 6, 3]);
 });
 
 describe("cost-sized chunks on the pool", () => {
