@@ -20,8 +20,11 @@ import type { CompiledNetwork } from "../model/compile.js";
 import { nodeField } from "../model/compile.js";
 import * as O from "../model/opcodes.js";
 
-/** Work aimed at per chunk (flops): a few milliseconds of one kernel instance. */
-export const CHUNK_WORK = 2 ** 28;
+/**
+ * Work aimed at per chunk (flops): several milliseconds of one kernel instance, so that the per-chunk costs
+ * (a message each way, the calling thread's copy, the job's setup: ≈ 0.1 – 0.3 ms) stay a few percent.
+ */
+export const CHUNK_WORK = 2 ** 29;
 /** A batch is cut into at least this many chunks when it has the points (so small batches use every worker). */
 export const MIN_CHUNKS = 8;
 /** Points per chunk at most (bounds one chunk's staging memory and the tail a worker holds alone). */
@@ -60,7 +63,7 @@ export function jacobianFlops(net: CompiledNetwork): number {
  * Points per chunk for n points that cost `flopsPerPoint` each: CHUNK_WORK of work, at most ⌈n / MIN_CHUNKS⌉
  * (so a small batch still makes several chunks), clamped to 1..MAX_CHUNK.
  * @example
- * chunkPoints(5.9e6, 1024) // 45: the MLP 784-256-256-10's Jacobians
+ * chunkPoints(5.9e6, 1024) // 91: the MLP 784-256-256-10's Jacobians
  * chunkPoints(4e8, 50)     // 1: one CNN point is already a chunk's work
  */
 export function chunkPoints(flopsPerPoint: number, n: number): number {
