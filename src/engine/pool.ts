@@ -46,8 +46,12 @@ export interface Task {
   X: Float32Array;
   count: number;
   opts: Record<string, unknown>;
-  /** Result arrays for the whole call; this task's chunk goes to point index `base` (per-point sizes in `layout`). */
-  out?: Outputs;
+  /**
+   * Result arrays for the whole call; this task's chunk goes to point index `base` (per-point sizes in
+   * `layout`). A promise stands for fresh arrays the caller allocates after posting the first chunks (their
+   * zeroing then overlaps the workers' first chunks); only the caller's own arrays can be written directly.
+   */
+  out?: Outputs | Promise<Outputs>;
   layout?: Layout;
   base?: number;
   signal?: AbortSignal;
@@ -267,8 +271,9 @@ export class WorkerPool {
       // where the worker writes: the result itself (shared), a staging buffer (copied here), or its own arrays
       let views: Outputs | undefined;
       let base = 0;
-      if (task.out && canShareMemory && Object.values(task.out).every(isShared)) {
-        views = task.out;
+      const given = task.out instanceof Promise ? undefined : task.out; // the caller's own arrays
+      if (given && canShareMemory && Object.values(given).every(isShared)) {
+        views = given;
         base = task.base ?? 0;
       } else if (task.out && task.layout && canShareMemory) {
         const { bytes, make } = stagingViews(task.layout, task.count);
@@ -279,8 +284,10 @@ export class WorkerPool {
       await registration; // a failed registration is the error to report (the run then lacked the model)
       if (!holds()) return;
       if (!reply.ok) return settle(task, deserializeError(reply.error));
-      const parts = views === task.out ? undefined : (views ?? reply.outputs);
-      if (task.out && parts) for (const [key, a] of Object.entries(parts)) (task.out[key] as Float32Array).set(a as Float32Array, (task.base ?? 0) * task.layout![key][1]);
+      const parts = given && views === given ? undefined : (views ?? reply.outputs);
+      const target = await task.out;
+      if (!holds()) return;
+      if (target && parts) for (const [key, a] of Object.entries(parts)) (target[key] as Float32Array).set(a as Float32Array, (task.base ?? 0) * task.layout![key][1]);
       this.completed[slot.index]++;
       settle(task, task.out ? undefined : reply.outputs);
     } catch (e) {

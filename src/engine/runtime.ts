@@ -132,7 +132,7 @@ export class Runtime {
     const net = this.geometry(model, def, clean);
     const layout = def.layout(net, clean);
     const meta = def.meta(net, clean);
-    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n);
+    let out = into ? checkInto(into, layout, n) : undefined;
     const chunks = this.chunksFor(def, net, clean, n);
     let done = 0;
     const progress = (count: number) => {
@@ -148,14 +148,17 @@ export class Runtime {
       const shared = canShareMemory && !isShared(data) ? pool.borrowShared(data.byteLength) : undefined;
       const batch = shared ? new Float32Array(shared as ArrayBufferLike as ArrayBuffer, 0, data.length) : canShareMemory ? data : undefined;
       if (shared) batch!.set(data);
+      // A fresh result is allocated once the first chunks are posted: zeroing it overlaps their work.
+      let allocate: (() => void) | undefined;
+      const target = out ?? new Promise<Outputs>((resolve) => (allocate = () => resolve((out = allocateOutputs(layout, n)))));
       let failed = false;
       let first: unknown; // the error that failed the call (later chunks are merely dropped)
-      await Promise.allSettled(
+      const parts = Promise.allSettled(
         chunks.map(async ([s, e]) => {
           try {
             await pool.run({
               job, modelId: model.id, spec: model, X: batch ? batch.subarray(s * d, e * d) : data.slice(s * d, e * d), count: e - s, opts: clean,
-              out, layout, base: s, signal: call.signal, skip: () => failed,
+              out: target, layout, base: s, signal: call.signal, skip: () => failed,
             });
             progress(e - s);
           } catch (err) {
@@ -164,10 +167,16 @@ export class Runtime {
           }
         }),
       );
+      if (allocate) {
+        await yieldToEvents(); // the workers' first tasks are posted by now
+        allocate();
+      }
+      await parts;
       if (shared) pool.giveBackShared(shared);
       if (failed) throw first;
-      return { out, meta, n };
+      return { out: out!, meta, n };
     }
+    out ??= allocateOutputs(layout, n);
     const compute = await this.local!;
     compute.register(model.id, model);
     for (const [s, e] of chunks) {
