@@ -9,6 +9,7 @@ import type { Model } from "../model/model.js";
 import type { BatchInput } from "../engine/batch.js";
 import type { Job, Layout } from "../engine/job.js";
 import { overSubchunks } from "../engine/job.js";
+import { forwardFlops } from "../engine/cost.js";
 import type { CoreKernels } from "../engine/kernels.js";
 import * as O from "../model/opcodes.js";
 import { nodeField, valueBlock, type CompiledNetwork } from "../model/compile.js";
@@ -58,6 +59,8 @@ function preBlock(net: CompiledNetwork, l: number): { pre: boolean; offset: numb
 }
 
 export const forwardJob: Job = {
+  /** One forward pass per point (the chunk sizer's default assumes a Jacobian's worth). */
+  cost: (net) => forwardFlops(net),
   compile(_net, opts) {
     // every node's own output (and pre-activation) is asked for: compile without folding or fusion
     return opts.activations || opts.preActivations ? { keep: "all" } : undefined;

@@ -42,7 +42,8 @@ export class Engine {
     return this.runtime.workers;
   }
 
-  get chunkSize(): number {
+  /** The fixed points per chunk, if `chunkSize` was given; undefined: chunks are sized per call by cost. */
+  get chunkSize(): number | undefined {
     return this.runtime.chunkSize;
   }
 

@@ -9,9 +9,11 @@
  * - `prepare(arena, net, opts)` (optional): per-model data the job derives once (e.g. a Gram of the first
  *   layer's weights), allocated in the arena's model cache and kept in `net.derived` while the upload lives;
  *   called before every `run`, it returns at once when its data is there;
+ * - `cost(net, opts)`: flops per point, from which the runtime sizes chunks (src/engine/cost.ts; default: a
+ *   Jacobian's worth, one forward pass and one reverse pass per output);
  * - `run(...)`: the work on a chunk of points inside one kernel instance (a worker, or the calling thread
- *   for workers: 0), writing point i of the chunk at index `base + i` of each output array (in a worker:
- *   views into its shared staging buffer, copied into the call's result by the pool).
+ *   for workers: 0), writing point i of the chunk at index `base + i` of each output array (in a worker: a
+ *   shared staging buffer the pool copies from, or the caller's shared `out` arrays; see src/engine/pool.ts).
  */
 import type { Arena } from "./arena.js";
 import type { CompileOptions, CompiledNetwork } from "../model/compile.js";
@@ -26,6 +28,8 @@ export type Outputs = Record<string, PerPointArray>;
 
 export interface Job {
   compile?(net: CompiledNetwork, opts: Record<string, unknown>): CompileOptions | undefined;
+  /** Floating-point operations per point (an estimate: it only sizes chunks). */
+  cost?(net: CompiledNetwork, opts: Record<string, unknown>): number;
   layout(net: CompiledNetwork, opts: Record<string, unknown>): Layout;
   prepare?(arena: Arena, net: UploadedNetwork, opts: Record<string, unknown>): void;
   meta(net: CompiledNetwork, opts: Record<string, unknown>): Meta;

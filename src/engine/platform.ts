@@ -11,6 +11,19 @@ export interface SpawnedWorker {
 }
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
+
+/**
+ * Whether workers can write into memory the calling thread sees: always in Node; in browsers only when the
+ * page is cross-origin isolated (served with COOP `same-origin` and COEP `require-corp`), which is what
+ * makes SharedArrayBuffer available and postable. Without it the pool falls back to copying each chunk.
+ */
+export const canShareMemory =
+  typeof SharedArrayBuffer !== "undefined" && (isNode || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
+
+/** Whether `a` is a view over a SharedArrayBuffer. */
+export function isShared(a: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer;
+}
 const nodeWorkerPath = "../../dist/worker.js";
 
 export async function spawnWorker(onDeath: (reason: string) => void): Promise<SpawnedWorker> {

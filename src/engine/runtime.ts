@@ -4,15 +4,22 @@
  * analysis: jobs and tasks register themselves (src/engine/registry.ts) and the public facade
  * (src/api/engine.ts) sits above the analyses.
  *
- * A call validates its inputs in the calling thread, splits the batch into fixed-size chunks (independent of
- * the worker count, so results are identical for any number of workers), runs the chunks on the pool (or
- * inline for workers: 0), reports progress per chunk, and writes the parts into one result.
+ * A call validates its inputs in the calling thread, splits the batch into chunks of about equal work (sized
+ * from the job's cost per point, src/engine/cost.ts, and n — never from the worker count, so results are
+ * identical for any number of workers), runs the chunks on the pool (or inline for workers: 0), reports
+ * progress per chunk, and writes the parts into one result.
+ *
+ * Results are ordinary typed arrays for any worker count; the pool's workers write into shared staging
+ * memory and the calling thread copies each finished chunk while the workers compute the next ones
+ * (src/engine/pool.ts). A caller who passes `out` arrays over a SharedArrayBuffer has them written directly.
  */
 import { AbortError, EngineClosedError, OptionError, ShapeError } from "../errors.js";
 import { Model } from "../model/model.js";
 import { toBatch, type BatchInput } from "./batch.js";
 import { Compute } from "./compute.js";
 import { allocateOutputs, compiledKey, type Job, type Meta, type Outputs } from "./job.js";
+import { chunkPoints, chunkRanges, jacobianFlops } from "./cost.js";
+import { canShareMemory, isShared } from "./platform.js";
 import { compileNetwork, type CompiledNetwork } from "../model/compile.js";
 import { WorkerPool } from "./pool.js";
 import { getJob, getTask } from "./registry.js";
@@ -22,7 +29,10 @@ import { Arena } from "./arena.js";
 export interface EngineOptions {
   /** Worker count; default: available parallelism. 0 runs the kernels in the calling thread. */
   workers?: number;
-  /** Points per chunk (default 64). */
+  /**
+   * Points per chunk, fixed. Default: sized per call from the model's cost per point (src/engine/cost.ts),
+   * the same for any worker count.
+   */
   chunkSize?: number;
   /** Kernel build; default: detected ("relaxed" where relaxed SIMD validates, else "simd"). */
   variant?: WasmVariant;
@@ -53,8 +63,8 @@ export async function createRuntime(options: EngineOptions = {}): Promise<Runtim
     }
   }
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new OptionError(`workers must be an integer in 0..256, got ${workers}`);
-  const chunkSize = options.chunkSize ?? 64;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new OptionError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  const chunkSize = options.chunkSize;
+  if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) throw new OptionError(`chunkSize must be a positive integer, got ${chunkSize}`);
   const runtime = new Runtime(workers, chunkSize, options.variant);
   await runtime.ready();
   return runtime;
@@ -65,7 +75,8 @@ export class Runtime {
   private local?: Promise<Compute>;
   private closed = false;
 
-  constructor(readonly workers: number, readonly chunkSize: number, private readonly variant?: WasmVariant) {
+  /** `chunkSize`: points per chunk, or undefined to size chunks per call by cost. */
+  constructor(readonly workers: number, readonly chunkSize: number | undefined, private readonly variant?: WasmVariant) {
     if (workers > 0) this.pool = new WorkerPool(workers, variant);
     else this.local = Compute.create(variant);
   }
@@ -92,11 +103,25 @@ export class Runtime {
     return options ? get(options) : plain;
   }
 
+  /** Points per chunk for n points of `job` on this compiled network: the fixed `chunkSize`, else by cost. */
+  chunkFor(def: Job, net: CompiledNetwork, opts: Record<string, unknown>, n: number): number {
+    return this.chunkSize ?? chunkPoints(def.cost ? def.cost(net, opts) : jacobianFlops(net), n);
+  }
+
+  /** The chunks of n points: exactly `chunkSize` points each when fixed, else by cost with a halving tail. */
+  chunksFor(def: Job, net: CompiledNetwork, opts: Record<string, unknown>, n: number): [number, number][] {
+    const size = this.chunkFor(def, net, opts, n);
+    if (this.chunkSize === undefined) return chunkRanges(n, size);
+    const chunks: [number, number][] = [];
+    for (let s = 0; s < n; s += size) chunks.push([s, Math.min(n, s + size)]);
+    return chunks;
+  }
+
   /**
    * Run a named job over the batch and return its outputs for all n points. Exposed for the analyses built
    * on the engine. Options are validated here (by the job's layout) before anything is dispatched. Results
-   * are allocated once (or `into` supplies arrays to reuse, each of the layout's length); workers write each
-   * chunk into their own long-lived shared staging buffer, copied into the result when the chunk is done.
+   * are allocated once, or `into` supplies arrays to reuse, each of the layout's length; see the module
+   * comment and src/engine/pool.ts for where workers write.
    */
   async map(job: string, model: Model, X: BatchInput, call: CallOptions, opts: Record<string, unknown>, into?: Outputs): Promise<{ out: Outputs; meta: Meta; n: number }> {
     if (this.closed) throw new EngineClosedError("the engine is closed");
@@ -107,9 +132,8 @@ export class Runtime {
     const net = this.geometry(model, def, clean);
     const layout = def.layout(net, clean);
     const meta = def.meta(net, clean);
-    const out = into ? checkInto(into, layout, n) : allocateOutputs(layout, n);
-    const chunks: [number, number][] = [];
-    for (let s = 0; s < n; s += this.chunkSize) chunks.push([s, Math.min(n, s + this.chunkSize)]);
+    let out = into ? checkInto(into, layout, n) : undefined;
+    const chunks = this.chunksFor(def, net, clean, n);
     let done = 0;
     const progress = (count: number) => {
       done += count;
@@ -118,30 +142,48 @@ export class Runtime {
     if (call.signal?.aborted) throw new AbortError("aborted before it started");
     if (this.pool) {
       // One failed chunk fails the call: the call's chunks still queued are dropped (running ones finish).
+      // The batch goes once into shared memory borrowed from the pool (each chunk a view of it), given back
+      // when every chunk has settled; without shared memory each chunk is copied.
+      const pool = this.pool;
+      const shared = canShareMemory && !isShared(data) ? pool.borrowShared(data.byteLength) : undefined;
+      const batch = shared ? new Float32Array(shared as ArrayBufferLike as ArrayBuffer, 0, data.length) : canShareMemory ? data : undefined;
+      if (shared) batch!.set(data);
+      // A fresh result is allocated once the first chunks are posted: zeroing it overlaps their work.
+      let allocate: (() => void) | undefined;
+      const target = out ?? new Promise<Outputs>((resolve) => (allocate = () => resolve((out = allocateOutputs(layout, n)))));
       let failed = false;
-      await Promise.all(
+      let first: unknown; // the error that failed the call (later chunks are merely dropped)
+      const parts = Promise.allSettled(
         chunks.map(async ([s, e]) => {
           try {
-            await this.pool!.run({
-              job, modelId: model.id, spec: model, X: data.slice(s * d, e * d), count: e - s, opts: clean,
-              out, layout, base: s, signal: call.signal, skip: () => failed,
+            await pool.run({
+              job, modelId: model.id, spec: model, X: batch ? batch.subarray(s * d, e * d) : data.slice(s * d, e * d), count: e - s, opts: clean,
+              out: target, layout, base: s, signal: call.signal, skip: () => failed,
             });
             progress(e - s);
           } catch (err) {
+            if (!failed) first = err;
             failed = true;
-            throw err;
           }
         }),
       );
-      return { out, meta, n };
+      if (allocate) {
+        await yieldToEvents(); // the workers' first tasks are posted by now
+        allocate();
+      }
+      await parts;
+      if (shared) pool.giveBackShared(shared);
+      if (failed) throw first;
+      return { out: out!, meta, n };
     }
+    out ??= allocateOutputs(layout, n);
     const compute = await this.local!;
     compute.register(model.id, model);
     for (const [s, e] of chunks) {
       if (call.signal?.aborted) throw new AbortError("aborted");
       compute.run(job, model.id, data.subarray(s * d, e * d), e - s, clean, out, s);
       progress(e - s);
-      if (call.onProgress || call.signal) await new Promise((r) => setTimeout(r, 0));
+      if (call.onProgress || call.signal) await yieldToEvents();
     }
     return { out, meta, n };
   }
@@ -188,6 +230,15 @@ export class Runtime {
     if (this.closed) throw new EngineClosedError("the engine is closed");
     return (this.hostArena ??= Arena.create(this.variant));
   }
+}
+
+/**
+ * Let pending events (an abort, a progress consumer) run between chunks: setImmediate where it exists
+ * (setTimeout(0) waits at least 1 ms in Node, a millisecond per chunk), else setTimeout.
+ */
+function yieldToEvents(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  return new Promise((r) => (immediate ? immediate(r) : setTimeout(r, 0)));
 }
 
 /** Check caller-supplied result arrays against the layout. */
