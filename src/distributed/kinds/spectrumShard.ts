@@ -1,8 +1,8 @@
 /**
  * `spectrum-shard`: per-point DIM spectra (engine.dimSpectrum) of one range of points. The coordinator
  * concatenates the shards' per-point arrays and computes the signature from all of them, so the result is the
- * single-machine DimSpectrumResult bit for bit (shards start on multiples of the engine's 64-point chunks, so
- * every chunk holds the same points as in one process).
+ * single-machine DimSpectrumResult bit for bit: each point's spectrum does not depend on which chunk or shard
+ * holds it (test/engine/chunks.test.ts), and shards start on multiples of 64 only to keep sizes round.
  */
 import { dimSpectrumSignature, type DimSpectrumResult } from "../../analyses/spectrum/dimSpectrum.js";
 import type { Model } from "../../model/model.js";
