@@ -188,6 +188,16 @@ const EPS64: f64 = 2.220446049250313e-16;
 const EPS32: f64 = 1.1920928955078125e-7;
 
 /**
+ * The classes whose contribution a[c] (m f64 values) to D's trace is above its float64 rounding,
+ * a[c] > m·eps64·trace: their indices are written to sIdx as f64 (ascending); returns their count.
+ */
+function resolvedClasses(a: usize, m: i32, trace: f64, sIdx: usize): i32 {
+  let s = 0;
+  for (let c = 0; c < m; c++) if (load<f64>(a + (<usize>c << 3)) > <f64>m * EPS64 * trace) store<f64>(sIdx + (<usize>(s++) << 3), <f64>c);
+  return s;
+}
+
+/**
  * The DIM's rank at one point, decided from what can vanish rather than from an eigenvalue ratio.
  *
  * D = Jᵀ(diag p − p pᵀ)J is the covariance of the rows J_c under p. Splitting class c off (law of total
@@ -248,8 +258,7 @@ export function dimRankF32(m: i32, d: i32, j: usize, p: usize, values: usize, r:
     trace += b;
   }
   if (!(trace > 0)) return 0;
-  let s = 0;
-  for (let c = 0; c < m; c++) if (load<f64>(a + (<usize>c << 3)) > <f64>m * EPS64 * trace) store<f64>(sIdx + (<usize>(s++) << 3), <f64>c);
+  const s = resolvedClasses(a, m, trace, sIdx);
   if (s < 2) return 0;
   for (let x = 0; x < s; x++)
     for (let y = x; y < s; y++) {
@@ -333,8 +342,7 @@ export function dimRankGramF64(m: i32, h: usize, p: usize, values: usize, r: i32
     trace += b;
   }
   if (!(trace > 0)) return 0;
-  let s = 0;
-  for (let c = 0; c < m; c++) if (load<f64>(a + (<usize>c << 3)) > <f64>m * EPS64 * trace) store<f64>(sIdx + (<usize>(s++) << 3), <f64>c);
+  const s = resolvedClasses(a, m, trace, sIdx);
   if (s < 2) return 0;
   for (let x = 0; x < s; x++)
     for (let y = 0; y < s; y++) {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { createEngine, readNpy } from "../dist/index.js";
 import { timeInterleaved, runIfMain } from "./timing.mjs";
 import { authorsCnn, mnistTest } from "./workloads.mjs";
-import { blasName, blasSettings, peerError, peerFolder, runPeer, torchUnavailable, writeWorkload } from "./torchPeer.mjs";
+import { blasName, blasSettings, peerFolder, runPeers, torchUnavailable, writeWorkload } from "./torchPeer.mjs";
 
 const ROUTE_NAMES = { vmap_jacrev: "vmap(jacrev)", per_class: "per-class backward", batched_grads: "batched cotangents" };
 const fmt = (rate) => (Number.isFinite(rate) ? Math.round(rate).toLocaleString("en-US") : "—");
@@ -57,24 +57,17 @@ export default async function run({ quick = false } = {}) {
 
     const unavailable = torchUnavailable();
     const settings = blasSettings();
-    const torch = {}; // setting key → threads → peer output
     let reference;
-    const peerErrors = [];
-    if (!unavailable) {
-      for (const s of settings) {
-        torch[s.key] = {};
-        for (const threads of [1, 2]) {
-          progress(`PyTorch ${s.key}, ${threads} thread(s)`);
-          const first = reference === undefined;
-          try {
-            torch[s.key][threads] = runPeer("torch_dim.py", s, threads, [quick ? 2 : 5, quick ? 0.5 : 10, join(folder.dir, "authors"), ...(first ? ["--reference"] : [])]);
+    const { torch, peerErrors } = unavailable
+      ? { torch: {}, peerErrors: [] }
+      : runPeers(
+          "torch_dim.py", settings,
+          (first) => [quick ? 2 : 5, quick ? 0.5 : 10, join(folder.dir, "authors"), ...(first ? ["--reference"] : [])],
+          progress,
+          (_, first) => {
             if (first) reference = readNpy(new Uint8Array(readFileSync(join(folder.dir, "authors", "reference.npy"))));
-          } catch (e) {
-            peerErrors.push(`${s.what}, ${threads} thread(s): ${peerError(e)}`);
-          }
-        }
-      }
-    }
+          },
+        );
     return report({ quick, n, r, t, lam, reference, torch, settings, unavailable, peerErrors, loadStart });
   } finally {
     folder.done();

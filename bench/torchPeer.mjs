@@ -107,6 +107,31 @@ export function runPeer(script, setting, threads, args) {
   return JSON.parse(out.trim().split("\n").pop());
 }
 
+/**
+ * Run bench/peers/<script> under every BLAS setting on 1 and 2 threads, one process each (runPeer), in order.
+ * `args(first)` gives its arguments (`first`: no run has succeeded yet); `after(output, first)` sees each
+ * successful output. Returns setting key → threads → output, and one line per failed process.
+ */
+export function runPeers(script, settings, args, progress, after = () => {}) {
+  const torch = {};
+  const peerErrors = [];
+  let first = true;
+  for (const s of settings) {
+    torch[s.key] = {};
+    for (const threads of [1, 2]) {
+      progress(`PyTorch ${s.key}, ${threads} thread(s)`);
+      try {
+        torch[s.key][threads] = runPeer(script, s, threads, args(first));
+        after(torch[s.key][threads], first);
+        first = false;
+      } catch (e) {
+        peerErrors.push(`${s.what}, ${threads} thread(s): ${peerError(e)}`);
+      }
+    }
+  }
+  return { torch, peerErrors };
+}
+
 /** The last line of a failed peer's stderr (Python's exception), or the error's message. */
 export function peerError(e) {
   const lines = String(e?.stderr ?? "").trim().split("\n");

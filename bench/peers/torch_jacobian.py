@@ -8,7 +8,8 @@ set, choose the BLAS and oneDNN kernels; blas_info() reports what was loaded.
 Usage: python3 torch_jacobian.py THREADS REPEATS BUDGET_SECONDS DIR [DIR ...]   (folders: see torch_net.py)
 Prints one JSON line: {"blas": {...}, "threads": t, "workloads": [{"dir", "n", "routes": {route: {"seconds",
 "samples", "relDiff"} or {"error"}}, "fastest"}]}. seconds = median of the timed calls (torch_routes.time_calls);
-relDiff = max |J − J_foliate| / max |J_foliate| against DIR/J.npy (Foliate's, n×C×d NHWC) when it exists.
+relDiff = max |J − J_foliate| / max |J_foliate| against DIR/J.npy (Foliate's, n×C×d NHWC) when it exists;
+pointsOver = points whose own max |ΔJ| / max |J_foliate| exceeds 1e-5, relDiffOthers = the max over the rest.
 """
 import gc
 import json
@@ -36,7 +37,10 @@ def main():
                 (J, _), times = time_calls(lambda: route(net, x), repeats, budget)
                 entry = {"seconds": median(times), "samples": len(times)}
                 if ours is not None:
-                    entry["relDiff"] = float(np.abs(to_nhwc(J, shape) - ours).max() / max(np.abs(ours).max(), 1e-30))
+                    per_point = np.abs(to_nhwc(J, shape) - ours).reshape(len(ours), -1).max(1) / max(np.abs(ours).max(), 1e-30)
+                    entry["relDiff"] = float(per_point.max())
+                    entry["pointsOver"] = int((per_point > 1e-5).sum())
+                    entry["relDiffOthers"] = float(per_point[per_point <= 1e-5].max()) if (per_point <= 1e-5).any() else None
                 routes[name] = entry
                 del J
             except Exception as e:  # a route PyTorch cannot run on this net is reported, not fatal
