@@ -64,6 +64,14 @@ export interface LeafOptions {
   /** Smooth networks: error tolerance per RK4 step (default 1e-9) and first step (default maxLength/64). */
   tol?: number;
   step?: number;
+  /**
+   * A start point on a boundary the walk cannot leave (a tie of max-pool inputs whose gradients differ, as in
+   * an MNIST image's blank area, where every window of an active channel holds equal values): the exact walk
+   * stops there as "trapped" with length 0, since the leaf through a non-differentiable point is not unique.
+   * It is then walked once more from x0 + δ·u, u the unit walking direction, δ = nudge·max(1, ‖x0‖∞)
+   * (default 1e-6; 0: never), i.e. from the region the direction moves into; the path's `startNudge` is δ.
+   */
+  nudge?: number;
 }
 
 /** A path: k vertices. */
@@ -97,6 +105,8 @@ export interface LeafPath {
   folds: number;
   /** True for the exact piecewise-linear walk, false for RK4. */
   exact: boolean;
+  /** 0, or δ when the start was trapped and the path starts at x0 + δ·u instead (see LeafOptions.nudge). */
+  startNudge: number;
   /** Rank of the distribution's image at a generic point (C − 1 for the DIM). */
   genericRank: number;
 }
@@ -133,6 +143,7 @@ export interface LeafJobOptions {
   tol: number;
   step: number;
   maxFlips: number;
+  nudge: number;
 }
 
 /** Validate the options for n start points X (n×d f64) and build the job options. */
@@ -177,9 +188,11 @@ export function leafJobOptions(model: Model, X: Float64Array, opts: LeafOptions)
   const maxVertices = opts.maxVertices ?? (exact ? 1024 : 4096);
   if (!Number.isInteger(maxVertices) || maxVertices < 2 || maxVertices > 1 << 20) throw new OptionError(`maxVertices must be an integer in 2..2^20, got ${maxVertices}`);
   const rankTol = positive(opts.rankTol, "rankTol", 1e-9);
+  const nudge = opts.nudge ?? 1e-6;
+  if (typeof nudge !== "number" || !(nudge >= 0) || !(nudge < 1)) throw new OptionError(`nudge must be a number in [0, 1), got ${String(nudge)}`);
   return {
     d, m: nodeSize(net, net.outputNode), exact, dist, starts: X, directions, targets, lo, hi, maxLength, maxVertices, rankTol,
-    tol: positive(opts.tol, "tol", 1e-9), step: positive(opts.step, "step", maxLength / 64), maxFlips: 8,
+    tol: positive(opts.tol, "tol", 1e-9), step: positive(opts.step, "step", maxLength / 64), maxFlips: 8, nudge,
   };
 }
 
@@ -188,7 +201,7 @@ export function leafLayout(o: LeafJobOptions): Layout {
   const V = o.maxVertices, d = o.d, m = o.m;
   return {
     points: ["f64", V * d], outputs: ["f64", V * m], params: ["f64", V], rank: ["i32", V], regionHash: ["u64", V],
-    crossedUnit: ["i32", V], vertices: ["i32", 1], stop: ["i32", 1], length: ["f64", 1], folds: ["i32", 1],
+    crossedUnit: ["i32", V], vertices: ["i32", 1], stop: ["i32", 1], length: ["f64", 1], folds: ["i32", 1], nudge: ["f64", 1],
   };
 }
 
@@ -233,8 +246,25 @@ export function runLeaves(arena: Arena, up: UploadedNetwork, o: LeafJobOptions, 
     arena.f64(x0, d).set(o.starts.subarray(p * d, (p + 1) * d));
     arena.f64(dir, d).set(o.directions.subarray(p * d, (p + 1) * d));
     if (o.targets) arena.f64(tgt, d).set(o.targets.subarray(p * d, (p + 1) * d));
-    const kv = o.exact ? k.leafExactF64(desc) : k.leafSmoothF64(desc);
-    const st = arena.f64(status, 3);
+    let kv = o.exact ? k.leafExactF64(desc) : k.leafSmoothF64(desc);
+    let st = arena.f64(status, 3);
+    let delta = 0;
+    if (o.exact && o.nudge > 0 && STOP_REASONS[st[0]] === "trapped" && st[1] === 0) {
+      // trapped at the start: walk from x0 + δ·u instead (LeafOptions.nudge)
+      const x = arena.f64(x0, d), u = arena.f64(dir, d);
+      let norm = 0, size = 1;
+      for (let j = 0; j < d; j++) {
+        norm += u[j] * u[j];
+        size = Math.max(size, Math.abs(x[j]));
+      }
+      norm = Math.sqrt(norm);
+      if (norm > 0) {
+        delta = o.nudge * size;
+        for (let j = 0; j < d; j++) x[j] += (delta * u[j]) / norm;
+        kv = k.leafExactF64(desc);
+        st = arena.f64(status, 3);
+      }
+    }
     const stop = st[0], len = st[1], folds = st[2];
     (out.points as Float64Array).set(arena.f64(points, kv * d), at * V * d);
     (out.outputs as Float64Array).set(arena.f64(outs, kv * m), at * V * m);
@@ -246,6 +276,7 @@ export function runLeaves(arena: Arena, up: UploadedNetwork, o: LeafJobOptions, 
     (out.stop as Int32Array)[at] = stop;
     (out.length as Float64Array)[at] = len;
     (out.folds as Int32Array)[at] = folds;
+    (out.nudge as Float64Array)[at] = delta;
   }
 }
 
@@ -267,6 +298,7 @@ export function splitPaths(out: Record<string, ArrayLike<number> | BigUint64Arra
       stopReason: STOP_REASONS[(out.stop as Int32Array)[i]],
       folds: (out.folds as Int32Array)[i],
       exact: o.exact,
+      startNudge: (out.nudge as Float64Array)[i],
       genericRank: o.dist.genericRank,
     });
   }

@@ -89,15 +89,25 @@ describe("leaves through the report's MNIST CNN (conv, conv, max pool, dense)", 
     it(`exact ${distribution} leaves from 10 test images: vertices on boundaries, segments in their distribution${distribution === "kernel" ? ", p constant" : ""}`, async () => {
       const model = await mnistCnn();
       const test = await loadDataset("mnist:test", { limit: 10 });
-      // Each image moved off its exact ties by 1e-6 noise: an image's blank area ties every max-pool window
-      // there, a point on thousands of boundaries at once, where the walk's region is not defined (it stops
-      // as "trapped" there when the tied choices do not settle with the projected direction).
-      // A second set moved by 1e-2 noise reaches relu boundaries too (the first meets the near-ties first).
+      // The raw images first: an image's blank area ties every max-pool window of an active channel there (equal
+      // inputs with different gradients), a point on hundreds of boundaries at once where the leaf is not unique;
+      // the exact walk is trapped there and starts again from x0 + δ·u (LeafOptions.nudge, δ = 1e-6·‖x0‖∞), the
+      // region the direction moves into. A second set moved by 1e-2 noise reaches relu boundaries too.
       const paths = [];
-      for (const scale of [1e-6, 1e-2]) {
+      for (const scale of [0, 1e-2]) {
         const noise = randomWeights(77, test.X.length, scale);
-        const X = Float64Array.from(test.X, (v, i) => v + noise[i]);
-        paths.push(...(await engine.leaves(model, X, { distribution, maxLength: 2, maxVertices: 12, seed: 11 })));
+        const X = Float64Array.from(test.X, (v, i) => v + (scale > 0 ? noise[i] : 0));
+        const set = await engine.leaves(model, X, { distribution, maxLength: 2, maxVertices: 12, seed: 11 });
+        if (scale === 0)
+          for (const [i, p] of set.entries()) {
+            expect(p.startNudge).toBeGreaterThan(0); // every raw image was trapped at its start
+            const x0 = test.X.subarray(i * 784, (i + 1) * 784);
+            const moved = norm(row(p, 0).map((v, k) => v - x0[k]));
+            expect(Math.abs(moved - p.startNudge)).toBeLessThan(1e-12);
+            expect(p.length).toBeGreaterThan(0);
+          }
+        else for (const p of set) expect(p.startNudge).toBe(0); // off the ties: walked from x0 itself
+        paths.push(...set);
       }
       let worstGap = 0, worstResidual = 0, worstFd = 0, worstP = 0, vertices = 0, poolCrossings = 0;
       const patternBits = compileNetwork(model).patternBits;
