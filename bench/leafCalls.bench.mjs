@@ -4,7 +4,8 @@
 // worker-less engine and on a 1-worker engine (chunks cross a thread there), for:
 // - the ReLU MLP 784-256-256-10 of bench/workloads.mjs (270 k weights: 2.1 MB of float64 per upload);
 // - the bundled MNIST CNN (data/models), from MNIST test images moved off their ties by uniform noise of
-//   width 1e-2 (a raw image's blank area ties every max-pool window there, and the walk stops "trapped").
+//   width 1e-2 (a raw image's blank area ties max-pool windows there: its walk would first be trapped and
+//   restart from a nudged start, which is not what this bench times).
 //   Its walk dominates: one region's Jacobian and crossing solve cost about 1e7 float64 multiply-adds.
 // Run alone: `node bench/leafCalls.bench.mjs [--quick]` (needs `npm run build` first).
 import { createEngine, loadDataset, Model } from "../dist/index.js";
