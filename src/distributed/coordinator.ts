@@ -131,12 +131,16 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
     listening = RunEvents.open(target.url, client, run, { timeoutMs: opts.connectTimeoutMs ?? 5000, ca: opts.redisCa });
     listening.catch(() => {});
     const arrays = new ArrayWriter(client, run);
+    const existing = Job.fromId(runs, run); // sent now: its answer comes back while the plan runs
+    existing.catch(() => {});
     const payloads = await k.plan(spec, { putModel: (m) => putModel(client, m), putArray: (a, what) => arrays.put(a, what), runId: run });
-    await arrays.flush();
-    shardEvents = await listening;
     const fingerprint = payloadFingerprint(kind, payloads);
     const ids = payloads.map((_, i) => `${run}-${i}`);
-    let parent = await Job.fromId(runs, run);
+    // The arrays' pipeline and the flow go down the same connection in this order, so Redis stores the
+    // arrays before any worker can see a shard; neither waits for the event stream (it reads from `since`).
+    const stored = arrays.flush();
+    stored.catch(() => {});
+    let parent = await existing;
     if (parent && parent.data?.fingerprint !== fingerprint) throw new RunStateError(`run "${run}" is already in Redis with a different specification; choose another --run id`);
     if (!parent) {
       await flows.add({
@@ -149,6 +153,8 @@ export async function runDistributed<K extends keyof DistributedKinds>(kind: K, 
       parent = await Job.fromId(runs, run);
       if (!parent) throw new RunStateError(`run "${run}" vanished from Redis right after it was added`);
     }
+    await stored;
+    shardEvents = await listening;
     const total = payloads.length;
     let workers = 0, lastWorkerCheck = 0, done = -1;
     for (;;) {

@@ -19,7 +19,8 @@ import { RedisUnavailableError, RunStateError } from "../../src/distributed/erro
 import { SHARD_QUEUE } from "../../src/distributed/connection.js";
 import { createEngine } from "../../src/api/engine.js";
 import { Model } from "../../src/model/model.js";
-import { ModelFormatError } from "../../src/errors.js";
+import { ModelFormatError, OptionError } from "../../src/errors.js";
+import { bundledPoints } from "../../src/datasets/bundled.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { populationRecipe, populationData } from "../../src/experiments/ricciRecipe.js";
 import { populationOn, summarizePopulation, type NetworkResult, type PopulationResult } from "../../src/experiments/ricciPopulation.js";
@@ -103,6 +104,23 @@ describe("distributed runs over BullMQ equal the in-process runs bit for bit", (
     const s = await runDistributed("spectrum-shard", { model, X, d: D, shardSize: 250 }, { redis: redis.url, onProgress: (p) => seen.push(p.workers) });
     expect(Math.max(...seen)).toBe(3);
     expectSameSpectrum(s, spectrumRef);
+  });
+
+  test("a spectrum of a bundled dataset named, not sent (glyphs:test:700 in 6 shards): the same as in process, by the library and the CLI", async () => {
+    const glyphModel = randomMlp([64, 32, 10], 5);
+    const set = await bundledPoints("glyphs:test:700");
+    const engine = await createEngine({ workers: 1 });
+    const ref = await engine.dimSpectrum(glyphModel, set.X);
+    await engine.close();
+    expectSameSpectrum(await runDistributed("spectrum-shard", { model: glyphModel, data: "glyphs:test:700", d: 64, shardSize: 128 }, { redis: redis.url }), ref);
+    // Points or a name, not both nor neither.
+    await expect(runDistributed("spectrum-shard", { model: glyphModel, d: 64 }, { redis: redis.url })).rejects.toBeInstanceOf(OptionError);
+    await expect(runDistributed("spectrum-shard", { model: glyphModel, X: set.X, data: "glyphs:test:700", d: 64 }, { redis: redis.url })).rejects.toBeInstanceOf(OptionError);
+    const m = join(dir, "glyph-model.json");
+    writeFileSync(m, JSON.stringify(glyphModel.toJSON()));
+    const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [MAIN, "spectrum", m, "--data", "glyphs:test:700", "--redis", redis.url, "--shard-size", "128", "--out", join(dir, "glyph.npy"), "-q"], { stdio: "ignore", env: { ...process.env, CI: "1" } }).on("close", resolve));
+    expect(code).toBe(0);
+    expect(readFileSync(join(dir, "glyph.npy")).equals(Buffer.from(writeNpy(ref.logEigenvalues, [ref.n, ref.r])))).toBe(true);
   });
 
   test("a 12-network Ricci population study", async () => {

@@ -10,6 +10,9 @@ import { shardRanges, jobKind } from "../../src/distributed/jobKinds.js";
 import { PayloadTooLargeError, ResultsPathError } from "../../src/distributed/errors.js";
 import { OptionError, ShapeError } from "../../src/errors.js";
 import "../../src/distributed/kinds/index.js";
+import { RunStateError } from "../../src/distributed/errors.js";
+import { bundledPoints } from "../../src/datasets/bundled.js";
+import { randomMlp } from "../support/models.js";
 
 describe("redis URLs", () => {
   test("redis:// and rediss:// with user and password pass through; the password never shows", () => {
@@ -52,6 +55,21 @@ describe("results directory", () => {
 });
 
 describe("payloads", () => {
+  test("a shard naming a bundled dataset runs only where the worker's copy of the set hashes as the coordinator's did", async () => {
+    const spectrum = jobKind("spectrum-shard");
+    const model = randomMlp([64, 8, 3], 1);
+    const set = await bundledPoints("glyphs:test:10");
+    const ctx = { model: async () => model, engine: { dimSpectrum: async () => { throw new Error("must not compute"); } } } as never;
+    const payload = { model: "a".repeat(64), n: 2, d: 64, data: "glyphs:test:10", start: 4, floor: -20 };
+    await expect(spectrum.run({ ...payload, sha256: "0".repeat(64) }, ctx)).rejects.toBeInstanceOf(RunStateError);
+    // The right hash passes the check and reaches the engine with rows 4..6 of the set.
+    let seen: Float32Array | undefined;
+    const engine = { dimSpectrum: async (_m: unknown, X: Float32Array) => { seen = X; throw new Error("stop"); } };
+    await expect(spectrum.run({ ...payload, sha256: sha256(Buffer.from(set.X.buffer, set.X.byteOffset, set.X.byteLength)) }, { ...(ctx as object), engine } as never)).rejects.toThrow("stop");
+    expect(Array.from(seen!)).toEqual(Array.from(set.X.subarray(4 * 64, 6 * 64)));
+    await expect(spectrum.run({ ...payload, start: 9, sha256: sha256(Buffer.from(set.X.buffer, set.X.byteOffset, set.X.byteLength)) }, ctx)).rejects.toBeInstanceOf(ShapeError);
+  });
+
   test("typed arrays travel bit for bit (NaN payloads, −0, subnormals)", () => {
     const a = new Float64Array([NaN, -0, 5e-324, 1 / 3, -Infinity]);
     const b = decodeArray(Float64Array, encodeArray(a), "a", 5);
@@ -72,6 +90,11 @@ describe("payloads", () => {
     // Points travel by reference (arrayStore.ts), never inline: base64 data or a path-like reference is refused.
     expect(() => spectrum.validate({ model: "a".repeat(64), n: 2, d: 2, X: encodeArray(new Float32Array(4)), floor: -20 })).toThrow(OptionError);
     expect(() => spectrum.validate({ model: "a".repeat(64), n: 2, d: 2, X: `..:${"b".repeat(64)}`, floor: -20 })).toThrow(OptionError);
+    // Or a bundled dataset's name, a start row and the set's SHA-256.
+    const named = { model: "a".repeat(64), n: 2, d: 64, data: "glyphs:test:10", start: 4, sha256: "c".repeat(64), floor: -20 };
+    expect(spectrum.validate(named)).toEqual(named);
+    expect(() => spectrum.validate({ ...named, start: 1.5 })).toThrow(OptionError);
+    expect(() => spectrum.validate({ ...named, sha256: "c" })).toThrow(OptionError);
     const ricci = jobKind("ricci-network");
     const ok = { dataset: "blobs", nTrain: 200, nTest: 200, dataSeed: 1, epochs: 30, ks: [10], mode: "directed", network: { hidden: [25], seed: 1 } };
     expect(ricci.validate(ok)).toEqual(ok);

@@ -37,7 +37,7 @@ export const spectrumCommand: CliCommand = {
     const floor = parseFloor(opts.floor);
     const batch = await readSpectrumInputs(opts, model.inputShape, ctx.log);
     const s = opts.redis
-      ? await runWithProgress("spectrum-shard", { model, X: batch.X, d: model.inputSize, floor, shardSize: parseShardSize(opts.shardSize) }, opts, ctx)
+      ? await runWithProgress("spectrum-shard", { model, ...(typeof opts.data === "string" ? { data: opts.data } : { X: batch.X }), d: model.inputSize, floor, shardSize: parseShardSize(opts.shardSize) }, opts, ctx)
       : await (async () => {
           const stage = ctx.progress.stage("spectrum", batch.n);
           const r = await withEngine(opts, (engine) => engine.dimSpectrum(model, batch.X, { floor, signal: ctx.signal, onProgress: (done) => stage.update(done) }));
