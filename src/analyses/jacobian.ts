@@ -11,7 +11,8 @@ import type { Job } from "../engine/job.js";
 import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
 import { valueBlock, type CompileOptions, type CompiledNetwork } from "../model/compile.js";
-import { compiledNode, forwardChunk, jacobianWorkspace, pointJacobian, pointState, resolveNode } from "./network.js";
+import { compiledNode, forwardChunk, jacobianWorkspace, jacobianWorkspaceBytes, pointJacobian, pointState, resolveNode } from "./network.js";
+import { requireWasmMemory } from "../engine/wasmMemory.js";
 
 /** What is differentiated: the logits, log-softmax, softmax, or the output of node i (after its activation; index or name). */
 export type JacobianOutput = "logits" | "logprobs" | "probs" | { layer: number | string };
@@ -43,12 +44,33 @@ export function resolveOutput(net: CompiledNetwork, output: unknown): { target: 
   throw new OptionError(`output must be "logits", "logprobs", "probs" or { layer: index | name }, got ${JSON.stringify(output)}`);
 }
 
+/** f64 scratch of the softmax transforms (p: m, the Fisher factor: m×m, one row: d), only when there is one. */
+function transformF64s(transform: 0 | 1 | 2, m: number, d: number): number {
+  return transform ? m + m * m + d : 0;
+}
+
+/** Refuse (OptionError) a node (`output`, resolved to target and transform) whose Jacobian needs more than the 4 GiB Wasm memory per chunk. */
+function requireJacobianMemory(net: CompiledNetwork, output: unknown, target: number, transform: 0 | 1 | 2): void {
+  const m = valueBlock(net, target).size, d = net.inputSize;
+  requireWasmMemory(
+    jacobianWorkspaceBytes(net, target) + 8 * transformF64s(transform, m, d),
+    (gib) => {
+      const layer = typeof output === "object" && output !== null ? (output as { layer: unknown }).layer : undefined;
+      const source = layer === undefined ? net.sourceToCompiled.lastIndexOf(target) : resolveNode(net, layer).source;
+      return `output.layer "${net.nodeNames[source]}" (node ${source}): the Jacobian of a node with m = ${m} outputs needs ${gib} GiB at d = ${d} ` +
+        `(the m×d float32 Jacobian with its tangent or cotangent rows over the network's ${net.valueSize} node outputs)`;
+    },
+    "choose a narrower node",
+  );
+}
+
 export const jacobianJob: Job = {
   compile(net, opts) {
     return resolveOutput(net, opts.output).compileOptions;
   },
   layout(net, opts) {
-    const { target } = resolveOutput(net, opts.output);
+    const { target, transform } = resolveOutput(net, opts.output);
+    requireJacobianMemory(net, opts.output, target, transform);
     return { data: ["f32", valueBlock(net, target).size * net.inputSize] };
   },
   meta(net, opts) {
@@ -64,9 +86,10 @@ export const jacobianJob: Job = {
     overSubchunks(arena, X, count, d, (start, n, input) => {
       const st = forwardChunk(arena, up, input, n);
       const ws = jacobianWorkspace(arena, up, target);
-      const p = arena.allocF64(m);
-      const f = arena.allocF64(m * m);
-      const work = arena.allocF64(d);
+      // the softmax transforms' scratch (transformF64s), for the logits only
+      const p = transform ? arena.allocF64(m) : 0;
+      const f = transform ? arena.allocF64(m * m) : 0;
+      const work = transform ? arena.allocF64(d) : 0;
       for (let i = 0; i < n; i++) {
         const ji = pointJacobian(arena, st, i, ws);
         if (transform) {

@@ -101,17 +101,36 @@ export interface JacobianWorkspace {
   eye: number;
 }
 
+/** Reverse mode (m cotangent rows) unless the input is smaller than the node (d tangent rows). */
+function jacobianMode(m: number, d: number): "reverse" | "forward" {
+  return d < m ? "forward" : "reverse";
+}
+
 /** Scratch for Jacobians of compiled node `target` (allocate once per chunk, reuse for every point). */
 export function jacobianWorkspace(arena: Arena, up: UploadedNetwork, target: number): JacobianWorkspace {
   const k = arena.kernels<PassKernels>();
   const net = up.net;
   const m = valueBlock(net, target).size, d = net.inputSize;
-  const mode = d < m ? "forward" : "reverse";
+  const mode = jacobianMode(m, d);
   const J = arena.allocF32(m * d);
   if (mode === "reverse") return { target, m, d, mode, J, work: arena.alloc(k.graphVjpWorkBytesF32(up.f32, m)), tan: 0, eye: 0 };
   const eye = arena.allocF32(d * d);
   k.identityF32(d, eye);
   return { target, m, d, mode, J, work: 0, tan: arena.allocF32(d * net.valueSize), eye };
+}
+
+/**
+ * Bytes of Wasm memory jacobianWorkspace takes for compiled node `target` (m outputs), counted in doubles on
+ * the host, where the kernels' own 32-bit size arithmetic (graphVjpWorkBytesF32) would wrap past 4 GiB: J
+ * (m×d f32), then reverse mode's m cotangent rows over every node output and the dense transposes' m×maxWidth
+ * compaction (f32), or forward mode's d×d identity and d tangent rows over every node output (f32). For the
+ * callers' requireWasmMemory (src/engine/wasmMemory.ts); the largest conv transpose scratch is left out.
+ */
+export function jacobianWorkspaceBytes(net: CompiledNetwork, target: number): number {
+  const m = valueBlock(net, target).size, d = net.inputSize;
+  const J = 4 * m * d;
+  if (jacobianMode(m, d) === "forward") return J + 4 * d * d + 4 * d * net.valueSize;
+  return J + 4 * m * (net.valueSize + net.maxWidth) + 4 * (net.nodeCount + 1);
 }
 
 /** J (m×d f32 row-major, at ws.J) of point p of the chunk; valid until the next call with the workspace. */

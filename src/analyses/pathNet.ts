@@ -9,6 +9,7 @@
 import { OptionError } from "../errors.js";
 import type { Arena } from "../engine/arena.js";
 import type { GraphKernels } from "../engine/network.js";
+import { requireWasmMemory } from "../engine/wasmMemory.js";
 import { compileNetwork, NOT_MATERIALIZED, type CompileOptions, type CompiledNetwork } from "../model/compile.js";
 import * as O from "../model/opcodes.js";
 import type { ModelSpec } from "../model/types.js";
@@ -97,9 +98,6 @@ export function compiledNode(spec: ModelSpec, layer: number): number {
   return k;
 }
 
-/** Bytes of the Wasm address space (wasm32). */
-const WASM_BYTES = 2 ** 32;
-
 /**
  * The dominant float64 work of one point's Jacobian of an m-output node in the path kernels (assembly/leaf.ts
  * leafWorkBytes, the leafRank job): J and its basis (m×d each) and the reverse pass's m cotangent rows over
@@ -125,12 +123,13 @@ export function resolveDistribution(spec: ModelSpec, dist: unknown): Distributio
     const target = compiledNode(spec, idx as number);
     const net = pathNetwork(spec, idx as number);
     const m = nodeSize(net, target);
-    const bytes = jacobianWorkBytes(net, m);
-    if (bytes > WASM_BYTES)
-      throw new OptionError(
-        `distribution.layer "${spec.layers[idx as number].name}" (node ${idx}): ker g of a node with m = ${m} outputs needs ${(bytes / 2 ** 30).toFixed(1)} GiB of float64 ` +
-        `Jacobian work at d = ${d} (m×d Jacobian and basis, m cotangent rows over the network's ${net.valueSize} node outputs), more than the 4 GiB Wasm memory; choose a narrower node`,
-      );
+    requireWasmMemory(
+      jacobianWorkBytes(net, m),
+      (gib) =>
+        `distribution.layer "${spec.layers[idx as number].name}" (node ${idx}): ker g of a node with m = ${m} outputs needs ${gib} GiB of float64 ` +
+        `Jacobian work at d = ${d} (m×d Jacobian and basis, m cotangent rows over the network's ${net.valueSize} node outputs)`,
+      "choose a narrower node",
+    );
     return { layer: idx as number, target, m, centre: false, kernel: true, genericRank: Math.min(m, d) };
   }
   throw new OptionError(`distribution must be "data", "kernel" or { metric: "pullback", layer }, got ${JSON.stringify(dist)}`);

@@ -9,8 +9,9 @@ import type { Model } from "../model/model.js";
 import type { BatchInput } from "../engine/batch.js";
 import type { Job } from "../engine/job.js";
 import { valueBlock, type CompiledNetwork } from "../model/compile.js";
-import { forwardChunk, jacobianWorkspace, pointJacobian } from "./network.js";
+import { forwardChunk, jacobianWorkspace, jacobianWorkspaceBytes, pointJacobian, resolveNode } from "./network.js";
 import { overSubchunks } from "../engine/job.js";
+import { requireWasmMemory } from "../engine/wasmMemory.js";
 import type { CoreKernels } from "../engine/kernels.js";
 import { rankTolerance } from "./dim.js";
 import { resolveOutput } from "./jacobian.js";
@@ -39,12 +40,32 @@ export interface PullbackMetricResult {
   kernelDim: Int32Array;
 }
 
+/** f64 scratch of the eigen-decomposition: denseMetricF32 then denseEigF64, or lowRankEigF32. */
+function eigenWorkF64s(route: "lowRank" | "dense", d: number, m: number, r: number): number {
+  return route === "dense" ? Math.max(m * d, 2 * d * d + 4 * d) : 4 * m * m + 6 * m + (r + 1) * d;
+}
+
+/**
+ * Validated sizes and route; a node whose per-chunk Wasm memory (Jacobian workspace, eigenpairs, their work
+ * and the dense route's d×d metric, as `run` allocates them) exceeds 4 GiB is refused with an OptionError.
+ */
 function pullbackSizes(net: CompiledNetwork, opts: Record<string, unknown>) {
   rankTolerance(opts);
   const { target } = resolveOutput(net, opts.layer === undefined ? undefined : { layer: opts.layer });
   const d = net.inputSize, m = valueBlock(net, target).size;
   const route: "lowRank" | "dense" = opts.full || m >= d ? "dense" : "lowRank";
-  return { target, d, m, route, r: route === "dense" ? d : m };
+  const r = route === "dense" ? d : m;
+  const bytes = jacobianWorkspaceBytes(net, target) + 8 * r + 4 * r * d + 8 * eigenWorkF64s(route, d, m, r) + (route === "dense" ? 8 * d * d : 0);
+  requireWasmMemory(
+    bytes,
+    (gib) => {
+      const source = opts.layer === undefined ? net.sourceToCompiled.lastIndexOf(target) : resolveNode(net, opts.layer, "layer").source;
+      return `layer "${net.nodeNames[source]}" (node ${source}): the pullback metric of a node with m = ${m} outputs needs ${gib} GiB at d = ${d} ` +
+        `(the m×d float32 Jacobian with its tangent or cotangent rows over the network's ${net.valueSize} node outputs, and the ${route} eigen-decomposition's float64 work)`;
+    },
+    "choose a narrower node",
+  );
+  return { target, d, m, route, r };
 }
 
 export const pullbackMetricJob: Job = {
@@ -72,7 +93,7 @@ export const pullbackMetricJob: Job = {
       const ws = jacobianWorkspace(arena, up, target);
       const vals = arena.allocF64(r);
       const vecs = arena.allocF32(r * d);
-      const work = route === "dense" ? arena.allocF64(Math.max(m * d, 2 * d * d + 4 * d)) : arena.allocF64(4 * m * m + 6 * m + (r + 1) * d);
+      const work = arena.allocF64(eigenWorkF64s(route, d, m, r));
       const g = route === "dense" ? arena.allocF64(d * d) : 0;
       for (let i = 0; i < n; i++) {
         const at = base + start + i;

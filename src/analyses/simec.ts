@@ -13,7 +13,7 @@ import type { Job } from "../engine/job.js";
 import type { CompiledNetwork } from "../model/compile.js";
 import * as O from "../model/opcodes.js";
 
-/** The kernels this job calls (assembly/simec.ts). */
+/** The kernels this job calls (assembly/simec.ts, assembly/simecLayout.ts). */
 export interface SimecKernels {
   simecWorkBytes(net: number, route: number): number;
   simecStepsF64(desc: number): number;
@@ -24,13 +24,13 @@ export interface SimecKernels {
 export const STOP_REASONS = ["steps", "target", "boundary", "noDirection", "nonFinite", "eigenFailure"] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
-/** Slots of the state block after x and the previous direction (assembly/simec.ts). */
+/** Slots of the state block after x and the previous direction (assembly/simecLayout.ts S_*). */
 export const STATE = { energy: 0, length: 1, pseudoLength: 2, rng: 3, hasPrev: 4, stop: 5, sign: 6 } as const;
 export const STATE_EXTRA = 8;
-/** The kernel's boxMode codes (assembly/simec.ts). */
+/** The kernel's boxMode codes (assembly/simecLayout.ts SW_BOX_MODE, assembly/simecBox.ts). */
 export const BOX_MODES = { clamp: 0, stop: 1, slide: 2 } as const;
 
-/** Slots of the packed walk descriptor (assembly/simec.ts SW_*; the same numbers), f64 each. */
+/** Slots of the packed walk descriptor (assembly/simecLayout.ts SW_*; the same numbers), f64 each. */
 export const SW = {
   net: 0, softmax: 1, mode: 2, route: 3, select: 4, orient: 5, steps: 6, delta: 7, nullTol: 8, lo: 9, hi: 10,
   boxMode: 11, target: 12, y0: 13, state: 14, points: 15, outputs: 16, start: 17, work: 18,

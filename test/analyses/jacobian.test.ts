@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { tf } from "../../src/tfjsQuiet.js";
 import { createEngine, Model, type Engine } from "../../src/index.js";
-import { randomCnn, randomMlp, randomPoints } from "../support/models.js";
+import { OptionError } from "../../src/errors.js";
+import { mulberry32 } from "../../src/random.js";
+import { referenceForward } from "../../src/reference/forward.js";
+import { randomCnn, randomMlp, randomPoints, wideConv } from "../support/models.js";
 import { fdJacobian, pointsAwayFromKinks, relError, type OutputKind } from "../support/reference.js";
 
 let engine: Engine;
@@ -129,3 +132,37 @@ function stripSoftmax(tm: tf.Sequential): tf.LayersModel {
   });
   return copy;
 }
+
+describe("jacobian and the 4 GiB Wasm memory", () => {
+  const model = wideConv(); // 64×64×1 → "conv" (262 144 outputs) → "squeeze" (4 096) → "fc" (3)
+  const d = model.inputSize;
+  const x0 = Float32Array.from({ length: d }, (_, i) => 0.5 + 0.4 * Math.sin(0.37 * i));
+
+  test("nodes too wide are refused with an OptionError naming the node and the GiB, before any chunk runs", async () => {
+    // "conv": forward mode, the m×d Jacobian alone is 4 GiB; "squeeze": reverse mode, the cotangent rows over
+    // every node output, which the kernels' 32-bit size would wrap to 141 MiB (a memory access out of bounds)
+    for (const [layer, node, m] of [["conv", 0, 262144], ["squeeze", 1, 4096]] as const) {
+      const progress: number[] = [];
+      const call = engine.jacobian(model, x0, { output: { layer }, onProgress: (done) => progress.push(done) });
+      await expect(call).rejects.toBeInstanceOf(OptionError);
+      const message = await call.then(() => "", (e: Error) => e.message);
+      expect(message).toMatch(new RegExp(`^output\\.layer "${layer}" \\(node ${node}\\): the Jacobian of a node with m = ${m} outputs needs [\\d.]+ GiB at d = 4096 `));
+      expect(message).toMatch(/more than the 4 GiB Wasm memory; choose a narrower node$/);
+      expect(Number(/needs ([\d.]+) GiB/.exec(message)![1])).toBeGreaterThan((4096 * 270339 * 4) / 2 ** 30);
+      expect(progress).toEqual([]);
+    }
+  });
+
+  test("the same model's logits still run: J v equals float64 central differences along v", async () => {
+    const J = await engine.jacobian(model, x0);
+    expect(J.shape).toEqual([1, 3, d]);
+    const rand = mulberry32(4);
+    const v = Float64Array.from({ length: d }, () => rand() - 0.5);
+    const h = 1e-5;
+    const at = (s: number) => referenceForward(model, Array.from(x0, (x, t) => x + s * v[t])).output;
+    const plus = at(h), minus = at(-h);
+    const fd = Array.from(plus, (p, c) => (p - minus[c]) / (2 * h));
+    const Jv = [0, 1, 2].map((c) => J.data.subarray(c * d, (c + 1) * d).reduce((s, a, t) => s + a * v[t], 0));
+    expect(relError(Jv, fd)).toBeLessThan(1e-4);
+  });
+});
