@@ -5,7 +5,7 @@
 // test images (named: `data`) through a 784-256-256-10 ReLU MLP and through the bundled MNIST CNN, in shards of
 // 64 / 256 / 1 024 points: the fraction of wall time outside compute, against the same compute on the same
 // cores in one process and against perfect scaling (see the notes). Every worker has the model and the
-// dataset before a timed run (a warm-up run). Times are the best of `reps` runs, for compute and wall alike.
+// dataset before a timed run (a warm-up run). Compute and distributed runs alternate in paired rounds (see scaling).
 // Needs Debian's redis-server.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -60,7 +60,7 @@ async function stopWorkers(procs) {
   await Promise.all(procs.map(({ p }) => new Promise((r) => (p.once("exit", r), p.kill("SIGTERM")))));
 }
 
-async function best(reps, fn) {
+async function best(reps, fn) { // the least disturbed of `reps` runs
   let t = Infinity;
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
@@ -70,41 +70,60 @@ async function best(reps, fn) {
   return t;
 }
 
-/** T_compute,c: the same 2 000-point spectrum in one process on c engine threads (warmed), best of `reps`. */
-async function computeTimes(model, X, d, reps) {
-  const t = {};
-  for (const c of [1, Math.min(2, CORES)]) {
-    const engine = await createEngine({ workers: c });
-    await engine.dimSpectrum(model, X.subarray(0, 64 * d));
-    t[c] = await best(reps, () => engine.dimSpectrum(model, X));
-    await engine.close();
-  }
-  return t;
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function timed(fn) {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
 }
 
 /**
- * Per worker count and shard size: T_wall of the distributed run (points named: `data`) and the fraction of it
- * outside compute, against the same compute on the same cores in one process, 1 − T_compute,c / T_wall with
- * c = min(workers, cores); and, stricter, against perfect scaling of one thread, 1 − T_compute,1 / (c · T_wall).
+ * Per worker count and shard size, `rounds` paired rounds: the same spectrum in this process on c = min(workers,
+ * cores) engine threads (T_compute,c), then the distributed run (points named: `data`, T_wall), one right after
+ * the other, so that drifts of this shared machine's speed hit both. Outside compute (same cores) is
+ * 1 − T_compute,c / T_wall per round, and, stricter, against perfect scaling of one thread 1 − T_compute,1 / (c · T_wall)
+ * (T_compute,1 from the 1-thread rounds); the table gives medians over the rounds and their range.
  */
-async function scaling({ label, model, data, X, d, sizes, workerCounts, url, reps, rows, goals }) {
+async function scaling({ label, model, data, X, d, sizes, workerCounts, url, rounds, rows, goals }) {
   const n = X.length / d;
-  const tc = await computeTimes(model, X, d, reps);
-  rows.push([`${label}: in-process compute, 1 engine thread`, "—", "—", `${tc[1].toFixed(2)} s`, "—", "—"]);
-  if (tc[2]) rows.push([`${label}: in-process compute, 2 engine threads (${(tc[1] / tc[2]).toFixed(2)}× of 1)`, "—", "—", `${tc[2].toFixed(2)} s`, "—", "—"]);
+  const engines = {};
+  for (const c of new Set(workerCounts.map((W) => Math.min(W, CORES)))) {
+    engines[c] = await createEngine({ workers: c });
+    await engines[c].dimSpectrum(model, X.subarray(0, 64 * d));
+  }
+  const computeTimes = { 1: [], 2: [] };
+  const results = [];
   for (const W of workerCounts) {
+    const c = Math.min(W, CORES);
     const procs = await startWorkers(url, W);
     // Every worker reads the dataset and compiles the model before the timed runs (2 shards of 64 points per worker).
     await runDistributed("spectrum-shard", { model, data, d, shardSize: 64 }, { redis: url });
     for (const size of sizes) {
-      const wall = await best(reps, () => runDistributed("spectrum-shard", { model, data, d, shardSize: size }, { redis: url }));
-      const c = Math.min(W, CORES);
-      const outside = Math.max(0, 1 - tc[c] / wall);
-      const strict = Math.max(0, 1 - tc[1] / (wall * c));
-      rows.push([`${label}: ${n} points, shards of ${size}`, String(W), String(Math.ceil(n / (Math.ceil(size / 64) * 64))), `${wall.toFixed(2)} s`, `${(100 * outside).toFixed(1)} %`, `${(100 * strict).toFixed(1)} %`]);
-      if (size >= 256) goals.push({ goal: `${label}: outside compute < 5 % (shards of ${size}, ${W} worker${W > 1 ? "s" : ""})`, met: outside < 0.05, detail: `${(100 * outside).toFixed(1)} % (against perfect scaling: ${(100 * strict).toFixed(1)} %)` });
+      const walls = [], fractions = [];
+      for (let r = 0; r < rounds; r++) {
+        const tc = await timed(() => engines[c].dimSpectrum(model, X));
+        computeTimes[c].push(tc);
+        const wall = await timed(() => runDistributed("spectrum-shard", { model, data, d, shardSize: size }, { redis: url }));
+        walls.push(wall);
+        fractions.push(1 - tc / wall);
+      }
+      results.push({ W, c, size, walls, fractions });
     }
     await stopWorkers(procs);
+  }
+  for (const e of Object.values(engines)) await e.close();
+  const tc1 = median(computeTimes[1]);
+  rows.push([`${label}: in-process compute, 1 engine thread (median of ${computeTimes[1].length})`, "—", "—", `${tc1.toFixed(2)} s`, "—", "—"]);
+  if (computeTimes[2].length) rows.push([`${label}: in-process compute, 2 engine threads (median of ${computeTimes[2].length}; ${(tc1 / median(computeTimes[2])).toFixed(2)}× of 1)`, "—", "—", `${median(computeTimes[2]).toFixed(2)} s`, "—", "—"]);
+  const pct = (f) => `${(100 * Math.max(0, f)).toFixed(1)} %`;
+  for (const { W, c, size, walls, fractions } of results) {
+    const wall = median(walls), outside = median(fractions), strict = 1 - tc1 / (c * wall);
+    rows.push([`${label}: ${n} points, shards of ${size}`, String(W), String(Math.ceil(n / (Math.ceil(size / 64) * 64))), `${wall.toFixed(2)} s`, `${pct(outside)} (${pct(Math.min(...fractions))} – ${pct(Math.max(...fractions))})`, pct(strict)]);
+    if (size >= 256) goals.push({ goal: `${label}: outside compute < 5 % (shards of ${size}, ${W} worker${W > 1 ? "s" : ""})`, met: outside < 0.05, detail: `${pct(outside)} (median of ${fractions.length} paired rounds; against perfect scaling: ${pct(strict)})` });
   }
 }
 
@@ -122,7 +141,7 @@ export default async function run({ quick }) {
   const rows = [];
   const notes = [];
   const goals = [];
-  const reps = quick ? 1 : 2;
+  const reps = quick ? 1 : 3;
   const dash = ["—", "—"];
   try {
     const procs = await startWorkers(url, 1);
@@ -142,13 +161,13 @@ export default async function run({ quick }) {
     rows.push(["MLP: the same points named (data: mnist:test:2000), shards of 256", "1", "8", `${named.toFixed(3)} s`, ...dash]);
     await stopWorkers(procs);
 
-    await scaling({ label: "MLP 784-256-256-10", model, data, X, d, sizes: quick ? [256] : [64, 256, 1024], workerCounts: quick ? [1, 2] : [1, 2, 4], url, reps, rows, goals });
+    await scaling({ label: "MLP 784-256-256-10", model, data, X, d, sizes: quick ? [256] : [64, 256, 1024], workerCounts: quick ? [1, 2] : [1, 2, 4], url, rounds: quick ? 2 : 7, rows, goals });
     if (!quick) {
       const cnn = await Model.load(fileURLToPath(new URL("../data/models/mnist-cnn-c8-c16-d64-e4-b64-lr0.001-s1-n8000.foliate.json.gz", import.meta.url)));
-      await scaling({ label: "MNIST CNN (bundled)", model: cnn, data, X, d, sizes: [64, 256, 1024], workerCounts: [1, 2, 4], url, reps, rows, goals });
+      await scaling({ label: "MNIST CNN (bundled)", model: cnn, data, X, d, sizes: [64, 256, 1024], workerCounts: [1, 2, 4], url, rounds: 3, rows, goals });
     }
     notes.push(`Points: the ${data} test subset, named in the jobs (each worker reads the shipped set and checks its SHA-256 against the coordinator's), as \`foliate spectrum --data … --redis …\` sends them; the rows above compare with sending the same points as bytes.`);
-    notes.push("Outside compute (same cores) = 1 − T_compute,c / T_wall with c = min(workers, cores), where T_compute,c is the same spectrum in one process on c engine threads, warmed up on the model; it counts the queue, the coordinator, redis-server and the extra processes, not the machine's own scaling. Against perfect scaling = 1 − T_compute,1 / (c · T_wall), which also charges the machine for two threads not being twice one (the 2-thread row above says how far they are). Times are the best of the runs made. The 4-worker rows share 2 cores between 4 processes.");
+    notes.push("Outside compute (same cores) = 1 − T_compute,c / T_wall with c = min(workers, cores), where T_compute,c is the same spectrum in this process on c engine threads (warmed up), run right before each distributed run (paired rounds: this shared machine's speed drifts by tens of per cent between minutes); median over the rounds, range in brackets. It counts the queue, the coordinator, redis-server and the extra processes, not the machine's own scaling. Against perfect scaling = 1 − T_compute,1 / (c · T_wall) with medians, which also charges the machine for two threads not being twice one (the 2-thread row says how far they are). The 4-worker rows share 2 cores between 4 processes.");
     notes.push("A run's fixed cost: connect (2 connections: commands, and the shard queue's event stream), the plan (the model's hash checked, the points named or sent as raw bytes in one pipeline), a small flow sent right behind it, the jobs, and the gather; the coordinator wakes on the shard queue's completion events, not on a timer.");
   } finally {
     redis.kill("SIGTERM");
