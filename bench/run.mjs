@@ -1,6 +1,8 @@
 // Runs every bench/*.bench.mjs (or those named on the command line) and writes bench/results.md: the
 // machine, versions, then one section per benchmark with its table, its goals (met or not, with numbers)
-// and notes. `node bench/run.mjs [--quick] [name ...]` (npm run bench builds first).
+// and notes. `node bench/run.mjs [--quick] [name ...]` (npm run bench builds first). With `--merge` and names,
+// the named sections are re-run and replace their sections of the existing results.md (matched by file name),
+// the others are kept, and the header says which sections were re-run, when, and at what load.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -8,6 +10,7 @@ import { dirname, join } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes("--quick");
+const merge = process.argv.includes("--merge");
 const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".bench.mjs"))
@@ -36,6 +39,8 @@ const lines = [
   "",
 ];
 const summary = [];
+/** Each benchmark's section: from its "## " heading to the next, keyed by the file named in its first lines. */
+const sections = new Map();
 for (const f of files) {
   process.stderr.write(`bench: ${f} ...\n`);
   const t0 = Date.now();
@@ -44,10 +49,11 @@ for (const f of files) {
   try {
     r = await run({ quick });
   } catch (e) {
-    lines.push(`## ${f}`, "", `Failed: ${e instanceof Error ? e.message : e}`, "");
+    sections.set(f, [`## ${f}`, "", `Failed: ${e instanceof Error ? e.message : e}`, ""]);
     summary.push([f, "failed"]);
     continue;
   }
+  const start = lines.length;
   lines.push(`## ${r.title}`, "", `_${f}, ${((Date.now() - t0) / 1000).toFixed(0)} s_`, "");
   lines.push(`| ${r.headers.join(" | ")} |`, `|${r.headers.map(() => "---").join("|")}|`);
   for (const row of r.rows) lines.push(`| ${row.join(" | ")} |`);
@@ -60,7 +66,26 @@ for (const f of files) {
   }
   for (const n of r.notes ?? []) lines.push(`- ${n}`);
   lines.push("");
+  sections.set(f, lines.splice(start));
 }
-writeFileSync(join(here, "results.md"), lines.join("\n"));
+if (merge && only.length) {
+  // Keep the existing file; replace the re-run sections in place and say so under its header.
+  const old = readFileSync(join(here, "results.md"), "utf8").split("\n");
+  const heads = old.flatMap((l, i) => (l.startsWith("## ") ? [i] : []));
+  const out = old.slice(0, heads[0] ?? old.length);
+  const lastItem = out.reduce((at, l, i) => (l.trim() ? i : at), 0);
+  out.splice(lastItem + 1, 0, `- Re-run on ${new Date().toISOString()} (\`node bench/run.mjs --merge ${only.join(" ")}\`, load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(" / ")}): ${[...sections.keys()].join(", ")}; the other sections are from the date above.`);
+  heads.forEach((h, k) => {
+    const body = old.slice(h, heads[k + 1] ?? old.length);
+    const file = /^_([\w.]+\.bench\.mjs)/.exec(body[2] ?? "")?.[1] ?? /^## ([\w.]+\.bench\.mjs)$/.exec(body[0])?.[1];
+    out.push(...(file && sections.has(file) ? sections.get(file) : body));
+    if (file) sections.delete(file);
+  });
+  for (const rest of sections.values()) out.push(...rest); // sections new to the file
+  writeFileSync(join(here, "results.md"), out.join("\n"));
+} else {
+  for (const section of sections.values()) lines.push(...section);
+  writeFileSync(join(here, "results.md"), lines.join("\n"));
+}
 console.log(`wrote bench/results.md (${files.length} benchmarks)`);
 for (const s of summary) console.log(s.join(" — "));
