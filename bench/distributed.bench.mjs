@@ -105,9 +105,11 @@ async function scaling({ label, model, data, X, d, sizes, workerCounts, url, rou
     for (const size of sizes) {
       const walls = [], fractions = [];
       for (let r = 0; r < rounds; r++) {
-        const tc = await timed(() => engines[c].dimSpectrum(model, X));
+        // Alternate which of the pair runs first, so that a drift within a round favours neither.
+        const compute = () => timed(() => engines[c].dimSpectrum(model, X));
+        const distributed = () => timed(() => runDistributed("spectrum-shard", { model, data, d, shardSize: size }, { redis: url }));
+        const [tc, wall] = r % 2 === 0 ? [await compute(), await distributed()] : await distributed().then(async (w) => [await compute(), w]);
         computeTimes[c].push(tc);
-        const wall = await timed(() => runDistributed("spectrum-shard", { model, data, d, shardSize: size }, { redis: url }));
         walls.push(wall);
         fractions.push(1 - tc / wall);
       }
@@ -161,13 +163,13 @@ export default async function run({ quick }) {
     rows.push(["MLP: the same points named (data: mnist:test:2000), shards of 256", "1", "8", `${named.toFixed(3)} s`, ...dash]);
     await stopWorkers(procs);
 
-    await scaling({ label: "MLP 784-256-256-10", model, data, X, d, sizes: quick ? [256] : [64, 256, 1024], workerCounts: quick ? [1, 2] : [1, 2, 4], url, rounds: quick ? 2 : 7, rows, goals });
+    await scaling({ label: "MLP 784-256-256-10", model, data, X, d, sizes: quick ? [256] : [64, 256, 1024], workerCounts: quick ? [1, 2] : [1, 2, 4], url, rounds: quick ? 2 : 9, rows, goals });
     if (!quick) {
       const cnn = await Model.load(fileURLToPath(new URL("../data/models/mnist-cnn-c8-c16-d64-e4-b64-lr0.001-s1-n8000.foliate.json.gz", import.meta.url)));
-      await scaling({ label: "MNIST CNN (bundled)", model: cnn, data, X, d, sizes: [64, 256, 1024], workerCounts: [1, 2, 4], url, rounds: 3, rows, goals });
+      await scaling({ label: "MNIST CNN (bundled)", model: cnn, data, X, d, sizes: [64, 256, 1024], workerCounts: [1, 2, 4], url, rounds: 5, rows, goals });
     }
     notes.push(`Points: the ${data} test subset, named in the jobs (each worker reads the shipped set and checks its SHA-256 against the coordinator's), as \`foliate spectrum --data … --redis …\` sends them; the rows above compare with sending the same points as bytes.`);
-    notes.push("Outside compute (same cores) = 1 − T_compute,c / T_wall with c = min(workers, cores), where T_compute,c is the same spectrum in this process on c engine threads (warmed up), run right before each distributed run (paired rounds: this shared machine's speed drifts by tens of per cent between minutes); median over the rounds, range in brackets. It counts the queue, the coordinator, redis-server and the extra processes, not the machine's own scaling. Against perfect scaling = 1 − T_compute,1 / (c · T_wall) with medians, which also charges the machine for two threads not being twice one (the 2-thread row says how far they are). The 4-worker rows share 2 cores between 4 processes.");
+    notes.push("Outside compute (same cores) = 1 − T_compute,c / T_wall with c = min(workers, cores), where T_compute,c is the same spectrum in this process on c engine threads (warmed up), run beside each distributed run, first or second in turn (paired rounds: this shared machine's speed drifts by tens of per cent between minutes); median over the rounds, range in brackets. It counts the queue, the coordinator, redis-server and the extra processes, not the machine's own scaling. Against perfect scaling = 1 − T_compute,1 / (c · T_wall) with medians, which also charges the machine for two threads not being twice one (the 2-thread row says how far they are). The 4-worker rows share 2 cores between 4 processes.");
     notes.push("A run's fixed cost: connect (2 connections: commands, and the shard queue's event stream), the plan (the model's hash checked, the points named or sent as raw bytes in one pipeline), a small flow sent right behind it, the jobs, and the gather; the coordinator wakes on the shard queue's completion events, not on a timer.");
   } finally {
     redis.kill("SIGTERM");
