@@ -13,7 +13,7 @@ import {
   LW_PARAMS, LW_POINTS, LW_RANK_TOL, LW_RANKS, LW_STATUS, LW_TARGET, LW_TGT, LW_WORK, LW_X0,
   STOP_BOX, STOP_LENGTH, STOP_NONFINITE, STOP_ORTHOGONAL, STOP_TARGET, STOP_TRAPPED, STOP_VERTICES,
 } from "./leafStop";
-import { axpyF64, dotF64 } from "./vector64";
+import { axpyF64, dotF64, projectOutRowsF64 } from "./vector64";
 import { netCrossing, netForward, netHash, netJvp, netPattern, netVjp, netVjpWorkBytes } from "./graph/network";
 import { netBoundaryNormal, netChoice, netEnterSide, netField, netNormalWorkBytes, netResolveTies, netUnitCode } from "./graph/paths";
 import { F_OUT_SIZE, F_PRE_OFFSET, F_VALUE_OFFSET, NET_ARG_SIZE, NET_INPUT_SIZE, NET_OUTPUT_NODE, NET_PATTERN_WORDS, NET_PRE_SIZE, NET_VALUE_SIZE } from "./graph/opcodes";
@@ -43,12 +43,7 @@ export function leafBasisF64(m: i32, d: i32, J: usize, centre: i32, rankTol: f64
   for (let i = 0; i < m; i++) {
     const q = Q + <usize>r * rowBytes;
     memory.copy(q, J + <usize>i * rowBytes, rowBytes);
-    for (let pass = 0; pass < 2; pass++) {
-      for (let j = 0; j < r; j++) {
-        const qj = Q + <usize>j * rowBytes;
-        axpyF64(-dotF64(qj, q, d), qj, q, d);
-      }
-    }
+    projectOutRowsF64(r, d, Q, q);
     const nrm = Math.sqrt(dotF64(q, q, d));
     if (nrm > rankTol * maxNorm) {
       const inv = 1 / nrm;

@@ -23,7 +23,7 @@
 // outputs then hold the last iterate, still with orthonormal short-side vectors).
 // Input scale: squared norms must not overflow (|a_ij| ≲ 1e150); the TS high tier rescales by max |a_ij|.
 
-import { dotF64 } from "./vector64";
+import { dotF64, projectOutRowsF64 } from "./vector64";
 
 const EPS: f64 = 2.220446049250313e-16;
 
@@ -91,16 +91,7 @@ function completeBasisF64(rows: usize, p: i32, len: i32, z: i32): void {
       }
     }
     for (let t = 0; t < len; t++) store<f64>(ri + ((<usize>t) << 3), t == best ? 1.0 : 0.0);
-    for (let pass = 0; pass < 2; pass++) {
-      for (let j = 0; j < i; j++) {
-        const rj = rows + (<usize>j) * rowBytes;
-        const d = dotF64(ri, rj, len);
-        for (let t = 0; t < len; t++) {
-          const o = (<usize>t) << 3;
-          store<f64>(ri + o, load<f64>(ri + o) - d * load<f64>(rj + o));
-        }
-      }
-    }
+    projectOutRowsF64(i, len, rows, ri);
     const inv = 1.0 / Math.sqrt(dotF64(ri, ri, len));
     for (let t = 0; t < len; t++) {
       const o = (<usize>t) << 3;
