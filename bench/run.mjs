@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes("--quick");
 const merge = process.argv.includes("--merge");
+const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(" / ");
 const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".bench.mjs"))
@@ -31,7 +32,7 @@ const lines = [
   "",
   `Written by \`npm run bench${quick ? " -- --quick" : ""}\` on ${new Date().toISOString()}.`,
   "",
-  `- Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(" / ")}`,
+  `- Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${loadAtStart}`,
   `- Node ${process.version}; foliate ${pkg.version}; assemblyscript ${version("assemblyscript")}; @tensorflow/tfjs ${version("@tensorflow/tfjs")}; benchmark ${version("benchmark")}`,
   "- Times are medians of benchmark.js samples; ratios compare peers measured in the same run. This is a shared",
   "  2-core machine: absolute numbers move with its load, ratios much less.",
@@ -74,7 +75,7 @@ if (merge && only.length) {
   const heads = old.flatMap((l, i) => (l.startsWith("## ") ? [i] : []));
   const out = old.slice(0, heads[0] ?? old.length);
   const lastItem = out.reduce((at, l, i) => (l.trim() ? i : at), 0);
-  out.splice(lastItem + 1, 0, `- Re-run on ${new Date().toISOString()} (\`node bench/run.mjs --merge ${only.join(" ")}\`, load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(" / ")}): ${[...sections.keys()].join(", ")}; the other sections are from the date above.`);
+  out.splice(lastItem + 1, 0, `- Re-run on ${new Date().toISOString()} (\`node bench/run.mjs --merge ${only.join(" ")}\`, load average at start ${loadAtStart}): ${[...sections.keys()].join(", ")}; the other sections are from the date above.`);
   heads.forEach((h, k) => {
     const body = old.slice(h, heads[k + 1] ?? old.length);
     const file = /^_([\w.]+\.bench\.mjs)/.exec(body[2] ?? "")?.[1] ?? /^## ([\w.]+\.bench\.mjs)$/.exec(body[0])?.[1];
