@@ -94,6 +94,7 @@ describe("payloads", () => {
     const named = { model: "a".repeat(64), n: 2, d: 64, data: "glyphs:test:10", start: 4, sha256: "c".repeat(64), floor: -20 };
     expect(spectrum.validate(named)).toEqual(named);
     expect(() => spectrum.validate({ ...named, start: 1.5 })).toThrow(OptionError);
+    expect(() => spectrum.validate({ ...named, start: -64 })).toThrow(OptionError);
     expect(() => spectrum.validate({ ...named, sha256: "c" })).toThrow(OptionError);
     const ricci = jobKind("ricci-network");
     const ok = { dataset: "blobs", nTrain: 200, nTest: 200, dataSeed: 1, epochs: 30, ks: [10], mode: "directed", network: { hidden: [25], seed: 1 } };

@@ -70,12 +70,11 @@ export const spectrumShard: JobKind<SpectrumSpec, Payload, Result, DimSpectrumRe
   name: "spectrum-shard",
   async plan(spec, ctx) {
     if ((spec.X === undefined) === (spec.data === undefined)) throw new OptionError("a spectrum needs either X (the points) or data (a bundled dataset's name), not both");
-    const model = ctx.putModel(spec.model);
     const set = spec.data !== undefined ? await datasetPoints(spec.data, spec.d) : undefined;
     const X = spec.X ?? set!.X;
     const n = X.length / spec.d;
     if (!Number.isInteger(n) || n < 1) throw new ShapeError(`X has ${X.length} values, not a positive multiple of d = ${spec.d}`);
-    const common = { model: await model, d: spec.d, floor: spec.floor ?? -20, ...(spec.rankTol !== undefined ? { rankTol: spec.rankTol } : {}) };
+    const common = { model: await ctx.putModel(spec.model), d: spec.d, floor: spec.floor ?? -20, ...(spec.rankTol !== undefined ? { rankTol: spec.rankTol } : {}) };
     return shardRanges(n, spec.shardSize ?? Math.ceil(n / 8)).map(([a, b], shard): Payload => {
       const rows = X.subarray(a * spec.d, b * spec.d);
       const points = set ? { data: spec.data, start: a, sha256: set.sha256 } : { X: ctx.putArray(rows, `the points of shard ${shard}`) };
@@ -92,7 +91,7 @@ export const spectrumShard: JobKind<SpectrumSpec, Payload, Result, DimSpectrumRe
     if (p.data === undefined) field(p, "X", isArrayRef, "a reference <run id>:<sha256> of the points in Redis");
     else {
       field(p, "data", isStr, "a bundled dataset's name");
-      field(p, "start", isInt, "a row index");
+      field(p, "start", (v) => isInt(v) && (v as number) >= 0, "a row index ≥ 0");
       field(p, "sha256", isHash, "the SHA-256 of the dataset's points");
     }
     return p as unknown as Payload;
