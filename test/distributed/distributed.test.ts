@@ -166,12 +166,13 @@ describe("distributed runs over BullMQ equal the in-process runs bit for bit", (
     second.stderr!.on("data", (c) => (err2 += c));
     const code = await new Promise((r) => second.on("close", r));
     expect(code, err2).toBe(0);
-    const doc = JSON.parse(readFileSync(join(dir, "resumed.json"), "utf8")) as { networks: { seed: number; rho: (number | null)[]; accuracy: number }[]; perK: { fractionNegative: number; correlation: number }[] };
+    const doc = JSON.parse(readFileSync(join(dir, "resumed.json"), "utf8")) as { networks: { seed: number; rho: (number | null)[]; reasons: (string | null)[]; accuracy: number }[]; perK: { fractionNegative: number; correlation: number }[] };
     expect(doc.networks.map((n) => n.seed)).toEqual([1, 2, 3, 4, 5, 6]);
     const ref6: NetworkResult[] = populationRef.networks.slice(0, 6);
     doc.networks.forEach((n, i) => {
       expect(n.accuracy).toBe(ref6[i].accuracy);
       expect(n.rho).toEqual(Array.from(ref6[i].rho, (v) => (Number.isNaN(v) ? null : v)));
+      expect(n.reasons).toEqual(ref6[i].reasons); // why a ρ_k is null (JSON has no NaN)
     });
     const summary = summarizePopulation(ref6, recipe.ks, recipe.accuracyThreshold);
     doc.perK.forEach((k, i) => expect(k.fractionNegative ?? NaN).toBe(summary.fractionNegative[i]));

@@ -59,7 +59,7 @@ export const reproduceRicciCommand: CliCommand = {
     const o = { quick: !!opts.quick, seeds, ks, mode, networks: count };
     const r = opts.redis ? await populationRunDistributed(dataset, o, opts, ctx) : await populationRun(dataset, o);
     const ms = performance.now() - t0;
-    const networks = r.networks.map((n) => ({ hidden: n.hidden, seed: n.seed, accuracy: n.accuracy, finalLoss: n.finalLoss, rho: Array.from(n.rho), ric: n.ric.map((a) => Array.from(a)), g: n.g.map((a) => Array.from(a)) }));
+    const networks = r.networks.map((n) => ({ hidden: n.hidden, seed: n.seed, accuracy: n.accuracy, finalLoss: n.finalLoss, rho: Array.from(n.rho), reasons: n.reasons, ric: n.ric.map((a) => Array.from(a)), g: n.g.map((a) => Array.from(a)) }));
     const summary = r.ks.map((k, i) => ({ k, defined: r.defined[i], fractionNegative: r.fractionNegative[i], correlation: r.correlation[i] }));
     const data = { dataset, quick: !!opts.quick, ms, networks: r.networks.length, wellTrained: r.wellTrained, perK: summary };
     if (out) await writeFile(out, JSON.stringify({ ...data, networks }));
