@@ -1,6 +1,6 @@
 // The distributed runner (issue 13): BullMQ on a local redis-server with 1, 2 and 4 `foliate worker` processes
 // (one engine thread each). (1) Queue overhead: the round trip of a run of one one-point spectrum shard
-// (compute ≈ 0), 1 worker; the first run of a model on a worker (model fetched, parsed, compiled) against a run
+// (compute ≈ 0), 1 worker; what each further job of a run adds (32 near-empty shards against 1); the first run of a model on a worker (model fetched, parsed, compiled) against a run
 // once it is cached; 2 000 points sent as bytes against named. (2) The DIM spectrum of the 2 000 shipped MNIST
 // test images (named: `data`) through a 784-256-256-10 ReLU MLP and through the bundled MNIST CNN, in shards of
 // 64 / 256 / 1 024 points: the fraction of wall time outside compute, against the same compute on the same
@@ -155,6 +155,14 @@ export default async function run({ quick }) {
     const t0 = performance.now();
     for (let i = 0; i < runs; i++) await runDistributed("spectrum-shard", { model, X: X.subarray(i * d, (i + 1) * d), d }, { redis: url });
     rows.push(["one-point run (model stored, points sent, flow added, job taken, result gathered)", "1", "1", `${((performance.now() - t0) / runs).toFixed(1)} ms per run`, ...dash]);
+    // The queue's overhead per job: a run of 32 near-empty shards (64 points of a 2-8-3 MLP each, ≈ 0.1 ms of
+    // compute) against a run of one, on one worker: (T_32 − T_1) / 31 is what each further job adds.
+    const tiny = mlp([2, 8, 3], 1);
+    const Xt = Float32Array.from({ length: 32 * 64 * 2 }, (_, i) => Math.sin(0.37 * i));
+    await runDistributed("spectrum-shard", { model: tiny, X: Xt, d: 2, shardSize: 64 }, { redis: url });
+    const one = await best(5, () => runDistributed("spectrum-shard", { model: tiny, X: Xt.subarray(0, 64 * 2), d: 2, shardSize: 64 }, { redis: url }));
+    const many = await best(5, () => runDistributed("spectrum-shard", { model: tiny, X: Xt, d: 2, shardSize: 64 }, { redis: url }));
+    rows.push(["queue overhead per job: 32 near-empty shards against 1, (T_32 − T_1) / 31", "1", "32", `${((1000 * (many - one)) / 31).toFixed(2)} ms per job`, ...dash]);
     // The same 2 000 points sent as bytes (X) rather than named (data): what moving the points costs.
     await runDistributed("spectrum-shard", { model, data, d, shardSize: 64 }, { redis: url });
     const sent = await best(reps, () => runDistributed("spectrum-shard", { model, X, d, shardSize: 256 }, { redis: url }));

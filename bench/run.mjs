@@ -73,7 +73,11 @@ if (merge && only.length) {
   // Keep the existing file; replace the re-run sections in place and say so under its header.
   const old = readFileSync(join(here, "results.md"), "utf8").split("\n");
   const heads = old.flatMap((l, i) => (l.startsWith("## ") ? [i] : []));
-  const out = old.slice(0, heads[0] ?? old.length);
+  // An earlier re-run line whose sections are all re-run now is superseded.
+  const out = old.slice(0, heads[0] ?? old.length).filter((l) => {
+    const m = /^- Re-run on .*\): ([\w., ]+); the other sections/.exec(l);
+    return !m || !m[1].split(", ").every((f) => sections.has(f));
+  });
   const lastItem = out.reduce((at, l, i) => (l.trim() ? i : at), 0);
   out.splice(lastItem + 1, 0, `- Re-run on ${new Date().toISOString()} (\`node bench/run.mjs --merge ${only.join(" ")}\`, load average at start ${loadAtStart}): ${[...sections.keys()].join(", ")}; the other sections are from the date above.`);
   heads.forEach((h, k) => {
