@@ -11,7 +11,7 @@ import type { Job } from "../engine/job.js";
 import { overSubchunks } from "../engine/job.js";
 import type { CoreKernels } from "../engine/kernels.js";
 import { valueBlock, type CompileOptions, type CompiledNetwork } from "../model/compile.js";
-import { compiledNode, forwardChunk, jacobianWorkspace, jacobianWorkspaceBytes, pointJacobian, pointState, resolveNode } from "./network.js";
+import { compiledNode, forwardChunk, jacobianWorkspace, jacobianWorkspaceBytes, nodeLabel, pointJacobian, pointState, resolveNode } from "./network.js";
 import { requireWasmMemory } from "../engine/wasmMemory.js";
 
 /** What is differentiated: the logits, log-softmax, softmax, or the output of node i (after its activation; index or name). */
@@ -56,8 +56,7 @@ function requireJacobianMemory(net: CompiledNetwork, output: unknown, target: nu
     jacobianWorkspaceBytes(net, target) + 8 * transformF64s(transform, m, d),
     (gib) => {
       const layer = typeof output === "object" && output !== null ? (output as { layer: unknown }).layer : undefined;
-      const source = layer === undefined ? net.sourceToCompiled.lastIndexOf(target) : resolveNode(net, layer).source;
-      return `output.layer "${net.nodeNames[source]}" (node ${source}): the Jacobian of a node with m = ${m} outputs needs ${gib} GiB at d = ${d} ` +
+      return `output.layer ${nodeLabel(net, layer, target)}: the Jacobian of a node with m = ${m} outputs needs ${gib} GiB at d = ${d} ` +
         `(the m×d float32 Jacobian with its tangent or cotangent rows over the network's ${net.valueSize} node outputs)`;
     },
     "choose a narrower node",

@@ -101,6 +101,12 @@ export interface JacobianWorkspace {
   eye: number;
 }
 
+/** `"name" (node k)` for messages: the node a `layer` option names, or the last source node computed into compiled node `target` when none is given. */
+export function nodeLabel(net: CompiledNetwork, layer: unknown, target: number): string {
+  const source = layer === undefined ? net.sourceToCompiled.lastIndexOf(target) : resolveNode(net, layer).source;
+  return `"${net.nodeNames[source]}" (node ${source})`;
+}
+
 /** Reverse mode (m cotangent rows) unless the input is smaller than the node (d tangent rows). */
 function jacobianMode(m: number, d: number): "reverse" | "forward" {
   return d < m ? "forward" : "reverse";

@@ -9,7 +9,7 @@ import type { Model } from "../model/model.js";
 import type { BatchInput } from "../engine/batch.js";
 import type { Job } from "../engine/job.js";
 import { valueBlock, type CompiledNetwork } from "../model/compile.js";
-import { forwardChunk, jacobianWorkspace, jacobianWorkspaceBytes, pointJacobian, resolveNode } from "./network.js";
+import { forwardChunk, jacobianWorkspace, jacobianWorkspaceBytes, nodeLabel, pointJacobian } from "./network.js";
 import { overSubchunks } from "../engine/job.js";
 import { requireWasmMemory } from "../engine/wasmMemory.js";
 import type { CoreKernels } from "../engine/kernels.js";
@@ -58,11 +58,9 @@ function pullbackSizes(net: CompiledNetwork, opts: Record<string, unknown>) {
   const bytes = jacobianWorkspaceBytes(net, target) + 8 * r + 4 * r * d + 8 * eigenWorkF64s(route, d, m, r) + (route === "dense" ? 8 * d * d : 0);
   requireWasmMemory(
     bytes,
-    (gib) => {
-      const source = opts.layer === undefined ? net.sourceToCompiled.lastIndexOf(target) : resolveNode(net, opts.layer, "layer").source;
-      return `layer "${net.nodeNames[source]}" (node ${source}): the pullback metric of a node with m = ${m} outputs needs ${gib} GiB at d = ${d} ` +
-        `(the m×d float32 Jacobian with its tangent or cotangent rows over the network's ${net.valueSize} node outputs, and the ${route} eigen-decomposition's float64 work)`;
-    },
+    (gib) =>
+      `layer ${nodeLabel(net, opts.layer, target)}: the pullback metric of a node with m = ${m} outputs needs ${gib} GiB at d = ${d} ` +
+        `(the m×d float32 Jacobian with its tangent or cotangent rows over the network's ${net.valueSize} node outputs, and the ${route} eigen-decomposition's float64 work)`,
     "choose a narrower node",
   );
   return { target, d, m, route, r };

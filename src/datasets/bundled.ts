@@ -10,7 +10,11 @@ import { OptionError } from "../errors.js";
 import { loadDataset as loadImageSet, type DatasetName } from "../data/datasets.js";
 import { loadDataset } from "./registry.js";
 
-/** Image sets named here rather than in the registry (the registry's "fashion" is a balanced subset; "fashion:…" here too). */
+/**
+ * Names taken by the image-set loader (first N images of a split) rather than the registry. "fashion" is in
+ * both: here it means the image set, while the CLI's generic `--data` (cli/files.ts readInputs) takes the
+ * registry's balanced subset, so `fashion:test:N` denotes different points there.
+ */
 const IMAGE_SETS = ["fashion", "mnist-inverted", "mnist-rotated", "noise"] as const;
 
 /** The image-set names accepted besides the registry's (for help texts). */
